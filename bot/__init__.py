@@ -1,0 +1,1 @@
+"""Start-up, configuration, storage and the platform adapters of Tarjotin."""

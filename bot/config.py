@@ -1,0 +1,98 @@
+"""One typed settings object, read from ``TARJOTIN_*`` variables and optionally a file.
+
+Validated once at start; secrets are :class:`~pydantic.SecretStr` so they never appear in a
+repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalog.vocabulary import SUPPORTED_LANGUAGES
+
+CONFIG_FILE_VARIABLE = "TARJOTIN_CONFIG_FILE"
+
+
+class ConfigError(Exception):
+    """The configuration is not usable; the message says which variable and why."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be configured with. Field ``x`` is the variable ``TARJOTIN_X``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TARJOTIN_", extra="ignore",
+        case_sensitive=False,
+        frozen=True,
+        env_ignore_empty=True,
+        env_file_encoding="utf-8",
+    )
+
+    data_dir: Path = Path("data")
+    database_url: SecretStr | None = None
+    catalog_file: Path | None = None
+    default_language: str = "en"
+    default_network: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: SecretStr | None = None
+
+    matrix_homeserver: str | None = None
+    matrix_user: str | None = None
+    matrix_password: SecretStr | None = None
+    matrix_access_token: SecretStr | None = None
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @field_validator("telegram_webhook_port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError("must be a TCP port between 1 and 65535")
+        return value
+
+    @property
+    def matrix_enabled(self) -> bool:
+        """Matrix runs when a homeserver, a user and a password or token are set."""
+        has_secret = self.matrix_password is not None or self.matrix_access_token is not None
+        return bool(self.matrix_homeserver and self.matrix_user and has_secret)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Telegram runs when a bot token is set."""
+        return self.telegram_token is not None
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Read and validate the settings; raise :class:`ConfigError` with every problem named.
+
+    ``config_file`` (or the file named by ``TARJOTIN_CONFIG_FILE``) is a dotenv-style file of
+    ``TARJOTIN_*=value`` lines; real environment variables win over it.
+    """
+    named = os.environ.get(CONFIG_FILE_VARIABLE)
+    file_name = config_file or (Path(named) if named else None)
+    if file_name is not None and not file_name.is_file():
+        raise ConfigError(f"{CONFIG_FILE_VARIABLE}: no such file: {file_name}")
+    try:
+        return Settings(_env_file=file_name)  # type: ignore[call-arg]
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            name = "TARJOTIN_" + "_".join(str(part) for part in problem["loc"]).upper()
+            lines.append(f"{name}: {problem['msg']}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,349 @@
+"""Turning a catalogue file into a validated :class:`~catalog.model.Catalogue`.
+
+Checks structure (the JSON Schema) and meaning (unique ids, references, RRULE syntax, real
+dates, end after start, a known time zone), collects every problem before giving up, and only
+builds the model when there are none: an importer never applies half a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+
+from catalog.model import (
+    Activity,
+    ActivityId,
+    AgeRange,
+    Catalogue,
+    Contact,
+    Coordinator,
+    Network,
+    NetworkId,
+    OneOffDate,
+    Organisation,
+    OrganisationId,
+    Place,
+    PlaceId,
+    ScheduleRule,
+    Text,
+    text_of,
+)
+from catalog.problems import Problem, problem_at
+from catalog.schema_check import structural_problems
+from catalog.source import Document, Path_, SourceError, read_document
+
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+class CatalogueInvalid(Exception):
+    """The file has problems; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the catalogue")
+        self.problems = problems
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    """Read, validate and build a catalogue; raise :class:`CatalogueInvalid` when wrong."""
+    try:
+        document = read_document(path)
+    except SourceError as error:
+        raise CatalogueInvalid([Problem(error.line, "catalogue", "", str(error))]) from error
+    return parse_document(document)
+
+
+def parse_document(document: Document) -> Catalogue:
+    """Validate a read document and build the model, or raise :class:`CatalogueInvalid`."""
+    if not isinstance(document.data, dict):
+        raise CatalogueInvalid([Problem(1, "catalogue", "", "the top level must be a mapping")])
+    problems = structural_problems(document)
+    problems += meaning_problems(document)
+    if problems:
+        unique = sorted(set(problems), key=lambda p: (p.line or 0, p.record, p.field, p.message))
+        raise CatalogueInvalid(unique)
+    return build_catalogue(document.data)
+
+
+# --- value parsing ------------------------------------------------------------------------
+
+
+def parse_local_datetime(value: str) -> datetime:
+    """Parse ``YYYY-MM-DDTHH:MM[:SS]`` as a naive local date-time."""
+    return datetime.fromisoformat(value).replace(tzinfo=None)
+
+
+def parse_local_date(value: str) -> date:
+    """Parse ``YYYY-MM-DD``."""
+    return date.fromisoformat(value)
+
+
+def parse_local_time(value: str) -> time:
+    """Parse ``HH:MM[:SS]``."""
+    return time.fromisoformat(value)
+
+
+def parse_duration(value: str) -> timedelta:
+    """Parse the ISO 8601 durations the format allows (days, hours, minutes, seconds)."""
+    match = _DURATION.match(value)
+    if match is None:
+        raise ValueError(f"not a duration: {value!r}")
+    days, hours, minutes, seconds = (int(part) if part else 0 for part in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+# --- meaning checks ------------------------------------------------------------------------
+
+
+def _records(data: dict[str, Any], collection: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    items = data.get(collection)
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def _ids(data: dict[str, Any], collection: str) -> set[str]:
+    return {
+        record["id"] for _, record in _records(data, collection) if isinstance(record.get("id"), str)
+    }
+
+
+def meaning_problems(document: Document) -> list[Problem]:
+    """Problems that a JSON Schema cannot express."""
+    data: dict[str, Any] = document.data
+    problems: list[Problem] = []
+
+    def report(path: Path_, message: str) -> None:
+        problems.append(problem_at(document, path, message))
+
+    _check_timezone(data, report)
+    for collection in ("networks", "organisations", "places", "activities"):
+        _check_duplicate_ids(data, collection, report)
+    networks, organisations, places = (
+        _ids(data, "networks"),
+        _ids(data, "organisations"),
+        _ids(data, "places"),
+    )
+    for index, organisation in _records(data, "organisations"):
+        for position, network in enumerate(_list(organisation.get("networks"))):
+            if isinstance(network, str) and network not in networks:
+                report(("organisations", index, "networks", position), f"no network {network!r}")
+    for index, activity in _records(data, "activities"):
+        path: Path_ = ("activities", index)
+        organisation_id = activity.get("organisation")
+        if isinstance(organisation_id, str) and organisation_id not in organisations:
+            report((*path, "organisation"), f"no organisation {organisation_id!r}")
+        place_id = activity.get("place")
+        if isinstance(place_id, str) and place_id not in places:
+            report((*path, "place"), f"no place {place_id!r}")
+        _check_schedule(activity, path, report)
+        _check_dates(activity, path, report)
+        _check_age(activity, path, report)
+    return problems
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _check_timezone(data: dict[str, Any], report: Callable[[Path_, str], None]) -> None:
+    zone = data.get("timezone")
+    if isinstance(zone, str):
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            report(("timezone",), f"{zone!r} is not a known IANA time zone")
+
+
+def _check_duplicate_ids(
+    data: dict[str, Any], collection: str, report: Callable[[Path_, str], None]
+) -> None:
+    seen: dict[str, int] = {}
+    for index, record in _records(data, collection):
+        record_id = record.get("id")
+        if not isinstance(record_id, str):
+            continue
+        if record_id in seen:
+            report(
+                (collection, index, "id"),
+                f"id {record_id!r} is used twice (also record #{seen[record_id] + 1})",
+            )
+        else:
+            seen[record_id] = index
+
+
+def _parsed(
+    value: object, parser: Callable[[str], Any], path: Path_, report: Callable[[Path_, str], None]
+) -> Any:
+    """Parse a string field; report values that have the right shape but are not real."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parser(value)
+    except ValueError:
+        report(path, f"{value!r} is not a real date or time")
+        return None
+
+
+def _check_schedule(
+    activity: dict[str, Any], path: Path_, report: Callable[[Path_, str], None]
+) -> None:
+    for position, rule in enumerate(_list(activity.get("schedule"))):
+        if not isinstance(rule, dict):
+            continue
+        rule_path: Path_ = (*path, "schedule", position)
+        start = _parsed(rule.get("start"), parse_local_datetime, (*rule_path, "start"), report)
+        end = _parsed(rule.get("end"), parse_local_time, (*rule_path, "end"), report)
+        until = _parsed(rule.get("until"), parse_local_date, (*rule_path, "until"), report)
+        for day_position, day in enumerate(_list(rule.get("except"))):
+            _parsed(day, parse_local_date, (*rule_path, "except", day_position), report)
+        duration = rule.get("duration")
+        if isinstance(duration, str) and _DURATION.match(duration):
+            if parse_duration(duration) <= timedelta(0):
+                report((*rule_path, "duration"), "must be longer than zero")
+        if start is not None and end is not None and end <= start.time():
+            report((*rule_path, "end"), f"ends ({rule['end']}) before it starts ({rule['start']})")
+        if start is not None and until is not None and until < start.date():
+            report((*rule_path, "until"), "is before the first occurrence ('start')")
+        rrule_text = rule.get("rrule")
+        if isinstance(rrule_text, str):
+            message = rrule_problem(rrule_text, start or datetime(2000, 1, 1))
+            if message:
+                report((*rule_path, "rrule"), message)
+
+
+def rrule_problem(rrule_text: str, start: datetime) -> str | None:
+    """Why an RRULE cannot be used, or ``None`` when it parses."""
+    if "DTSTART" in rrule_text.upper():
+        return "write DTSTART as 'start', not inside the RRULE"
+    try:
+        rrulestr(rrule_text, dtstart=start)
+    except (ValueError, TypeError, KeyError, IndexError) as error:
+        return f"not a valid RRULE: {error}"
+    return None
+
+
+def _check_dates(
+    activity: dict[str, Any], path: Path_, report: Callable[[Path_, str], None]
+) -> None:
+    for position, one_off in enumerate(_list(activity.get("dates"))):
+        if not isinstance(one_off, dict):
+            continue
+        date_path: Path_ = (*path, "dates", position)
+        start = _parsed(one_off.get("start"), parse_local_datetime, (*date_path, "start"), report)
+        end = _parsed(one_off.get("end"), parse_local_datetime, (*date_path, "end"), report)
+        if start is not None and end is not None and end <= start:
+            report((*date_path, "end"), f"ends ({one_off['end']}) before it starts")
+
+
+def _check_age(activity: dict[str, Any], path: Path_, report: Callable[[Path_, str], None]) -> None:
+    age = activity.get("age")
+    if isinstance(age, dict):
+        low, high = age.get("min"), age.get("max")
+        if isinstance(low, int) and isinstance(high, int) and low > high:
+            report((*path, "age"), f"min ({low}) is greater than max ({high})")
+
+
+# --- building the model --------------------------------------------------------------------
+
+
+def _text(value: object) -> Text:
+    return text_of(value) if isinstance(value, dict) else ()
+
+
+def _contact(value: object) -> Contact | None:
+    if not isinstance(value, dict):
+        return None
+    return Contact(
+        name=_text(value.get("name")),
+        email=value.get("email"),
+        phone=value.get("phone"),
+        url=value.get("url"),
+    )
+
+
+def _rule(raw: dict[str, Any]) -> ScheduleRule:
+    return ScheduleRule(
+        rrule=raw["rrule"],
+        start=parse_local_datetime(raw["start"]),
+        end=parse_local_time(raw["end"]) if "end" in raw else None,
+        duration=parse_duration(raw["duration"]) if "duration" in raw else None,
+        until=parse_local_date(raw["until"]) if "until" in raw else None,
+        exceptions=tuple(parse_local_date(day) for day in raw.get("except", ())),
+    )
+
+
+def _activity(raw: dict[str, Any]) -> Activity:
+    age = raw.get("age")
+    return Activity(
+        id=ActivityId(raw["id"]),
+        organisation=OrganisationId(raw["organisation"]),
+        klass=raw["class"],
+        kinds=tuple(raw["kinds"]),
+        title=_text(raw["title"]),
+        description=_text(raw.get("description")),
+        audience=tuple(raw.get("audience", ())),
+        languages=tuple(raw.get("languages", ())),
+        finnish_level=raw.get("finnish_level"),
+        place=PlaceId(raw["place"]) if "place" in raw else None,
+        schedule=tuple(_rule(rule) for rule in raw.get("schedule", ())),
+        dates=tuple(
+            OneOffDate(parse_local_datetime(d["start"]), parse_local_datetime(d["end"]))
+            for d in raw.get("dates", ())
+        ),
+        cost=_text(raw.get("cost")),
+        registration=_text(raw.get("registration")),
+        contact=_contact(raw.get("contact")),
+        stages=tuple(raw.get("stages", ())),
+        age=AgeRange(age.get("min"), age.get("max")) if isinstance(age, dict) else None,
+    )
+
+
+def build_catalogue(data: dict[str, Any]) -> Catalogue:
+    """Build the model from data that passed every check."""
+    networks = tuple(
+        Network(
+            id=NetworkId(raw["id"]),
+            name=_text(raw["name"]),
+            municipalities=tuple(raw["municipalities"]),
+            coordinator=Coordinator(
+                email=raw["coordinator"]["email"],
+                name=_text(raw["coordinator"].get("name")),
+                phone=raw["coordinator"].get("phone"),
+            ),
+            languages=tuple(raw.get("languages", ())),
+        )
+        for raw in data["networks"]
+    )
+    organisations = tuple(
+        Organisation(
+            id=OrganisationId(raw["id"]),
+            name=_text(raw["name"]),
+            kind=raw["kind"],
+            level=raw["level"],
+            networks=tuple(NetworkId(n) for n in raw["networks"]),
+            contact=_contact(raw.get("contact")),
+        )
+        for raw in data["organisations"]
+    )
+    places = tuple(
+        Place(
+            id=PlaceId(raw["id"]),
+            name=_text(raw["name"]),
+            municipality=raw["municipality"],
+            address=raw.get("address"),
+            geo=(float(raw["geo"][0]), float(raw["geo"][1])) if "geo" in raw else None,
+            online=bool(raw.get("online", False)),
+            url=raw.get("url"),
+            accessibility=_text(raw.get("accessibility")),
+        )
+        for raw in data.get("places", ())
+    )
+    activities = tuple(_activity(raw) for raw in data["activities"])
+    return Catalogue(data["timezone"], networks, organisations, places, activities)

@@ -1,0 +1,135 @@
+"""Structural checks against ``tarjotin.schema.json``, with messages a coordinator can act on.
+
+The schema is the same one shipped beside FORMAT.md; jsonschema finds every structural problem
+in one pass and this module rewrites its messages into plain language.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from catalog.problems import Problem, problem_at
+from catalog.source import Document, Path_
+
+_FIELD_SHAPES = {
+    "id": "an id: 1–48 characters of a-z, 0-9 and '-', starting with a letter",
+    "start": "a local date-time like \"2026-08-18T17:00\"",
+    "end": "a local time like \"18:30\" (or date-time for one-off dates)",
+    "until": "a date like \"2026-12-15\"",
+    "except": "a date like \"2026-12-15\"",
+    "duration": "an ISO 8601 duration like \"PT1H30M\"",
+    "email": "an e-mail address",
+    "phone": "a phone number like \"+358 40 000 1001\"",
+    "url": "a web address starting with http:// or https://",
+    "timezone": "an IANA time zone such as \"Europe/Helsinki\"",
+    "languages": "a two-letter language code such as \"fi\"",
+    "rrule": "an RRULE such as \"FREQ=WEEKLY;BYDAY=TU\"",
+    "address": "one line of text",
+}
+
+_TEXT_FIELDS = frozenset({"name", "title", "description", "cost", "registration", "accessibility"})
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the format, as shipped inside the package."""
+    text = resources.files("catalog").joinpath("data/tarjotin.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+def _last_key(path: Path_) -> str:
+    for part in reversed(path):
+        if isinstance(part, str):
+            return part
+    return ""
+
+
+def _messages(error: ValidationError) -> Iterator[tuple[Path_, str]]:
+    path: Path_ = tuple(error.absolute_path)
+    key = _last_key(path)
+    validator = error.validator
+    if validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        for name in missing:
+            yield (*path, name), "is required but missing"
+    elif validator == "additionalProperties":
+        allowed = set(error.schema.get("properties", {}))
+        pattern_props = error.schema.get("propertyNames")
+        for name in error.instance:
+            if name not in allowed and not pattern_props:
+                yield (*path, name), f"unknown key {name!r}"
+    elif validator == "propertyNames":
+        yield path, f"{error.instance!r} is not a language code such as \"fi\" or \"fi-x-plain\""
+    elif validator == "enum":
+        choices = ", ".join(str(choice) for choice in error.validator_value)
+        yield path, f"{error.instance!r} is not one of: {choices}"
+    elif validator == "const":
+        yield path, f"must be exactly {error.validator_value!r}"
+    elif validator == "type" and key in _TEXT_FIELDS and not isinstance(error.instance, dict):
+        yield path, "a text needs a language: write it as {fi: ...} or {en: ...}"
+    elif validator == "type":
+        yield path, f"should be {_TYPE_NAMES.get(str(error.validator_value), error.validator_value)}"
+    elif validator == "pattern":
+        shape = _FIELD_SHAPES.get(key, "a value of the right shape")
+        if key == "rrule" and isinstance(error.instance, str) and "DTSTART" in error.instance:
+            yield path, "write DTSTART as 'start', not inside the RRULE"
+        else:
+            yield path, f"{error.instance!r} is not {shape}"
+    elif validator == "not" and key == "rrule":
+        yield path, "write DTSTART as 'start', not inside the RRULE"
+    elif validator in ("minItems", "minProperties", "minLength"):
+        yield path, "must not be empty"
+    elif validator == "maxItems":
+        yield path, f"has more than {error.validator_value} items"
+    elif validator == "uniqueItems":
+        yield path, "lists the same value twice"
+    elif validator in ("minimum", "maximum"):
+        yield path, f"{error.instance!r} is out of range"
+    elif validator == "oneOf" and isinstance(error.instance, dict) and "rrule" in error.instance:
+        yield path, "give either 'end' or 'duration' (exactly one of them)"
+    elif validator == "then" or (validator == "not" and "online" in error.instance):
+        yield path, "an online place needs a 'url' and no 'address'"
+    else:
+        yield path, error.message
+
+
+_TYPE_NAMES = {
+    "object": "a mapping of keys to values",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
+def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
+    # The place's if/then and the rule's oneOf report through their own messages; other
+    # combinators are not used by the schema at record level.
+    if error.validator in ("allOf",) and error.context:
+        for sub in error.context:
+            yield from _leaf_errors(sub)
+    else:
+        yield error
+
+
+def structural_problems(document: Document) -> list[Problem]:
+    """Every structural problem of the document, in file order."""
+    problems: set[Problem] = set()
+    for error in _validator().iter_errors(document.data):
+        for leaf in _leaf_errors(error):
+            for path, message in _messages(leaf):
+                problems.add(problem_at(document, path, message))
+    return sorted(problems, key=lambda p: (p.line or 0, p.record, p.field, p.message))

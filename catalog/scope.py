@@ -1,0 +1,38 @@
+"""Which activities belong to a network's programme.
+
+An activity belongs to a network when its place is in one of the network's municipalities,
+or when it has no place (or an online place) and its organisation belongs to the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from catalog.model import Activity, ActivityId, Catalogue, Network
+
+
+def _fold(name: str) -> str:
+    return name.casefold().strip()
+
+
+def belongs_to(catalogue: Catalogue, activity: Activity, network: Network) -> bool:
+    """Whether ``activity`` is part of ``network``'s programme."""
+    place = catalogue.place(activity.place)
+    if place is not None and not place.online:
+        return _fold(place.municipality) in {_fold(m) for m in network.municipalities}
+    organisation = catalogue.organisation(activity.organisation)
+    return organisation is not None and network.id in organisation.networks
+
+
+def in_municipalities(
+    catalogue: Catalogue, activity: Activity, municipalities: Collection[str]
+) -> bool:
+    """Whether the activity happens at a physical place in one of ``municipalities``."""
+    place = catalogue.place(activity.place)
+    wanted = {_fold(m) for m in municipalities}
+    return place is not None and not place.online and _fold(place.municipality) in wanted
+
+
+def network_activity_ids(catalogue: Catalogue, network: Network) -> frozenset[ActivityId]:
+    """Ids of every activity in ``network``'s programme."""
+    return frozenset(a.id for a in catalogue.activities if belongs_to(catalogue, a, network))

@@ -1,0 +1,1 @@
+"""Platform-neutral conversation logic: sees only the shared event model, never a chat library."""
