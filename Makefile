@@ -1,0 +1,36 @@
+# Two entry points, both safe on a fresh machine with Python 3.11+:
+#   make run    creates .venv, installs Tarjotin and starts it (terminal chat on the demo catalogue)
+#   make test   creates .venv, installs Tarjotin with its test tools and runs every check
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit bench lock clean
+
+run: $(STAMP)
+	$(BIN)/tarjotin run
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+# Re-pin every dependency after changing pyproject.toml (writes requirements.lock).
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet -e '.[dev]'
+	.lockenv/bin/python -m pip freeze --exclude-editable | grep -v '^tarjotin' > requirements.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,85 @@
+"""``tarjotin ask``: answer one question, or a batch of them, as text or JSON lines.
+
+This is the measuring contract of the product: its options and its JSON shape stay stable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.bootstrap import build_assistant
+from catalog.model import Catalogue, OccurrenceChange
+from handlers.assistant import Answer, Assistant
+
+
+def answer_json(answer: Answer, question_id: object = None) -> dict[str, Any]:
+    """The JSON object of one answer, in the contract's shape."""
+    window = answer.query.window
+    results = []
+    if answer.search is not None:
+        results = [
+            {
+                "activity": match.activity.id,
+                "start": match.occurrence.start.isoformat() if match.occurrence else None,
+            }
+            for match in answer.search.matches
+        ]
+    return {
+        "id": question_id,
+        "language": answer.query.language,
+        "intent": answer.query.intent,
+        "window": {"start": window.start.isoformat(), "end": window.end.isoformat()}
+        if window
+        else None,
+        "results": results,
+        "reply": answer.reply.text,
+    }
+
+
+def parse_now(value: str | None, zone: ZoneInfo) -> datetime:
+    """An ISO 8601 instant (a naive one is local time), or the current time."""
+    if not value:
+        return datetime.now(zone)
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def answer_rows(assistant: Assistant, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Answer each batch row ``{id, text, lang_hint, network, now}``."""
+    zone = assistant.matcher.zone
+    for row in rows:
+        answer = assistant.answer(
+            str(row.get("text") or ""),
+            now=parse_now(row.get("now"), zone),
+            network_id=row.get("network"),
+            platform_hint=row.get("lang_hint"),
+        )
+        yield answer_json(answer, row.get("id"))
+
+
+def answer_batch(
+    catalogue: Catalogue,
+    rows: Iterable[dict[str, Any]],
+    changes: Iterable[OccurrenceChange] = (),
+) -> list[dict[str, Any]]:
+    """Answer a batch against an in-memory catalogue (used by the scorer and benchmarks)."""
+    assistant = build_assistant(catalogue, list(changes))
+    return list(answer_rows(assistant, rows))
+
+
+def read_batch(text: str) -> Iterator[dict[str, Any]]:
+    """Parse JSON lines, skipping blank ones."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"line {number}: not JSON ({error.msg})") from error
+        if not isinstance(row, dict):
+            raise ValueError(f"line {number}: expected a JSON object")
+        yield row

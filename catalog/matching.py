@@ -1,0 +1,242 @@
+"""Finding the activities that satisfy a :class:`~catalog.understanding.query.Query`.
+
+Every constraint is answered from precomputed sets (kind → ids, audience → ids, …) so that a
+question over 10,000 activities costs a few set intersections and one indexed occurrence
+lookup, not a scan.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from catalog.model import Activity, ActivityId, Catalogue
+from catalog.occurrences import Occurrence, OccurrenceIndex
+from catalog.understanding.query import Query, TimeWindow
+
+#: Without a time word, dated activities are offered from the next this many days.
+UPCOMING_DAYS = 60
+
+Tokeniser = Callable[[str, str], Iterable[str]]
+"""``(text, language) -> normalised tokens``, the same function the understanding uses."""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An activity that satisfies the question, with its first occurrence (None: ongoing)."""
+
+    activity: Activity
+    occurrence: Occurrence | None
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """The outcome of one search: matches best first, and the instants searched."""
+
+    matches: tuple[Match, ...]
+    start: datetime
+    end: datetime
+    windowed: bool
+
+
+def _fold(name: str) -> str:
+    return name.casefold().strip()
+
+
+class TermIndex:
+    """Title and description tokens of every activity, in whatever languages they are written."""
+
+    def __init__(self, catalogue: Catalogue, tokenise: Tokeniser) -> None:
+        self._tokenise = tokenise
+        self._titles: dict[str, set[ActivityId]] = defaultdict(set)
+        self._descriptions: dict[str, set[ActivityId]] = defaultdict(set)
+        for activity in catalogue.activities:
+            for language, text in activity.title:
+                for token in tokenise(text, language):
+                    self._titles[token].add(activity.id)
+            for language, text in activity.description:
+                for token in tokenise(text, language):
+                    self._descriptions[token].add(activity.id)
+
+    def scores(self, terms: Iterable[str]) -> dict[ActivityId, float]:
+        """How well each activity's texts cover ``terms`` (title hits weigh double)."""
+        result: dict[ActivityId, float] = defaultdict(float)
+        for term in terms:
+            for activity_id in self._titles.get(term, ()):
+                result[activity_id] += 2.0
+            for activity_id in self._descriptions.get(term, ()):
+                result[activity_id] += 1.0
+        return dict(result)
+
+
+class Matcher:
+    """Answers queries over one catalogue; build once per catalogue version."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        occurrences: OccurrenceIndex,
+        terms: TermIndex | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.zone = ZoneInfo(catalogue.timezone)
+        self._occurrences = occurrences
+        self._terms = terms
+        self._all: frozenset[ActivityId] = frozenset(a.id for a in catalogue.activities)
+        self._ongoing = frozenset(a.id for a in catalogue.activities if a.is_ongoing)
+        by_kind: dict[str, set[ActivityId]] = defaultdict(set)
+        by_class: dict[str, set[ActivityId]] = defaultdict(set)
+        by_audience: dict[str, set[ActivityId]] = defaultdict(set)
+        by_language: dict[str, set[ActivityId]] = defaultdict(set)
+        at_municipality: dict[str, set[ActivityId]] = defaultdict(set)
+        placeless_by_network: dict[str, set[ActivityId]] = defaultdict(set)
+        for activity in catalogue.activities:
+            for kind in activity.kinds:
+                by_kind[kind].add(activity.id)
+            by_class[activity.klass].add(activity.id)
+            for audience in activity.audiences:
+                by_audience[audience].add(activity.id)
+            for language in activity.spoken_languages:
+                by_language[language].add(activity.id)
+            place = catalogue.place(activity.place)
+            if place is not None and not place.online:
+                at_municipality[_fold(place.municipality)].add(activity.id)
+            else:
+                organisation = catalogue.organisation(activity.organisation)
+                for network_id in organisation.networks if organisation else ():
+                    placeless_by_network[network_id].add(activity.id)
+        self._by_kind = {k: frozenset(v) for k, v in by_kind.items()}
+        self._by_class = {k: frozenset(v) for k, v in by_class.items()}
+        self._by_audience = {k: frozenset(v) for k, v in by_audience.items()}
+        self._by_language = {k: frozenset(v) for k, v in by_language.items()}
+        self._at_municipality = {k: frozenset(v) for k, v in at_municipality.items()}
+        self._placeless = {k: frozenset(v) for k, v in placeless_by_network.items()}
+
+    # --- scope --------------------------------------------------------------------------
+
+    def networks_serving(self, municipalities: Collection[str]) -> list[str]:
+        """Ids of the networks that serve any of ``municipalities``."""
+        wanted = {_fold(m) for m in municipalities}
+        return [
+            n.id
+            for n in self.catalogue.networks
+            if wanted & {_fold(m) for m in n.municipalities}
+        ]
+
+    def scope(self, network_id: str | None, municipalities: Collection[str] = ()) -> frozenset[
+        ActivityId
+    ]:
+        """Activities in the named municipalities, else in the network, else everywhere."""
+        if municipalities:
+            names = list(municipalities)
+        elif network_id and (network := self.catalogue.network(network_id)) is not None:
+            names = list(network.municipalities)
+        else:
+            return self._all
+        ids: set[ActivityId] = set()
+        for name in names:
+            ids |= self._at_municipality.get(_fold(name), frozenset())
+        for serving in self.networks_serving(names):
+            ids |= self._placeless.get(serving, frozenset())
+        return frozenset(ids)
+
+    # --- constraints --------------------------------------------------------------------
+
+    def _any_of(
+        self, index: dict[str, frozenset[ActivityId]], wanted: Collection[str]
+    ) -> frozenset[ActivityId]:
+        result: frozenset[ActivityId] = frozenset()
+        for value in wanted:
+            result |= index.get(value, frozenset())
+        return result
+
+    def constrained(self, query: Query, scope: frozenset[ActivityId]) -> frozenset[ActivityId]:
+        """The activities in ``scope`` that satisfy every what/for-whom constraint."""
+        ids = scope
+        if query.kinds:
+            ids &= self._any_of(self._by_kind, query.kinds)
+        if query.classes:
+            ids &= self._any_of(self._by_class, query.classes)
+        if query.audiences:
+            ids &= self._any_of(self._by_audience, query.audiences)
+        if query.spoken_languages:
+            ids &= self._any_of(self._by_language, query.spoken_languages)
+        return ids
+
+    def has_concepts(self, query: Query) -> bool:
+        """Whether the query names what or for whom (not only when and where)."""
+        return bool(query.kinds or query.classes or query.audiences or query.spoken_languages)
+
+    def term_scores(self, query: Query) -> dict[ActivityId, float]:
+        """Direct title/description hits of the query's leftover terms."""
+        if self._terms is None or not query.terms:
+            return {}
+        return self._terms.scores(query.terms)
+
+    # --- time ---------------------------------------------------------------------------
+
+    def instants(self, window: TimeWindow | None, now: datetime) -> tuple[datetime, datetime]:
+        """The aware instants to search: the window's local days, or the coming weeks."""
+        local_now = now.astimezone(self.zone)
+        if window is None:
+            return local_now, local_now + timedelta(days=UPCOMING_DAYS)
+        start = datetime.combine(window.start, window.earliest or time(), self.zone)
+        end = datetime.combine(window.end + timedelta(days=1), time(), self.zone)
+        if window.latest is not None:
+            end = datetime.combine(window.end, window.latest, self.zone)
+        return start, end
+
+    def first_occurrences(
+        self, ids: frozenset[ActivityId], start: datetime, end: datetime, now: datetime
+    ) -> dict[ActivityId, Occurrence]:
+        """The first occurrence of each activity starting in ``[start, end)`` not yet over."""
+        first: dict[ActivityId, Occurrence] = {}
+        dated = ids - self._ongoing
+        if not dated:
+            return first
+        for occurrence in self._occurrences.between(start, end, dated):
+            if occurrence.cancelled or occurrence.end <= now:
+                continue
+            first.setdefault(occurrence.activity, occurrence)
+        return first
+
+    # --- search -------------------------------------------------------------------------
+
+    def search(self, query: Query, network_id: str | None, now: datetime) -> Search:
+        """Every activity that satisfies ``query``, best first, each once."""
+        scope = self.scope(network_id, query.municipalities)
+        ids = self.constrained(query, scope)
+        scores = {k: v for k, v in self.term_scores(query).items() if k in ids}
+        if scores and not self.has_concepts(query):
+            ids = frozenset(scores)
+        start, end = self.instants(query.window, now)
+        first = self.first_occurrences(ids, start, end, now)
+        matches = [Match(self._activity(i), occurrence) for i, occurrence in first.items()]
+        if query.window is None:
+            matches += [Match(self._activity(i), None) for i in sorted(ids & self._ongoing)]
+
+        def rank(match: Match) -> tuple[float, int, float, str]:
+            when = match.occurrence.start.timestamp() if match.occurrence else float("inf")
+            return (-scores.get(match.activity.id, 0.0), match.occurrence is None, when,
+                    match.activity.id)
+
+        matches.sort(key=rank)
+        return Search(tuple(matches), start, end, query.window is not None)
+
+    def next_occurrence(self, activity_id: ActivityId, now: datetime) -> Occurrence | None:
+        """The activity's next occurrence that is not over and not cancelled."""
+        moment = now
+        for _ in range(20):  # skip a run of cancelled sessions
+            occurrence = self._occurrences.next_for(activity_id, moment)
+            if occurrence is None or not occurrence.cancelled:
+                return occurrence
+            moment = occurrence.start + timedelta(seconds=1)
+        return None
+
+    def _activity(self, activity_id: ActivityId) -> Activity:
+        activity = self.catalogue.activity(activity_id)
+        assert activity is not None
+        return activity
