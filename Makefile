@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench lock clean
+.PHONY: run test bench lock clean messages
 
 run: $(STAMP)
 	$(BIN)/tarjotin run
@@ -34,3 +34,7 @@ lock:
 
 clean:
 	rm -rf $(VENV) data
+
+# Re-extract translatable strings and merge them into every language's catalog.
+messages: $(STAMP)
+	$(BIN)/python locales/update_catalogs.py

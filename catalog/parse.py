@@ -52,10 +52,15 @@ class CatalogueInvalid(Exception):
 def load_catalogue(path: Path) -> Catalogue:
     """Read, validate and build a catalogue; raise :class:`CatalogueInvalid` when wrong."""
     try:
-        document = read_document(path)
+        document = read_document(path, track_lines=False)
+        try:
+            return parse_document(document)
+        except CatalogueInvalid:
+            if document.lines or path.suffix.lower() == ".json":
+                raise
+        return parse_document(read_document(path, track_lines=True))
     except SourceError as error:
         raise CatalogueInvalid([Problem(error.line, "catalogue", "", str(error))]) from error
-    return parse_document(document)
 
 
 def parse_document(document: Document) -> Catalogue:

@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, ValidationError
 
 from catalog.problems import Problem, problem_at
@@ -47,6 +48,13 @@ def schema() -> dict[str, Any]:
 @cache
 def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema())
+
+
+@cache
+def _quick_check() -> Any:
+    # Compiled to Python code: ten times faster than jsonschema, but it stops at the first
+    # problem, so it only decides whether the thorough pass is needed.
+    return fastjsonschema.compile(schema())
 
 
 def _last_key(path: Path_) -> str:
@@ -127,6 +135,12 @@ def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
 
 def structural_problems(document: Document) -> list[Problem]:
     """Every structural problem of the document, in file order."""
+    try:
+        _quick_check()(document.data)
+    except fastjsonschema.JsonSchemaException:
+        pass
+    else:
+        return []
     problems: set[Problem] = set()
     for error in _validator().iter_errors(document.data):
         for leaf in _leaf_errors(error):

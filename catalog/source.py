@@ -43,7 +43,10 @@ class Document:
             path = path[:-1]
 
 
-class _StringyLoader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class _StringyLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     """A safe loader whose implicit timestamps and sexagesimal numbers stay strings."""
 
 
@@ -101,15 +104,26 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], loader: yaml
     return loader.construct_object(node, deep=True)
 
 
-def parse_yaml(text: str) -> Document:
-    """Parse YAML text into a :class:`Document`; raise :class:`SourceError` when unreadable."""
+def parse_yaml(text: str, *, track_lines: bool = True) -> Document:
+    """Parse YAML text into a :class:`Document`; raise :class:`SourceError` when unreadable.
+
+    Tracking lines costs a third more time; a valid file does not need them, so importers
+    read without and read again with lines only when there is something to report.
+    """
     loader = _StringyLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise SourceError("the file is empty")
         lines: dict[Path_, int] = {}
-        data = _convert(node, (), lines, loader)
+        if track_lines:
+            node = loader.get_single_node()
+            data = None if node is None else _convert(node, (), lines, loader)
+        else:
+            data = loader.get_single_data()
+        if data is None:
+            raise SourceError("the file is empty")
+    except yaml.constructor.ConstructorError as error:
+        mark = error.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise SourceError(f"not valid YAML: {error.problem}", line) from error
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -138,7 +152,7 @@ def parse_json(text: str) -> Document:
         raise SourceError(f"not valid JSON: {error.msg}", error.lineno) from error
 
 
-def read_document(path: Path) -> Document:
+def read_document(path: Path, *, track_lines: bool = True) -> Document:
     """Read a catalogue file; JSON by its ``.json`` suffix or leading brace, YAML otherwise."""
     try:
         raw = path.read_bytes()
@@ -152,4 +166,4 @@ def read_document(path: Path) -> Document:
         raise SourceError("the file is binary, not text")
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         return parse_json(text)
-    return parse_yaml(text)
+    return parse_yaml(text, track_lines=track_lines)

@@ -23,9 +23,14 @@ class ShownText:
 
 
 def fallback_order(reader_language: str) -> tuple[str, ...]:
-    """Reader's language, English, Finnish; a plain-Finnish reader gets standard Finnish next."""
+    """Reader's language, English, Finnish, as FORMAT.md says.
+
+    Plain and standard Finnish stand in for each other before English: both are Finnish.
+    """
     if reader_language == PLAIN_FINNISH:
         return (PLAIN_FINNISH, "fi", "en")
+    if reader_language == "fi":
+        return ("fi", PLAIN_FINNISH, "en")
     return tuple(dict.fromkeys((reader_language, "en", "fi")))
 
 

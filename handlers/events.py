@@ -28,6 +28,8 @@ class ActionKind(str, Enum):
     SHOW = "show"
     CHOOSE_LANGUAGE = "language"
     CHOOSE_NETWORK = "network"
+    CONFIRM_FORGET = "forget"
+    CANCEL = "cancel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +43,23 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """What is remembered about a user: only what is needed to answer them."""
+    """What is remembered about a user: only what is needed to answer them.
+
+    ``pending`` holds a question asked before onboarding finished, so that it is answered
+    (not lost) once the user has chosen where they live; it is cleared right after.
+    ``active`` turns false when the user blocks the bot.
+    """
 
     user: UserId
     language: str | None = None
     network: str | None = None
+    pending: str | None = None
+    active: bool = True
+
+    @property
+    def onboarded(self) -> bool:
+        """Whether the user has chosen both a language and a network."""
+        return self.language is not None and self.network is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +69,28 @@ class IncomingMessage:
     user: UserId
     chat: ChatId
     text: str
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command such as ``/start a-louhela-kielikahvila`` or ``!language``."""
+
+    user: UserId
+    chat: ChatId
+    name: str
+    argument: str = ""
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A pressed button or a numbered choice, already verified by the adapter."""
+
+    user: UserId
+    chat: ChatId
+    action: ActionKind
+    argument: str = ""
     language_hint: str | None = None
 
 

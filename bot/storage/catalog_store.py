@@ -1,0 +1,437 @@
+"""The catalogue repository: apply an imported catalogue, load what is on offer, keep changes.
+
+An import is one transaction that adds new records, rewrites changed ones, withdraws the ones
+missing from the file (they stay, marked ``withdrawn_at``, with everything that references
+them) and restores withdrawn ones that come back. It works in bulk (Core executemany), touching
+only records whose content digest changed, so a 10,000-activity file takes seconds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any, NamedTuple, TypeVar
+
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from bot.storage import models
+from bot.storage.rows import (
+    ACTIVITIES,
+    NETWORKS,
+    ORGANISATIONS,
+    PLACES,
+    ChildRows,
+    Identified,
+    RecordType,
+    StoredRow,
+    digest,
+    table_of,
+)
+from catalog.model import ActivityId, Catalogue, OccurrenceChange, PlaceId
+
+_META = table_of(models.CatalogueMeta)
+_ACTIVITIES = table_of(models.ActivityRow)
+_PLACES = table_of(models.PlaceRow)
+_CHANGES = table_of(models.OccurrenceChangeRow)
+
+TIMEZONE_KEY = "timezone"
+IMPORTED_AT_KEY = "imported_at"
+
+_CHUNK = 500
+"""Ids per ``IN (...)`` list, well under every backend's bound-parameter limit."""
+
+T = TypeVar("T")
+RecordT = TypeVar("RecordT", bound=Identified)
+
+
+class CatalogueMissingError(LookupError):
+    """No catalogue has been imported into this database yet."""
+
+
+class UnknownRecordError(LookupError):
+    """A change names an activity or place that is not on offer."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCounts:
+    """What an import did to one record type.
+
+    ``restored`` counts withdrawn records that came back (whether or not their content changed);
+    ``updated`` counts offered records whose content changed.
+    """
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    restored: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    """What an import did, per record type."""
+
+    networks: RecordCounts
+    organisations: RecordCounts
+    places: RecordCounts
+    activities: RecordCounts
+    timezone_changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """True when the import changed anything that readers see."""
+        return self.timezone_changed or any(
+            counts.added or counts.updated or counts.withdrawn or counts.restored
+            for counts in (self.networks, self.organisations, self.places, self.activities)
+        )
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        """Return the counts as plain data, e.g. for a log line or an admin reply."""
+        return {
+            name: {f.name: getattr(counts, f.name) for f in fields(RecordCounts)}
+            for name, counts in (
+                ("networks", self.networks),
+                ("organisations", self.organisations),
+                ("places", self.places),
+                ("activities", self.activities),
+            )
+        }
+
+
+def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Stored(NamedTuple):
+    """What an import needs to know about a record already in the database."""
+
+    digest: str
+    position: int
+    withdrawn: bool
+
+
+@dataclass(slots=True)
+class _Plan:
+    """The statements one record type needs, worked out before anything is written."""
+
+    inserts: list[dict[str, Any]]
+    rewrites: list[dict[str, Any]]
+    moves: list[dict[str, Any]]
+    withdrawals: list[str]
+    children: dict[str, list[dict[str, Any]]]
+    counts: RecordCounts
+
+    @property
+    def rewritten_ids(self) -> list[str]:
+        """Ids of existing records whose child rows are replaced."""
+        return [row["b_id"] for row in self.rewrites]
+
+
+def _plan(
+    record_type: RecordType[Any],
+    records: Sequence[Any],
+    existing: Mapping[str, _Stored],
+) -> _Plan:
+    """Compare the file's records with the stored ones and decide what to write."""
+    plan = _Plan([], [], [], [], defaultdict(list), RecordCounts())
+    added = updated = unchanged = restored = 0
+    for position, record in enumerate(records):
+        fingerprint = digest(record)
+        old = existing.get(record.id)
+        was_withdrawn = old is not None and old.withdrawn
+        if old is None or old.digest != fingerprint:
+            rows = record_type.to_rows(record)
+            main = {**rows.main, "position": position, "digest": fingerprint, "withdrawn_at": None}
+            if old is None:
+                plan.inserts.append(main)
+            else:
+                main["b_id"] = main.pop("id")
+                plan.rewrites.append(main)
+            for table_name, child_rows in rows.children.items():
+                plan.children[table_name].extend(child_rows)
+        elif was_withdrawn or old.position != position:
+            plan.moves.append({"b_id": record.id, "position": position, "withdrawn_at": None})
+        if old is None:
+            added += 1
+        elif was_withdrawn:
+            restored += 1
+        elif old.digest != fingerprint:
+            updated += 1
+        else:
+            unchanged += 1
+    in_file = {record.id for record in records}
+    plan.withdrawals = [
+        record_id
+        for record_id, old in existing.items()
+        if not old.withdrawn and record_id not in in_file
+    ]
+    plan.counts = RecordCounts(added, updated, unchanged, len(plan.withdrawals), restored)
+    return plan
+
+
+async def _execute_many(
+    connection: AsyncConnection, statement: Any, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    if rows:  # an empty parameter list would run the statement once with no values
+        await connection.execute(statement, list(rows))
+
+
+async def _write(
+    connection: AsyncConnection, record_type: RecordType[Any], plan: _Plan, now: datetime
+) -> None:
+    table = record_type.table
+    by_id = table.c.id == bindparam("b_id")
+    for chunk in _chunks(plan.rewritten_ids):
+        for child in reversed(record_type.children):
+            owner = child.table.c[child.owner_column]
+            await connection.execute(delete(child.table).where(owner.in_(chunk)))
+    await _execute_many(connection, update(table).where(by_id), plan.rewrites)
+    await _execute_many(connection, update(table).where(by_id), plan.moves)
+    await _execute_many(connection, insert(table), plan.inserts)
+    for child in record_type.children:
+        await _execute_many(
+            connection, insert(child.table), plan.children.get(child.table.name, ())
+        )
+    for chunk in _chunks(plan.withdrawals):
+        await connection.execute(
+            update(table).where(table.c.id.in_(chunk)).values(withdrawn_at=now)
+        )
+
+
+async def _apply_records(
+    connection: AsyncConnection,
+    record_type: RecordType[Any],
+    records: Sequence[Any],
+    now: datetime,
+) -> RecordCounts:
+    table = record_type.table
+    result = await connection.execute(
+        select(table.c.id, table.c.digest, table.c.position, table.c.withdrawn_at)
+    )
+    existing = {
+        row.id: _Stored(row.digest, row.position, row.withdrawn_at is not None) for row in result
+    }
+    plan = _plan(record_type, records, existing)
+    await _write(connection, record_type, plan, now)
+    return plan.counts
+
+
+async def _replace_meta(connection: AsyncConnection, values: Mapping[str, str]) -> str | None:
+    """Store catalogue-wide values; returns the previous time zone.
+
+    Runs first in an import and writes before it reads, so that on SQLite the transaction
+    holds the write lock from its start (a concurrent writer waits instead of failing), and on
+    PostgreSQL a second import waits on the locked ``imported_at`` row until this one ends.
+    """
+    await connection.execute(delete(_META).where(_META.c.key == IMPORTED_AT_KEY))
+    previous = await connection.scalar(select(_META.c.value).where(_META.c.key == TIMEZONE_KEY))
+    await connection.execute(delete(_META).where(_META.c.key.in_(list(values))))
+    await connection.execute(insert(_META), [{"key": k, "value": v} for k, v in values.items()])
+    return previous
+
+
+async def _active_rows(connection: AsyncConnection, table: Table) -> list[StoredRow]:
+    result = await connection.execute(
+        select(table).where(table.c.withdrawn_at.is_(None)).order_by(table.c.position)
+    )
+    return list(result.mappings())
+
+
+async def _children_by_owner(
+    connection: AsyncConnection, record_type: RecordType[Any]
+) -> dict[str, dict[str, list[StoredRow]]]:
+    """Child rows of offered records: owner id -> table name -> rows in key order."""
+    owners = record_type.table
+    grouped: dict[str, dict[str, list[StoredRow]]] = defaultdict(lambda: defaultdict(list))
+    for child in record_type.children:
+        owner = child.table.c[child.owner_column]
+        statement = (
+            select(child.table)
+            .join(owners, owners.c.id == owner)
+            .where(owners.c.withdrawn_at.is_(None))
+            .order_by(*child.table.primary_key.columns)
+        )
+        for row in (await connection.execute(statement)).mappings():
+            grouped[row[child.owner_column]][child.table.name].append(row)
+    return grouped
+
+
+async def _load_records(
+    connection: AsyncConnection, record_type: RecordType[RecordT]
+) -> tuple[RecordT, ...]:
+    main_rows = await _active_rows(connection, record_type.table)
+    children = await _children_by_owner(connection, record_type)
+    empty: ChildRows = {}
+    return tuple(record_type.from_rows(row, children.get(row["id"], empty)) for row in main_rows)
+
+
+def _change_from_row(row: StoredRow) -> OccurrenceChange:
+    new_place = row["new_place_id"]
+    return OccurrenceChange(
+        activity=ActivityId(row["activity_id"]),
+        original_start=row["original_start"],
+        cancelled=row["cancelled"],
+        new_start=row["new_start"],
+        new_end=row["new_end"],
+        new_place=PlaceId(new_place) if new_place is not None else None,
+        reason=row["reason"],
+    )
+
+
+async def _is_offered(connection: AsyncConnection, table: Table, record_id: str) -> bool:
+    found = await connection.scalar(
+        select(table.c.id).where(table.c.id == record_id, table.c.withdrawn_at.is_(None))
+    )
+    return found is not None
+
+
+class CatalogStore:
+    """Reads and writes the catalogue and volunteers' occurrence changes."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def apply(self, catalogue: Catalogue) -> ImportSummary:
+        """Make the stored catalogue equal to ``catalogue``, in one transaction.
+
+        The catalogue must be valid (the parser checks references); a database error rolls
+        everything back and propagates.
+        """
+        now = _utc_now()
+        async with self._sessions() as session, session.begin():
+            connection = await session.connection()
+            previous_zone = await _replace_meta(
+                connection, {TIMEZONE_KEY: catalogue.timezone, IMPORTED_AT_KEY: now.isoformat()}
+            )
+            counts = [
+                await _apply_records(connection, NETWORKS, catalogue.networks, now),
+                await _apply_records(connection, ORGANISATIONS, catalogue.organisations, now),
+                await _apply_records(connection, PLACES, catalogue.places, now),
+                await _apply_records(connection, ACTIVITIES, catalogue.activities, now),
+            ]
+        networks, organisations, places, activities = counts
+        return ImportSummary(
+            networks,
+            organisations,
+            places,
+            activities,
+            timezone_changed=previous_zone is not None and previous_zone != catalogue.timezone,
+        )
+
+    async def is_empty(self) -> bool:
+        """Tell whether no catalogue has been applied yet."""
+        async with self._sessions() as session:
+            connection = await session.connection()
+            zone = await connection.scalar(select(_META.c.value).where(_META.c.key == TIMEZONE_KEY))
+            return zone is None
+
+    async def load(self) -> Catalogue:
+        """Read the catalogue on offer: records not withdrawn, in the order of the latest file.
+
+        Raises :class:`CatalogueMissingError` when nothing has been imported yet.
+        """
+        async with self._sessions() as session, session.begin():
+            connection = await _snapshot_connection(session)
+            zone = await connection.scalar(select(_META.c.value).where(_META.c.key == TIMEZONE_KEY))
+            if zone is None:
+                raise CatalogueMissingError("no catalogue has been imported")
+            return Catalogue(
+                timezone=zone,
+                networks=await _load_records(connection, NETWORKS),
+                organisations=await _load_records(connection, ORGANISATIONS),
+                places=await _load_records(connection, PLACES),
+                activities=await _load_records(connection, ACTIVITIES),
+            )
+
+    async def set_occurrence_change(self, change: OccurrenceChange, changed_by: str | None) -> None:
+        """Record (or replace) the change to one occurrence of an offered activity.
+
+        Raises :class:`UnknownRecordError` when the activity or the new place is not on offer.
+        """
+        values = {
+            "cancelled": change.cancelled,
+            "new_start": change.new_start,
+            "new_end": change.new_end,
+            "new_place_id": change.new_place,
+            "reason": change.reason,
+            "changed_by": changed_by,
+            "changed_at": _utc_now(),
+        }
+        async with self._sessions() as session, session.begin():
+            connection = await session.connection()
+            key = and_(
+                _CHANGES.c.activity_id == change.activity,
+                _CHANGES.c.original_start == change.original_start,
+            )
+            # Write before reading (see _replace_meta); a refused change is rolled back.
+            result = await connection.execute(update(_CHANGES).where(key).values(values))
+            await _check_offered(connection, change)
+            if result.rowcount == 0:
+                await connection.execute(
+                    insert(_CHANGES).values(
+                        activity_id=change.activity, original_start=change.original_start, **values
+                    )
+                )
+
+    async def clear_occurrence_change(self, activity: ActivityId, original_start: datetime) -> bool:
+        """Undo the change to one occurrence; False when there was none."""
+        async with self._sessions() as session, session.begin():
+            connection = await session.connection()
+            result = await connection.execute(
+                delete(_CHANGES).where(
+                    _CHANGES.c.activity_id == activity,
+                    _CHANGES.c.original_start == original_start,
+                )
+            )
+            return bool(result.rowcount)
+
+    async def occurrence_changes(self) -> list[OccurrenceChange]:
+        """List changes to offered activities, in catalogue order and then by original start.
+
+        Changes to a withdrawn activity are kept and come back when the activity does.
+        """
+        statement = (
+            select(_CHANGES)
+            .join(_ACTIVITIES, _ACTIVITIES.c.id == _CHANGES.c.activity_id)
+            .where(_ACTIVITIES.c.withdrawn_at.is_(None))
+            .order_by(_ACTIVITIES.c.position, _CHANGES.c.original_start)
+        )
+        async with self._sessions() as session:
+            connection = await session.connection()
+            result = await connection.execute(statement)
+            return [_change_from_row(row) for row in result.mappings()]
+
+
+async def _check_offered(connection: AsyncConnection, change: OccurrenceChange) -> None:
+    if not await _is_offered(connection, _ACTIVITIES, change.activity):
+        raise UnknownRecordError(f"activity {change.activity!r} is not on offer")
+    if change.new_place is not None and not await _is_offered(
+        connection, _PLACES, change.new_place
+    ):
+        raise UnknownRecordError(f"place {change.new_place!r} is not on offer")
+
+
+async def _snapshot_connection(session: AsyncSession) -> AsyncConnection:
+    """Get the session's connection, reading one consistent snapshot across statements.
+
+    SQLite transactions already are snapshots; PostgreSQL needs REPEATABLE READ for that.
+    """
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        return await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return await session.connection()

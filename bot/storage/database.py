@@ -1,0 +1,136 @@
+"""Where the database is, how to connect to it, and bringing its schema up to date.
+
+SQLite (through aiosqlite) in the data directory is the default; any SQLAlchemy URL, notably
+PostgreSQL through asyncpg, can be given instead. The schema is owned by the Alembic
+migrations shipped inside this package, which the application runs to ``head`` at start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+DATABASE_FILE = "tarjotin.sqlite3"
+"""The SQLite file name inside the data directory."""
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+"""The Alembic script directory, shipped as package data."""
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_BACKEND_ALIASES = {"postgres": "postgresql"}
+
+
+def database_url(data_dir: Path, url: str | None) -> str:
+    """Choose the URL to connect to: ``url`` if one is configured, else SQLite in ``data_dir``.
+
+    A URL without an async driver (``postgresql://``, ``postgres://``, ``sqlite://``) gets the
+    one this project uses, so that a conventional URL from a hosting provider works as is.
+    """
+    if url is None or not url.strip():
+        return URL.create(
+            "sqlite+aiosqlite", database=str(data_dir / DATABASE_FILE)
+        ).render_as_string(hide_password=False)
+    parsed = make_url(url.strip())
+    backend = _BACKEND_ALIASES.get(parsed.get_backend_name(), parsed.get_backend_name())
+    if "+" not in parsed.drivername and backend in _ASYNC_DRIVERS:
+        parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str | URL) -> bool:
+    """Tell whether ``url`` points at SQLite."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, *, connect_args: Mapping[str, Any] | None = None) -> AsyncEngine:
+    """Create an async engine; for SQLite with foreign keys on, WAL and real transactions.
+
+    The SQLite file's directory is created if missing. Python's sqlite3 module would otherwise
+    skip ``BEGIN`` before DDL and SELECT, so the engine emits ``BEGIN`` itself: migrations and
+    imports are then atomic as they are on PostgreSQL.
+    """
+    parsed = make_url(url)
+    engine = _create_async_engine(parsed, connect_args=dict(connect_args or {}))
+    if parsed.get_backend_name() == "sqlite":
+        _prepare_sqlite_file(parsed)
+        _install_sqlite_hooks(engine)
+    return engine
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    def on_connect(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    def on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    event.listen(engine.sync_engine, "connect", on_connect)
+    event.listen(engine.sync_engine, "begin", on_begin)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Build the Alembic configuration in code (no ``alembic.ini`` needed at run time).
+
+    With ``connection`` the migration environment runs on it instead of opening its own.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+async def migrate_to_head(engine: AsyncEngine) -> None:
+    """Apply every pending migration, in one transaction."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+class Database:
+    """An engine and the session factory bound to it, opened once per process."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            engine, expire_on_commit=False
+        )
+
+    @classmethod
+    async def open(
+        cls, url: str, *, migrate: bool = True, connect_args: Mapping[str, Any] | None = None
+    ) -> Database:
+        """Connect to ``url`` and (unless told not to) upgrade the schema to the newest one."""
+        database = cls(create_engine(url, connect_args=connect_args))
+        if migrate:
+            try:
+                await migrate_to_head(database.engine)
+            except BaseException:
+                await database.close()
+                raise
+        return database
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

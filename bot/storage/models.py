@@ -1,0 +1,387 @@
+"""The database schema as SQLAlchemy 2 typed ORM models, one ``Base`` for every table.
+
+Alembic migrations in ``bot/storage/migrations`` must describe exactly this metadata (a test
+compares them), and later features add their tables to the same ``Base`` so that constraint
+names, generated from :data:`NAMING_CONVENTION`, stay deterministic on every backend.
+
+Design choices, all portable between SQLite and PostgreSQL:
+
+* Catalogue records keep their catalogue ``id`` as primary key: the format promises that ids are
+  stable, subscriptions hang on them, and a withdrawn record that comes back keeps its row (and
+  so everything that references it).
+* Records are never deleted by an import; ``withdrawn_at`` marks the ones missing from the latest
+  file. ``position`` keeps file order and ``digest`` (a hash of the domain value) lets an import
+  skip records that did not change.
+* Multilingual texts live in one child table per owning entity (``network_texts``,
+  ``activity_texts``, ...) rather than in one polymorphic ``texts`` table: each row then has a
+  real foreign key with ``ON DELETE CASCADE``, and rewriting one entity's texts is a delete by
+  an indexed owner column. ``field`` names which text of the owner it is, ``position`` keeps the
+  order of languages as written in the file.
+* Lists (municipalities, kinds, audiences, spoken languages, ...) are child tables keyed by
+  owner and ``position``.
+* Local date-times are naive ``DateTime`` (wall time in the catalogue zone, kept in
+  ``catalogue_meta``); instants of our own (``withdrawn_at``, ``changed_at``) are aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    Interval,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: Deterministic constraint names, short enough for PostgreSQL's 63-character limit.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID_LENGTH = 48
+"""Catalogue ids are 1–48 characters (FORMAT.md, Identifiers)."""
+
+CODE_LENGTH = 32
+"""Vocabulary values and language codes (``fi-x-plain`` is the longest language code)."""
+
+FIELD_LENGTH = 32
+"""Names of text fields such as ``title`` or ``coordinator_name``."""
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table, carrying the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _id_column(primary_key: bool = True) -> Mapped[str]:
+    return mapped_column(String(ID_LENGTH), primary_key=primary_key)
+
+
+def _owner(target: str) -> Mapped[str]:
+    return mapped_column(
+        String(ID_LENGTH), ForeignKey(target, ondelete="CASCADE"), primary_key=True
+    )
+
+
+class CatalogueMeta(Base):
+    """Catalogue-wide values (the time zone, when it was last imported) by key."""
+
+    __tablename__ = "catalogue_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# --- networks -----------------------------------------------------------------------------------
+
+
+class NetworkRow(Base):
+    """A partnership network; its coordinator is one-to-one and so stored inline."""
+
+    __tablename__ = "networks"
+
+    id: Mapped[str] = _id_column()
+    position: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    coordinator_email: Mapped[str] = mapped_column(Text)
+    coordinator_phone: Mapped[str | None] = mapped_column(Text)
+
+
+class NetworkText(Base):
+    """One language of one text field (``name``, ``coordinator_name``) of a network."""
+
+    __tablename__ = "network_texts"
+
+    network_id: Mapped[str] = _owner("networks.id")
+    field: Mapped[str] = mapped_column(String(FIELD_LENGTH), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class NetworkMunicipality(Base):
+    """A municipality the network serves, in file order."""
+
+    __tablename__ = "network_municipalities"
+
+    network_id: Mapped[str] = _owner("networks.id")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality: Mapped[str] = mapped_column(Text)
+
+
+class NetworkLanguage(Base):
+    """A language the network's own services answer in, in file order."""
+
+    __tablename__ = "network_languages"
+
+    network_id: Mapped[str] = _owner("networks.id")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
+
+
+# --- organisations ------------------------------------------------------------------------------
+
+
+class OrganisationRow(Base):
+    """A member organisation; ``has_contact`` tells an absent contact from an empty one."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = _id_column()
+    position: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    level: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    has_contact: Mapped[bool] = mapped_column(Boolean)
+    contact_email: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(Text)
+    contact_url: Mapped[str | None] = mapped_column(Text)
+
+
+class OrganisationText(Base):
+    """One language of one text field (``name``, ``contact_name``) of an organisation."""
+
+    __tablename__ = "organisation_texts"
+
+    organisation_id: Mapped[str] = _owner("organisations.id")
+    field: Mapped[str] = mapped_column(String(FIELD_LENGTH), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class OrganisationNetwork(Base):
+    """Membership of an organisation in a network, in file order."""
+
+    __tablename__ = "organisation_networks"
+
+    organisation_id: Mapped[str] = _owner("organisations.id")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("networks.id"), index=True
+    )
+
+
+# --- places -------------------------------------------------------------------------------------
+
+
+class PlaceRow(Base):
+    """A meeting place, physical (address, geo) or online (url)."""
+
+    __tablename__ = "places"
+
+    id: Mapped[str] = _id_column()
+    position: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    municipality: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    online: Mapped[bool] = mapped_column(Boolean)
+    url: Mapped[str | None] = mapped_column(Text)
+
+
+class PlaceText(Base):
+    """One language of one text field (``name``, ``accessibility``) of a place."""
+
+    __tablename__ = "place_texts"
+
+    place_id: Mapped[str] = _owner("places.id")
+    field: Mapped[str] = mapped_column(String(FIELD_LENGTH), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    text: Mapped[str] = mapped_column(Text)
+
+
+# --- activities ---------------------------------------------------------------------------------
+
+
+class ActivityRow(Base):
+    """An activity form; ``has_age``/``has_contact`` tell absent values from empty ones."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[str] = _id_column()
+    position: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    organisation_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("organisations.id"), index=True
+    )
+    activity_class: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    finnish_level: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    place_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("places.id"), index=True
+    )
+    has_age: Mapped[bool] = mapped_column(Boolean)
+    age_min: Mapped[int | None] = mapped_column(Integer)
+    age_max: Mapped[int | None] = mapped_column(Integer)
+    has_contact: Mapped[bool] = mapped_column(Boolean)
+    contact_email: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(Text)
+    contact_url: Mapped[str | None] = mapped_column(Text)
+
+
+class ActivityText(Base):
+    """One language of one text field (title, description, cost, ...) of an activity."""
+
+    __tablename__ = "activity_texts"
+
+    activity_id: Mapped[str] = _owner("activities.id")
+    field: Mapped[str] = mapped_column(String(FIELD_LENGTH), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ActivityKind(Base):
+    """A kind from the controlled vocabulary, in file order."""
+
+    __tablename__ = "activity_kinds"
+
+    activity_id: Mapped[str] = _owner("activities.id")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(CODE_LENGTH))
+
+
+class ActivityAudience(Base):
+    """An audience the activity is for, in file order (none stored means ``everyone``)."""
+
+    __tablename__ = "activity_audiences"
+
+    activity_id: Mapped[str] = _owner("activities.id")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audience: Mapped[str] = mapped_column(String(CODE_LENGTH))
+
+
+class ActivityLanguage(Base):
+    """A language spoken at the activity, in file order (none stored means Finnish)."""
+
+    __tablename__ = "activity_languages"
+
+    activity_id: Mapped[str] = _owner("activities.id")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
+
+
+class ActivityStage(Base):
+    """A stage of the integration arc the activity fits, in file order."""
+
+    __tablename__ = "activity_stages"
+
+    activity_id: Mapped[str] = _owner("activities.id")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(CODE_LENGTH))
+
+
+class ScheduleRuleRow(Base):
+    """A recurring rule (RRULE anchored at a local start); exactly one of end/duration is set."""
+
+    __tablename__ = "schedule_rules"
+
+    activity_id: Mapped[str] = _owner("activities.id")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rrule: Mapped[str] = mapped_column(Text)
+    start_at: Mapped[datetime] = mapped_column(DateTime)
+    end_time: Mapped[time | None] = mapped_column(Time)
+    duration: Mapped[timedelta | None] = mapped_column(Interval)
+    until: Mapped[date | None] = mapped_column(Date)
+
+
+class ScheduleException(Base):
+    """A local date on which a schedule rule has no occurrence."""
+
+    __tablename__ = "schedule_exceptions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["activity_id", "rule_position"],
+            ["schedule_rules.activity_id", "schedule_rules.position"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    activity_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    rule_position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+
+
+class OneOffDateRow(Base):
+    """A single local start and end of an activity."""
+
+    __tablename__ = "one_off_dates"
+
+    activity_id: Mapped[str] = _owner("activities.id")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start_at: Mapped[datetime] = mapped_column(DateTime)
+    end_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- volunteers' changes ------------------------------------------------------------------------
+
+
+class OccurrenceChangeRow(Base):
+    """A volunteer's change (cancelled or moved) to one occurrence, by its original start.
+
+    Not touched by imports: it survives an activity's withdrawal and reappears with it.
+    ``changed_by`` is free text for now and becomes a user reference when users exist.
+    """
+
+    __tablename__ = "occurrence_changes"
+    __table_args__ = (UniqueConstraint("activity_id", "original_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    activity_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("activities.id", ondelete="CASCADE")
+    )
+    original_start: Mapped[datetime] = mapped_column(DateTime)
+    cancelled: Mapped[bool] = mapped_column(Boolean)
+    new_start: Mapped[datetime | None] = mapped_column(DateTime)
+    new_end: Mapped[datetime | None] = mapped_column(DateTime)
+    new_place_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), ForeignKey("places.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- users --------------------------------------------------------------------------------------
+
+USER_ID_LENGTH = 255
+"""Platform-qualified user ids: ``telegram:<number>`` or ``matrix:@name:server``."""
+
+
+class UserRow(Base):
+    """A chat user: only their language, network, one waiting question, and whether active.
+
+    Deliberately no name, no phone number and no message history: newcomers are vulnerable
+    and the bot needs none of it to answer them.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    network_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    pending: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

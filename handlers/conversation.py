@@ -1,0 +1,295 @@
+"""The conversation around the questions: onboarding, commands, choices, paging, data rights.
+
+Platform-neutral: adapters hand in :mod:`handlers.events` values and send back the replies.
+Deep-link payloads (``a-<activity>``, ``n-<network>``) come in as the argument of ``start``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
+
+from catalog.vocabulary import SUPPORTED_LANGUAGES
+from handlers.assistant import Answer, Assistant
+from handlers.events import (
+    Action,
+    ActionKind,
+    Choice,
+    Command,
+    IncomingMessage,
+    Profile,
+    Reply,
+    UserId,
+)
+from handlers.formatting import localised
+from handlers.i18n import Speaker
+from handlers.languages import NATIVE_NAMES, resolve_language
+from handlers.ports import Clock, ProfileStore
+
+ACTIVITY_LINK = "a-"
+NETWORK_LINK = "n-"
+
+#: How many users' last answers are kept for paging (memory only; a restart asks again).
+REMEMBERED_ANSWERS = 10_000
+
+COMMANDS = ("start", "help", "language", "place", "contact", "mydata", "forget")
+
+
+class Conversation:
+    """Routes events to the assistant and keeps each user's profile."""
+
+    def __init__(
+        self,
+        assistant: Callable[[], Assistant],
+        profiles: ProfileStore,
+        clock: Clock,
+        default_language: str = "en",
+    ) -> None:
+        self._assistant = assistant
+        self.profiles = profiles
+        self.clock = clock
+        self.default_language = default_language
+        self._answers: OrderedDict[UserId, Answer] = OrderedDict()
+
+    @property
+    def assistant(self) -> Assistant:
+        """The assistant of the current catalogue version."""
+        return self._assistant()
+
+    def speaker(self, language: str | None) -> Speaker:
+        """A speaker for ``language`` (the default language when unknown)."""
+        return self.assistant.translator.speaker(language or self.default_language)
+
+    async def profile(self, user: UserId) -> Profile:
+        """The stored profile, or a fresh unsaved one."""
+        return await self.profiles.get(user) or Profile(user)
+
+    # --- menus --------------------------------------------------------------------------
+
+    def language_menu(self, speaker: Speaker) -> Reply:
+        """Choose a language; every option is named in its own language."""
+        actions = tuple(
+            Action(ActionKind.CHOOSE_LANGUAGE, NATIVE_NAMES[code], code)
+            for code in SUPPORTED_LANGUAGES
+        )
+        text = speaker.gettext("Choose your language.")
+        if speaker.language != "en":
+            text += "\nChoose your language."
+        return Reply(text, speaker.language, actions)
+
+    def network_menu(self, speaker: Speaker) -> Reply:
+        """Choose the municipality (network) the user lives in."""
+        networks = self.assistant.catalogue.networks
+        actions = tuple(
+            Action(ActionKind.CHOOSE_NETWORK, localised(n.name, speaker), n.id) for n in networks
+        )
+        return Reply(speaker.gettext("Where do you live?"), speaker.language, actions)
+
+    def intro(self, speaker: Speaker) -> Reply:
+        """One short screen: what the bot does, what it stores, how to delete it."""
+        _ = speaker.gettext
+        text = "\n\n".join(
+            (
+                _(
+                    "I tell you about activities for newcomers near you. Ask me anything, "
+                    "in your own words and language."
+                ),
+                _(
+                    "I store only your language and your municipality, and what you subscribe "
+                    "to. I do not keep your questions after answering them."
+                ),
+                _("Use /mydata to see what is stored and /forget to delete it."),
+            )
+        )
+        return Reply(text, speaker.language)
+
+    # --- events -------------------------------------------------------------------------
+
+    async def on_message(self, message: IncomingMessage) -> list[Reply]:
+        """A free-text message: answer it, onboarding first when the network is unknown."""
+        profile = await self.profile(message.user)
+        if profile.network is None:
+            answer = self.assistant.answer(
+                message.text,
+                now=self.clock(),
+                saved_language=profile.language,
+                platform_hint=message.language_hint,
+            )
+            language = profile.language or answer.query.language
+            await self.profiles.save(replace(profile, language=language, pending=message.text))
+            speaker = self.speaker(language)
+            menu = self.network_menu(speaker)
+            confirm = speaker.gettext("I will answer in %(language)s.") % {
+                "language": NATIVE_NAMES[speaker.language]
+            }
+            change = Action(ActionKind.CHOOSE_LANGUAGE, speaker.gettext("Change language"))
+            return [replace(menu, text=f"{confirm}\n{menu.text}", actions=(*menu.actions, change))]
+        answer = self.assistant.answer(
+            message.text,
+            now=self.clock(),
+            network_id=profile.network,
+            saved_language=profile.language,
+            platform_hint=message.language_hint,
+        )
+        self._remember(message.user, answer)
+        replies = [answer.reply]
+        if profile.language is None:
+            await self.profiles.save(replace(profile, language=answer.query.language))
+        return replies
+
+    async def on_command(self, command: Command) -> list[Reply]:
+        """``start``, ``help``, ``language``, ``place``, ``contact``, ``mydata``, ``forget``."""
+        profile = await self.profile(command.user)
+        speaker = self.speaker(profile.language or resolve_language(command.language_hint))
+        name = command.name.lower()
+        if name == "start":
+            return await self.start(profile, command)
+        if name == "language":
+            return [self.language_menu(speaker)]
+        if name == "place":
+            return [self.network_menu(speaker)]
+        if name == "contact":
+            network = self.assistant.catalogue.network(profile.network or "")
+            return [self.assistant.contact_reply(speaker, network)]
+        if name == "mydata":
+            return [self.my_data(profile, speaker)]
+        if name == "forget":
+            _ = speaker.gettext
+            actions = (
+                Action(ActionKind.CONFIRM_FORGET, _("Yes, delete everything")),
+                Action(ActionKind.CANCEL, _("No, keep it")),
+            )
+            return [Reply(_("Delete everything I know about you?"), speaker.language, actions)]
+        network = self.assistant.catalogue.network(profile.network or "")
+        return [self.assistant.help_reply(speaker, network)]
+
+    async def start(self, profile: Profile, command: Command) -> list[Reply]:
+        """``/start`` with an optional deep-link payload."""
+        payload = command.argument.strip()
+        catalogue = self.assistant.catalogue
+        if payload.startswith(NETWORK_LINK) and catalogue.network(payload[2:]):
+            profile = replace(profile, network=payload[2:])
+        elif payload.startswith(ACTIVITY_LINK) and catalogue.activity(payload[2:]):
+            profile = replace(profile, pending=payload)
+        await self.profiles.save(profile)
+        if profile.language is None:
+            hinted = resolve_language(command.language_hint, default=self.default_language)
+            return [self.language_menu(self.speaker(hinted))]
+        return await self.continue_onboarding(profile)
+
+    async def continue_onboarding(self, profile: Profile) -> list[Reply]:
+        """Ask for what is still missing, then answer whatever was waiting."""
+        speaker = self.speaker(profile.language)
+        if profile.network is None:
+            return [self.network_menu(speaker)]
+        replies: list[Reply] = []
+        pending = profile.pending
+        if pending is not None:
+            await self.profiles.save(replace(profile, pending=None))
+        if pending and pending.startswith(ACTIVITY_LINK):
+            replies.append(
+                self.assistant.activity_reply(pending[2:], speaker.language, self.clock())
+            )
+        elif pending:
+            answer = self.assistant.answer(
+                pending, now=self.clock(), network_id=profile.network,
+                saved_language=profile.language,
+            )
+            self._remember(profile.user, answer)
+            replies.append(answer.reply)
+        else:
+            replies.append(self.intro(speaker))
+        return replies
+
+    async def on_choice(self, choice: Choice) -> list[Reply]:
+        """A button press or numbered choice."""
+        profile = await self.profile(choice.user)
+        speaker = self.speaker(profile.language or resolve_language(choice.language_hint))
+        _ = speaker.gettext
+        if choice.action is ActionKind.CHOOSE_LANGUAGE:
+            if not choice.argument:
+                return [self.language_menu(speaker)]
+            if choice.argument not in SUPPORTED_LANGUAGES:
+                return [self.invalid_choice(speaker)]
+            profile = replace(profile, language=choice.argument)
+            await self.profiles.save(profile)
+            return await self.continue_onboarding(profile)
+        if choice.action is ActionKind.CHOOSE_NETWORK:
+            if self.assistant.catalogue.network(choice.argument) is None:
+                return [self.invalid_choice(speaker)]
+            profile = replace(profile, network=choice.argument)
+            await self.profiles.save(profile)
+            return await self.continue_onboarding(profile)
+        if choice.action is ActionKind.MORE:
+            return [self.more(profile, choice.argument, speaker)]
+        if choice.action is ActionKind.SHOW:
+            if self.assistant.catalogue.activity(choice.argument) is None:
+                return [self.invalid_choice(speaker)]
+            return [self.assistant.activity_reply(choice.argument, speaker.language, self.clock())]
+        if choice.action is ActionKind.OTHER_DAY:
+            return [Reply(_("Which day? For example: tomorrow, Saturday, next week."),
+                          speaker.language)]
+        if choice.action is ActionKind.CONTACT:
+            network = self.assistant.catalogue.network(profile.network or "")
+            return [self.assistant.contact_reply(speaker, network)]
+        if choice.action is ActionKind.CONFIRM_FORGET:
+            await self.profiles.delete(profile.user)
+            self._answers.pop(profile.user, None)
+            return [Reply(_("Done. I deleted everything I knew about you."), speaker.language)]
+        if choice.action is ActionKind.CANCEL:
+            return [Reply(_("OK, nothing was changed."), speaker.language)]
+        return [self.invalid_choice(speaker)]
+
+    def invalid_choice(self, speaker: Speaker) -> Reply:
+        """The polite answer to a stale, forged or unknown choice; nothing changes."""
+        return Reply(
+            speaker.gettext("Sorry, that button is no longer valid. Please ask again."),
+            speaker.language,
+        )
+
+    def unsupported(self, profile_language: str | None, hint: str | None) -> Reply:
+        """The answer to stickers, voice messages, photos and locations."""
+        speaker = self.speaker(profile_language or resolve_language(hint))
+        return Reply(
+            speaker.gettext(
+                "I can only read text. Please write your question, for example: "
+                "“What is on this week?”"
+            ),
+            speaker.language,
+        )
+
+    def more(self, profile: Profile, argument: str, speaker: Speaker) -> Reply:
+        """The next page of the user's last answer."""
+        answer = self._answers.get(profile.user)
+        if answer is None or not argument.isdigit():
+            return Reply(
+                speaker.gettext("That list has expired. Please ask again."), speaker.language
+            )
+        answer = self.assistant.page(answer, int(argument), self.clock(), profile.network)
+        self._remember(profile.user, answer)
+        return answer.reply
+
+    def my_data(self, profile: Profile, speaker: Speaker) -> Reply:
+        """Everything stored about the user, in plain words."""
+        _ = speaker.gettext
+        network = self.assistant.catalogue.network(profile.network or "")
+        lines = [
+            _("This is everything I store about you:"),
+            _("Language: %(language)s") % {"language": NATIVE_NAMES.get(profile.language or "", "–")},
+            _("Municipality: %(network)s")
+            % {"network": localised(network.name, speaker) if network else "–"},
+        ]
+        return Reply("\n".join(lines), speaker.language)
+
+    async def on_blocked(self, user: UserId) -> None:
+        """The user blocked the bot: stop sending them anything."""
+        profile = await self.profiles.get(user)
+        if profile is not None and profile.active:
+            await self.profiles.save(replace(profile, active=False))
+
+    def _remember(self, user: UserId, answer: Answer) -> None:
+        self._answers[user] = answer
+        self._answers.move_to_end(user)
+        while len(self._answers) > REMEMBERED_ANSWERS:
+            self._answers.popitem(last=False)

@@ -1,0 +1,79 @@
+"""The migrations build exactly the schema the models describe, on every backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect
+
+from bot.storage.database import Database, alembic_config, migrate_to_head
+from bot.storage.models import Base
+
+POSTGRES_IDENTIFIER_LIMIT = 63
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _table_names(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def test_models_and_migrations_agree(database: Database) -> None:
+    async with database.engine.connect() as connection:
+        differences = await connection.run_sync(_differences)
+    assert differences == []
+
+
+async def test_database_is_at_the_newest_revision(database: Database) -> None:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    async with database.engine.connect() as connection:
+        current = await connection.run_sync(_current_revision)
+    assert head is not None
+    assert current == head
+
+
+async def test_upgrading_twice_changes_nothing(database: Database) -> None:
+    await migrate_to_head(database.engine)
+    async with database.engine.connect() as connection:
+        assert await connection.run_sync(_differences) == []
+
+
+async def test_downgrade_to_base_removes_every_table_and_upgrade_restores_them(
+    database: Database,
+) -> None:
+    def downgrade(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "base")
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(downgrade)
+    async with database.engine.connect() as connection:
+        assert _model_tables() & await connection.run_sync(_table_names) == set()
+    await migrate_to_head(database.engine)
+    async with database.engine.connect() as connection:
+        assert _model_tables() <= await connection.run_sync(_table_names)
+        assert await connection.run_sync(_differences) == []
+
+
+def _model_tables() -> set[str]:
+    return set(Base.metadata.tables)
+
+
+def test_every_constraint_has_a_convention_name_that_postgresql_accepts() -> None:
+    tables = Base.metadata.tables.values()
+    names = [constraint.name for table in tables for constraint in table.constraints]
+    names += [index.name for table in tables for index in table.indexes]
+    assert names
+    assert all(isinstance(name, str) and name for name in names)
+    assert max(len(str(name)) for name in names) <= POSTGRES_IDENTIFIER_LIMIT
+    assert len(set(names)) == len(names)

@@ -1,0 +1,33 @@
+"""A network's programme: places in its municipalities, or placeless/online activities of its
+organisations."""
+
+from __future__ import annotations
+
+from catalog.model import Catalogue, NetworkId
+from catalog.scope import belongs_to, network_activity_ids
+
+
+def test_scope_rule_on_the_demo(demo: Catalogue) -> None:
+    network = demo.network(NetworkId("nurmijarvi"))
+    assert network is not None
+    ids = network_activity_ids(demo, network)
+    for activity in demo.activities:
+        place = demo.place(activity.place)
+        organisation = demo.organisation(activity.organisation)
+        assert organisation is not None
+        if place is not None and not place.online:
+            expected = place.municipality in network.municipalities
+        else:
+            expected = network.id in organisation.networks
+        assert (activity.id in ids) == expected
+
+
+def test_online_and_placeless_activities_follow_their_organisation(demo: Catalogue) -> None:
+    chat = demo.activity("nurmijarvi-neuvontachat")
+    friend = demo.activity("spr-nurmijarvi-ystava")
+    assert chat is not None and friend is not None
+    nurmijarvi = demo.network("nurmijarvi")
+    espoo = demo.network("espoo")
+    assert nurmijarvi is not None and espoo is not None
+    assert belongs_to(demo, chat, nurmijarvi) and not belongs_to(demo, chat, espoo)
+    assert belongs_to(demo, friend, nurmijarvi) and not belongs_to(demo, friend, espoo)
