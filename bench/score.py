@@ -202,7 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     catalog_path = args.catalog or demo_catalogue_path()
     catalogue = load_catalogue(catalog_path)
-    questions = [json.loads(line) for line in args.questions.read_text("utf-8").splitlines() if line]
+    lines = args.questions.read_text("utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line]
     if args.output:
         answers = [json.loads(line) for line in args.output.read_text("utf-8").splitlines() if line]
     else:

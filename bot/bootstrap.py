@@ -8,15 +8,27 @@ from __future__ import annotations
 
 import logging
 import sys
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from bot.channels import Channel
 from bot.config import Settings
 from bot.storage.catalog_store import CatalogStore
 from bot.storage.database import Database, database_url
-from catalog.model import Catalogue
+from bot.storage.profiles import SqlProfileStore
+from catalog.matching import Matcher, TermIndex
+from catalog.model import Catalogue, OccurrenceChange
+from catalog.occurrences import OccurrenceIndex
 from catalog.parse import load_catalogue
+from catalog.understanding import Understander
+from catalog.understanding.normalise import tokenise
+from handlers.assistant import Assistant
+from handlers.conversation import Conversation
 from handlers.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -27,6 +39,68 @@ def demo_catalogue_path() -> Path:
     return Path(str(resources.files("catalog").joinpath("data/demo-catalog.yaml")))
 
 
+def temporary_database_url() -> str:
+    """A private in-memory SQLite database that lives as long as its engine."""
+    return f"sqlite+aiosqlite:///file:tarjotin-{uuid.uuid4().hex}?mode=memory&cache=shared&uri=true"
+
+
+def configured_channels(settings: Settings, conversation: Conversation) -> list[Channel]:
+    """The chat channels the settings turn on (imported only when configured)."""
+    channels: list[Channel] = []
+    if settings.telegram_enabled:
+        from bot.telegram import build_telegram_channel
+
+        channels.append(build_telegram_channel(settings, conversation))
+    if settings.matrix_enabled:
+        from bot.matrix import build_matrix_channel
+
+        channels.append(build_matrix_channel(settings, conversation))
+    return channels
+
+
+def term_tokens(text: str, language: str) -> list[str]:
+    """The normalised keys of a catalogue text, as the understanding produces for questions."""
+    return [key for token in tokenise(text, language) for key in token.keys]
+
+
+def build_assistant(
+    catalogue: Catalogue,
+    changes: Iterable[OccurrenceChange] = (),
+    *,
+    translator: Translator | None = None,
+    understander: Understander | None = None,
+    default_language: str = "en",
+) -> Assistant:
+    """Wire an assistant for one catalogue version (indexes are built here, once)."""
+    municipalities = {p.municipality for p in catalogue.places} | {
+        m for n in catalogue.networks for m in n.municipalities
+    }
+    matcher = Matcher(
+        catalogue, OccurrenceIndex(catalogue, changes), TermIndex(catalogue, term_tokens)
+    )
+    return Assistant(
+        matcher,
+        understander or Understander(sorted(municipalities)),
+        translator or Translator(),
+        default_language,
+    )
+
+
+class LiveAssistant:
+    """Holds the assistant of the current catalogue; rebuilt after an import or a change."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self._assistant = assistant
+
+    def __call__(self) -> Assistant:
+        """The current assistant."""
+        return self._assistant
+
+    def replace(self, assistant: Assistant) -> None:
+        """Swap in the assistant of a new catalogue version."""
+        self._assistant = assistant
+
+
 @dataclass
 class App:
     """The wired application: storage, translations and settings."""
@@ -35,6 +109,7 @@ class App:
     database: Database
     catalog_store: CatalogStore
     translator: Translator
+    profiles: SqlProfileStore
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -53,10 +128,11 @@ async def build_app(settings: Settings) -> App:
         database=database,
         catalog_store=CatalogStore(database.sessions),
         translator=Translator(),
+        profiles=SqlProfileStore(database.sessions),
     )
 
 
-async def ensure_catalogue(app: App) -> Catalogue:
+async def ensure_catalogue(app: App, *, quiet: bool = False) -> Catalogue:
     """The stored catalogue; an empty database is first filled from the configured file.
 
     With no ``TARJOTIN_CATALOG_FILE`` the demo catalogue is loaded, so the product can be tried
@@ -64,6 +140,26 @@ async def ensure_catalogue(app: App) -> Catalogue:
     """
     if await app.catalog_store.is_empty():
         source = app.settings.catalog_file or demo_catalogue_path()
-        print(f"Loading the catalogue {source} into an empty database.", file=sys.stderr)
+        if not quiet:
+            print(f"Loading the catalogue {source} into an empty database.", file=sys.stderr)
         await app.catalog_store.apply(load_catalogue(source))
     return await app.catalog_store.load()
+
+
+async def build_conversation(app: App) -> tuple[Conversation, LiveAssistant]:
+    """The conversation core over the stored catalogue, with a live assistant to reload."""
+    catalogue = await ensure_catalogue(app)
+    changes = await app.catalog_store.occurrence_changes()
+    live = LiveAssistant(
+        build_assistant(
+            catalogue,
+            changes,
+            translator=app.translator,
+            default_language=app.settings.default_language,
+        )
+    )
+    zone = ZoneInfo(catalogue.timezone)
+    conversation = Conversation(
+        live, app.profiles, lambda: datetime.now(zone), app.settings.default_language
+    )
+    return conversation, live

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.bootstrap import App, build_app, ensure_catalogue
+from pydantic import SecretStr
+
+from bot.ask import answer_json, answer_rows, parse_now, read_batch
+from bot.bootstrap import (
+    App,
+    build_app,
+    build_assistant,
+    build_conversation,
+    configured_channels,
+    ensure_catalogue,
+    temporary_database_url,
+)
 from bot.config import ConfigError, Settings, load_settings
+from bot.runner import run_channels
 from bot.terminal import for_terminal
+from bot.terminal_chat import TerminalChat, run_chat
 from catalog.export import export_text
-from catalog.parse import CatalogueInvalid, load_catalogue
+from catalog.parse import InvalidCatalogueError, load_catalogue
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.programme import week_programme, week_start
 
@@ -35,6 +50,23 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the bot on every configured channel")
     run.set_defaults(handler=_run)
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--network", help="network id (asked when missing)")
+    chat.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE")
+    chat.add_argument("--bidi", choices=("visual", "logical"), default="visual")
+    chat.set_defaults(handler=_chat)
+
+    ask = commands.add_parser("ask", help="answer one question, or a batch, from a catalogue")
+    ask.add_argument("--catalog", type=Path, help="catalogue file (a temporary database)")
+    ask.add_argument("--network", help="the asker's network id")
+    ask.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
+                     help="the asker's saved language")
+    ask.add_argument("--now", help="the time of asking, ISO 8601 (default: now)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--batch", type=Path, help="JSON lines {id, text, lang_hint, network, now}")
+    ask.add_argument("text", nargs="?", help="the question")
+    ask.set_defaults(handler=_ask)
 
     importer = commands.add_parser("import", help="import a tarjotin/1 catalogue (YAML or JSON)")
     importer.add_argument("file", type=Path)
@@ -65,8 +97,9 @@ async def _with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         catalogue = load_catalogue(args.file)
-    except CatalogueInvalid as error:
-        print(f"{args.file}: {len(error.problems)} problem(s); nothing was changed.", file=sys.stderr)
+    except InvalidCatalogueError as error:
+        count = len(error.problems)
+        print(f"{args.file}: {count} problem(s); nothing was changed.", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_INVALID
@@ -113,13 +146,85 @@ async def _week(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if not (settings.telegram_enabled or settings.matrix_enabled):
+        print("No Telegram or Matrix configured: opening the terminal chat.", file=sys.stderr)
+        return await _chat(settings, argparse.Namespace(network=None, lang=None, bidi="visual"))
+
+    async def work(app: App) -> int:
+        conversation, _live = await build_conversation(app)
+        await run_channels(configured_channels(settings, conversation))
+        return EXIT_OK
+
+    return await _with_app(settings, work)
+
+
+async def _chat(settings: Settings, args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
         catalogue = await ensure_catalogue(app)
-        monday = week_start(datetime.now(ZoneInfo(catalogue.timezone)).date())
-        speaker = app.translator.speaker(settings.default_language)
-        changes = await app.catalog_store.occurrence_changes()
-        text = week_programme(catalogue, changes, speaker, monday, None)
-        sys.stdout.write(for_terminal(text, speaker.right_to_left))
+        if args.network and catalogue.network(args.network) is None:
+            print(f"No network {args.network!r}.", file=sys.stderr)
+            return EXIT_USAGE
+        assistant = build_assistant(
+            catalogue,
+            await app.catalog_store.occurrence_changes(),
+            translator=app.translator,
+            default_language=settings.default_language,
+        )
+        zone = ZoneInfo(catalogue.timezone)
+        chat = TerminalChat(
+            assistant, lambda: datetime.now(zone), args.network, args.lang, args.bidi
+        )
+        await asyncio.to_thread(run_chat, chat, input, print)
+        return EXIT_OK
+
+    return await _with_app(settings, work)
+
+
+async def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    if (args.batch is None) == (args.text is None):
+        print("ask: give either a question or --batch FILE", file=sys.stderr)
+        return EXIT_USAGE
+    if args.catalog is not None:
+        try:
+            load_catalogue(args.catalog)
+        except InvalidCatalogueError as error:
+            for problem in error.problems:
+                print(f"{args.catalog}: {problem}", file=sys.stderr)
+            return EXIT_INVALID
+        temporary = {
+            "database_url": SecretStr(temporary_database_url()),
+            "catalog_file": args.catalog,
+        }
+        settings = settings.model_copy(update=temporary)
+
+    async def work(app: App) -> int:
+        catalogue = await ensure_catalogue(app, quiet=args.catalog is not None)
+        assistant = build_assistant(
+            catalogue,
+            await app.catalog_store.occurrence_changes(),
+            translator=app.translator,
+            default_language=settings.default_language,
+        )
+        if args.batch is not None:
+            try:
+                rows = list(read_batch(args.batch.read_text("utf-8")))
+            except (OSError, ValueError) as error:
+                print(f"{args.batch}: {error}", file=sys.stderr)
+                return EXIT_INVALID
+            for result in answer_rows(assistant, rows):
+                sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+            return EXIT_OK
+        answer = assistant.answer(
+            args.text,
+            now=parse_now(args.now, assistant.matcher.zone),
+            network_id=args.network,
+            saved_language=args.lang,
+        )
+        if args.json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        else:
+            rtl = app.translator.speaker(answer.reply.language).right_to_left
+            print(for_terminal(answer.reply.text, rtl))
         return EXIT_OK
 
     return await _with_app(settings, work)
@@ -127,6 +232,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tarjotin`` console script."""
+    # python-telegram-bot 22 reports durations as timedeltas only when asked to.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(args.config)

@@ -41,7 +41,7 @@ from catalog.source import Document, Path_, SourceError, read_document
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 
 
-class CatalogueInvalid(Exception):
+class InvalidCatalogueError(Exception):
     """The file has problems; ``problems`` lists every one of them."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -50,28 +50,29 @@ class CatalogueInvalid(Exception):
 
 
 def load_catalogue(path: Path) -> Catalogue:
-    """Read, validate and build a catalogue; raise :class:`CatalogueInvalid` when wrong."""
+    """Read, validate and build a catalogue; raise :class:`InvalidCatalogueError` when wrong."""
     try:
         document = read_document(path, track_lines=False)
         try:
             return parse_document(document)
-        except CatalogueInvalid:
+        except InvalidCatalogueError:
             if document.lines or path.suffix.lower() == ".json":
                 raise
         return parse_document(read_document(path, track_lines=True))
     except SourceError as error:
-        raise CatalogueInvalid([Problem(error.line, "catalogue", "", str(error))]) from error
+        raise InvalidCatalogueError([Problem(error.line, "catalogue", "", str(error))]) from error
 
 
 def parse_document(document: Document) -> Catalogue:
-    """Validate a read document and build the model, or raise :class:`CatalogueInvalid`."""
+    """Validate a read document and build the model, or raise :class:`InvalidCatalogueError`."""
     if not isinstance(document.data, dict):
-        raise CatalogueInvalid([Problem(1, "catalogue", "", "the top level must be a mapping")])
+        problem = Problem(1, "catalogue", "", "the top level must be a mapping")
+        raise InvalidCatalogueError([problem])
     problems = structural_problems(document)
     problems += meaning_problems(document)
     if problems:
         unique = sorted(set(problems), key=lambda p: (p.line or 0, p.record, p.field, p.message))
-        raise CatalogueInvalid(unique)
+        raise InvalidCatalogueError(unique)
     return build_catalogue(document.data)
 
 
@@ -114,9 +115,8 @@ def _records(data: dict[str, Any], collection: str) -> Iterator[tuple[int, dict[
 
 
 def _ids(data: dict[str, Any], collection: str) -> set[str]:
-    return {
-        record["id"] for _, record in _records(data, collection) if isinstance(record.get("id"), str)
-    }
+    records = _records(data, collection)
+    return {record["id"] for _, record in records if isinstance(record.get("id"), str)}
 
 
 def meaning_problems(document: Document) -> list[Problem]:
@@ -209,9 +209,9 @@ def _check_schedule(
         for day_position, day in enumerate(_list(rule.get("except"))):
             _parsed(day, parse_local_date, (*rule_path, "except", day_position), report)
         duration = rule.get("duration")
-        if isinstance(duration, str) and _DURATION.match(duration):
-            if parse_duration(duration) <= timedelta(0):
-                report((*rule_path, "duration"), "must be longer than zero")
+        valid_duration = isinstance(duration, str) and _DURATION.match(duration)
+        if valid_duration and parse_duration(duration) <= timedelta(0):
+            report((*rule_path, "duration"), "must be longer than zero")
         if start is not None and end is not None and end <= start.time():
             report((*rule_path, "end"), f"ends ({rule['end']}) before it starts ({rule['start']})")
         if start is not None and until is not None and until < start.date():

@@ -88,7 +88,8 @@ def _messages(error: ValidationError) -> Iterator[tuple[Path_, str]]:
     elif validator == "type" and key in _TEXT_FIELDS and not isinstance(error.instance, dict):
         yield path, "a text needs a language: write it as {fi: ...} or {en: ...}"
     elif validator == "type":
-        yield path, f"should be {_TYPE_NAMES.get(str(error.validator_value), error.validator_value)}"
+        wanted = _TYPE_NAMES.get(str(error.validator_value), error.validator_value)
+        yield path, f"should be {wanted}"
     elif validator == "pattern":
         shape = _FIELD_SHAPES.get(key, "a value of the right shape")
         if key == "rrule" and isinstance(error.instance, str) and "DTSTART" in error.instance:

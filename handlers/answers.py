@@ -37,7 +37,10 @@ def when_line(match: Match, speaker: Speaker) -> str:
 
 def match_block(catalogue: Catalogue, match: Match, number: int, speaker: Speaker) -> str:
     """One numbered result: title, when, where and how to join."""
-    lines = [f"{number}. {localised(match.activity.title, speaker)}", f"   {when_line(match, speaker)}"]
+    lines = [
+        f"{number}. {localised(match.activity.title, speaker)}",
+        f"   {when_line(match, speaker)}",
+    ]
     place_id = match.occurrence.place if match.occurrence else match.activity.place
     where = place_line(catalogue, place_id, speaker)
     if where:

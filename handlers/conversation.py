@@ -276,7 +276,8 @@ class Conversation:
         network = self.assistant.catalogue.network(profile.network or "")
         lines = [
             _("This is everything I store about you:"),
-            _("Language: %(language)s") % {"language": NATIVE_NAMES.get(profile.language or "", "–")},
+            _("Language: %(language)s")
+            % {"language": NATIVE_NAMES.get(profile.language or "", "–")},
             _("Municipality: %(network)s")
             % {"network": localised(network.name, speaker) if network else "–"},
         ]

@@ -8,7 +8,7 @@ else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import NewType
 
 UserId = NewType("UserId", str)
@@ -18,7 +18,7 @@ ChatId = NewType("ChatId", str)
 """A platform-qualified chat or room id."""
 
 
-class ActionKind(str, Enum):
+class ActionKind(StrEnum):
     """What a button (Telegram) or numbered choice (Matrix, terminal) does."""
 
     REMIND = "remind"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from catalog.model import Catalogue
 from catalog.parse import load_catalogue
+
+# PTB 22 warns when it builds RetryAfter unless durations are timedeltas; warnings are errors.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+pytest_plugins = ["tests.matrix_server.fixtures", "tests.telegram_server.fixtures"]
 
 DEMO = Path(__file__).resolve().parent.parent / "catalog" / "data" / "demo-catalog.yaml"
 

@@ -1,5 +1,4 @@
-"""A network's programme: places in its municipalities, or placeless/online activities of its
-organisations."""
+"""A network's programme: its municipalities' places, its organisations' placeless activities."""
 
 from __future__ import annotations
 
@@ -25,9 +24,13 @@ def test_scope_rule_on_the_demo(demo: Catalogue) -> None:
 def test_online_and_placeless_activities_follow_their_organisation(demo: Catalogue) -> None:
     chat = demo.activity("nurmijarvi-neuvontachat")
     friend = demo.activity("spr-nurmijarvi-ystava")
-    assert chat is not None and friend is not None
+    assert chat is not None
+    assert friend is not None
     nurmijarvi = demo.network("nurmijarvi")
     espoo = demo.network("espoo")
-    assert nurmijarvi is not None and espoo is not None
-    assert belongs_to(demo, chat, nurmijarvi) and not belongs_to(demo, chat, espoo)
-    assert belongs_to(demo, friend, nurmijarvi) and not belongs_to(demo, friend, espoo)
+    assert nurmijarvi is not None
+    assert espoo is not None
+    assert belongs_to(demo, chat, nurmijarvi)
+    assert not belongs_to(demo, chat, espoo)
+    assert belongs_to(demo, friend, nurmijarvi)
+    assert not belongs_to(demo, friend, espoo)
