@@ -60,7 +60,10 @@ def configured_channels(settings: Settings, conversation: Conversation) -> list[
 
 def term_tokens(text: str, language: str) -> list[str]:
     """The normalised keys of a catalogue text, as the understanding produces for questions."""
-    return [key for token in tokenise(text, language) for key in token.keys]
+    keys: list[str] = []
+    for token in tokenise(text, language):
+        keys += (token.text, token.folded, token.stem)
+    return keys
 
 
 def build_assistant(

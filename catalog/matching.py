@@ -21,7 +21,7 @@ from catalog.understanding.query import Query, TimeWindow
 UPCOMING_DAYS = 60
 
 Tokeniser = Callable[[str, str], Iterable[str]]
-"""``(text, language) -> normalised tokens``, the same function the understanding uses."""
+"""``(text, language) -> keys``: the normalised forms (word, folded, stem) of each word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +61,20 @@ class TermIndex:
                 for token in tokenise(text, language):
                     self._descriptions[token].add(activity.id)
 
-    def scores(self, terms: Iterable[str]) -> dict[ActivityId, float]:
-        """How well each activity's texts cover ``terms`` (title hits weigh double)."""
+    def scores(self, terms: Iterable[str], language: str) -> dict[ActivityId, float]:
+        """How well each activity's texts cover ``terms`` (title hits weigh double).
+
+        Each term is read with ``language``'s stemmer, as the texts were with theirs, so an
+        inflected word in a question meets its base form in a title.
+        """
         result: dict[ActivityId, float] = defaultdict(float)
         for term in terms:
-            for activity_id in self._titles.get(term, ()):
+            keys = set(self._tokenise(term, language))
+            titled = set().union(*(self._titles.get(key, ()) for key in keys))
+            described = set().union(*(self._descriptions.get(key, ()) for key in keys))
+            for activity_id in titled:
                 result[activity_id] += 2.0
-            for activity_id in self._descriptions.get(term, ()):
+            for activity_id in described - titled:
                 result[activity_id] += 1.0
         return dict(result)
 
@@ -87,6 +94,9 @@ class Matcher:
         self._terms = terms
         self._all: frozenset[ActivityId] = frozenset(a.id for a in catalogue.activities)
         self._ongoing = frozenset(a.id for a in catalogue.activities if a.is_ongoing)
+        self._for_organisations_only = frozenset(
+            a.id for a in catalogue.activities if set(a.audiences) == {"organisations"}
+        )
         by_kind: dict[str, set[ActivityId]] = defaultdict(set)
         by_class: dict[str, set[ActivityId]] = defaultdict(set)
         by_audience: dict[str, set[ActivityId]] = defaultdict(set)
@@ -154,8 +164,16 @@ class Matcher:
         return result
 
     def constrained(self, query: Query, scope: frozenset[ActivityId]) -> frozenset[ActivityId]:
-        """The activities in ``scope`` that satisfy every what/for-whom constraint."""
+        """The activities in ``scope`` that satisfy every what/for-whom constraint.
+
+        Two defaults stand in for what a newcomer leaves unsaid: meetings meant only for
+        organisations are left out unless asked for, and someone asking how to join or
+        volunteer is an adult, so recruitment open to everyone is offered before (and, when
+        there is any, instead of) recruitment of children or young people.
+        """
         ids = scope
+        if "organisations" not in query.audiences and "network_meeting" not in query.kinds:
+            ids -= self._for_organisations_only
         if query.kinds:
             ids &= self._any_of(self._by_kind, query.kinds)
         if query.classes:
@@ -164,6 +182,11 @@ class Matcher:
             ids &= self._any_of(self._by_audience, query.audiences)
         if query.spoken_languages:
             ids &= self._any_of(self._by_language, query.spoken_languages)
+        if not query.audiences and (
+            "recruitment" in query.classes or "volunteering" in query.kinds
+        ):
+            open_to_all = ids & self._by_audience.get("everyone", frozenset())
+            ids = open_to_all or ids
         return ids
 
     def has_concepts(self, query: Query) -> bool:
@@ -174,7 +197,7 @@ class Matcher:
         """Direct title/description hits of the query's leftover terms."""
         if self._terms is None or not query.terms:
             return {}
-        return self._terms.scores(query.terms)
+        return self._terms.scores(query.terms, query.language)
 
     # --- time ---------------------------------------------------------------------------
 
@@ -192,15 +215,25 @@ class Matcher:
     def first_occurrences(
         self, ids: frozenset[ActivityId], start: datetime, end: datetime, now: datetime
     ) -> dict[ActivityId, Occurrence]:
-        """The first occurrence of each activity starting in ``[start, end)`` not yet over."""
+        """The first occurrence of each activity starting in ``[start, end)``, not cancelled.
+
+        One still to come (or under way) is preferred; an activity whose sessions in the
+        window are all over keeps its last one, so "what was on today" can still be told.
+        """
         first: dict[ActivityId, Occurrence] = {}
+        over: dict[ActivityId, Occurrence] = {}
         dated = ids - self._ongoing
         if not dated:
             return first
         for occurrence in self._occurrences.between(start, end, dated):
-            if occurrence.cancelled or occurrence.end <= now:
+            if occurrence.cancelled:
                 continue
-            first.setdefault(occurrence.activity, occurrence)
+            if occurrence.end <= now:
+                over[occurrence.activity] = occurrence
+            else:
+                first.setdefault(occurrence.activity, occurrence)
+        for activity_id, occurrence in over.items():
+            first.setdefault(activity_id, occurrence)
         return first
 
     # --- search -------------------------------------------------------------------------
@@ -218,10 +251,12 @@ class Matcher:
         if query.window is None:
             matches += [Match(self._activity(i), None) for i in sorted(ids & self._ongoing)]
 
-        def rank(match: Match) -> tuple[float, int, float, str]:
-            when = match.occurrence.start.timestamp() if match.occurrence else float("inf")
-            return (-scores.get(match.activity.id, 0.0), match.occurrence is None, when,
-                    match.activity.id)
+        def rank(match: Match) -> tuple[bool, float, bool, float, str]:
+            occurrence = match.occurrence
+            finished = occurrence is not None and occurrence.end <= now
+            when = occurrence.start.timestamp() if occurrence else float("inf")
+            score = -scores.get(match.activity.id, 0.0)
+            return (finished, score, occurrence is None, when, match.activity.id)
 
         matches.sort(key=rank)
         return Search(tuple(matches), start, end, query.window is not None)

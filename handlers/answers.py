@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from catalog.matching import Match
 from catalog.model import Activity, Catalogue, Network
@@ -22,24 +22,29 @@ def details_line(activity: Activity, speaker: Speaker) -> str:
     return " · ".join((cost, join, _("Spoken: %(languages)s") % {"languages": spoken}))
 
 
-def when_line(match: Match, speaker: Speaker) -> str:
-    """The occurrence's day and time, or that the activity is ongoing."""
+def when_line(match: Match, speaker: Speaker, now: datetime | None = None) -> str:
+    """The occurrence's day and time (and whether it is over), or that it is ongoing."""
     occurrence = match.occurrence
     if occurrence is None:
         return speaker.gettext("Ongoing: you can join at any time")
+    over = now is not None and occurrence.end <= now
     text = f"{day_heading(occurrence.start.date(), speaker)}, " + isolate(
         f"{clock(occurrence.start, speaker)}–{clock(occurrence.end, speaker)}", speaker
     )
-    if occurrence.moved:
+    if over:
+        text += f" ({speaker.gettext('already over')})"
+    elif occurrence.moved:
         text += f" ({speaker.gettext('moved')})"
     return text
 
 
-def match_block(catalogue: Catalogue, match: Match, number: int, speaker: Speaker) -> str:
+def match_block(
+    catalogue: Catalogue, match: Match, number: int, speaker: Speaker, now: datetime
+) -> str:
     """One numbered result: title, when, where and how to join."""
     lines = [
         f"{number}. {localised(match.activity.title, speaker)}",
-        f"   {when_line(match, speaker)}",
+        f"   {when_line(match, speaker, now)}",
     ]
     place_id = match.occurrence.place if match.occurrence else match.activity.place
     where = place_line(catalogue, place_id, speaker)
@@ -62,12 +67,15 @@ def results_text(
     speaker: Speaker,
     page: int,
     heading: str,
+    now: datetime,
 ) -> str:
     """A page of results under a heading, with a note when more pages follow."""
     first = page * PAGE_SIZE
     shown = matches[first : first + PAGE_SIZE]
     blocks = [heading]
-    blocks += [match_block(catalogue, m, first + i + 1, speaker) for i, m in enumerate(shown)]
+    blocks += [
+        match_block(catalogue, m, first + i + 1, speaker, now) for i, m in enumerate(shown)
+    ]
     remaining = len(matches) - first - len(shown)
     if remaining > 0:
         blocks.append(

@@ -139,7 +139,7 @@ class Assistant:
         if match.occurrence is None and not activity.is_ongoing:
             text = localised(activity.title, speaker) + "\n" + _("No upcoming dates right now.")
         else:
-            text = match_block(self.catalogue, match, 1, speaker).removeprefix("1. ")
+            text = match_block(self.catalogue, match, 1, speaker, now).removeprefix("1. ")
         description = localised(activity.description, speaker)
         if description:
             text += "\n\n" + description
@@ -203,7 +203,7 @@ class Assistant:
             }
         else:
             heading = _("Found %(count)d. Coming up next:") % {"count": len(search.matches)}
-        text = results_text(self.catalogue, search.matches, speaker, page, heading)
+        text = results_text(self.catalogue, search.matches, speaker, page, heading, now)
         actions = [
             Action(ActionKind.REMIND, _("Remind me"), match.activity.id)
             for match in search.matches[page * PAGE_SIZE : (page + 1) * PAGE_SIZE][:1]
@@ -239,7 +239,9 @@ class Assistant:
         suggestions = self.alternatives(query, network.id if network else None, now)
         if suggestions:
             parts.append(
-                results_text(self.catalogue, suggestions, speaker, 0, _("Maybe one of these:"))
+                results_text(
+                    self.catalogue, suggestions, speaker, 0, _("Maybe one of these:"), now
+                )
             )
         parts.append(coordinator_text(network, speaker))
         actions = [

@@ -28,9 +28,14 @@ def default_locales_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "locales"
 
 
+#: Formatting locales where the bare language would pick another country's conventions:
+#: English readers here live in Finland, so 24-hour times and day-month dates (en_GB).
+_FORMAT_LOCALES = {PLAIN_FINNISH: "fi", "en": "en_GB"}
+
+
 def babel_locale(language: str) -> Locale:
     """The Babel locale used to format dates and numbers for ``language``."""
-    return Locale.parse("fi" if language == PLAIN_FINNISH else language)
+    return Locale.parse(_FORMAT_LOCALES.get(language, language))
 
 
 @dataclass(frozen=True)

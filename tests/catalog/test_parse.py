@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from catalog.parse import CatalogueInvalid, load_catalogue
+from catalog.parse import InvalidCatalogueError, load_catalogue
 from catalog.problems import Problem
 
 MINIMAL = """\
@@ -53,7 +53,7 @@ def write(tmp_path: Path, text: str, name: str = "catalogue.yaml") -> Path:
 
 
 def problems_of(path: Path) -> list[Problem]:
-    with pytest.raises(CatalogueInvalid) as caught:
+    with pytest.raises(InvalidCatalogueError) as caught:
         load_catalogue(path)
     return caught.value.problems
 

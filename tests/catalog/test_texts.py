@@ -32,5 +32,6 @@ def test_empty_text_gives_nothing() -> None:
 
 def test_plain_finnish_reader_reads_standard_finnish_as_own_language() -> None:
     shown = pick_text((("fi", "Kerho"),), "fi-x-plain")
-    assert shown is not None and shown.is_in("fi-x-plain")
+    assert shown is not None
+    assert shown.is_in("fi-x-plain")
     assert not shown.is_in("en")

@@ -1,0 +1,549 @@
+"""The multilingual lexicon: data files that name concepts, compiled once and matched fast.
+
+Each language has ``catalog/data/lexicon/<code>.yaml`` mapping concept names (``kind.sports``,
+``audience.women``, ``cue.coordinator`` …) to words and phrases, so that a coordinator or a
+translator can extend it without touching code; ``municipalities.yaml`` maps each municipality's
+Finnish name to its names and spellings in other languages and scripts. The files' own header
+comments describe the entry syntax; in short:
+
+- ``word`` meets the same word inflected: equal stems, or (in languages marked ``prefix``) a
+  longer word starting with the stem, or (``compounds``) a word containing it (Finnish
+  ``naistenryhmä`` contains ``ryhmä``);
+- ``two words`` is a phrase: the words in this order, at most two other words between them;
+- ``=word`` is matched as written only (short or ambiguous words), ``word*`` as a prefix;
+- Chinese entries are matched as substrings (a space in one allows a short gap).
+
+Words of five letters or more also meet typos of one edit (two from nine letters on; a swap of
+two neighbours is one edit) through rapidfuzz, provided the first letter is right and the word
+is not a known word itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from catalog.understanding.normalise import (
+    Token,
+    arabic_variants,
+    fold,
+    is_han,
+    normalise,
+    stemmer,
+    words,
+)
+from catalog.vocabulary import AUDIENCES, CLASSES, KINDS
+
+#: The languages that have a lexicon file.
+LEXICON_LANGUAGES = ("fi", "sv", "en", "ru", "uk", "et", "ar", "fa", "so", "tr", "zh", "es", "fr")
+
+#: Concept-name prefixes a lexicon may use; kinds, audiences and classes must be in the vocabulary.
+CONCEPT_FAMILIES = ("kind", "audience", "class", "lang", "spoken", "cue", "help")
+
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
+_MAX_PHRASE_GAP = 2  # other words allowed between two words of a phrase
+_MAX_HAN_GAP = 4  # other characters allowed between two parts of a Chinese phrase
+_MIN_STEM_KEY = 3  # shorter stems (Finnish "as" of "asiani") would meet unrelated words
+_MAX_ENDING = 5  # letters an inflectional ending may add after the last part of a compound
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used, with the file and the entry named."""
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOptions:
+    """How loosely a lexicon's single words meet the words of a message."""
+
+    prefix: bool = False
+    compounds: bool = False
+    min_prefix: int = 4
+    min_internal: int = 5
+    max_leftover: int | None = None
+    stem_leftover: re.Pattern[str] | None = None
+    fuzzy: bool = True
+    min_fuzzy: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One word of a lexicon entry in the spellings the matcher compares."""
+
+    text: str
+    folded: str
+    stem: str
+    exact: bool = False
+    prefix: bool = False
+    han: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A word or phrase that names a concept."""
+
+    concept: str
+    parts: tuple[Part, ...]
+    source: str
+
+
+#: Where one part of an entry was found: token index, first and end character in the token.
+Span = tuple[int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One occurrence of a concept in a message."""
+
+    concept: str
+    spans: tuple[Span, ...]
+    fuzzy: bool = False
+    source: str = ""
+
+    @property
+    def tokens(self) -> frozenset[int]:
+        """Indices of the tokens this hit touches."""
+        return frozenset(span[0] for span in self.spans)
+
+    @property
+    def size(self) -> int:
+        """Characters covered, to prefer the longer of two overlapping readings."""
+        return sum(end - start for _, start, end in self.spans)
+
+    def within(self, other: Hit) -> bool:
+        """Tell whether every part of this hit lies inside a part of ``other``."""
+        return all(
+            any(i == j and s >= t and e <= u for j, t, u in other.spans) for i, s, e in self.spans
+        )
+
+
+PartRef = tuple[int, int]  # (entry index, part index)
+
+
+@dataclass(slots=True)
+class _Index:
+    keys: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
+    stems: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
+    internal: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
+    prefixes: dict[str, list[tuple[PartRef, bool]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    han: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
+    fuzzy: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    fuzzy_refs: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
+    max_prefix: int = 0
+    max_internal: int = 0
+    max_han: int = 0
+
+
+class Lexicon:
+    """One language's compiled lexicon (or the municipality gazetteer), ready to match tokens."""
+
+    def __init__(
+        self,
+        language: str,
+        entries: Sequence[Entry],
+        *,
+        stopwords: Iterable[str] = (),
+        options: MatchOptions = MatchOptions(),
+    ) -> None:
+        self.language = language
+        self.entries = tuple(entries)
+        self.options = options
+        self.stopwords = frozenset(w for word in stopwords for w in (word, fold(word)))
+        self.vocabulary = self.stopwords | frozenset(
+            spelling
+            for entry in self.entries
+            for part in entry.parts
+            if not part.han
+            for spelling in (part.text, part.folded)
+        )
+        self._index = self._build_index()
+
+    @property
+    def content_words(self) -> frozenset[str]:
+        """Single-word entries, which tell the language more surely than function words."""
+        return frozenset(
+            spelling
+            for entry in self.entries
+            if len(entry.parts) == 1 and not entry.parts[0].han
+            for spelling in (entry.parts[0].text, entry.parts[0].folded)
+        )
+
+    @property
+    def concepts(self) -> frozenset[str]:
+        """Every concept name this lexicon knows words for."""
+        return frozenset(entry.concept for entry in self.entries)
+
+    def _build_index(self) -> _Index:
+        index = _Index()
+        options = self.options
+        for e, entry in enumerate(self.entries):
+            for p, part in enumerate(entry.parts):
+                ref = (e, p)
+                if part.han:
+                    index.han[part.text].append(ref)
+                    index.max_han = max(index.max_han, len(part.text))
+                    continue
+                if not part.prefix:
+                    for key in {part.text, part.folded}:
+                        index.keys[key].append(ref)
+                    if not part.exact and len(part.stem) >= _MIN_STEM_KEY:
+                        for key in {part.stem, fold(part.stem)}:
+                            index.stems[key].append(ref)
+                if options.compounds and not part.exact and len(part.stem) >= options.min_internal:
+                    for key in {part.stem, fold(part.stem)}:
+                        index.internal[key].append(ref)
+                        index.max_internal = max(index.max_internal, len(key))
+                if part.prefix or (options.prefix and not part.exact):
+                    minimum = 2 if part.prefix else options.min_prefix
+                    spellings = {part.text, part.folded}
+                    for key in spellings | {part.stem, fold(part.stem)}:
+                        if len(key) >= minimum:
+                            index.prefixes[key].append((ref, key not in spellings))
+                            index.max_prefix = max(index.max_prefix, len(key))
+                if (
+                    options.fuzzy
+                    and not part.exact
+                    and not part.prefix
+                    and len(part.text) >= options.min_fuzzy
+                ):
+                    for key in {part.text, part.folded}:
+                        if ref not in index.fuzzy_refs[key]:
+                            if not index.fuzzy_refs[key]:
+                                index.fuzzy[key[0]].append(key)
+                            index.fuzzy_refs[key].append(ref)
+        return index
+
+    def match(self, tokens: Sequence[Token], *, no_fuzzy: Collection[int] = ()) -> list[Hit]:
+        """Find every concept occurrence in ``tokens``, shorter readings inside longer dropped.
+
+        Tokens whose index is in ``no_fuzzy`` (say, already read as a place name) are not
+        compared for typos.
+        """
+        found: dict[PartRef, list[tuple[Span, bool]]] = defaultdict(list)
+        for i, token in enumerate(tokens):
+            before = sum(map(len, found.values()))
+            self._match_token(i, token, found)
+            matched = sum(map(len, found.values())) > before
+            if not matched and i not in no_fuzzy and self._fuzzy_candidate(token):
+                self._match_fuzzy(i, token, found)
+        hits = self._assemble(found)
+        return _drop_contained(hits)
+
+    def _match_token(
+        self, i: int, token: Token, found: dict[PartRef, list[tuple[Span, bool]]]
+    ) -> None:
+        index = self._index
+        if token.han:
+            text = token.text
+            for start in range(len(text)):
+                for end in range(start + 1, min(len(text), start + index.max_han) + 1):
+                    for ref in index.han.get(text[start:end], ()):
+                        found[ref].append(((i, start, end), False))
+            return
+        full = len(token.text)
+        if token.text in self.stopwords or token.folded in self.stopwords:
+            # A function word meets entries only as written: its stem would be too short
+            # and too common (Spanish "para" and "paro" share the stem "par"), and its
+            # letters are its meaning (Swedish "man" is not "män").
+            for ref in index.keys.get(token.text, ()):
+                if self.entries[ref[0]].parts[ref[1]].text == token.text:
+                    found[ref].append(((i, 0, full), False))
+            return
+        surfaces = {token.text, token.folded}
+        stems = {token.stem, fold(token.stem)}
+        if _ARABIC_SCRIPT.match(token.text):
+            stem = stemmer(self.language)
+            for variant in arabic_variants(token.text)[1:]:
+                surfaces.add(variant)
+                stems.add(stem(variant))
+        refs = {ref for key in surfaces for ref in index.keys.get(key, ())}
+        refs.update(ref for key in stems for ref in index.stems.get(key, ()))
+        for ref in refs:
+            found[ref].append(((i, 0, full), False))
+        if index.prefixes or index.internal:
+            self._match_prefixes(i, token, found)
+
+    def _match_prefixes(
+        self, i: int, token: Token, found: dict[PartRef, list[tuple[Span, bool]]]
+    ) -> None:
+        index = self._index
+        options = self.options
+        spellings = {token.text, token.folded}
+        limit = options.max_leftover
+        if _ARABIC_SCRIPT.match(token.text):
+            spellings.update(arabic_variants(token.text)[1:])
+            if limit is not None:
+                limit = 0  # names in Arabic script take no endings, only the clitics peeled off
+        for spelling in spellings:
+            offset = len(token.text) - len(spelling)
+            longest = min(len(spelling), index.max_prefix)
+            for length in range(2, longest + 1):
+                refs = index.prefixes.get(spelling[:length])
+                if not refs:
+                    continue
+                leftover = spelling[length:]
+                if limit is not None and len(leftover) > limit:
+                    continue
+                for ref, is_stem in refs:
+                    if is_stem and options.stem_leftover and not options.stem_leftover.match(
+                        leftover
+                    ):
+                        continue
+                    found[ref].append(((i, offset, offset + length), False))
+            if options.compounds:
+                self._match_compound(i, spelling, offset, found)
+
+    def _match_compound(
+        self,
+        i: int,
+        spelling: str,
+        offset: int,
+        found: dict[PartRef, list[tuple[Span, bool]]],
+    ) -> None:
+        """Find entry stems as the last part of a compound word (``naisten|ryhmä|ssä``).
+
+        Only stems of five letters or more count, and at most a case ending may follow them:
+        a stem in the middle of a long word is more often a coincidence than a compound part.
+        """
+        index = self._index
+        minimum = self.options.min_internal
+        for start in range(3, len(spelling) - minimum + 1):
+            rest = spelling[start:]
+            longest = min(len(rest), index.max_internal)
+            for length in range(max(minimum, len(rest) - _MAX_ENDING), longest + 1):
+                for ref in index.internal.get(rest[:length], ()):
+                    found[ref].append(((i, offset + start, offset + start + length), False))
+
+    def _fuzzy_candidate(self, token: Token) -> bool:
+        return (
+            self.options.fuzzy
+            and not token.han
+            and len(token.text) >= self.options.min_fuzzy
+            and token.text not in self.vocabulary
+            and token.folded not in self.vocabulary
+        )
+
+    def _match_fuzzy(
+        self, i: int, token: Token, found: dict[PartRef, list[tuple[Span, bool]]]
+    ) -> None:
+        index = self._index
+        allowed = 1 if len(token.text) <= 8 else 2
+        for spelling in {token.text, token.folded}:
+            choices = index.fuzzy.get(spelling[0])
+            if not choices:
+                continue
+            best = process.extractOne(
+                spelling, choices, scorer=OSA.distance, score_cutoff=allowed
+            )
+            if best is None:
+                continue
+            for ref in index.fuzzy_refs[best[0]]:
+                found[ref].append(((i, 0, len(token.text)), True))
+            return
+
+    def _assemble(self, found: Mapping[PartRef, list[tuple[Span, bool]]]) -> list[Hit]:
+        hits: list[Hit] = []
+        for (e, p), places in found.items():
+            if p != 0:
+                continue
+            entry = self.entries[e]
+            for span, fuzzy in places:
+                chain = self._follow(e, entry, span, found)
+                if chain is None:
+                    continue
+                spans, chain_fuzzy = chain
+                hits.append(Hit(entry.concept, spans, fuzzy or chain_fuzzy, entry.source))
+        return hits
+
+    def _follow(
+        self,
+        e: int,
+        entry: Entry,
+        first: Span,
+        found: Mapping[PartRef, list[tuple[Span, bool]]],
+    ) -> tuple[tuple[Span, ...], bool] | None:
+        spans = [first]
+        fuzzy = False
+        for p in range(1, len(entry.parts)):
+            previous = spans[-1]
+            candidates = [
+                (span, fz) for span, fz in found.get((e, p), ()) if _follows(previous, span)
+            ]
+            if not candidates:
+                return None
+            span, fz = min(candidates)
+            spans.append(span)
+            fuzzy = fuzzy or fz
+        return tuple(spans), fuzzy
+
+
+def _follows(previous: Span, span: Span) -> bool:
+    """Tell whether ``span`` can be the next word of a phrase after ``previous``."""
+    if span[0] == previous[0]:
+        return previous[2] <= span[1] <= previous[2] + _MAX_HAN_GAP
+    return previous[0] < span[0] <= previous[0] + _MAX_PHRASE_GAP + 1
+
+
+def _drop_contained(hits: list[Hit]) -> list[Hit]:
+    """Keep only the hits that no strictly larger hit covers."""
+    unique = list(dict.fromkeys(hits))
+    sizes = {hit: hit.size for hit in unique}
+    by_token: dict[int, list[Hit]] = defaultdict(list)
+    for hit in sorted(unique, key=sizes.__getitem__, reverse=True):
+        for index in hit.tokens:
+            by_token[index].append(hit)
+    return [hit for hit in unique if not _covered(hit, sizes, by_token[hit.spans[0][0]])]
+
+
+def _covered(hit: Hit, sizes: Mapping[Hit, int], larger_first: Sequence[Hit]) -> bool:
+    """Tell whether a strictly larger hit in ``larger_first`` (sorted by size) covers ``hit``."""
+    size = sizes[hit]
+    for other in larger_first:
+        if sizes[other] <= size:
+            return False
+        if hit.within(other):
+            return True
+    return False
+
+
+def parse_entry(concept: str, source: str, language: str) -> Entry:
+    """Compile one lexicon string (see the module docstring for its syntax)."""
+    stem = stemmer(language)
+    exact = source.startswith("=")
+    prefix = source.endswith("*")
+    body = source.strip("=*").strip()
+    parts: list[Part] = []
+    for word in words(normalise(body)):
+        if is_han(word):
+            parts.append(Part(word, word, word, han=True))
+        else:
+            parts.append(Part(word, fold(word), stem(word), exact=exact, prefix=prefix))
+    if not parts:
+        raise LexiconError(f"{language}: entry {source!r} of {concept} has no words")
+    return Entry(concept, tuple(parts), source)
+
+
+def _check_concept(language: str, concept: str) -> None:
+    family, _, name = concept.partition(".")
+    if family not in CONCEPT_FAMILIES or not name:
+        raise LexiconError(f"{language}: unknown concept {concept!r}")
+    allowed = {"kind": KINDS, "audience": AUDIENCES, "class": CLASSES}.get(family)
+    if allowed is not None and name not in allowed:
+        raise LexiconError(f"{language}: {concept!r} is not in the vocabulary")
+
+
+def _read_yaml(name: str) -> Any:
+    path = resources.files("catalog") / "data" / "lexicon" / name
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _word_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    raise LexiconError(f"expected a list of words, got {type(value).__name__}")
+
+
+def lexicon_from_data(language: str, data: Mapping[str, Any]) -> Lexicon:
+    """Compile a language lexicon from its parsed YAML mapping."""
+    if data.get("language") != language:
+        raise LexiconError(f"{language}: the file says language {data.get('language')!r}")
+    options = MatchOptions(
+        prefix=bool(data.get("prefix", False)),
+        compounds=bool(data.get("compounds", False)),
+    )
+    entries: list[Entry] = []
+    concepts = data.get("concepts") or {}
+    if not isinstance(concepts, dict):
+        raise LexiconError(f"{language}: 'concepts' must be a mapping")
+    for concept, sources in concepts.items():
+        _check_concept(language, concept)
+        entries.extend(parse_entry(concept, source, language) for source in _word_list(sources))
+    stopwords = [w for word in _word_list(data.get("stopwords")) for w in words(normalise(word))]
+    return Lexicon(language, entries, stopwords=stopwords, options=options)
+
+
+@cache
+def load_lexicon(language: str) -> Lexicon:
+    """Load and compile ``catalog/data/lexicon/<language>.yaml`` (once per process)."""
+    if language not in LEXICON_LANGUAGES:
+        raise LexiconError(f"no lexicon for language {language!r}")
+    data = _read_yaml(f"{language}.yaml")
+    if not isinstance(data, dict):
+        raise LexiconError(f"{language}.yaml is not a mapping")
+    return lexicon_from_data(language, data)
+
+
+#: After a name's vowel-dropped stem, an inflected form goes on with one of these letters
+#: (Finnish ``Nurmijärvellä``, Russian ``в Хямеэнлинне``, Ukrainian ``у Лохʼї``).
+_NAME_STEM_LEFTOVER = re.compile("[eеєуыоіїиюяй]")
+_VOWELS = frozenset("aeiouyäöåáéíóúàèìòùâêîôûаеиоуыэюяіїєё")
+
+
+def municipality_entries(name: str, spellings: Iterable[str]) -> list[Entry]:
+    """Entries for one municipality: each spelling, and its inflection stem as a prefix.
+
+    The stem drops a final vowel (``Kirkkonummi`` → ``Kirkkonumm-``, so that
+    ``Kirkkonummella`` and ``Кирконумми`` in a Russian case form are found); irregular stems
+    are written in the data with a trailing ``*`` (``Helsingi*``).
+    """
+    concept = f"municipality.{name}"
+    entries: list[Entry] = []
+    for spelling in dict.fromkeys([name, *spellings]):
+        body = normalise(spelling.strip("*"))
+        if is_han(body.replace(" ", "")):
+            entries.append(Entry(concept, (Part(body, body, body, han=True),), spelling))
+            continue
+        parts = words(body)
+        if not parts:
+            raise LexiconError(f"municipality {name}: spelling {spelling!r} has no letters")
+        last = parts[-1]
+        stem = last[:-1] if last[-1] in _VOWELS and len(last) >= 5 else last
+        prefix = spelling.endswith("*")
+        compiled = [Part(w, fold(w), w, exact=True) for w in parts[:-1]]
+        compiled.append(Part(last, fold(last), stem, prefix=prefix))
+        entries.append(Entry(concept, tuple(compiled), spelling))
+    return entries
+
+
+def gazetteer(extra_names: Iterable[str] = ()) -> Lexicon:
+    """The municipality lexicon from ``municipalities.yaml`` plus any further Finnish names."""
+    data = _municipality_data()
+    entries: list[Entry] = []
+    for name, spellings in data.items():
+        entries.extend(municipality_entries(name, spellings))
+    for name in extra_names:
+        if name not in data:
+            entries.extend(municipality_entries(name, ()))
+    return Lexicon(
+        "names",
+        entries,
+        options=MatchOptions(
+            prefix=True,
+            min_prefix=4,
+            max_leftover=5,
+            stem_leftover=_NAME_STEM_LEFTOVER,
+            min_fuzzy=7,
+        ),
+    )
+
+
+@cache
+def _municipality_data() -> dict[str, list[str]]:
+    data = _read_yaml("municipalities.yaml")
+    if not isinstance(data, dict):
+        raise LexiconError("municipalities.yaml is not a mapping")
+    return {str(name): _word_list(spellings) for name, spellings in data.items()}

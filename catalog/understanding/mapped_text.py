@@ -1,0 +1,159 @@
+"""Normalising a message for pattern matching while remembering where each character came from.
+
+Time words are found by regular expressions over a normalised copy of the message; the caller
+needs the matched stretches in the original text (to drop time words from the leftover terms),
+so every normalised character keeps the span of the original characters it came from.
+
+The normalisation (also applied to the patterns in the data files, see :func:`normalise_pattern`):
+NFKC, case folding, apostrophe variants made ``'``, a zero-width non-joiner read as a space and
+other invisible joiners dropped; Latin letters lose their diacritics (``tänään`` meets
+``tanaan``, Turkish ``ı`` becomes ``i``) while Cyrillic keeps its letters (``й``, ``ї``);
+Arabic-script text loses diacritics and tatweel and has its letter variants unified (alef forms,
+yeh and kaf to their Persian shapes, ``ة`` to ``ه``), and Eastern Arabic and Persian digits
+become ASCII digits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_LETTERS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ی",
+        "ي": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ۀ": "ه",
+        "ة": "ه",
+        "ؤ": "و",
+        "’": "'",
+        "ʼ": "'",
+        "`": "'",
+        "´": "'",
+        "‘": "'",
+        "ı": "i",
+        "ø": "o",
+        "æ": "ae",
+        "đ": "d",
+        "ł": "l",
+        "\u200c": " ",
+        "\u200d": "",
+        "\u00ad": "",
+        "\u200b": "",
+        "\u2060": "",
+        "\ufeff": "",
+        **{chr(0x0660 + n): str(n) for n in range(10)},
+        **{chr(0x06F0 + n): str(n) for n in range(10)},
+    }
+)
+_CYRILLIC_FIRST, _CYRILLIC_LAST = 0x0400, 0x052F
+
+
+@dataclass(frozen=True, slots=True)
+class MappedText:
+    """A normalised text with, for each of its characters, the original span it came from."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that the normalised ``text[start:end]`` came from."""
+        return self.starts[start], self.ends[end - 1]
+
+
+def normalise_mapped(text: str) -> MappedText:
+    """Normalise ``text`` (see the module docstring), keeping the way back to the original."""
+    if text.isascii():
+        lowered = text.lower().replace("`", "'")
+        positions = tuple(range(len(text)))
+        return MappedText(lowered, positions, tuple(range(1, len(text) + 1)))
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    index = 0
+    length = len(text)
+    while index < length:
+        end = index + 1
+        while end < length and unicodedata.combining(text[end]):
+            end += 1
+        normalised = normalise_chunk(text[index:end])
+        pieces.append(normalised)
+        starts.extend([index] * len(normalised))
+        ends.extend([end] * len(normalised))
+        index = end
+    return MappedText("".join(pieces), tuple(starts), tuple(ends))
+
+
+@lru_cache(maxsize=8192)
+def normalise_chunk(chunk: str) -> str:
+    """Normalise one base character with its combining marks (or any short text)."""
+    text = unicodedata.normalize("NFKC", chunk).casefold().replace("i̇", "i")
+    text = _ARABIC_MARKS.sub("", text).translate(_LETTERS)
+    decomposed = unicodedata.normalize("NFD", text)
+    kept: list[str] = []
+    for char in decomposed:
+        if not unicodedata.combining(char):
+            kept.append(char)
+        elif kept and _CYRILLIC_FIRST <= ord(kept[-1]) <= _CYRILLIC_LAST:
+            kept.append(char)  # й, ё, ї are letters of their own
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+_UPPER_ESCAPE = re.compile(r"\\[A-Z]")
+
+
+def normalise_pattern(source: str) -> str:
+    r"""Normalise a regular expression from the data files the way messages are normalised.
+
+    Literal spaces become ``\s*`` (any white space, or none: ``i dag`` meets ``idag``),
+    except inside a look-behind, which must keep a fixed width. Upper-case escapes (``\W``,
+    ``\S``) would be folded into their opposites, so they are refused.
+    """
+    if _UPPER_ESCAPE.search(source):
+        raise ValueError(f"use lower-case escapes only in time patterns: {source!r}")
+    normalised = "".join(normalise_chunk(char) for char in _chunks(source))
+    return _flexible_spaces(normalised)
+
+
+def _flexible_spaces(pattern: str) -> str:
+    r"""Replace spaces by ``\s*`` outside look-behind groups."""
+    out: list[str] = []
+    depth = 0
+    behind: list[int] = []  # depths at which a look-behind group opened
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if char == "(":
+            depth += 1
+            if pattern.startswith(("(?<!", "(?<="), index):
+                behind.append(depth)
+        elif char == ")":
+            if behind and behind[-1] == depth:
+                behind.pop()
+            depth -= 1
+        out.append(r"\s*" if char == " " and not behind else char)
+        index += 1
+    return "".join(out)
+
+
+def _chunks(text: str) -> list[str]:
+    chunks: list[str] = []
+    for char in text:
+        if chunks and unicodedata.combining(char):
+            chunks[-1] += char
+        else:
+            chunks.append(char)
+    return chunks

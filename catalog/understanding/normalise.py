@@ -1,0 +1,275 @@
+"""Turning a message into comparable tokens: normalisation, tokenising and stemming per language.
+
+Everything the lexicon matcher compares goes through here, both the user's words and the
+lexicon's entries, so that the two meet however a word is inflected or spelt:
+
+- Unicode is NFKC-normalised and case-folded; Arabic-script text loses diacritics and tatweel
+  and has its letter variants unified (alef forms, yeh/kaf, ta marbuta), and a zero-width
+  non-joiner (Persian ``خانم‌ها``) becomes a word break.
+- Words are split on anything that is not a letter; hyphens split too (``äiti-lapsi``), and so
+  do apostrophes except inside Cyrillic words (Ukrainian ``п'ятниця``).
+- Each word gets a Snowball stem for its language (Ukrainian has its own light suffix
+  stripper here, Somali and Chinese none), and a diacritic-free ``folded`` spelling so that
+  ``Hameenlinna`` still meets ``Hämeenlinna``.
+
+Chinese has no spaces, so a run of Han characters is kept as one token and matched by
+substring in :mod:`catalog.understanding.lexicon`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+#: The Snowball algorithm for each language code; ``None`` means no stemmer exists for it.
+SNOWBALL_ALGORITHMS: dict[str, str | None] = {
+    "fi": "finnish",
+    "sv": "swedish",
+    "en": "english",
+    "ru": "russian",
+    "et": "estonian",
+    "ar": "arabic",
+    "fa": "persian",
+    "tr": "turkish",
+    "es": "spanish",
+    "fr": "french",
+    "uk": None,
+    "so": None,
+    "zh": None,
+}
+
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_ARABIC_LETTERS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ی",
+        "ي": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ۀ": "ه",
+        "ؤ": "و",
+        "٠": "0",
+        "١": "1",
+        "٢": "2",
+        "٣": "3",
+        "٤": "4",
+        "٥": "5",
+        "٦": "6",
+        "٧": "7",
+        "٨": "8",
+        "٩": "9",
+        "۰": "0",
+        "۱": "1",
+        "۲": "2",
+        "۳": "3",
+        "۴": "4",
+        "۵": "5",
+        "۶": "6",
+        "۷": "7",
+        "۸": "8",
+        "۹": "9",
+    }
+)
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "´": "'", "‘": "'"})
+_SPECIAL_FOLDS = str.maketrans(
+    {"ı": "i", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "ة": "ه"}
+)
+_TO_ARABIC = str.maketrans({"ی": "ي", "ک": "ك"})
+_FROM_ARABIC = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی"})
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a message (or one run of Han characters), in the forms the matcher compares.
+
+    ``text`` is the normalised, case-folded word, ``folded`` the same without diacritics,
+    ``stem`` its stem in the language it is read as (equal to ``text`` where there is no
+    stemmer), and ``han`` tells a Chinese character run, which is matched by substring.
+    """
+
+    text: str
+    folded: str
+    stem: str
+    han: bool = False
+
+
+def normalise(text: str) -> str:
+    """Return ``text`` NFKC-normalised, case-folded and with script-specific variants unified."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    text = text.replace("İ", "i").casefold().replace("i̇", "i")
+    text = text.replace("\u200c", " ").replace("\u200d", "").replace("\u00ad", "")
+    text = _ARABIC_MARKS.sub("", text)
+    return text.translate(_ARABIC_LETTERS)
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """Return ``word`` without diacritics (Latin and Cyrillic ``й``/``ё`` kept apart)."""
+    decomposed = unicodedata.normalize("NFD", word.translate(_SPECIAL_FOLDS))
+    kept: list[str] = []
+    for char in decomposed:
+        if unicodedata.combining(char) and kept and _CYRILLIC.match(kept[-1]):
+            kept.append(char)  # й, ё, ї keep their marks: they are different letters
+        elif not unicodedata.combining(char):
+            kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def words(text: str) -> list[str]:
+    """Split already normalised text into words, Han runs kept whole (see module docstring)."""
+    found: list[str] = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if "'" in word and not _CYRILLIC.search(word):
+            found.extend(part for part in word.split("'") if part)
+        else:
+            found.extend(_split_han(word))
+    return found
+
+
+def _split_han(word: str) -> list[str]:
+    """Separate Han runs from letters glued to them (``Espoo有``)."""
+    if not _HAN.search(word):
+        return [word]
+    parts: list[str] = []
+    last = 0
+    for match in _HAN.finditer(word):
+        if match.start() > last:
+            parts.append(word[last : match.start()])
+        parts.append(match.group())
+        last = match.end()
+    if last < len(word):
+        parts.append(word[last:])
+    return parts
+
+
+def is_han(word: str) -> bool:
+    """Tell whether ``word`` is a run of Chinese characters."""
+    return bool(_HAN.fullmatch(word))
+
+
+def tokenise(text: str, language: str) -> tuple[Token, ...]:
+    """Normalise ``text`` and return its tokens stemmed as ``language``."""
+    stem = stemmer(language)
+    tokens = []
+    for word in words(normalise(text)):
+        if is_han(word):
+            tokens.append(Token(word, word, word, han=True))
+        else:
+            tokens.append(Token(word, fold(word), stem(word)))
+    return tuple(tokens)
+
+
+@cache
+def stemmer(language: str) -> Callable[[str], str]:
+    """Return a cached stemming function for ``language`` (identity where none exists)."""
+    base = language.split("-")[0]
+    if base == "uk":
+        return lru_cache(maxsize=16384)(stem_ukrainian)
+    if base == "ar":
+        return lru_cache(maxsize=16384)(_arabic_stemmer())
+    algorithm = SNOWBALL_ALGORITHMS.get(base)
+    if algorithm is None:
+        return _identity
+    import snowballstemmer
+
+    snowball = snowballstemmer.stemmer(algorithm)
+    return lru_cache(maxsize=16384)(snowball.stemWord)
+
+
+def _identity(word: str) -> str:
+    return word
+
+
+_ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "کال", "لل", "ال", "و", "ف", "ب", "ل")
+
+
+def _arabic_stemmer() -> Callable[[str], str]:
+    """Snowball's Arabic stemmer after stripping the article and one-letter clitics.
+
+    Snowball leaves some prefix combinations (``باللغة``, ``لأطفالي``) in place; stripping
+    them first makes ``للنساء``, ``النساء`` and ``نساء`` one stem.
+    """
+    import snowballstemmer
+
+    snowball = snowballstemmer.stemmer("arabic")
+
+    def stem(word: str) -> str:
+        for clitic in _ARABIC_CLITICS:
+            if word.startswith(clitic) and len(word) - len(clitic) >= 3:
+                word = word[len(clitic) :]
+                break
+        result: str = snowball.stemWord(word.translate(_TO_ARABIC))
+        return result.translate(_FROM_ARABIC)
+
+    return stem
+
+
+def arabic_variants(word: str) -> tuple[str, ...]:
+    """The word with leading conjunction, preposition and article clitics peeled off in turn."""
+    variants = [word]
+    current = word
+    for _ in range(2):
+        for clitic in _ARABIC_CLITICS:
+            if current.startswith(clitic) and len(current) - len(clitic) >= 3:
+                current = current[len(clitic) :]
+                variants.append(current)
+                break
+        else:
+            break
+    return tuple(variants)
+
+
+# A light Ukrainian stemmer in the manner of Snowball's Russian one: the longest known
+# inflectional ending is removed from the part of the word after its first vowel. It aims at
+# giving the inflected forms of one word the same stem, not at linguistic roots.
+_UK_VOWELS = frozenset("аеиоуюяіїє")
+_UK_REFLEXIVE = ("ся", "сь")
+_UK_ENDINGS = tuple(
+    sorted(
+        {
+            # verbs
+            "ати", "яти", "ити", "іти", "ути", "ти", "ть", "ать", "ять", "ить", "іть", "уть",
+            "ють", "ла", "ло", "ли", "ав", "ив", "ів", "ємо", "емо", "имо", "імо", "ете", "єте",
+            "ите", "іте", "еш", "єш", "иш", "іш", "ую", "юю", "ала", "ало", "али", "ила", "ило",
+            "или", "ючи", "учи", "ячи", "ачи", "вши", "ши", "мо", "те", "йте",
+            # nouns
+            "а", "я", "и", "і", "ї", "у", "ю", "о", "е", "є", "ь", "ам", "ям", "ах", "ях",
+            "ами", "ями", "ьми", "ми", "ою", "ею", "єю", "ом", "ем", "єм", "ей", "ові", "еві",
+            "єві", "ой", "ія", "ії", "ію", "ій", "їв",
+            # adjectives and participles
+            "ий", "ого", "ього", "ому", "ьому", "им", "ім", "их", "іх", "ими", "іми", "ої",
+            "ної", "ний", "ним", "них", "ного", "ному", "ною",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def stem_ukrainian(word: str) -> str:
+    """Strip one reflexive and one inflectional ending from a Ukrainian word (see above).
+
+    Endings are only taken from after the first vowel, and at least three letters stay.
+    """
+    start = next((i + 1 for i, char in enumerate(word) if char in _UK_VOWELS), len(word))
+    stem = word
+    for ending in _UK_REFLEXIVE:
+        if stem.endswith(ending) and len(stem) - len(ending) >= max(start, 3):
+            stem = stem[: -len(ending)]
+            break
+    for ending in _UK_ENDINGS:
+        if stem.endswith(ending) and len(stem) - len(ending) >= max(start, 3):
+            stem = stem[: -len(ending)]
+            break
+    return stem.rstrip("ь'")

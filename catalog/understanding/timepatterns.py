@@ -1,0 +1,292 @@
+"""One language's time words (``catalog/data/time/<language>.yaml``) compiled into one matcher.
+
+Each data file lists regular expressions per meaning (see the comment at the top of ``fi.yaml``
+for the format). They are combined here into a single alternation per language, tried at word
+starts, so that scanning a message costs one regex pass. Where several alternatives could match
+at the same place, the more specific kind wins (a fixed phrase before a date, a date before a
+modifier-and-unit compound such as "next week", that before a bare weekday or month, that
+before "today"/"tomorrow", and part-of-day words last), then the longer pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+from catalog.understanding.mapped_text import normalise_chunk, normalise_pattern
+
+Kind = Literal[
+    "day", "today_part", "range", "weekday", "next_weekday", "date", "day_of_month", "month", "part"
+]
+
+#: Language codes with a data file; ``fi-x-plain`` reads the Finnish one.
+TIME_LANGUAGES: tuple[str, ...] = (
+    "fi", "sv", "en", "ru", "uk", "et", "ar", "fa", "so", "tr", "zh", "es", "fr",
+)  # fmt: skip
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+PARTS = ("evening", "morning", "afternoon")
+
+#: Fixed phrases: data key -> (kind, value, tier).
+_PHRASES: dict[str, tuple[Kind, int | str, float]] = {
+    "today": ("day", 0, 4),
+    "tomorrow": ("day", 1, 4),
+    "day_after_tomorrow": ("day", 2, 0),
+    "tonight": ("today_part", "evening", 0),
+    "this_morning": ("today_part", "morning", 0),
+    "this_afternoon": ("today_part", "afternoon", 0),
+    "this_week": ("range", "this_week", 0),
+    "next_week": ("range", "next_week", 0),
+    "this_weekend": ("range", "this_weekend", 0),
+    "next_weekend": ("range", "next_weekend", 0),
+    "this_month": ("range", "this_month", 0),
+    "next_month": ("range", "next_month", 0),
+    "coming_days": ("range", "coming_days", 0),
+    "christmas_week": ("range", "christmas_week", 0),
+    "christmas": ("range", "christmas", 0),
+}
+_OTHER_KEYS = frozenset(
+    {
+        "language", "boundaries", "prefix", "suffix", "this", "next", "week", "weekend",
+        "month", "weekdays", "months", "months_with_day", "dates", "days_of_month",
+        "not_time_words", *PARTS,
+    }
+)  # fmt: skip
+_DEFAULT_DATES = ("{day}\\.? {month}", "{month} {day}\\.?")
+_YEAR = r"(?:\s*,?\s*\d{4}(?!\d))?"
+_DAY = r"\d{1,2}"
+_NOT_A_NUMERIC_DATE = r"(?!\d|[./:]\d)"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One time expression found at ``start:end`` of the normalised text.
+
+    ``value`` is the day offset (``day``), the part of day (``today_part``, ``part``), the
+    range name (``range``), the weekday 0-6 (``weekday``, ``next_weekday``) or the month
+    1-12 (``date``, ``month``); a ``date`` also has its ``day`` and perhaps its ``year``, and
+    a ``day_of_month`` (a day number without a month, "the 28th") only its ``day``.
+    """
+
+    kind: Kind
+    value: int | str
+    start: int
+    end: int
+    day: int | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Alternative:
+    kind: Kind
+    value: int | str
+    tier: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimePatterns:
+    """The compiled time words of one language."""
+
+    language: str
+    finder: re.Pattern[str]
+    classifier: re.Pattern[str]
+    meanings: tuple[tuple[Kind, int | str], ...]
+    not_time_words: frozenset[str]
+
+    def scan(self, text: str) -> list[Found]:
+        """Every time expression in normalised ``text``, in text order, none overlapping.
+
+        ``finder`` has no groups, so the regex engine can skip alternatives by their first
+        letter; only where it matched does ``classifier`` (the same alternatives, each in a
+        named group) tell which one it was.
+        """
+        found: list[Found] = []
+        for located in self.finder.finditer(text):
+            match = self.classifier.match(text, located.start())
+            name = match.lastgroup if match else None
+            if match is None or name is None:
+                continue
+            kind, value = self.meanings[int(name[1:])]
+            if kind in ("date", "day_of_month"):
+                day, year = _day_and_year(match.group())
+                if day is None:
+                    continue
+                found.append(Found(kind, value, match.start(), match.end(), day, year))
+            else:
+                found.append(Found(kind, value, match.start(), match.end()))
+        return found
+
+
+def _day_and_year(text: str) -> tuple[int | None, int | None]:
+    day: int | None = None
+    year: int | None = None
+    for number in re.findall(r"\d+", text):
+        if len(number) == 4:
+            year = int(number)
+        elif day is None and len(number) <= 2:
+            day = int(number)
+    return day, year
+
+
+@cache
+def time_patterns(language: str) -> TimePatterns:
+    """The compiled time words of ``language`` (``fi-x-plain`` gets Finnish), loaded once."""
+    base = "fi" if language == "fi-x-plain" else language
+    if base not in TIME_LANGUAGES:
+        raise KeyError(f"no time words for language {language!r}")
+    return compile_patterns(base, load_data(base))
+
+
+def load_data(language: str) -> dict[str, Any]:
+    """The raw data file of ``language``, checked for unknown keys."""
+    text = resources.files("catalog").joinpath(f"data/time/{language}.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"time/{language}.yaml: expected a mapping")
+    unknown = set(data) - set(_PHRASES) - _OTHER_KEYS
+    if unknown:
+        raise ValueError(f"time/{language}.yaml: unknown keys {sorted(unknown)}")
+    return data
+
+
+def compile_patterns(language: str, data: dict[str, Any]) -> TimePatterns:
+    """Build the single matcher of one language from its data (see the module docstring)."""
+    words = _Words(data)
+    alternatives = [*words.phrases(), *words.units(), *words.dates(), *words.days_of_month()]
+    alternatives.sort(key=lambda alternative: (alternative.tier, -len(alternative.source)))
+    named = "|".join(
+        f"(?P<a{index}>{alternative.source})" for index, alternative in enumerate(alternatives)
+    )
+    plain = "|".join(f"(?:{alternative.source})" for alternative in alternatives)
+    prefix = f"(?:{_pattern(data['prefix'])})?" if data.get("prefix") else ""
+    template = "{prefix}(?:{body})"
+    if data.get("boundaries", True):
+        template = r"(?<!\w){prefix}(?:{body})(?!\w)"
+    return TimePatterns(
+        language=language,
+        finder=re.compile(template.format(prefix=prefix, body=plain)),
+        classifier=re.compile(template.format(prefix=prefix, body=named)),
+        meanings=tuple((alternative.kind, alternative.value) for alternative in alternatives),
+        not_time_words=frozenset(normalise_chunk(word) for word in data.get("not_time_words", ())),
+    )
+
+
+def _pattern(source: str) -> str:
+    """A data pattern, normalised, with its capturing groups made non-capturing."""
+    normalised = normalise_pattern(str(source))
+    return re.sub(r"(?<!\\)\((?!\?)", "(?:", normalised)
+
+
+class _Words:
+    """Turns one language's data into alternatives; words get the language's ``suffix``."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        suffix = data.get("suffix")
+        self.suffix = f"(?:{_pattern(suffix)})?" if suffix else ""
+
+    def either(self, entries: Any, *, suffixed: bool = True) -> str:
+        """One non-capturing alternation of a list of data patterns ('' for none)."""
+        if not entries:
+            return ""
+        if isinstance(entries, str):
+            entries = [entries]
+        tail = self.suffix if suffixed else ""
+        return "(?:" + "|".join(f"(?:{_pattern(entry)}){tail}" for entry in entries) + ")"
+
+    def phrases(self) -> list[_Alternative]:
+        """Fixed phrases ("today", "tonight", "this weekend", ...) and part-of-day words."""
+        found: list[_Alternative] = []
+        for key, (kind, value, tier) in _PHRASES.items():
+            source = self.either(self.data.get(key))
+            if source:
+                found.append(_Alternative(kind, value, tier, source))
+        for part in PARTS:
+            source = self.either(self.data.get(part))
+            if source:
+                found.append(_Alternative("part", part, 5, source))
+        return found
+
+    def compounds(self, unit: str, which: str) -> list[str]:
+        """``unit`` with a ``this``/``next`` modifier before or after it."""
+        modifier = self.data.get(which) or {}
+        before = self.either(modifier.get("before"), suffixed=False)
+        after = self.either(modifier.get("after"), suffixed=False)
+        sources = []
+        if before:
+            sources.append(rf"{before}\s*{unit}")
+        if after:
+            sources.append(rf"{unit}\s*{after}")
+        return sources
+
+    def units(self) -> list[_Alternative]:
+        """Weekends, weeks, months and weekdays, alone or with a this/next modifier."""
+        found: list[_Alternative] = []
+        units: list[tuple[str, Kind, int | str, Kind, int | str, bool]] = []
+        for name in ("weekend", "week", "month"):
+            source = self.either(self.data.get(name))
+            if source:
+                bare = name == "weekend"
+                units.append((source, "range", f"this_{name}", "range", f"next_{name}", bare))
+        weekdays = self.data.get("weekdays") or {}
+        for number, weekday in enumerate(WEEKDAYS):
+            source = self.either(weekdays.get(weekday))
+            if source:
+                units.append((source, "weekday", number, "next_weekday", number, True))
+        for rank, (source, this_kind, this_value, next_kind, next_value, bare) in enumerate(units):
+            tier = 2 + rank / 100  # weekend before week before month before weekdays
+            for compound in self.compounds(source, "this"):
+                found.append(_Alternative(this_kind, this_value, tier, compound))
+            for compound in self.compounds(source, "next"):
+                found.append(_Alternative(next_kind, next_value, tier, compound))
+            if bare:
+                found.append(_Alternative(this_kind, this_value, 3, source))
+        months = self.data.get("months") or {}
+        for number, month in enumerate(MONTHS, start=1):
+            source = self.either(months.get(month))
+            if source:
+                found.append(_Alternative("month", number, 3, source))
+        return found
+
+    def dates(self) -> list[_Alternative]:
+        """Day-and-month-name dates, per the language's ``dates`` templates."""
+        templates = self.data.get("dates") or _DEFAULT_DATES
+        months = self.data.get("months") or {}
+        with_day = self.data.get("months_with_day") or {}
+        found: list[_Alternative] = []
+        for number, month in enumerate(MONTHS, start=1):
+            names = [*(months.get(month) or ()), *(with_day.get(month) or ())]
+            if not names:
+                continue
+            month_source = self.either(names)
+            for template in templates:
+                source = _pattern(template).replace("{day}", _DAY)
+                source = source.replace("{month}", month_source)
+                if "{year}" in source:
+                    source = source.replace("{year}", r"\d{4}")
+                else:
+                    source += _YEAR
+                found.append(_Alternative("date", number, 1, source))
+        return found
+
+    def days_of_month(self) -> list[_Alternative]:
+        """Day numbers without a month ("the 28th"), per the ``days_of_month`` templates."""
+        return [
+            _Alternative(
+                "day_of_month",
+                0,
+                1,
+                _pattern(template).replace("{day}", _DAY) + _NOT_A_NUMERIC_DATE,
+            )
+            for template in self.data.get("days_of_month") or ()
+        ]

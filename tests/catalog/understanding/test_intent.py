@@ -1,0 +1,112 @@
+"""The language-independent rules that turn concepts into an intent and constraints."""
+
+from catalog.understanding.intent import interpret
+
+
+def test_a_language_next_to_learning_words_is_the_subject() -> None:
+    found = interpret({"lang.fi", "cue.course"})
+    assert found.kinds == {"language_course"}
+    assert found.spoken_languages == frozenset()
+
+
+def test_practice_makes_a_language_club_and_learning_alone_either() -> None:
+    assert interpret({"lang.sv", "cue.practise"}).kinds == {"language_club"}
+    assert interpret({"lang.fi", "cue.learn"}).kinds == {"language_course", "language_club"}
+
+
+def test_a_language_without_learning_words_is_spoken_at_the_activity() -> None:
+    found = interpret({"lang.ar", "cue.activity"})
+    assert found.spoken_languages == {"ar"}
+    assert found.kinds == frozenset()
+
+
+def test_another_kind_keeps_a_named_language_as_the_spoken_one() -> None:
+    found = interpret({"kind.cooking", "cue.course", "lang.so"})
+    assert found.kinds == {"cooking"}
+    assert found.spoken_languages == {"so"}
+
+
+def test_explicit_spoken_language_stays_spoken_in_a_language_club() -> None:
+    found = interpret({"kind.language_club", "spoken.sv"})
+    assert found.kinds == {"language_club"}
+    assert found.spoken_languages == {"sv"}
+
+
+def test_speaking_finnish_is_practice_but_speaking_with_someone_is_not() -> None:
+    assert interpret({"lang.fi", "cue.speak"}).kinds == {"language_club"}
+    found = interpret({"lang.so", "cue.speak", "cue.person"})
+    assert found.intent == "contact"
+
+
+def test_a_group_for_women_or_men_is_that_kind_of_group() -> None:
+    women = interpret({"audience.women", "cue.group"})
+    assert women.kinds == {"womens_group"}
+    assert not women.audiences
+    fathers = interpret({"cue.father", "cue.group"})
+    assert fathers.kinds == {"mens_group"}
+
+
+def test_a_group_with_another_kind_keeps_the_audience() -> None:
+    found = interpret({"audience.women", "cue.group", "kind.peer_group"})
+    assert found.kinds == {"peer_group"}
+    assert found.audiences == {"women"}
+
+
+def test_mothers_with_children_make_a_mother_child_group() -> None:
+    found = interpret({"cue.mother", "audience.children"})
+    assert found.kinds == {"mother_child_group"}
+    assert found.audiences == frozenset()
+
+
+def test_children_and_families_go_together() -> None:
+    assert interpret({"audience.children"}).audiences == {"children", "families"}
+    assert interpret({"audience.families"}).audiences == {"children", "families"}
+    assert interpret({"audience.youth"}).audiences == {"youth"}
+
+
+def test_kinds_absorb_the_audience_they_imply() -> None:
+    assert interpret({"kind.homework_help", "audience.children"}).audiences == frozenset()
+
+
+def test_events_for_associations_are_network_meetings() -> None:
+    found = interpret({"audience.organisations", "cue.whats_on"})
+    assert found.kinds == {"network_meeting"}
+
+
+def test_joining_an_association_is_recruitment_but_joining_the_network_is_contact() -> None:
+    assert interpret({"cue.join", "cue.association"}).classes == {"recruitment"}
+    assert interpret({"cue.member"}).classes == {"recruitment"}
+    assert interpret({"cue.join", "cue.association", "cue.network"}).intent == "contact"
+
+
+def test_asking_for_a_person_is_contact_even_with_activity_words() -> None:
+    assert interpret({"cue.coordinator", "kind.volunteering"}).intent == "contact"
+    assert interpret({"cue.personal"}).intent == "contact"
+    assert interpret({"cue.call_me", "cue.time"}).intent == "contact"
+
+
+def test_someone_with_a_matter_is_contact_but_practising_with_someone_is_not() -> None:
+    assert interpret({"cue.person", "cue.need_help", "kind.guidance"}).intent == "contact"
+    assert interpret({"cue.person", "cue.speak", "kind.friend_activity"}).intent == "activities"
+
+
+def test_contact_and_help_carry_no_constraints() -> None:
+    found = interpret({"cue.coordinator", "kind.guidance", "audience.women"})
+    assert found.kinds == found.audiences == frozenset()
+
+
+def test_questions_about_the_assistant_are_help_unless_they_ask_for_something() -> None:
+    assert interpret({"help.meta", "cue.activity", "lang.zh"}).intent == "help"
+    assert interpret({"help.meta", "kind.sports"}).intent == "activities"
+
+
+def test_greetings_are_help_and_anything_recognised_is_activities() -> None:
+    assert interpret({"help.greeting"}).intent == "help"
+    assert interpret({"help.greeting", "kind.sports"}).intent == "activities"
+    assert interpret(set(), has_window=True).intent == "activities"
+    assert interpret(set(), has_place=True).intent == "activities"
+    assert interpret({"cue.whats_on"}).intent == "activities"
+
+
+def test_nothing_recognised_is_help() -> None:
+    assert interpret(set()).intent == "help"

@@ -1,0 +1,222 @@
+"""The lexicon files and the matcher: inflection, compounds, phrases, typos, place names."""
+
+import pytest
+
+from catalog.understanding.intent import CUES
+from catalog.understanding.lexicon import (
+    LEXICON_LANGUAGES,
+    Lexicon,
+    LexiconError,
+    gazetteer,
+    lexicon_from_data,
+    load_lexicon,
+)
+from catalog.understanding.normalise import tokenise
+from catalog.vocabulary import KINDS
+
+PEOPLE = ("women", "men", "children", "families", "youth", "seniors")
+
+
+def concepts(lexicon: Lexicon, text: str) -> set[str]:
+    return {hit.concept for hit in lexicon.match(tokenise(text, lexicon.language))}
+
+
+@pytest.fixture(scope="module")
+def names() -> Lexicon:
+    return gazetteer(["Testikylä"])
+
+
+def places(names: Lexicon, text: str, language: str) -> set[str]:
+    return {hit.concept.partition(".")[2] for hit in names.match(tokenise(text, language))}
+
+
+@pytest.mark.parametrize("language", LEXICON_LANGUAGES)
+def test_every_language_covers_every_kind_and_audience(language: str) -> None:
+    known = load_lexicon(language).concepts
+    missing = [f"kind.{k}" for k in KINDS if f"kind.{k}" not in known]
+    missing += [f"audience.{a}" for a in PEOPLE if f"audience.{a}" not in known]
+    assert not missing
+
+
+@pytest.mark.parametrize("language", LEXICON_LANGUAGES)
+def test_every_cue_a_lexicon_uses_is_read_by_the_rules(language: str) -> None:
+    cues = {c for c in load_lexicon(language).concepts if c.startswith(("cue.", "help."))}
+    assert cues <= CUES
+
+
+def test_unknown_concepts_are_rejected_with_the_language_named() -> None:
+    with pytest.raises(LexiconError, match="xx"):
+        lexicon_from_data("xx", {"language": "xx", "concepts": {"kind.juggling": ["juggle"]}})
+    with pytest.raises(LexiconError, match="unknown concept"):
+        lexicon_from_data("xx", {"language": "xx", "concepts": {"colour.red": ["red"]}})
+
+
+def test_a_file_must_name_its_own_language() -> None:
+    with pytest.raises(LexiconError):
+        lexicon_from_data("fi", {"language": "sv", "concepts": {}})
+
+
+@pytest.mark.parametrize(
+    "text", ["Missä on kielikerho?", "Pääsenkö kielikerhoon?", "Mitä kielikerhossa tehdään?"]
+)
+def test_finnish_inflected_forms_meet_the_basic_form(text: str) -> None:
+    assert "kind.language_club" in concepts(load_lexicon("fi"), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Onko naistenryhmää?", "kind.womens_group"),
+        ("Koska on jalkapallovuoro?", "kind.sports"),
+        ("Haluan tavata maahanmuuttokoordinaattorin", "cue.coordinator"),
+        ("Onko sulkapallokerho auki?", "kind.sports"),
+        ("Jag vill träffa integrationskoordinatorn", "cue.coordinator"),
+    ],
+)
+def test_compound_words_contain_their_parts(text: str, concept: str) -> None:
+    language = "sv" if text.startswith("Jag") else "fi"
+    assert concept in concepts(load_lexicon(language), text)
+
+
+def test_a_stem_in_the_middle_of_a_long_word_is_not_a_compound_part() -> None:
+    found = concepts(load_lexicon("fi"), "ulkomaalaisille")
+    assert not found & {"kind.crafts", "cue.father", "kind.outdoor"}
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "concept"),
+    [
+        ("ru", "Занятия для детей", "audience.children"),
+        ("ru", "Хочу поговорить с координатором", "cue.coordinator"),
+        ("ru", "кружок для женщин", "audience.women"),
+        ("uk", "Заходи для дітей", "audience.children"),
+        ("uk", "Поговорити з координатором", "cue.coordinator"),
+        ("uk", "Хочу волонтерити", "kind.volunteering"),
+        ("uk", "консультацію з житла", "kind.guidance"),
+    ],
+)
+def test_russian_and_ukrainian_cases_meet_the_lexicon(
+    language: str, text: str, concept: str
+) -> None:
+    assert concept in concepts(load_lexicon(language), text)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "concept"),
+    [
+        ("ar", "نشاط للنساء", "audience.women"),
+        ("ar", "والأطفال", "audience.children"),
+        ("fa", "برای خانم‌ها", "audience.women"),
+        ("fa", "برای بچه‌ها", "audience.children"),
+    ],
+)
+def test_arabic_script_prefixes_and_suffixes(language: str, text: str, concept: str) -> None:
+    assert concept in concepts(load_lexicon(language), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [("有没有烹饪课？", "kind.cooking"), ("孩子们可以踢足球吗", "kind.sports")],
+)
+def test_chinese_entries_are_found_inside_unspaced_text(text: str, concept: str) -> None:
+    assert concept in concepts(load_lexicon("zh"), text)
+
+
+def test_a_phrase_wins_over_the_words_inside_it() -> None:
+    found = concepts(load_lexicon("en"), "I'd like a volunteer friend")
+    assert "kind.friend_activity" in found
+    assert "kind.volunteering" not in found
+
+
+def test_phrase_words_may_have_a_few_words_between_them() -> None:
+    lexicon = lexicon_from_data("en", {"language": "en", "concepts": {"cue.call_me": ["call me"]}})
+    assert concepts(lexicon, "call me") == {"cue.call_me"}
+    assert concepts(lexicon, "call back to me") == {"cue.call_me"}
+    assert concepts(lexicon, "me call") == set()
+    assert concepts(lexicon, "call them later and then also me") == set()
+
+
+def test_exact_and_prefix_entries() -> None:
+    lexicon = lexicon_from_data(
+        "en",
+        {"language": "en", "concepts": {"audience.men": ["=man"], "kind.sports": ["foot*"]}},
+    )
+    assert concepts(lexicon, "man") == {"audience.men"}
+    assert concepts(lexicon, "manly") == set()
+    assert concepts(lexicon, "footballers") == {"kind.sports"}
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "concept"),
+    [
+        ("fi", "kielikahvla", "kind.language_club"),
+        ("en", "volnteer", "kind.volunteering"),
+        ("en", "homewrok", "kind.homework_help"),
+        ("en", "fotball", "kind.sports"),
+        ("sv", "frivilig", "kind.volunteering"),
+        ("fi", "jalkapalo", "kind.sports"),
+    ],
+)
+def test_typos_in_longer_words_are_forgiven(language: str, text: str, concept: str) -> None:
+    hits = load_lexicon(language).match(tokenise(text, language))
+    assert concept in {hit.concept for hit in hits}
+
+
+def test_a_typo_the_stemmer_cannot_mend_is_marked_fuzzy() -> None:
+    hits = load_lexicon("en").match(tokenise("homewrok", "en"))
+    assert hits
+    assert all(hit.fuzzy for hit in hits)
+
+
+@pytest.mark.parametrize("text", ["remember", "vouchers", "sport"])
+def test_typo_matching_does_not_invent_concepts(text: str) -> None:
+    hits = load_lexicon("en").match(tokenise(text, "en"))
+    assert not [hit for hit in hits if hit.fuzzy]
+
+
+def test_fuzzy_matching_can_be_switched_off_per_token() -> None:
+    lexicon = load_lexicon("en")
+    assert lexicon.match(tokenise("volnteer", "en"))
+    assert not lexicon.match(tokenise("volnteer", "en"), no_fuzzy={0})
+
+
+def test_function_words_are_not_matched_by_stem() -> None:
+    assert "kind.job_search" not in concepts(load_lexicon("es"), "algo para mujeres")
+    assert "audience.men" not in concepts(load_lexicon("sv"), "man kan spela")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Mitä Kirkkonummella tapahtuu?", "fi", {"Kirkkonummi"}),
+        ("Onko Helsingissä kerhoja?", "fi", {"Helsinki"}),
+        ("Nurmijärvellä ja Turussa", "fi", {"Nurmijärvi", "Turku"}),
+        ("Aktiviteter i Grankulla och Esbo", "sv", {"Kauniainen", "Espoo"}),
+        ("Mis toimub Hattulas?", "et", {"Hattula"}),
+        ("Что будет в Хямеэнлинне?", "ru", {"Hämeenlinna"}),
+        ("Що є у Кірконуммі?", "uk", {"Kirkkonummi"}),
+        ("هل يوجد شيء في إسبو؟", "ar", {"Espoo"}),
+        ("نشاط بإسبو", "ar", {"Espoo"}),
+        ("برنامه در هلسینکی", "fa", {"Helsinki"}),
+        ("万塔有中文活动吗", "zh", {"Vantaa"}),
+        ("Espoo'da ne var?", "tr", {"Espoo"}),
+        ("Tapahtumia Testikylässä", "fi", {"Testikylä"}),
+        ("Hameenlinna", "fi", {"Hämeenlinna"}),
+    ],
+)
+def test_municipalities_in_any_script_and_case(
+    names: Lexicon, text: str, language: str, expected: set[str]
+) -> None:
+    assert places(names, text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Kurssin loppu on perjantaina", "fi"),
+        ("ماذا يوجد الأسبوع القادم؟", "ar"),
+        ("lopettaa", "fi"),
+    ],
+)
+def test_ordinary_words_are_not_taken_for_places(names: Lexicon, text: str, language: str) -> None:
+    assert places(names, text, language) == set()
