@@ -7,9 +7,10 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
@@ -240,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
-    handler: Callable[[Settings, argparse.Namespace], Awaitable[int]] = args.handler
+    handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]] = args.handler
     return asyncio.run(handler(settings, args))
 
 

@@ -52,7 +52,7 @@ class TerminalChat:
         """The list of networks to choose from."""
         speaker = self.assistant.translator.speaker(self.language or "en")
         self.actions = tuple(
-            Action(ActionKind.CHOOSE_NETWORK, localised(n.name, speaker), n.id)
+            Action(ActionKind.CHOOSE_NETWORK, localised(n.name, speaker, say_language=False), n.id)
             for n in self.catalogue.networks
         )
         lines = [speaker.gettext("Where do you live? Type a number:")]

@@ -209,8 +209,11 @@ def _check_schedule(
         for day_position, day in enumerate(_list(rule.get("except"))):
             _parsed(day, parse_local_date, (*rule_path, "except", day_position), report)
         duration = rule.get("duration")
-        valid_duration = isinstance(duration, str) and _DURATION.match(duration)
-        if valid_duration and parse_duration(duration) <= timedelta(0):
+        if (
+            isinstance(duration, str)
+            and _DURATION.match(duration)
+            and parse_duration(duration) <= timedelta(0)
+        ):
             report((*rule_path, "duration"), "must be longer than zero")
         if start is not None and end is not None and end <= start.time():
             report((*rule_path, "end"), f"ends ({rule['end']}) before it starts ({rule['start']})")

@@ -68,47 +68,51 @@ def _messages(error: ValidationError) -> Iterator[tuple[Path_, str]]:
     path: Path_ = tuple(error.absolute_path)
     key = _last_key(path)
     validator = error.validator
+    # jsonschema types these as possibly unset; on an error raised by a validator they are set.
+    instance: Any = error.instance
+    value: Any = error.validator_value
+    schema_here: Any = error.schema
     if validator == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
+        missing = [name for name in value if name not in instance]
         for name in missing:
             yield (*path, name), "is required but missing"
     elif validator == "additionalProperties":
-        allowed = set(error.schema.get("properties", {}))
-        pattern_props = error.schema.get("propertyNames")
-        for name in error.instance:
+        allowed = set(schema_here.get("properties", {}))
+        pattern_props = schema_here.get("propertyNames")
+        for name in instance:
             if name not in allowed and not pattern_props:
                 yield (*path, name), f"unknown key {name!r}"
     elif validator == "propertyNames":
-        yield path, f"{error.instance!r} is not a language code such as \"fi\" or \"fi-x-plain\""
+        yield path, f"{instance!r} is not a language code such as \"fi\" or \"fi-x-plain\""
     elif validator == "enum":
-        choices = ", ".join(str(choice) for choice in error.validator_value)
-        yield path, f"{error.instance!r} is not one of: {choices}"
+        choices = ", ".join(str(choice) for choice in value)
+        yield path, f"{instance!r} is not one of: {choices}"
     elif validator == "const":
-        yield path, f"must be exactly {error.validator_value!r}"
-    elif validator == "type" and key in _TEXT_FIELDS and not isinstance(error.instance, dict):
+        yield path, f"must be exactly {value!r}"
+    elif validator == "type" and key in _TEXT_FIELDS and not isinstance(instance, dict):
         yield path, "a text needs a language: write it as {fi: ...} or {en: ...}"
     elif validator == "type":
-        wanted = _TYPE_NAMES.get(str(error.validator_value), error.validator_value)
+        wanted = _TYPE_NAMES.get(str(value), value)
         yield path, f"should be {wanted}"
     elif validator == "pattern":
         shape = _FIELD_SHAPES.get(key, "a value of the right shape")
-        if key == "rrule" and isinstance(error.instance, str) and "DTSTART" in error.instance:
+        if key == "rrule" and isinstance(instance, str) and "DTSTART" in instance:
             yield path, "write DTSTART as 'start', not inside the RRULE"
         else:
-            yield path, f"{error.instance!r} is not {shape}"
+            yield path, f"{instance!r} is not {shape}"
     elif validator == "not" and key == "rrule":
         yield path, "write DTSTART as 'start', not inside the RRULE"
     elif validator in ("minItems", "minProperties", "minLength"):
         yield path, "must not be empty"
     elif validator == "maxItems":
-        yield path, f"has more than {error.validator_value} items"
+        yield path, f"has more than {value} items"
     elif validator == "uniqueItems":
         yield path, "lists the same value twice"
     elif validator in ("minimum", "maximum"):
-        yield path, f"{error.instance!r} is out of range"
-    elif validator == "oneOf" and isinstance(error.instance, dict) and "rrule" in error.instance:
+        yield path, f"{instance!r} is out of range"
+    elif validator == "oneOf" and isinstance(instance, dict) and "rrule" in instance:
         yield path, "give either 'end' or 'duration' (exactly one of them)"
-    elif validator == "then" or (validator == "not" and "online" in error.instance):
+    elif validator == "then" or (validator == "not" and "online" in instance):
         yield path, "an online place needs a 'url' and no 'address'"
     else:
         yield path, error.message

@@ -82,7 +82,8 @@ class Conversation:
         """Choose the municipality (network) the user lives in."""
         networks = self.assistant.catalogue.networks
         actions = tuple(
-            Action(ActionKind.CHOOSE_NETWORK, localised(n.name, speaker), n.id) for n in networks
+            Action(ActionKind.CHOOSE_NETWORK, localised(n.name, speaker, say_language=False), n.id)
+            for n in networks
         )
         return Reply(speaker.gettext("Where do you live?"), speaker.language, actions)
 
@@ -193,7 +194,9 @@ class Conversation:
             )
         elif pending:
             answer = self.assistant.answer(
-                pending, now=self.clock(), network_id=profile.network,
+                pending,
+                now=self.clock(),
+                network_id=profile.network,
                 saved_language=profile.language,
             )
             self._remember(profile.user, answer)
@@ -228,8 +231,9 @@ class Conversation:
                 return [self.invalid_choice(speaker)]
             return [self.assistant.activity_reply(choice.argument, speaker.language, self.clock())]
         if choice.action is ActionKind.OTHER_DAY:
-            return [Reply(_("Which day? For example: tomorrow, Saturday, next week."),
-                          speaker.language)]
+            return [
+                Reply(_("Which day? For example: tomorrow, Saturday, next week."), speaker.language)
+            ]
         if choice.action is ActionKind.CONTACT:
             network = self.assistant.catalogue.network(profile.network or "")
             return [self.assistant.contact_reply(speaker, network)]
@@ -279,7 +283,7 @@ class Conversation:
             _("Language: %(language)s")
             % {"language": NATIVE_NAMES.get(profile.language or "", "–")},
             _("Municipality: %(network)s")
-            % {"network": localised(network.name, speaker) if network else "–"},
+            % {"network": localised(network.name, speaker, say_language=False) if network else "–"},
         ]
         return Reply("\n".join(lines), speaker.language)
 

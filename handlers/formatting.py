@@ -7,9 +7,12 @@ first-strong isolates so that the bidi algorithm keeps them whole.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from functools import cache
 
-from babel.dates import format_skeleton, format_time
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
 
 from catalog.model import Catalogue, PlaceId, Text
 from catalog.texts import pick_text
@@ -26,9 +29,20 @@ def isolate(fragment: str, speaker: Speaker) -> str:
     return f"{FIRST_STRONG_ISOLATE}{fragment}{POP_DIRECTIONAL_ISOLATE}"
 
 
+@cache
+def _weekday_date_pattern(locale: Locale) -> str:
+    # The locale's own full date pattern without its year: Babel's skeletons abbreviate the
+    # weekday in most locales, and a newcomer should read "torstai", not "to".
+    pattern = str(locale.date_formats["full"].pattern)
+    if re.search(r"y\s*'[^']*'\.?\s*$", pattern):  # "y 'г'." in Russian, "y 'р'." in Ukrainian
+        pattern = re.sub(r"\s*'[^']*'\.?\s*$", "", pattern)
+    pattern = re.sub(r"(,?\s*'de')?,?\s*y+年?", "", pattern)
+    return pattern.strip(" ,")
+
+
 def day_heading(day: date, speaker: Speaker) -> str:
-    """``Monday 23 November`` in the reader's locale."""
-    text = format_skeleton("MMMMEEEEd", day, locale=speaker.locale)
+    """``Monday 23 November`` in the reader's locale, weekday written out."""
+    text = format_date(day, _weekday_date_pattern(speaker.locale), locale=speaker.locale)
     return text[:1].upper() + text[1:]
 
 
@@ -47,13 +61,19 @@ def time_range(start: datetime, end: datetime, speaker: Speaker) -> str:
     return isolate(f"{clock(start, speaker)}–{clock(end, speaker)}", speaker)
 
 
-def localised(text: Text, speaker: Speaker) -> str:
-    """A catalogue text in the reader's language, saying which language it falls back to."""
+def localised(text: Text, speaker: Speaker, *, say_language: bool = True) -> str:
+    """A catalogue text in the reader's language, saying which language it falls back to.
+
+    Names of places and networks are shown as they are, without the language note: a name
+    is read, not understood.
+    """
     shown = pick_text(text, speaker.language)
     if shown is None:
         return ""
     if shown.is_in(speaker.language):
         return shown.text
+    if not say_language:
+        return isolate(shown.text, speaker)
     marker = speaker.gettext("in %(language)s") % {
         "language": speaker.language_name(shown.language)
     }
@@ -65,7 +85,7 @@ def place_line(catalogue: Catalogue, place_id: PlaceId | None, speaker: Speaker)
     place = catalogue.place(place_id)
     if place is None:
         return None
-    name = localised(place.name, speaker)
+    name = localised(place.name, speaker, say_language=False)
     if place.online:
         return f"{name} ({speaker.gettext('online')})"
     return f"{name}, {isolate(place.municipality, speaker)}"

@@ -66,7 +66,8 @@ class Speaker:
     def language_name(self, code: str) -> str:
         """The name of language ``code`` in the reader's language."""
         base = "fi" if code == PLAIN_FINNISH else code
-        return self.locale.languages.get(base, code)
+        name: str = self.locale.languages.get(base, code)
+        return name
 
 
 class Translator:

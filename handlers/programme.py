@@ -44,7 +44,11 @@ def render_week(
 ) -> str:
     """The whole week's programme; ``occurrences`` must be sorted by start."""
     sunday = monday + timedelta(days=6)
-    title = localised(network.name, speaker) if network else speaker.gettext("All networks")
+    title = (
+        localised(network.name, speaker, say_language=False)
+        if network
+        else speaker.gettext("All networks")
+    )
     week = speaker.gettext("Week %(number)d: %(first)s – %(last)s") % {
         "number": monday.isocalendar().week,
         "first": short_date(monday, speaker),
