@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from heapq import nsmallest
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -131,14 +132,12 @@ class Matcher:
         """Ids of the networks that serve any of ``municipalities``."""
         wanted = {_fold(m) for m in municipalities}
         return [
-            n.id
-            for n in self.catalogue.networks
-            if wanted & {_fold(m) for m in n.municipalities}
+            n.id for n in self.catalogue.networks if wanted & {_fold(m) for m in n.municipalities}
         ]
 
-    def scope(self, network_id: str | None, municipalities: Collection[str] = ()) -> frozenset[
-        ActivityId
-    ]:
+    def scope(
+        self, network_id: str | None, municipalities: Collection[str] = ()
+    ) -> frozenset[ActivityId]:
         """Activities in the named municipalities, else in the network, else everywhere."""
         if municipalities:
             names = list(municipalities)
@@ -213,12 +212,19 @@ class Matcher:
         return start, end
 
     def first_occurrences(
-        self, ids: frozenset[ActivityId], start: datetime, end: datetime, now: datetime
+        self,
+        ids: frozenset[ActivityId],
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        enough: int | None = None,
     ) -> dict[ActivityId, Occurrence]:
         """The first occurrence of each activity starting in ``[start, end)``, not cancelled.
 
         One still to come (or under way) is preferred; an activity whose sessions in the
         window are all over keeps its last one, so "what was on today" can still be told.
+        With ``enough``, stops once that many activities have a session still to come (the
+        occurrences arrive in time order, so those are the soonest).
         """
         first: dict[ActivityId, Occurrence] = {}
         over: dict[ActivityId, Occurrence] = {}
@@ -232,34 +238,43 @@ class Matcher:
                 over[occurrence.activity] = occurrence
             else:
                 first.setdefault(occurrence.activity, occurrence)
+                if enough is not None and len(first) >= enough:
+                    break
         for activity_id, occurrence in over.items():
             first.setdefault(activity_id, occurrence)
         return first
 
     # --- search -------------------------------------------------------------------------
 
-    def search(self, query: Query, network_id: str | None, now: datetime) -> Search:
-        """Every activity that satisfies ``query``, best first, each once."""
+    def search(
+        self, query: Query, network_id: str | None, now: datetime, limit: int | None = None
+    ) -> Search:
+        """The activities that satisfy ``query``, best first, each once (``limit`` at most).
+
+        Best means: not already over, matching the question's own words in title or
+        description, dated before ongoing, sooner before later.
+        """
         scope = self.scope(network_id, query.municipalities)
         ids = self.constrained(query, scope)
         scores = {k: v for k, v in self.term_scores(query).items() if k in ids}
         if scores and not self.has_concepts(query):
             ids = frozenset(scores)
         start, end = self.instants(query.window, now)
-        first = self.first_occurrences(ids, start, end, now)
+        first = self.first_occurrences(ids, start, end, now, None if scores else limit)
         matches = [Match(self._activity(i), occurrence) for i, occurrence in first.items()]
         if query.window is None:
             matches += [Match(self._activity(i), None) for i in sorted(ids & self._ongoing)]
+        never = end + timedelta(days=1)
 
-        def rank(match: Match) -> tuple[bool, float, bool, float, str]:
+        def rank(match: Match) -> tuple[bool, float, bool, datetime, str]:
             occurrence = match.occurrence
             finished = occurrence is not None and occurrence.end <= now
-            when = occurrence.start.timestamp() if occurrence else float("inf")
+            when = occurrence.start if occurrence else never
             score = -scores.get(match.activity.id, 0.0)
             return (finished, score, occurrence is None, when, match.activity.id)
 
-        matches.sort(key=rank)
-        return Search(tuple(matches), start, end, query.window is not None)
+        ranked = sorted(matches, key=rank) if limit is None else nsmallest(limit, matches, rank)
+        return Search(tuple(ranked), start, end, query.window is not None)
 
     def next_occurrence(self, activity_id: ActivityId, now: datetime) -> Occurrence | None:
         """The activity's next occurrence that is not over and not cancelled."""

@@ -28,6 +28,9 @@ from handlers.i18n import Speaker, Translator
 #: Longer messages are not questions; they are refused politely and not processed.
 MAX_MESSAGE_CHARS = 2000
 
+#: At most this many results are ranked and paged (12 pages on a phone is plenty).
+MAX_RESULTS = 60
+
 #: How many alternatives to suggest when nothing matches.
 ALTERNATIVES = 3
 
@@ -112,7 +115,7 @@ class Assistant:
             return Answer(query, self.contact_reply(speaker, network))
         if query.intent == "help":
             return Answer(query, self.help_reply(speaker, network))
-        search = self.matcher.search(query, network_id, now)
+        search = self.matcher.search(query, network_id, now, MAX_RESULTS)
         return Answer(query, self.results_reply(query, search, speaker, network, now, 0), search)
 
     def page(self, answer: Answer, page: int, now: datetime, network_id: str | None) -> Answer:
@@ -196,13 +199,16 @@ class Assistant:
         _ = speaker.gettext
         if not search.matches:
             return self.nothing_reply(query, speaker, network, now)
+        count = str(len(search.matches))
+        if len(search.matches) >= MAX_RESULTS:
+            count += "+"
         if query.window is not None:
-            heading = _("Found %(count)d for %(when)s:") % {
-                "count": len(search.matches),
+            heading = _("Found %(count)s for %(when)s:") % {
+                "count": count,
                 "when": window_phrase(query.window.start, query.window.end, speaker),
             }
         else:
-            heading = _("Found %(count)d. Coming up next:") % {"count": len(search.matches)}
+            heading = _("Found %(count)s. Coming up next:") % {"count": count}
         text = results_text(self.catalogue, search.matches, speaker, page, heading, now)
         actions = [
             Action(ActionKind.REMIND, _("Remind me"), match.activity.id)
@@ -216,15 +222,20 @@ class Assistant:
         return Reply(text, speaker.language, tuple(actions))
 
     def alternatives(self, query: Query, network_id: str | None, now: datetime) -> list[Match]:
-        """Suggestions when nothing matches: other days, then other places, then anything."""
-        relaxed = (
-            (replace(query, window=None), network_id),
-            (replace(query, municipalities=()), None),
-            (replace(query, window=None, municipalities=()), None),
-        )
+        """Suggestions when nothing matches: other days, then the user's own area, then further.
+
+        A question about another municipality falls back to the asker's own network first;
+        only a question with some what-or-whom constraint looks across every network.
+        """
+        own_area = replace(query, municipalities=())
+        relaxed = [(replace(query, window=None), network_id)]
+        if query.municipalities and network_id:
+            relaxed += [(own_area, network_id), (replace(own_area, window=None), network_id)]
+        if self.matcher.has_concepts(query):
+            relaxed.append((replace(own_area, window=None), None))
         found: dict[str, Match] = {}
         for candidate, scope in relaxed:
-            for match in self.matcher.search(candidate, scope, now).matches:
+            for match in self.matcher.search(candidate, scope, now, ALTERNATIVES).matches:
                 found.setdefault(match.activity.id, match)
                 if len(found) >= ALTERNATIVES:
                     return list(found.values())
@@ -239,9 +250,7 @@ class Assistant:
         suggestions = self.alternatives(query, network.id if network else None, now)
         if suggestions:
             parts.append(
-                results_text(
-                    self.catalogue, suggestions, speaker, 0, _("Maybe one of these:"), now
-                )
+                results_text(self.catalogue, suggestions, speaker, 0, _("Maybe one of these:"), now)
             )
         parts.append(coordinator_text(network, speaker))
         actions = [
@@ -250,4 +259,3 @@ class Assistant:
         ]
         actions.append(Action(ActionKind.CONTACT, _("Talk to a person")))
         return Reply("\n\n".join(parts), speaker.language, tuple(actions))
-
