@@ -42,7 +42,7 @@ from catalog.model import (
     PlaceId,
     ScheduleRule,
 )
-from catalog.parse import CatalogueInvalid, load_catalogue
+from catalog.parse import InvalidCatalogueError, load_catalogue
 
 T = TypeVar("T")
 Generator = Callable[[int, int], Catalogue]
@@ -162,7 +162,7 @@ def _time_parsing(catalogue: Catalogue, scratch: Path, results: dict[str, float]
         try:
             with _timed(f"parse+validate {fmt} file", results):
                 parsed = load_catalogue(path)
-        except CatalogueInvalid as error:
+        except InvalidCatalogueError as error:
             print(f"{fmt}: the generated catalogue is invalid: {error.problems[:3]}")
             continue
         if parsed != catalogue:

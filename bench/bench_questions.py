@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"catalogue: {args.activities} activities, {len(networks)} networks")
     print(f"generate catalogue        {generated - started:8.2f} s")
     print(f"build assistant (indexes, language models)  {built - generated:8.2f} s")
-    print(f"first pass over {len(texts)} questions (cold month buckets)  {warmed - built:8.2f} s")
+    print(f"first pass, {len(texts)} questions (cold buckets) {warmed - built:8.2f} s")
     print(
         f"questions answered        {len(latencies)} ({results / len(latencies):.1f} results each)"
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from heapq import nsmallest
 from datetime import datetime, time, timedelta
+from heapq import nsmallest
 from zoneinfo import ZoneInfo
 
 from catalog.model import Activity, ActivityId, Catalogue
