@@ -1,0 +1,244 @@
+"""One activity's concrete occurrences in a window of local dates, with volunteers' changes.
+
+Which occurrences belong to a window ``first``…``last`` (inclusive local dates):
+
+- a scheduled or one-off session belongs by the local date of its start;
+- a **cancelled** session stays where it was, flagged ``cancelled`` (so a reply can say
+  "cancelled this time" instead of silently leaving it out);
+- a **moved** session belongs by its *new* start: it leaves the window it was moved out of and
+  appears in the window it was moved into, however far it moved. Moves are found exactly, not
+  by looking a guessed margin beyond the window: every change of the activity whose new start
+  lies in the window is checked against the rule on its original date;
+- a change whose original start is not (or no longer) a session of the activity is ignored:
+  after a re-import moved the club to 18:00, a cancellation of "17:00" cancels nothing.
+
+Identical sessions (two rules, or a rule and a one-off date, giving the same start and end)
+are listed once. A change applies to every session that starts at its original start.
+
+Instants come from :func:`catalog.localtime.to_aware` (RFC 5545: skipped wall times move forward
+by the gap, repeated ones are their first instance). The end is a wall-clock end: a session
+from 03:30 to 04:30 on the autumn change night lasts two real hours, because 04:30 comes once,
+in winter time. When the spring gap makes the end no later than the start (03:30–04:30 both
+become 04:30), the session keeps its length from the shifted start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from catalog.localtime import to_aware, to_local
+from catalog.model import Activity, ActivityId, OccurrenceChange, PlaceId
+from catalog.occurrences.rules import CompiledRule, compile_rule
+
+ChangeKey = tuple[ActivityId, datetime]
+"""``(activity id, original naive local start)``: how a change names its occurrence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One concrete session of an activity, as the reader will see it.
+
+    ``start``/``end`` are aware, in the catalogue's zone (after any move);
+    ``original_start`` is the naive local start the schedule gave, the key of a change.
+    """
+
+    activity: ActivityId
+    start: datetime
+    end: datetime
+    original_start: datetime
+    place: PlaceId | None
+    moved: bool = False
+    cancelled: bool = False
+    reason: str | None = None
+
+
+def local_naive(value: datetime, zone: tzinfo) -> datetime:
+    """Read a change's date-time as a naive local wall time (aware values are converted)."""
+    return value if value.tzinfo is None else to_local(value, zone)
+
+
+def changes_by_start(
+    changes: Iterable[OccurrenceChange], zone: tzinfo
+) -> dict[ActivityId, dict[datetime, OccurrenceChange]]:
+    """Group changes per activity, keyed by naive local original start (later ones win)."""
+    grouped: dict[ActivityId, dict[datetime, OccurrenceChange]] = {}
+    for change in changes:
+        key = local_naive(change.original_start, zone)
+        grouped.setdefault(change.activity, {})[key] = change
+    return grouped
+
+
+def is_move(change: OccurrenceChange) -> bool:
+    """Whether the change (when not a cancellation) alters time or place."""
+    return not change.cancelled and (
+        change.new_start is not None or change.new_end is not None or change.new_place is not None
+    )
+
+
+def sessions(
+    activity: Activity, rules: Sequence[CompiledRule], first: date, last: date
+) -> Iterator[tuple[datetime, datetime]]:
+    """Naive local ``(start, end)`` of every scheduled and one-off session dated in the window."""
+    for rule in rules:
+        yield from rule.sessions(first, last)
+    for one_off in activity.dates:
+        if first <= one_off.start.date() <= last:
+            yield one_off.start, one_off.end
+
+
+def _instants(start: datetime, end: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
+    """Aware start and end; an end that a DST gap swallowed keeps the wall-clock length."""
+    aware_start, aware_end = to_aware(start, zone), to_aware(end, zone)
+    if aware_end <= aware_start:
+        aware_end = aware_start + (end - start)
+    return aware_start, aware_end
+
+
+def _make(
+    activity: Activity,
+    zone: tzinfo,
+    session: tuple[datetime, datetime],
+    change: OccurrenceChange | None,
+) -> Occurrence:
+    start, end = session
+    if change is None or not (change.cancelled or is_move(change)):
+        aware_start, aware_end = _instants(start, end, zone)
+        reason = change.reason if change is not None else None
+        return Occurrence(activity.id, aware_start, aware_end, start, activity.place, reason=reason)
+    if change.cancelled:
+        aware_start, aware_end = _instants(start, end, zone)
+        return Occurrence(
+            activity.id,
+            aware_start,
+            aware_end,
+            start,
+            activity.place,
+            cancelled=True,
+            reason=change.reason,
+        )
+    new_start, new_end, place = moved_to(change, session, activity.place, zone)
+    aware_start, aware_end = _instants(new_start, new_end, zone)
+    moved = (new_start, new_end, place) != (start, end, activity.place)
+    return Occurrence(
+        activity.id, aware_start, aware_end, start, place, moved=moved, reason=change.reason
+    )
+
+
+def moved_to(
+    change: OccurrenceChange,
+    session: tuple[datetime, datetime],
+    place: PlaceId | None,
+    zone: tzinfo,
+) -> tuple[datetime, datetime, PlaceId | None]:
+    """Where a move takes a session: unset fields keep their value, the length is kept."""
+    start, end = session
+    new_start = local_naive(change.new_start, zone) if change.new_start is not None else start
+    if change.new_end is not None:
+        new_end = local_naive(change.new_end, zone)
+    else:
+        new_end = new_start + (end - start)
+    if new_end <= new_start:  # an inconsistent change: keep the original length
+        new_end = new_start + (end - start)
+    return new_start, new_end, change.new_place if change.new_place is not None else place
+
+
+def expand_activity(
+    activity: Activity,
+    rules: Sequence[CompiledRule],
+    zone: tzinfo,
+    first: date,
+    last: date,
+    changes: Mapping[datetime, OccurrenceChange],
+) -> list[Occurrence]:
+    """List the activity's occurrences in the window, given its compiled rules and changes.
+
+    ``changes`` maps naive local original starts to the activity's changes. Unsorted.
+    """
+    if not changes and len(rules) == 1 and not activity.dates:
+        return _plain(activity, rules[0], zone, first, last)
+    result: list[Occurrence] = []
+    seen: set[tuple[datetime, datetime]] = set()
+    for session in sessions(activity, rules, first, last):
+        if session in seen:
+            continue
+        seen.add(session)
+        change = changes.get(session[0]) if changes else None
+        if change is not None and is_move(change):
+            new_start = moved_to(change, session, activity.place, zone)[0]
+            if not first <= new_start.date() <= last:
+                continue  # moved out of the window
+        result.append(_make(activity, zone, session, change))
+    if changes:
+        result += _moved_in(activity, rules, zone, first, last, changes)
+    return result
+
+
+def _plain(
+    activity: Activity, rule: CompiledRule, zone: tzinfo, first: date, last: date
+) -> list[Occurrence]:
+    """The common case, kept tight: one rule, no one-off dates, no changes."""
+    activity_id, place, length = activity.id, activity.place, rule.length
+    result = []
+    for start in rule.starts(first, last):
+        aware_start, aware_end = to_aware(start, zone), to_aware(start + length, zone)
+        if aware_end <= aware_start:
+            aware_end = aware_start + length
+        result.append(Occurrence(activity_id, aware_start, aware_end, start, place))
+    return result
+
+
+def _moved_in(
+    activity: Activity,
+    rules: Sequence[CompiledRule],
+    zone: tzinfo,
+    first: date,
+    last: date,
+    changes: Mapping[datetime, OccurrenceChange],
+) -> list[Occurrence]:
+    """Sessions from outside the window that a change moved into it."""
+    result: list[Occurrence] = []
+    for original, change in changes.items():
+        if not is_move(change) or first <= original.date() <= last:
+            continue
+        new_day = (local_naive(change.new_start, zone) if change.new_start else original).date()
+        if not first <= new_day <= last:
+            continue
+        seen: set[tuple[datetime, datetime]] = set()
+        for session in sessions(activity, rules, original.date(), original.date()):
+            if session[0] == original and session not in seen:
+                seen.add(session)
+                result.append(_make(activity, zone, session, change))
+    return result
+
+
+def sort_key(occurrence: Occurrence) -> tuple[float, str]:
+    """Chronological order (by instant, not wall time); sort stably to keep ties as listed."""
+    return occurrence.start.timestamp(), occurrence.activity
+
+
+def compiled_rules(activity: Activity) -> tuple[CompiledRule, ...]:
+    """Compile the activity's schedule rules (cached per rule)."""
+    return tuple(compile_rule(rule) for rule in activity.schedule)
+
+
+def activity_occurrences(
+    activity: Activity,
+    zone: tzinfo,
+    window_start: date,
+    window_end: date,
+    changes: Mapping[ChangeKey, OccurrenceChange],
+) -> list[Occurrence]:
+    """List the activity's occurrences starting on the window's local dates, in time order.
+
+    ``changes`` maps ``(activity id, original local start)`` to a change; only this activity's
+    are used. Cancelled occurrences are included, flagged.
+    """
+    own = {
+        local_naive(start, zone): change
+        for (activity_id, start), change in changes.items()
+        if activity_id == activity.id
+    }
+    found = expand_activity(activity, compiled_rules(activity), zone, window_start, window_end, own)
+    return sorted(found, key=sort_key)

@@ -1,0 +1,523 @@
+"""A window index over a whole catalogue's occurrences: month buckets, built lazily, cached.
+
+Each bucket holds every occurrence whose (aware) start falls in one local calendar month,
+sorted by instant, plus each activity's own sorted series. A window query bisects the one or
+two buckets it touches; a small set of activities is answered from their series instead of
+filtering the whole slice. Buckets are built on first use, kept in a bounded LRU, and patched in
+place when one activity or one change is replaced, so a re-import that touches a few activities
+does not rebuild the rest.
+
+All methods are safe to call from several threads. A missing month is built outside the lock
+from a snapshot (entries are immutable, per-activity change maps are replaced, never mutated),
+so :meth:`OccurrenceIndex.warm` can run in a worker thread while questions are answered from the
+months already built; a build that raced with an update is thrown away and done again.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
+from threading import RLock
+from zoneinfo import ZoneInfo
+
+from catalog.localtime import local_date, to_aware
+from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange
+from catalog.occurrences.expand import (
+    Occurrence,
+    changes_by_start,
+    compiled_rules,
+    expand_activity,
+    is_move,
+    local_naive,
+    sort_key,
+)
+from catalog.occurrences.rules import CompiledRule
+
+Month = int
+"""A local calendar month as ``year * 12 + month - 1``, so that consecutive months differ by 1."""
+
+#: How far :meth:`OccurrenceIndex.next_for` looks ahead for an endless rule before giving up.
+NEXT_HORIZON_MONTHS = 120
+
+_NO_CHANGES: Mapping[datetime, OccurrenceChange] = {}
+
+
+def month_of(day: date) -> Month:
+    """Return the month a date lies in."""
+    return day.year * 12 + day.month - 1
+
+
+def month_bounds(month: Month) -> tuple[date, date]:
+    """Return the first and last date of a month."""
+    year, index = divmod(month, 12)
+    first = date(year, index + 1, 1)
+    following = date(year + (index == 11), (index + 1) % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+@dataclass(slots=True)
+class _Series:
+    """Occurrences sorted by start, with their start timestamps alongside for bisecting."""
+
+    keys: list[float] = field(default_factory=list)
+    items: list[Occurrence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Bucket:
+    """One month: every occurrence in order, and each activity's own series."""
+
+    all: _Series
+    by_activity: dict[ActivityId, _Series]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A dated activity with its compiled rules and the dates it can possibly occur on."""
+
+    activity: Activity
+    rules: tuple[CompiledRule, ...]
+    first: date
+    last: date | None  # None: an endless rule
+
+
+def _entry(
+    activity: Activity, changes: Mapping[datetime, OccurrenceChange], zone: ZoneInfo
+) -> _Entry | None:
+    """Describe a dated activity for the index; ``None`` when it never occurs (ongoing)."""
+    if activity.is_ongoing:
+        return None
+    rules = compiled_rules(activity)
+    firsts = [rule.first_date for rule in rules] + [d.start.date() for d in activity.dates]
+    lasts: list[date | None] = [rule.last_date for rule in rules]
+    lasts += [d.start.date() for d in activity.dates]
+    for change in changes.values():
+        if is_move(change) and change.new_start is not None:
+            moved_to = local_naive(change.new_start, zone).date()
+            firsts.append(moved_to)
+            lasts.append(moved_to)
+    known = [day for day in lasts if day is not None]
+    last = None if len(known) < len(lasts) else max(known)
+    return _Entry(activity, rules, min(firsts), last)
+
+
+ChangeMap = Mapping[ActivityId, Mapping[datetime, OccurrenceChange]]
+
+
+def _expand_month(
+    entry: _Entry | None, month: Month, changes: ChangeMap, zone: ZoneInfo
+) -> list[Occurrence]:
+    """List the entry's occurrences whose aware start lies in ``month``.
+
+    The window starts a day early: a wall time in a DST gap just before midnight belongs,
+    once shifted, to the next day (and perhaps month).
+    """
+    if entry is None:
+        return []
+    first, last = month_bounds(month)
+    if entry.first > last or (entry.last is not None and entry.last < first - timedelta(1)):
+        return []
+    own = changes.get(entry.activity.id, _NO_CHANGES)
+    found = expand_activity(entry.activity, entry.rules, zone, first - timedelta(days=1), last, own)
+    return [o for o in found if o.start.year * 12 + o.start.month - 1 == month]
+
+
+def _build_month(
+    month: Month, entries: Iterable[_Entry], changes: ChangeMap, zone: ZoneInfo
+) -> _Bucket:
+    """Materialise one month; ``entries`` in id order, so same-instant ties sort by id."""
+    everything: list[Occurrence] = []
+    for entry in entries:
+        everything += _expand_month(entry, month, changes, zone)
+    ordered = _sorted(everything)
+    by_activity: dict[ActivityId, _Series] = {}
+    for key, occurrence in zip(ordered.keys, ordered.items, strict=True):
+        series = by_activity.get(occurrence.activity)
+        if series is None:
+            series = by_activity[occurrence.activity] = _Series()
+        series.keys.append(key)
+        series.items.append(occurrence)
+    return _Bucket(ordered, by_activity)
+
+
+def _sorted(occurrences: Iterable[Occurrence]) -> _Series:
+    """Sort by instant; ties keep their input order (the index feeds activities by id)."""
+    keyed = [(o.start.timestamp(), o) for o in occurrences]
+    keyed.sort(key=itemgetter(0))
+    return _Series([key for key, _ in keyed], [o for _, o in keyed])
+
+
+class OccurrenceIndex:
+    """Answers "what is on between these instants" over a catalogue in a few milliseconds.
+
+    ``changes`` are the volunteers' per-occurrence changes; ``max_buckets`` bounds how many
+    months are kept materialised (least recently used ones are dropped).
+    """
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        changes: Iterable[OccurrenceChange] = (),
+        *,
+        max_buckets: int = 12,
+    ) -> None:
+        self.max_buckets = max(1, max_buckets)
+        self._lock = RLock()
+        self._reset(catalogue, changes)
+
+    def _reset(self, catalogue: Catalogue, changes: Iterable[OccurrenceChange]) -> None:
+        self._generation = getattr(self, "_generation", 0) + 1
+        self.zone = ZoneInfo(catalogue.timezone)
+        self._buckets: OrderedDict[Month, _Bucket] = OrderedDict()
+        self._activities: dict[ActivityId, Activity] = {a.id: a for a in catalogue.activities}
+        self._changes = changes_by_start(changes, self.zone)
+        self._entries: dict[ActivityId, _Entry] = {}
+        for activity in catalogue.activities:
+            self._set_entry(activity.id)
+
+    # --- queries --------------------------------------------------------------------------
+
+    def between(
+        self,
+        start: datetime,
+        end: datetime,
+        activity_ids: Collection[ActivityId] | None = None,
+        include_cancelled: bool = False,
+    ) -> list[Occurrence]:
+        """List occurrences starting in ``[start, end)`` by start; naive bounds are local times.
+
+        ``activity_ids`` narrows to those activities; cancelled ones only on request.
+        """
+        wanted = _as_set(activity_ids)
+        low, high = self._timestamp(start), self._timestamp(end)
+        found: list[Occurrence] = []
+        months = self._months(low, high)
+        self._prepare(months)
+        with self._lock:
+            slices = [(bucket, *_span(bucket.all, low, high)) for bucket in self._get(months)]
+            if wanted is not None and _prefer_series(wanted, slices):
+                for bucket, _, _ in slices:
+                    for activity_id in wanted:
+                        series = bucket.by_activity.get(activity_id)
+                        if series is not None:
+                            lo, hi = _span(series, low, high)
+                            found += series.items[lo:hi]
+                found.sort(key=sort_key)
+            else:
+                for bucket, lo, hi in slices:
+                    chunk = bucket.all.items[lo:hi]
+                    found += chunk if wanted is None else [o for o in chunk if o.activity in wanted]
+        if include_cancelled:
+            return found
+        return [o for o in found if not o.cancelled]
+
+    def first_each(
+        self,
+        start: datetime,
+        end: datetime,
+        activity_ids: Collection[ActivityId] | None = None,
+        *,
+        include_cancelled: bool = False,
+        ends_after: datetime | None = None,
+    ) -> dict[ActivityId, Occurrence]:
+        """Find each activity's first occurrence starting in ``[start, end)`` (unordered).
+
+        ``ends_after`` skips occurrences already over at that instant (e.g. "now"). Cheaper
+        than :meth:`between` for the matcher: each wanted activity is bisected on its own and
+        stops at its first hit.
+        """
+        wanted = _as_set(activity_ids)
+        low, high = self._timestamp(start), self._timestamp(end)
+        limit = None if ends_after is None else self._aware(ends_after).astimezone(UTC)
+
+        def usable(occurrence: Occurrence) -> bool:
+            return (include_cancelled or not occurrence.cancelled) and (
+                limit is None or occurrence.end > limit
+            )
+
+        first: dict[ActivityId, Occurrence] = {}
+        months = self._months(low, high)
+        self._prepare(months)
+        with self._lock:
+            slices = [(bucket, *_span(bucket.all, low, high)) for bucket in self._get(months)]
+            scanned = sum(hi - lo for _, lo, hi in slices)
+            if wanted is None or len(wanted) * _FIRST_HIT_COST > scanned:
+                for bucket, lo, hi in slices:
+                    for occurrence in bucket.all.items[lo:hi]:
+                        key = occurrence.activity
+                        if key in first or (wanted is not None and key not in wanted):
+                            continue
+                        if usable(occurrence):
+                            first[key] = occurrence
+                return first
+            for activity_id in wanted:
+                hit = _first_in(slices, activity_id, low, high, usable)
+                if hit is not None:
+                    first[activity_id] = hit
+        return first
+
+    def next_for(
+        self, activity_id: ActivityId, after: datetime, *, include_cancelled: bool = False
+    ) -> Occurrence | None:
+        """Find the activity's first occurrence starting at or after ``after`` (or ``None``).
+
+        Cancelled occurrences are skipped unless ``include_cancelled``.
+        """
+        moment = self._timestamp(after)
+        with self._lock:
+            entry = self._entries.get(activity_id)
+            if entry is None:
+                return None
+            day = local_date(self._aware(after), self.zone)
+            month = max(month_of(day), month_of(entry.first))
+            stop = month + NEXT_HORIZON_MONTHS
+            if entry.last is not None:
+                stop = min(stop, month_of(entry.last + timedelta(days=1)))
+            while month <= stop:
+                series = self._series(entry, month)
+                for occurrence in series.items[bisect_left(series.keys, moment) :]:
+                    if include_cancelled or not occurrence.cancelled:
+                        return occurrence
+                month += 1
+        return None
+
+    def warm(self, first: date, last: date) -> None:
+        """Build the buckets of every month from ``first`` to ``last`` ahead of questions.
+
+        Safe to run in a worker thread: months are built without holding the lock.
+        """
+        self._prepare(range(month_of(first), month_of(last) + 1))
+
+    def cached_months(self) -> tuple[tuple[int, int], ...]:
+        """``(year, month)`` of the buckets currently materialised, least recently used first."""
+        with self._lock:
+            return tuple((m // 12, m % 12 + 1) for m in self._buckets)
+
+    # --- updates --------------------------------------------------------------------------
+
+    def update_activity(
+        self, activity: Activity, changes: Iterable[OccurrenceChange] | None = None
+    ) -> None:
+        """Add or replace one activity (and, when given, all of its changes)."""
+        with self._lock:
+            self._activities[activity.id] = activity
+            if changes is not None:
+                own = changes_by_start((c for c in changes if c.activity == activity.id), self.zone)
+                self._changes[activity.id] = own.get(activity.id, {})
+            self._refresh(activity.id)
+
+    def remove_activity(self, activity_id: ActivityId) -> None:
+        """Forget a withdrawn activity and its changes."""
+        with self._lock:
+            self._activities.pop(activity_id, None)
+            self._changes.pop(activity_id, None)
+            self._refresh(activity_id)
+
+    def apply_change(self, change: OccurrenceChange) -> None:
+        """Add or replace one volunteer's change (keyed by activity and original start)."""
+        with self._lock:
+            key = local_naive(change.original_start, self.zone)
+            own = dict(self._changes.get(change.activity, _NO_CHANGES))
+            own[key] = change
+            self._changes[change.activity] = own
+            self._refresh(change.activity)
+
+    def withdraw_change(self, activity_id: ActivityId, original_start: datetime) -> bool:
+        """Undo a change; ``False`` when there was none."""
+        with self._lock:
+            own = dict(self._changes.get(activity_id, _NO_CHANGES))
+            if own.pop(local_naive(original_start, self.zone), None) is None:
+                return False
+            self._changes[activity_id] = own
+            self._refresh(activity_id)
+            return True
+
+    def reload(
+        self, catalogue: Catalogue, changes: Iterable[OccurrenceChange] | None = None
+    ) -> frozenset[ActivityId]:
+        """Take a re-imported catalogue (and changes), refreshing only what differs.
+
+        Returns the ids of the activities whose occurrences had to be recomputed.
+        """
+        with self._lock:
+            if ZoneInfo(catalogue.timezone) != self.zone:
+                self._reset(catalogue, self._all_changes() if changes is None else changes)
+                return frozenset(self._activities)
+            incoming = {a.id: a for a in catalogue.activities}
+            touched = {
+                i
+                for i in incoming.keys() | self._activities.keys()
+                if incoming.get(i) != self._activities.get(i)
+            }
+            if changes is not None:
+                grouped = changes_by_start(changes, self.zone)
+                touched |= {
+                    i
+                    for i in grouped.keys() | self._changes.keys()
+                    if grouped.get(i, {}) != self._changes.get(i, {})
+                }
+                self._changes = grouped
+            self._activities = incoming
+            for activity_id in touched:
+                self._refresh(activity_id)
+            return frozenset(touched)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _all_changes(self) -> list[OccurrenceChange]:
+        return [change for own in self._changes.values() for change in own.values()]
+
+    def _aware(self, value: datetime) -> datetime:
+        return value if value.tzinfo is not None else to_aware(value, self.zone)
+
+    def _timestamp(self, value: datetime) -> float:
+        return self._aware(value).timestamp()
+
+    def _months(self, low: float, high: float) -> range:
+        """The local months that instants ``[low, high)`` touch."""
+        if high <= low:
+            return range(0)
+        first = local_date(datetime.fromtimestamp(low, UTC), self.zone)
+        last = local_date(datetime.fromtimestamp(high, UTC) - timedelta(microseconds=1), self.zone)
+        return range(month_of(first), month_of(last) + 1)
+
+    def _prepare(self, months: range) -> None:
+        """Build missing months from a snapshot, outside the lock (retrying after a race)."""
+        if len(months) > self.max_buckets:
+            return  # they could not all stay cached: built one by one under the lock instead
+        for month in months:
+            for _ in range(3):
+                with self._lock:
+                    if month in self._buckets:
+                        break
+                    generation = self._generation
+                    entries = [self._entries[i] for i in sorted(self._entries)]
+                    changes = dict(self._changes)
+                    zone = self.zone
+                bucket = _build_month(month, entries, changes, zone)
+                with self._lock:
+                    if self._generation == generation:
+                        self._store(month, bucket)
+                        break
+
+    def _get(self, months: Iterable[Month]) -> list[_Bucket]:
+        """The months' buckets (lock held); one evicted meanwhile is rebuilt here."""
+        return [self._bucket(month) for month in months]
+
+    def _set_entry(self, activity_id: ActivityId) -> None:
+        activity = self._activities.get(activity_id)
+        entry = None
+        if activity is not None:
+            entry = _entry(activity, self._changes.get(activity_id, _NO_CHANGES), self.zone)
+        if entry is None:
+            self._entries.pop(activity_id, None)
+        else:
+            self._entries[activity_id] = entry
+
+    def _build(self, month: Month) -> _Bucket:
+        entries = [self._entries[i] for i in sorted(self._entries)]
+        return _build_month(month, entries, self._changes, self.zone)
+
+    def _store(self, month: Month, bucket: _Bucket) -> None:
+        self._buckets[month] = bucket
+        self._buckets.move_to_end(month)
+        while len(self._buckets) > self.max_buckets:
+            self._buckets.popitem(last=False)
+
+    def _bucket(self, month: Month) -> _Bucket:
+        bucket = self._buckets.get(month)
+        if bucket is None:
+            bucket = self._build(month)
+            self._store(month, bucket)
+        else:
+            self._buckets.move_to_end(month)
+        return bucket
+
+    def _series(self, entry: _Entry, month: Month) -> _Series:
+        """One activity's month, from the cached bucket or expanded on its own."""
+        bucket = self._buckets.get(month)
+        if bucket is not None:
+            return bucket.by_activity.get(entry.activity.id) or _Series()
+        return _sorted(_expand_month(entry, month, self._changes, self.zone))
+
+    def _refresh(self, activity_id: ActivityId) -> None:
+        """Recompute one activity's entry and its occurrences in every cached bucket."""
+        self._generation += 1
+        self._set_entry(activity_id)
+        entry = self._entries.get(activity_id)
+        for month, bucket in self._buckets.items():
+            old = bucket.by_activity.pop(activity_id, None)
+            if old is not None:
+                for key, occurrence in zip(old.keys, old.items, strict=True):
+                    _remove(bucket.all, key, occurrence)
+            fresh = _sorted(_expand_month(entry, month, self._changes, self.zone))
+            if fresh.items:
+                bucket.by_activity[activity_id] = fresh
+                for key, occurrence in zip(fresh.keys, fresh.items, strict=True):
+                    _insert(bucket.all, key, occurrence)
+
+
+def _as_set(ids: Collection[ActivityId] | None) -> set[ActivityId] | frozenset[ActivityId] | None:
+    if ids is None or isinstance(ids, set | frozenset):
+        return ids
+    return set(ids)
+
+
+def _span(series: _Series, low: float, high: float) -> tuple[int, int]:
+    return bisect_left(series.keys, low), bisect_left(series.keys, high)
+
+
+#: Measured cost ratios (bench_occurrences): bisecting one activity's series in one bucket costs
+#: about as much as filtering this many occurrences of a slice; a first hit needs one bucket.
+_SERIES_COST = 8
+_FIRST_HIT_COST = 6
+
+
+def _prefer_series(wanted: Collection[ActivityId], slices: list[tuple[_Bucket, int, int]]) -> bool:
+    """Whether bisecting each wanted activity beats filtering the slices (a cost estimate)."""
+    scanned = sum(hi - lo for _, lo, hi in slices)
+    return len(wanted) * len(slices) * _SERIES_COST < scanned
+
+
+def _first_in(
+    slices: list[tuple[_Bucket, int, int]],
+    activity_id: ActivityId,
+    low: float,
+    high: float,
+    usable: Callable[[Occurrence], bool],
+) -> Occurrence | None:
+    """The activity's first usable occurrence in ``[low, high)`` across consecutive buckets."""
+    for bucket, _, _ in slices:
+        series = bucket.by_activity.get(activity_id)
+        if series is None:
+            continue
+        lo, hi = _span(series, low, high)
+        for occurrence in series.items[lo:hi]:
+            if usable(occurrence):
+                return occurrence
+        if hi < len(series.keys):
+            return None  # the series goes on past ``high``: nothing later can be in range
+    return None
+
+
+def _remove(series: _Series, key: float, occurrence: Occurrence) -> None:
+    position = bisect_left(series.keys, key)
+    while series.items[position] is not occurrence:
+        position += 1
+    del series.keys[position], series.items[position]
+
+
+def _insert(series: _Series, key: float, occurrence: Occurrence) -> None:
+    """Insert after everything earlier, and after same-instant ones of lower or equal id."""
+    low, high = bisect_left(series.keys, key), bisect_right(series.keys, key)
+    position = bisect_right(series.items, occurrence.activity, low, high, key=_activity_of)
+    series.keys.insert(position, key)
+    series.items.insert(position, occurrence)
+
+
+def _activity_of(occurrence: Occurrence) -> ActivityId:
+    return occurrence.activity
