@@ -6,6 +6,7 @@ Nothing is constructed at import time anywhere in the project; commands and test
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import uuid
@@ -162,6 +163,8 @@ async def build_conversation(app: App) -> tuple[Conversation, LiveAssistant]:
         )
     )
     zone = ZoneInfo(catalogue.timezone)
+    # Build this season's occurrence months now rather than on the first questions.
+    await asyncio.to_thread(live().matcher.warm, datetime.now(zone).date())
     conversation = Conversation(
         live, app.profiles, lambda: datetime.now(zone), app.settings.default_language
     )

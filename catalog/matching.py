@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from heapq import nsmallest
 from zoneinfo import ZoneInfo
 
@@ -82,6 +82,12 @@ class TermIndex:
 
 class Matcher:
     """Answers queries over one catalogue; build once per catalogue version."""
+
+    def warm(self, today: date) -> None:
+        """Materialise the occurrence months around ``today`` before the first question."""
+        self._occurrences.warm(
+            today - timedelta(days=7), today + timedelta(days=UPCOMING_DAYS + 10)
+        )
 
     def __init__(
         self,
@@ -277,14 +283,8 @@ class Matcher:
         return Search(tuple(ranked), start, end, query.window is not None)
 
     def next_occurrence(self, activity_id: ActivityId, now: datetime) -> Occurrence | None:
-        """The activity's next occurrence that is not over and not cancelled."""
-        moment = now
-        for _ in range(20):  # skip a run of cancelled sessions
-            occurrence = self._occurrences.next_for(activity_id, moment)
-            if occurrence is None or not occurrence.cancelled:
-                return occurrence
-            moment = occurrence.start + timedelta(seconds=1)
-        return None
+        """The activity's next occurrence starting from ``now`` that is not cancelled."""
+        return self._occurrences.next_for(activity_id, now)
 
     def _activity(self, activity_id: ActivityId) -> Activity:
         activity = self.catalogue.activity(activity_id)

@@ -230,6 +230,12 @@ def rrule_problem(rrule_text: str, start: datetime) -> str | None:
     """Why an RRULE cannot be used, or ``None`` when it parses."""
     if "DTSTART" in rrule_text.upper():
         return "write DTSTART as 'start', not inside the RRULE"
+    parts = dict(part.partition("=")[::2] for part in rrule_text.upper().split(";"))
+    if "COUNT" in parts and "UNTIL" in parts:
+        return "use COUNT or UNTIL, not both (RFC 5545)"
+    interval = parts.get("INTERVAL", "1")
+    if not interval.isdigit() or int(interval) < 1:
+        return f"INTERVAL must be a whole number of at least 1, not {interval!r}"
     try:
         rrulestr(rrule_text, dtstart=start)
     except (ValueError, TypeError, KeyError, IndexError) as error:

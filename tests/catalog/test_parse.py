@@ -190,3 +190,18 @@ def test_unreadable_files_are_refused_with_a_reason(
 def test_missing_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     problems = problems_of(tmp_path / "absent.yaml")
     assert "cannot read" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("rrule", "words"),
+    [
+        ("FREQ=WEEKLY;INTERVAL=0;BYDAY=TU", "INTERVAL"),
+        ("FREQ=WEEKLY;COUNT=3;UNTIL=20261215;BYDAY=TU", "COUNT or UNTIL"),
+        ("FREQ=WEEKLY;BYDAY=TU;DTSTART=20260818", "DTSTART"),
+    ],
+)
+def test_rrules_that_cannot_be_expanded_are_refused(
+    tmp_path: Path, rrule: str, words: str
+) -> None:
+    problems = problems_of(write(tmp_path, MINIMAL.replace("FREQ=WEEKLY;BYDAY=TU", rrule)))
+    assert any(p.field == "schedule[0].rrule" and words in p.message for p in problems), problems
