@@ -1,0 +1,538 @@
+"""The Matrix channel: one nio client, one sync loop, the conversation core behind it.
+
+The loop syncs, lets nio decrypt, then handles each timeline event in order: it is classified
+and mapped to a core event by :mod:`bot.matrix.translate`, the core answers, and each reply is
+sent as an ``m.notice`` through :mod:`bot.matrix.limits`. Only after every event of a sync is
+handled is the sync token saved, so a restart resumes exactly where the bot stopped; the ids
+of handled events are saved too, so a sync replayed after a crash is not answered twice.
+
+Every event is handled inside its own guard: a failure is logged (room and event id, the
+error's type; never message text or names) and the loop goes on with the next event.
+
+Direct rooms (the bot and one other person) get a short greeting when the bot joins. An event
+that cannot be decrypted is never passed over in silence: the bot asks the sender's devices for
+the missing key and waits a few seconds (keys can trail their message); if the key comes, the
+event is answered as usual, otherwise the sender is asked to send it again. Device trust: see
+:mod:`bot.matrix.trust`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import uuid4
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    EncryptionError,
+    LocalProtocolError,
+    MegolmEvent,
+    SyncError,
+)
+
+from bot.matrix.limits import RetryPolicy, Sleep, Stats, Verdict, call_with_retries, verdict
+from bot.matrix.login import Account, log_in
+from bot.matrix.state import ChannelState, Credentials, MatrixPaths, load_state, save_state
+from bot.matrix.translate import (
+    CoreEvent,
+    InboundKind,
+    Offer,
+    Refusal,
+    RoomView,
+    answered_event,
+    inbound,
+    is_direct,
+    matrix_chat,
+    matrix_user,
+    notice_content,
+    offered_actions,
+    render,
+    to_core,
+)
+from bot.matrix.trust import trust_on_first_use
+from handlers.conversation import Conversation
+from handlers.events import Choice, Command, IncomingMessage, Reply
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Kept in memory only: undecryptable Megolm sessions already answered in group rooms.
+REMEMBERED_SESSIONS = 1_000
+#: The long-poll while an undecryptable event waits for its key, so its grace is kept.
+UNDECRYPTED_POLL_MS = 500
+
+
+def choice_hint(conversation: Conversation, language: str) -> str:
+    """The line under numbered choices, in the reply's language."""
+    return conversation.speaker(language).gettext("Answer with the number, or react with it.")
+
+
+def resend_request(conversation: Conversation, language: str | None) -> Reply:
+    """What the bot says about a message it could not decrypt."""
+    speaker = conversation.speaker(language)
+    text = speaker.gettext(
+        "I could not read your last message: it was encrypted with a key I did not receive. "
+        "Please send it again."
+    )
+    return Reply(text, speaker.language)
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    """Everything the channel is configured with."""
+
+    account: Account
+    data_dir: Path
+    sync_timeout_ms: int = 30_000
+    timeline_limit: int = 50
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    #: How long an undecryptable event waits for its key (keys may trail their message).
+    decrypt_grace_seconds: float = 3.0
+
+    @property
+    def paths(self) -> MatrixPaths:
+        """The channel's files."""
+        return MatrixPaths.in_data_dir(self.data_dir)
+
+    def sync_filter(self) -> dict[str, Any]:
+        """Only what the bot reads: room timelines and state; no presence, typing or receipts."""
+        return {
+            "presence": {"not_types": ["*"]},
+            "room": {
+                "timeline": {"limit": self.timeline_limit},
+                "ephemeral": {"not_types": ["*"]},
+            },
+        }
+
+
+class MatrixSyncError(Exception):
+    """A sync failed with an error the loop backs off from."""
+
+
+class MatrixChannel:
+    """Answers Matrix users through the conversation core until stopped."""
+
+    name = "matrix"
+
+    def __init__(
+        self, config: MatrixConfig, conversation: Conversation, *, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self.config = config
+        self.conversation = conversation
+        self.stats = Stats()
+        self._sleep = sleep
+        self._client: Any = None
+        self._state = ChannelState()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._idle = False
+        self._answered_sessions: OrderedDict[str, None] = OrderedDict()
+        self._credentials: Credentials | None = None
+        self._undecrypted: list[tuple[str, Any, float]] = []
+        self._needs_full_state = True
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def user_id(self) -> str:
+        """The bot's Matrix id (known once :meth:`start` has logged in)."""
+        return self._credentials.user_id if self._credentials else ""
+
+    @property
+    def device_id(self) -> str:
+        """The bot's one device (known once :meth:`start` has logged in)."""
+        return self._credentials.device_id if self._credentials else ""
+
+    async def start(self) -> None:
+        """Log in, catch up with one sync, then keep syncing in the background."""
+        quiet_nio()
+        paths = self.config.paths
+        paths.create()
+        self._state = load_state(paths.state)
+        self._stopping = False
+        self._needs_full_state = True
+        self._client = AsyncClient(
+            self.config.account.homeserver,
+            self.config.account.user,
+            store_path=str(paths.crypto),
+            config=AsyncClientConfig(
+                encryption_enabled=True,
+                store_sync_tokens=False,
+                max_limit_exceeded=0,
+                max_timeouts=0,
+            ),
+        )
+        try:
+            self._credentials = await log_in(
+                self._client, self.config.account, paths.session, self.config.retry, self.stats
+            )
+            await self._housekeeping()
+            await self._sync_once()
+        except BaseException:
+            client, self._client = self._client, None
+            await client.close()
+            raise
+        self._task = asyncio.create_task(self._run(), name="matrix-sync")
+
+    async def stop(self) -> None:
+        """Stop syncing, finish the events in hand, save the state and disconnect."""
+        self._stopping = True
+        task, self._task = self._task, None
+        if task is not None:
+            if self._idle:
+                task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        if self._client is not None and self._undecrypted:
+            await self._settle_undecrypted(force=True)
+        client, self._client = self._client, None
+        if client is not None:
+            self._save()
+            await client.close()
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                await self._sync_once()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                failures += 1
+                wait = self.config.retry.backoff(failures)
+                log.error("Matrix sync failed (%s); retrying in %.1f s", _name(error), wait)
+                await self._interruptible(self._sleep(wait))
+
+    async def _interruptible(self, awaitable: Awaitable[T]) -> T:
+        """Await something :meth:`stop` may cancel: nothing is half done while it runs."""
+        self._idle = True
+        try:
+            return await awaitable
+        finally:
+            self._idle = False
+
+    def _save(self) -> None:
+        save_state(self.config.paths.state, self._state)
+
+    # --- syncing ---------------------------------------------------------------------------
+
+    async def _sync_once(self) -> None:
+        """One sync and everything it brought; the first after a start carries full state."""
+        since, full = self._state.sync_token, self._needs_full_state
+        timeout = self.config.sync_timeout_ms
+        if full:
+            timeout = 0
+        elif self._undecrypted:
+            timeout = min(timeout, UNDECRYPTED_POLL_MS)
+        response = await self._interruptible(
+            self._client.sync(
+                timeout=timeout,
+                sync_filter=self.config.sync_filter(),
+                since=since,
+                full_state=True if full else None,
+            )
+        )
+        if isinstance(response, SyncError):
+            if verdict(response) is Verdict.RATE_LIMITED:
+                self.stats.rate_limited += 1
+                await self._interruptible(
+                    self._sleep(self.config.retry.retry_after(response.retry_after_ms))
+                )
+                return
+            if response.status_code == "M_UNKNOWN_TOKEN" and self.config.account.password:
+                await log_in(
+                    self._client,
+                    self.config.account,
+                    self.config.paths.session,
+                    self.config.retry,
+                    self.stats,
+                )
+            raise MatrixSyncError(str(response.status_code))
+        await self._housekeeping()
+        # The very first sync of a new bot returns old history: join invitations, answer none.
+        await self._handle(response, answer=not (full and since is None))
+        await self._settle_undecrypted(force=False)
+        self._needs_full_state = False
+        self._state.sync_token = response.next_batch
+        self._save()
+
+    async def _housekeeping(self) -> None:
+        """Upload, query and claim keys and send queued to-device messages, as nio needs."""
+        client = self._client
+        try:
+            if client.should_upload_keys:
+                await client.keys_upload()
+            if client.should_query_keys:
+                await client.keys_query()
+            if client.should_claim_keys:
+                await client.keys_claim(client.get_users_for_key_claiming())
+            await client.send_to_device_messages()
+        except Exception as error:
+            log.warning("Matrix key housekeeping failed (%s); retried next sync", _name(error))
+
+    async def _handle(self, response: Any, *, answer: bool) -> None:
+        for room_id in list(response.rooms.invite):
+            await self._guard(room_id, None, partial(self._accept, room_id))
+        for room_id, info in response.rooms.join.items():
+            someone_left = False
+            for event in info.timeline.events:
+                if answer:
+                    await self._guard(room_id, event, partial(self._on_event, room_id, event))
+                someone_left |= self._is_departure(event.source)
+            if someone_left:
+                await self._guard(room_id, None, partial(self._leave_if_alone, room_id))
+        for room_id in response.rooms.leave:
+            self._state.forget_room(room_id)
+
+    async def _guard(
+        self, room_id: str, event: Any, work: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Run one event's work; a failure is logged and never stops the loop."""
+        event_id = getattr(event, "event_id", None) if event is not None else None
+        if isinstance(event_id, str) and self._state.handled(event_id):
+            return
+        try:
+            await work()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.error("a Matrix event failed (%s); going on with the next", _name(error))
+            log.debug("event %s in %s failed", event_id, room_id, exc_info=True)
+        finally:
+            if isinstance(event_id, str):
+                self._state.mark_handled(event_id)
+
+    # --- rooms -----------------------------------------------------------------------------
+
+    async def _accept(self, room_id: str) -> None:
+        await call_with_retries(
+            "join",
+            lambda: self._client.join(room_id),
+            policy=self.config.retry,
+            stats=self.stats,
+            sleep=self._sleep,
+        )
+        log.info("joined a Matrix room")
+        log.debug("joined %s", room_id)
+
+    def _is_departure(self, source: Mapping[str, Any]) -> bool:
+        content = source.get("content")
+        return (
+            source.get("type") == "m.room.member"
+            and source.get("state_key") != self._client.user_id
+            and isinstance(content, Mapping)
+            and content.get("membership") in ("leave", "ban")
+        )
+
+    async def _leave_if_alone(self, room_id: str) -> None:
+        room = self._client.rooms.get(room_id)
+        if room is None or room.joined_count + room.invited_count > 1:
+            return
+        await call_with_retries(
+            "leave",
+            lambda: self._client.room_leave(room_id),
+            policy=self.config.retry,
+            stats=self.stats,
+            sleep=self._sleep,
+        )
+        self._state.forget_room(room_id)
+        log.info("left a Matrix room where nobody else was")
+        log.debug("left %s", room_id)
+
+    def _view(self, room: Any) -> RoomView:
+        bot = self._client.user_id
+        member = room.users.get(bot)
+        names = (member.display_name,) if member is not None and member.display_name else ()
+        return RoomView(
+            bot=bot,
+            names=names,
+            direct=is_direct(room.joined_count, room.invited_count),
+            bot_events=self._state.bot_events(room.room_id),
+        )
+
+    def _is_own_join(self, source: Mapping[str, Any]) -> bool:
+        content, unsigned = source.get("content"), source.get("unsigned")
+        previous = unsigned.get("prev_content") if isinstance(unsigned, Mapping) else None
+        return (
+            source.get("type") == "m.room.member"
+            and source.get("state_key") == self._client.user_id
+            and isinstance(content, Mapping)
+            and content.get("membership") == "join"
+            and not (isinstance(previous, Mapping) and previous.get("membership") == "join")
+        )
+
+    # --- events ----------------------------------------------------------------------------
+
+    async def _on_event(self, room_id: str, event: Any) -> None:
+        room = self._client.rooms.get(room_id)
+        if room is None:
+            return
+        if isinstance(event, MegolmEvent):
+            await self._await_key(room, event)
+            return
+        source = event.source
+        if self._is_own_join(source):
+            if is_direct(room.joined_count, room.invited_count):
+                await self._greet(room)
+            return
+        incoming = inbound(source, self._view(room))
+        if incoming.kind is InboundKind.IGNORE:
+            return
+        core = to_core(incoming, room_id, self._state.offer(room_id, incoming.sender))
+        if core is None:
+            return
+        log.debug("answering %s in %s", incoming.event_id, room_id)
+        replies = await self._ask(core, incoming.sender)
+        await self._answer(
+            room,
+            incoming.sender,
+            replies,
+            answer_to=answered_event(incoming),
+            thread=incoming.thread,
+        )
+
+    async def _ask(self, core: CoreEvent | Refusal, sender: str) -> list[Reply]:
+        conversation = self.conversation
+        if isinstance(core, IncomingMessage):
+            return await conversation.on_message(core)
+        if isinstance(core, Command):
+            return await conversation.on_command(core)
+        if isinstance(core, Choice):
+            return await conversation.on_choice(core)
+        profile = await conversation.profile(matrix_user(sender))
+        if core is Refusal.UNSUPPORTED:
+            return [conversation.unsupported(profile.language, None)]
+        return [conversation.invalid_choice(conversation.speaker(profile.language))]
+
+    async def _greet(self, room: Any) -> None:
+        bot = self._client.user_id
+        others = [user for user in (*room.users, *room.invited_users) if user != bot]
+        if not others:
+            return
+        user = others[0]
+        command = Command(matrix_user(user), matrix_chat(room.room_id), "help")
+        await self._answer(room, user, await self.conversation.on_command(command))
+
+    async def _await_key(self, room: Any, event: Any) -> None:
+        """Ask the sender's devices for a missing key and give it a moment to arrive."""
+        if event.sender == self._client.user_id:
+            return
+        with suppress(LocalProtocolError):
+            await self._client.request_room_key(event)
+        deadline = time.monotonic() + self.config.decrypt_grace_seconds
+        self._undecrypted.append((room.room_id, event, deadline))
+
+    async def _settle_undecrypted(self, *, force: bool) -> None:
+        """Handle events whose key has come; ask for the rest once their grace is over."""
+        pending, self._undecrypted = self._undecrypted, []
+        now = time.monotonic()
+        for room_id, event, deadline in pending:
+            try:
+                decrypted = self._client.decrypt_event(event)
+            except EncryptionError:
+                decrypted = None
+            if decrypted is not None:
+                await self._guard(room_id, None, partial(self._on_event, room_id, decrypted))
+            elif force or now >= deadline:
+                room = self._client.rooms.get(room_id)
+                if room is not None:
+                    await self._guard(room_id, None, partial(self._undecryptable, room, event))
+            else:
+                self._undecrypted.append((room_id, event, deadline))
+
+    async def _undecryptable(self, room: Any, event: Any) -> None:
+        direct = is_direct(room.joined_count, room.invited_count)
+        session = f"{room.room_id}|{event.session_id}"
+        if not direct and session in self._answered_sessions:
+            return
+        self._answered_sessions[session] = None
+        while len(self._answered_sessions) > REMEMBERED_SESSIONS:
+            self._answered_sessions.popitem(last=False)
+        log.info("could not decrypt a Matrix event; asking the sender to send it again")
+        log.debug("undecryptable %s in %s", event.event_id, room.room_id)
+        profile = await self.conversation.profile(matrix_user(event.sender))
+        reply = resend_request(self.conversation, profile.language)
+        await self._answer(
+            room, event.sender, [reply], answer_to=event.event_id, keep_offer=True
+        )
+
+    # --- sending ---------------------------------------------------------------------------
+
+    async def _answer(
+        self,
+        room: Any,
+        user: str,
+        replies: Iterable[Reply],
+        *,
+        answer_to: str | None = None,
+        thread: str | None = None,
+        keep_offer: bool = False,
+    ) -> None:
+        """Send each reply; the last one's choices become the user's standing offer."""
+        offer: Offer | None = None
+        for reply in replies:
+            actions = offered_actions(reply)
+            hint = choice_hint(self.conversation, reply.language) if actions else None
+            plain, markup = render(reply, actions, hint)
+            content = notice_content(
+                plain,
+                markup,
+                answer_to=answer_to,
+                mention=user if answer_to is not None else None,
+                thread=thread,
+            )
+            event_id = await self._send(room, content)
+            self._state.remember_sent(room.room_id, event_id)
+            offer = Offer(event_id, actions) if actions else None
+        if not keep_offer:
+            self._state.set_offer(room.room_id, user, offer)
+
+    async def _send(self, room: Any, content: dict[str, Any]) -> str:
+        """Send one message (encrypted where the room is), riding through rate limits."""
+        client = self._client
+        transaction = str(uuid4())
+
+        async def attempt() -> Any:
+            if room.encrypted:
+                if client.should_query_keys:
+                    await client.keys_query()
+                trust_on_first_use(client, (*room.users, *room.invited_users))
+            return await client.room_send(
+                room.room_id,
+                "m.room.message",
+                content,
+                tx_id=transaction,
+                ignore_unverified_devices=True,
+            )
+
+        response = await call_with_retries(
+            "send",
+            attempt,
+            policy=self.config.retry,
+            stats=self.stats,
+            sleep=self._sleep,
+        )
+        return str(response.event_id)
+
+
+def quiet_nio() -> None:
+    """Keep nio's INFO lines (they name rooms and users) out of the log, unless configured."""
+    nio_log = logging.getLogger("nio")
+    if nio_log.level == logging.NOTSET and nio_log.getEffectiveLevel() < logging.WARNING:
+        nio_log.setLevel(logging.WARNING)
+
+
+def _name(error: BaseException) -> str:
+    """An error's type only: its message might quote a user's text."""
+    return type(error).__name__

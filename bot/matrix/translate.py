@@ -1,0 +1,393 @@
+"""Pure translation between Matrix events and the core's events, and replies back to Matrix.
+
+Nothing here talks to a homeserver: each function takes plain event dictionaries (nio's
+``event.source``, decrypted when the room is encrypted) or core values and returns values, so
+every rule about what the bot answers is tested without a server.
+
+Rules kept here:
+
+* the bot never answers itself, nor any ``m.notice`` (other bots), nor edits;
+* in a direct room every message is for the bot; in a room with more people only a mention,
+  a known ``!`` command, a reply to one of the bot's messages, or a reaction on one is;
+* choices are numbered ``1️⃣ 2️⃣ …``; a typed number or a reaction with that key picks one;
+  ``✅`` picks the first option of a message that offers one or two;
+* text over :data:`MAX_TEXT_CHARS` and anything that is not text (images, audio, video,
+  files, locations, stickers, polls) is "unsupported".
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from handlers.conversation import COMMANDS
+from handlers.events import (
+    Action,
+    ActionKind,
+    ChatId,
+    Choice,
+    Command,
+    IncomingMessage,
+    Reply,
+    UserId,
+)
+
+#: Longer texts are not questions; the core's "unsupported" reply answers them unread.
+MAX_TEXT_CHARS = 8_000
+
+KEYCAP = "\ufe0f\u20e3"
+KEYCAP_TEN = "\U0001f51f"
+CONFIRM_KEYS = ("\u2705", "\u2714\ufe0f", "\u2714")
+TEXT_MSGTYPES = frozenset({"m.text", "m.emote"})
+UNSUPPORTED_EVENT_TYPES = frozenset(
+    {"m.sticker", "m.poll.start", "org.matrix.msc3381.poll.start"}
+)
+HTML_FORMAT = "org.matrix.custom.html"
+
+#: Choices the Matrix channel cannot carry out yet: reminders need a scheduler that posts
+#: into Matrix rooms, so the option is not offered rather than offered and refused.
+NOT_OFFERED = frozenset({ActionKind.REMIND})
+
+_NUMBER = re.compile(r"[#(\[]?\s*(\d{1,3})\s*[.):\]]?")
+_COMMAND_IN_TEXT = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")\b")
+_BLANKS = re.compile(r"\s+")
+
+
+def matrix_user(mxid: str) -> UserId:
+    """The core's user id of a Matrix account."""
+    return UserId(f"matrix:{mxid}")
+
+
+def matrix_chat(room_id: str) -> ChatId:
+    """The core's chat id of a Matrix room."""
+    return ChatId(f"matrix:{room_id}")
+
+
+def localpart(mxid: str) -> str:
+    """``ana`` of ``@ana:example.org``."""
+    return mxid.removeprefix("@").split(":", 1)[0]
+
+
+def is_direct(joined: int, invited: int) -> bool:
+    """A room of the bot and at most one other person: every message there is for the bot."""
+    return joined + invited <= 2
+
+
+# --- numbers and reaction keys ----------------------------------------------------------------
+
+
+def keycap(number: int) -> str:
+    """The emoji key of a choice: ``1️⃣`` … ``🔟``, then keycap digits (``1️⃣1️⃣``)."""
+    if number == 10:
+        return KEYCAP_TEN
+    return "".join(digit + KEYCAP for digit in str(number))
+
+
+def number_in(text: str) -> int | None:
+    """The choice number a short text stands for (``2``, ``2.``, ``#2``, ``2️⃣``, ``٢``)."""
+    plain = text.strip().replace(KEYCAP_TEN, "10").replace("\ufe0f", "").replace("\u20e3", "")
+    match = _NUMBER.fullmatch(plain)
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return number or None
+
+
+def reaction_number(key: str, offered: int) -> int | None:
+    """The choice a reaction key picks among ``offered`` options (``None``: not a choice)."""
+    if key.strip() in CONFIRM_KEYS:
+        return 1 if 1 <= offered <= 2 else None
+    return number_in(key)
+
+
+# --- inbound events ------------------------------------------------------------------------
+
+
+class InboundKind(Enum):
+    """What a Matrix event is to the bot, before the core sees it."""
+
+    IGNORE = "ignore"
+    TEXT = "text"
+    COMMAND = "command"
+    REACTION = "reaction"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True, slots=True)
+class RoomView:
+    """What classifying an event needs to know about the room and the bot in it."""
+
+    bot: str
+    names: tuple[str, ...] = ()
+    direct: bool = True
+    bot_events: Container[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One event as the bot understands it; ``text`` is the key of a reaction."""
+
+    kind: InboundKind
+    event_id: str = ""
+    sender: str = ""
+    text: str = ""
+    argument: str = ""
+    target: str = ""
+    thread: str | None = None
+
+
+IGNORED = Inbound(InboundKind.IGNORE)
+
+
+def inbound(event: Mapping[str, Any], room: RoomView) -> Inbound:
+    """Classify one room event (plain or decrypted) for the bot in ``room``."""
+    sender = event.get("sender")
+    event_id = event.get("event_id")
+    content = event.get("content")
+    if (
+        not isinstance(sender, str)
+        or not isinstance(event_id, str)
+        or not isinstance(content, Mapping)
+        or sender == room.bot
+    ):
+        return IGNORED
+    relation = content.get("m.relates_to")
+    relation = relation if isinstance(relation, Mapping) else {}
+    kind = event.get("type")
+    if kind == "m.reaction":
+        return _reaction(event_id, sender, relation, room)
+    reply_to = _reply_target(relation)
+    thread = _thread_root(relation)
+    to_bot = room.direct or (reply_to is not None and reply_to in room.bot_events)
+    if kind in UNSUPPORTED_EVENT_TYPES:
+        return _unsupported(event_id, sender, thread) if to_bot else IGNORED
+    if kind != "m.room.message" or relation.get("rel_type") == "m.replace":
+        return IGNORED
+    msgtype = content.get("msgtype")
+    if msgtype == "m.notice":
+        return IGNORED
+    body = content.get("body")
+    if msgtype not in TEXT_MSGTYPES or not isinstance(body, str):
+        mentioned, _ = addressed(content, body if isinstance(body, str) else "", room)
+        return _unsupported(event_id, sender, thread) if to_bot or mentioned else IGNORED
+    if reply_to is not None:
+        body = strip_reply_fallback(body)
+    mentioned, text = addressed(content, body, room)
+    command = parse_command(text, allow_slash=room.direct)
+    if command is not None and (room.direct or command[0] in COMMANDS):
+        return Inbound(InboundKind.COMMAND, event_id, sender, *command, thread=thread)
+    if not (to_bot or mentioned):
+        return IGNORED
+    if len(text) > MAX_TEXT_CHARS:
+        return _unsupported(event_id, sender, thread)
+    return Inbound(InboundKind.TEXT, event_id, sender, text, thread=thread)
+
+
+def _reaction(
+    event_id: str, sender: str, relation: Mapping[str, Any], room: RoomView
+) -> Inbound:
+    target, key = relation.get("event_id"), relation.get("key")
+    if (
+        relation.get("rel_type") != "m.annotation"
+        or not isinstance(target, str)
+        or not isinstance(key, str)
+        or target not in room.bot_events
+    ):
+        return IGNORED
+    return Inbound(InboundKind.REACTION, event_id, sender, key, target=target)
+
+
+def _unsupported(event_id: str, sender: str, thread: str | None) -> Inbound:
+    return Inbound(InboundKind.UNSUPPORTED, event_id, sender, thread=thread)
+
+
+def _reply_target(relation: Mapping[str, Any]) -> str | None:
+    reply = relation.get("m.in_reply_to")
+    if isinstance(reply, Mapping) and isinstance(reply.get("event_id"), str):
+        return str(reply["event_id"])
+    return None
+
+
+def _thread_root(relation: Mapping[str, Any]) -> str | None:
+    root = relation.get("event_id")
+    if relation.get("rel_type") == "m.thread" and isinstance(root, str):
+        return root
+    return None
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the ``> <@ana:x> quoted text`` lines older clients put before a reply."""
+    lines = body.split("\n")
+    if not lines or not lines[0].startswith("> "):
+        return body
+    rest = lines[next((i for i, line in enumerate(lines) if not line.startswith(">")), len(lines)):]
+    return "\n".join(rest).strip()
+
+
+def addressed(content: Mapping[str, Any], body: str, room: RoomView) -> tuple[bool, str]:
+    """Whether a message mentions the bot, and its text with the mention taken out."""
+    mentions = content.get("m.mentions")
+    users = mentions.get("user_ids") if isinstance(mentions, Mapping) else None
+    mentioned = isinstance(users, list) and room.bot in users
+    formatted = content.get("formatted_body")
+    if isinstance(formatted, str) and _links_to(formatted, room.bot):
+        mentioned = True
+    text = body
+    if room.bot in text:
+        mentioned = True
+        text = text.replace(room.bot, " ")
+    stripped = text.lstrip()
+    lowered = stripped.casefold()
+    for name in sorted({*room.names, localpart(room.bot)}, key=len, reverse=True):
+        folded = name.casefold()
+        if not folded or not lowered.startswith(folded):
+            continue
+        after = stripped[len(name) :]
+        if not after or after[0] in ":,; \n\t":
+            mentioned = True
+            stripped = after.lstrip(":,; \n\t")
+            break
+    return mentioned, _BLANKS.sub(" ", stripped).strip() if mentioned else body.strip()
+
+
+def _links_to(formatted: str, mxid: str) -> bool:
+    encoded = mxid.replace("@", "%40")
+    return f"matrix.to/#/{mxid}" in formatted or f"matrix.to/#/{encoded}" in formatted
+
+
+def parse_command(text: str, *, allow_slash: bool) -> tuple[str, str] | None:
+    """``("language", "uk")`` for ``!language uk``; ``None`` when the text is not a command."""
+    prefixes = ("!", "/") if allow_slash else ("!",)
+    if len(text) < 2 or text[0] not in prefixes or not text[1].isalpha():
+        return None
+    name, _, argument = text[1:].partition(" ")
+    if not name.isalnum():
+        return None
+    return name.lower(), argument.strip()
+
+
+# --- the core's events ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """The choices one of the bot's messages offered to one user, by their number."""
+
+    event_id: str
+    actions: tuple[Action, ...]
+
+
+class Refusal(Enum):
+    """Answers the adapter asks the core for when an event is not a message, command or choice."""
+
+    UNSUPPORTED = "unsupported"
+    STALE_CHOICE = "stale"
+
+
+CoreEvent = IncomingMessage | Command | Choice
+
+
+def to_core(
+    event: Inbound, room_id: str, offer: Offer | None
+) -> CoreEvent | Refusal | None:
+    """What to hand the core for a classified event (``None``: nothing to do).
+
+    A number picks from the user's latest offer in the room; a number that offer does not have
+    is a stale choice. With no offer standing, a number is an ordinary message.
+    """
+    user, chat = matrix_user(event.sender), matrix_chat(room_id)
+    if event.kind is InboundKind.COMMAND:
+        return Command(user, chat, event.text, event.argument)
+    if event.kind is InboundKind.UNSUPPORTED:
+        return Refusal.UNSUPPORTED
+    if event.kind is InboundKind.TEXT:
+        number = number_in(event.text)
+        if number is None or offer is None:
+            return IncomingMessage(user, chat, event.text)
+        return _pick(offer, number, user, chat)
+    if event.kind is InboundKind.REACTION:
+        offered = len(offer.actions) if offer is not None and offer.event_id == event.target else 0
+        number = reaction_number(event.text, offered)
+        if number is None:
+            return None
+        if offer is None or offer.event_id != event.target:
+            return Refusal.STALE_CHOICE
+        return _pick(offer, number, user, chat)
+    return None
+
+
+def _pick(offer: Offer, number: int, user: UserId, chat: ChatId) -> Choice | Refusal:
+    if not 1 <= number <= len(offer.actions):
+        return Refusal.STALE_CHOICE
+    action = offer.actions[number - 1]
+    return Choice(user, chat, action.kind, action.argument)
+
+
+def answered_event(event: Inbound) -> str:
+    """The event a reply answers: the message itself, or the bot message a reaction is on."""
+    return event.target if event.kind is InboundKind.REACTION else event.event_id
+
+
+# --- replies -------------------------------------------------------------------------------
+
+
+def offered_actions(reply: Reply) -> tuple[Action, ...]:
+    """The reply's choices that Matrix offers as numbered options."""
+    return tuple(action for action in reply.actions if action.kind not in NOT_OFFERED)
+
+
+def matrix_commands(text: str) -> str:
+    """Core texts name commands the Telegram way (``/mydata``); Matrix users type ``!mydata``."""
+    return _COMMAND_IN_TEXT.sub(r"!\1", text)
+
+
+def render(reply: Reply, actions: Sequence[Action], hint: str | None) -> tuple[str, str]:
+    """The plain and HTML bodies of a reply with its numbered choices."""
+    text = matrix_commands(reply.text)
+    plain = [text]
+    markup = [_html_lines(text)]
+    if actions:
+        options = [f"{keycap(number)} {action.label}" for number, action in enumerate(actions, 1)]
+        plain.append("\n".join(options))
+        markup.append("<br>".join(html.escape(option, quote=False) for option in options))
+        if hint:
+            plain.append(hint)
+            markup.append(f"<em>{html.escape(hint, quote=False)}</em>")
+    return "\n\n".join(plain), "<br><br>".join(markup)
+
+
+def _html_lines(text: str) -> str:
+    """Escaped text with its line breaks and line indentation kept."""
+    lines = []
+    for line in html.escape(text, quote=False).split("\n"):
+        body = line.lstrip(" ")
+        lines.append("&nbsp;" * (len(line) - len(body)) + body)
+    return "<br>".join(lines)
+
+
+def notice_content(
+    plain: str,
+    markup: str,
+    *,
+    answer_to: str | None = None,
+    mention: str | None = None,
+    thread: str | None = None,
+) -> dict[str, Any]:
+    """An ``m.notice`` with both bodies, replying to ``answer_to`` (in its thread, if any)."""
+    content: dict[str, Any] = {
+        "msgtype": "m.notice",
+        "body": plain,
+        "format": HTML_FORMAT,
+        "formatted_body": markup,
+        "m.mentions": {"user_ids": [mention]} if mention else {},
+    }
+    if answer_to is not None:
+        relation: dict[str, Any] = {"m.in_reply_to": {"event_id": answer_to}}
+        if thread is not None:
+            relation |= {"rel_type": "m.thread", "event_id": thread, "is_falling_back": False}
+        content["m.relates_to"] = relation
+    return content

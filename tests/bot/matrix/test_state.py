@@ -1,0 +1,110 @@
+"""The channel's memory survives a restart, stays bounded, and a damaged file is survivable."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+from bot.matrix.state import (
+    MAX_HANDLED,
+    SENT_PER_ROOM,
+    ChannelState,
+    Credentials,
+    MatrixPaths,
+    load_credentials,
+    load_state,
+    save_credentials,
+    save_state,
+)
+from bot.matrix.translate import Offer
+from handlers.events import Action, ActionKind
+
+MENU = Offer(
+    "$menu",
+    (
+        Action(ActionKind.CHOOSE_NETWORK, "Espoo", "espoo"),
+        Action(ActionKind.CHOOSE_LANGUAGE, "Change language"),
+    ),
+)
+
+
+def filled() -> ChannelState:
+    state = ChannelState()
+    state.sync_token = "s72594_4483_1934"
+    state.set_offer("!a:x", "@ana:x", MENU)
+    state.remember_sent("!a:x", "$menu")
+    state.mark_handled("$question")
+    return state
+
+
+def test_state_round_trips_through_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    save_state(path, filled())
+    loaded = load_state(path)
+    assert loaded.sync_token == "s72594_4483_1934"
+    assert loaded.offer("!a:x", "@ana:x") == MENU
+    assert loaded.offer("!a:x", "@pekka:x") is None
+    assert loaded.bot_events("!a:x") == {"$menu"}
+    assert loaded.handled("$question")
+    assert not loaded.handled("$other")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_first_run_has_an_empty_state(tmp_path: Path) -> None:
+    state = load_state(tmp_path / "missing.json")
+    assert state.sync_token is None
+    assert state.bot_events("!a:x") == frozenset()
+
+
+def test_a_damaged_file_is_moved_aside_and_the_channel_starts_afresh(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text('{"version": 1, "offers": [{"room": 1}]')
+    assert load_state(path).sync_token is None
+    assert not path.exists()
+    assert (tmp_path / "state.json.damaged").exists()
+    path.write_text(json.dumps({"version": 99}))
+    assert load_state(path).sync_token is None
+
+
+def test_offers_are_replaced_withdrawn_and_forgotten_with_the_room() -> None:
+    state = filled()
+    state.set_offer("!a:x", "@ana:x", None)
+    assert state.offer("!a:x", "@ana:x") is None
+    state = filled()
+    state.forget_room("!a:x")
+    assert state.offer("!a:x", "@ana:x") is None
+    assert state.bot_events("!a:x") == frozenset()
+
+
+def test_memory_is_bounded() -> None:
+    state = ChannelState()
+    for number in range(SENT_PER_ROOM + 5):
+        state.remember_sent("!a:x", f"${number}")
+    assert len(state.bot_events("!a:x")) == SENT_PER_ROOM
+    assert f"${SENT_PER_ROOM + 4}" in state.bot_events("!a:x")
+    assert "$0" not in state.bot_events("!a:x")
+    for number in range(MAX_HANDLED + 1):
+        state.mark_handled(f"$h{number}")
+    assert not state.handled("$h0")
+    assert state.handled(f"$h{MAX_HANDLED}")
+
+
+def test_credentials_are_private_and_never_shown(tmp_path: Path) -> None:
+    path = tmp_path / "session.json"
+    credentials = Credentials("http://hs", "@bot:hs", "DEVICE", "syt_secret_token")
+    assert load_credentials(path) is None
+    save_credentials(path, credentials)
+    assert load_credentials(path) == credentials
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "syt_secret_token" not in repr(credentials)
+    path.write_text("{}")
+    assert load_credentials(path) is None
+
+
+def test_paths_live_in_the_data_directory(tmp_path: Path) -> None:
+    paths = MatrixPaths.in_data_dir(tmp_path)
+    paths.create()
+    assert paths.crypto.is_dir()
+    assert paths.session.parent == paths.state.parent == tmp_path / "matrix"
+    assert stat.S_IMODE(paths.root.stat().st_mode) == 0o700
