@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 
-from catalog.vocabulary import SUPPORTED_LANGUAGES
+from catalog.vocabulary import KINDS, SUPPORTED_LANGUAGES
 from handlers.assistant import Answer, Assistant
 from handlers.events import (
     Action,
@@ -26,6 +26,7 @@ from handlers.formatting import localised
 from handlers.i18n import Speaker
 from handlers.languages import NATIVE_NAMES, resolve_language
 from handlers.ports import Clock, ProfileStore
+from handlers.reminders import KIND_ARGUMENT, Reminders
 
 ACTIVITY_LINK = "a-"
 NETWORK_LINK = "n-"
@@ -34,6 +35,13 @@ NETWORK_LINK = "n-"
 REMEMBERED_ANSWERS = 10_000
 
 COMMANDS = ("start", "help", "language", "place", "contact", "mydata", "forget")
+
+#: Handled when reminders are wired in; joins :data:`COMMANDS` once every adapter describes them.
+REMINDER_COMMANDS = ("remind", "reminders")
+
+_REMINDER_CHOICES = frozenset(
+    {ActionKind.REMIND, ActionKind.STOP_REMINDERS, ActionKind.REMINDER_TIMES}
+)
 
 
 class Conversation:
@@ -45,8 +53,10 @@ class Conversation:
         profiles: ProfileStore,
         clock: Clock,
         default_language: str = "en",
+        reminders: Reminders | None = None,
     ) -> None:
         self._assistant = assistant
+        self.reminders = reminders
         self.profiles = profiles
         self.clock = clock
         self.default_language = default_language
@@ -155,6 +165,8 @@ class Conversation:
             return [self.assistant.contact_reply(speaker, network)]
         if name == "mydata":
             return [self.my_data(profile, speaker)]
+        if name in REMINDER_COMMANDS:
+            return [await self.on_reminder_command(profile, command, speaker)]
         if name == "forget":
             _ = speaker.gettext
             actions = (
@@ -237,13 +249,53 @@ class Conversation:
         if choice.action is ActionKind.CONTACT:
             network = self.assistant.catalogue.network(profile.network or "")
             return [self.assistant.contact_reply(speaker, network)]
+        if choice.action in _REMINDER_CHOICES:
+            return [await self.on_reminder_choice(profile, choice, speaker)]
         if choice.action is ActionKind.CONFIRM_FORGET:
+            if self.reminders is not None:
+                await self.reminders.forget(profile)
             await self.profiles.delete(profile.user)
             self._answers.pop(profile.user, None)
             return [Reply(_("Done. I deleted everything I knew about you."), speaker.language)]
         if choice.action is ActionKind.CANCEL:
             return [Reply(_("OK, nothing was changed."), speaker.language)]
         return [self.invalid_choice(speaker)]
+
+    # --- reminders (delegated to handlers.reminders) ----------------------------------------
+
+    def reminders_unavailable(self, speaker: Speaker) -> Reply:
+        """The answer to a reminder request where reminders are not wired (e.g. terminal)."""
+        return Reply(speaker.gettext("Reminders are not available here."), speaker.language)
+
+    async def on_reminder_command(
+        self, profile: Profile, command: Command, speaker: Speaker
+    ) -> Reply:
+        """``/remind <activity or kind>`` subscribes; ``/reminders`` or a bare ``/remind`` lists."""
+        if self.reminders is None:
+            return self.reminders_unavailable(speaker)
+        catalogue = self.assistant.catalogue
+        argument = command.argument.strip()
+        if command.name.lower() == "remind" and argument:
+            if argument in KINDS:
+                argument = KIND_ARGUMENT + argument
+            return await self.reminders.subscribe(
+                profile, command.chat, argument, catalogue, speaker
+            )
+        return await self.reminders.listing(profile, catalogue, speaker)
+
+    async def on_reminder_choice(self, profile: Profile, choice: Choice, speaker: Speaker) -> Reply:
+        """``REMIND``, ``STOP_REMINDERS`` and ``REMINDER_TIMES`` choices."""
+        if self.reminders is None:
+            return self.reminders_unavailable(speaker)
+        catalogue = self.assistant.catalogue
+        if choice.action is ActionKind.REMIND:
+            return await self.reminders.subscribe(
+                profile, choice.chat, choice.argument, catalogue, speaker
+            )
+        if choice.action is ActionKind.STOP_REMINDERS:
+            return await self.reminders.stop(profile, choice.argument, catalogue, speaker)
+        changed = await self.reminders.change_times(profile, choice.argument, catalogue, speaker)
+        return changed or self.invalid_choice(speaker)
 
     def invalid_choice(self, speaker: Speaker) -> Reply:
         """The polite answer to a stale, forged or unknown choice; nothing changes."""

@@ -30,6 +30,8 @@ class ActionKind(StrEnum):
     CHOOSE_NETWORK = "network"
     CONFIRM_FORGET = "forget"
     CANCEL = "cancel"
+    STOP_REMINDERS = "stop_reminders"
+    REMINDER_TIMES = "reminder_times"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ Design choices, all portable between SQLite and PostgreSQL:
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -34,14 +34,17 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     Interval,
     MetaData,
     String,
     Text,
     Time,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Deterministic constraint names, short enough for PostgreSQL's 63-character limit.
@@ -385,3 +388,104 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- reminders and the outbox -------------------------------------------------------------------
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware instant stored as UTC and read back aware (UTC) on every backend.
+
+    SQLite has no time zone type: SQLAlchemy writes the wall digits and drops the offset, so
+    values are normalised to UTC on the way in; then comparisons in SQL are correct on both
+    backends, and the value read back is tagged UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Normalise to UTC; naive values are refused (they would be ambiguous)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UtcDateTime needs an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Tag naive values read from SQLite as UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+KEY_LENGTH = 512
+"""Idempotency keys: a prefix, a user id (up to 255), an activity id (48) and a time."""
+
+
+class SubscriptionRow(Base):
+    """A user's subscription to one activity, or to a kind in a network (``target`` says which).
+
+    No foreign key to ``users`` or ``activities``: a subscription outlives an activity's
+    withdrawal (and comes back with it), and it is removed explicitly when the user forgets.
+    ``leads`` holds the lead codes, comma-separated (``evening-18:00,before-120m``).
+    """
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    chat_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    target: Mapped[str] = mapped_column(String(2 * ID_LENGTH + 4))
+    activity_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
+    kind: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    network_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    leads: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OutboxRow(Base):
+    """One message the bot sends on its own, written before it is sent.
+
+    ``state``: ``pending`` → ``sending`` (claimed by ``claimed_by`` until ``claimed_until``) →
+    ``sent`` | ``failed`` | ``dropped`` | ``blocked``; a failed attempt goes back to
+    ``pending`` with a later ``next_attempt_at``. ``payload`` is the rendered reply as JSON.
+    ``expires_at``: not sent after this instant (a reminder's occurrence start).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key"),
+        Index("ix_outbox_channel_state_next_attempt_at", "channel", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    channel: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    chat_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), index=True)
+    category: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    activity_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class SchedulerLease(Base):
+    """A named lease: the one process holding it (until ``expires_at``) runs that job."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
