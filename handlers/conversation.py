@@ -156,9 +156,16 @@ class Conversation:
         name = command.name.lower()
         if name == "start":
             return await self.start(profile, command)
+        argument = command.argument.strip()
         if name == "language":
+            if argument:
+                choice = Choice(command.user, command.chat, ActionKind.CHOOSE_LANGUAGE, argument)
+                return await self.on_choice(choice)
             return [self.language_menu(speaker)]
         if name == "place":
+            if argument:
+                choice = Choice(command.user, command.chat, ActionKind.CHOOSE_NETWORK, argument)
+                return await self.on_choice(choice)
             return [self.network_menu(speaker)]
         if name == "contact":
             network = self.assistant.catalogue.network(profile.network or "")

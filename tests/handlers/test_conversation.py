@@ -181,3 +181,15 @@ async def test_blocked_user_becomes_inactive(
     await profiles.save(Profile(ANA, language="fi", network="espoo"))
     await conversation.on_blocked(ANA)
     assert profiles.profiles[ANA].active is False
+
+
+async def test_language_and_place_take_an_argument(
+    conversation: Conversation, profiles: InMemoryProfiles
+) -> None:
+    await profiles.save(Profile(ANA, language="fi", network="espoo"))
+    await conversation.on_command(command("language", "uk"))
+    await conversation.on_command(command("place", "hameenlinna"))
+    assert profiles.profiles[ANA] == Profile(ANA, language="uk", network="hameenlinna")
+    [refused] = await conversation.on_command(command("language", "xx"))
+    assert profiles.profiles[ANA].language == "uk"
+    assert not refused.actions
