@@ -207,15 +207,27 @@ class Matcher:
     # --- time ---------------------------------------------------------------------------
 
     def instants(self, window: TimeWindow | None, now: datetime) -> tuple[datetime, datetime]:
-        """The aware instants to search: the window's local days, or the coming weeks."""
+        """The aware instants to search: the window's whole local days, or the coming weeks.
+
+        A part of the day ("tonight", "this morning") ranks occurrences rather than
+        filtering them: the whole day is searched, the asked-for part comes first.
+        """
         local_now = now.astimezone(self.zone)
         if window is None:
             return local_now, local_now + timedelta(days=UPCOMING_DAYS)
-        start = datetime.combine(window.start, window.earliest or time(), self.zone)
+        start = datetime.combine(window.start, time(), self.zone)
         end = datetime.combine(window.end + timedelta(days=1), time(), self.zone)
-        if window.latest is not None:
-            end = datetime.combine(window.end, window.latest, self.zone)
         return start, end
+
+    @staticmethod
+    def in_part_of_day(occurrence: Occurrence, window: TimeWindow | None) -> bool:
+        """Whether the occurrence falls in the part of the day asked for ("tonight")."""
+        if window is None:
+            return True
+        starts, ends = occurrence.start.time(), occurrence.end.time()
+        if window.earliest is not None and starts < window.earliest and ends <= window.earliest:
+            return False
+        return window.latest is None or starts < window.latest
 
     def first_occurrences(
         self,
@@ -272,12 +284,15 @@ class Matcher:
             matches += [Match(self._activity(i), None) for i in sorted(ids & self._ongoing)]
         never = end + timedelta(days=1)
 
-        def rank(match: Match) -> tuple[bool, float, bool, datetime, str]:
+        def rank(match: Match) -> tuple[bool, bool, float, bool, datetime, str]:
             occurrence = match.occurrence
             finished = occurrence is not None and occurrence.end <= now
+            other_part = occurrence is not None and not self.in_part_of_day(
+                occurrence, query.window
+            )
             when = occurrence.start if occurrence else never
             score = -scores.get(match.activity.id, 0.0)
-            return (finished, score, occurrence is None, when, match.activity.id)
+            return (finished, other_part, score, occurrence is None, when, match.activity.id)
 
         ranked = sorted(matches, key=rank) if limit is None else nsmallest(limit, matches, rank)
         return Search(tuple(ranked), start, end, query.window is not None)

@@ -1,0 +1,93 @@
+"""The matcher: constraints from sets, scope, windows, ranking."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.matching import Matcher
+from catalog.model import Catalogue
+from catalog.occurrences import OccurrenceIndex
+from catalog.understanding.query import Query, TimeWindow
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+@pytest.fixture(scope="module")
+def matcher(demo: Catalogue) -> Matcher:
+    return Matcher(demo, OccurrenceIndex(demo, ()))
+
+
+def ids(matcher: Matcher, query: Query, network: str | None, now: datetime) -> list[str]:
+    return [m.activity.id for m in matcher.search(query, network, now).matches]
+
+
+def test_every_result_satisfies_every_constraint(matcher: Matcher, demo: Catalogue) -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI)
+    query = Query("en", "activities", kinds=frozenset({"language_club", "language_course"}))
+    found = matcher.search(query, "nurmijarvi", now).matches
+    assert found
+    for match in found:
+        assert set(match.activity.kinds) & query.kinds
+        assert match.occurrence is None or match.occurrence.start >= now
+
+
+def test_window_results_start_inside_the_window(matcher: Matcher) -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI)
+    window = TimeWindow(date(2026, 11, 24), date(2026, 11, 24))
+    found = matcher.search(Query("en", "activities", window=window), "nurmijarvi", now)
+    assert found.matches
+    assert all(m.occurrence and m.occurrence.start.date() == date(2026, 11, 24)
+               for m in found.matches)
+
+
+def test_named_municipality_replaces_the_network(matcher: Matcher, demo: Catalogue) -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI)
+    query = Query("en", "activities", municipalities=("Kauniainen",))
+    found = matcher.search(query, "kirkkonummi-kauniainen", now).matches
+    assert found
+    for match in found:
+        place = demo.place(match.activity.place)
+        if place is not None and not place.online:
+            assert place.municipality == "Kauniainen"
+
+
+def test_a_municipality_outside_every_network_finds_nothing(matcher: Matcher) -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI)
+    query = Query("sv", "activities", municipalities=("Sipoo",))
+    assert ids(matcher, query, "kirkkonummi-kauniainen", now) == []
+
+
+def test_meetings_for_organisations_only_when_asked(matcher: Matcher, demo: Catalogue) -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI)
+    everything = ids(matcher, Query("fi", "activities"), "nurmijarvi", now)
+    assert "nurmijarvi-verkostotapaaminen" not in everything
+    asked = Query("fi", "activities", audiences=frozenset({"organisations"}))
+    assert "nurmijarvi-verkostotapaaminen" in ids(matcher, asked, "nurmijarvi", now)
+
+
+def test_tonight_ranks_evening_first_but_keeps_the_day(matcher: Matcher) -> None:
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=HELSINKI)
+    tonight = TimeWindow(date(2026, 11, 25), date(2026, 11, 25), earliest=time(17, 0))
+    found = matcher.search(Query("en", "activities", window=tonight), "nurmijarvi", now).matches
+    evening = [m.occurrence.end.time() > time(17, 0) for m in found if m.occurrence]
+    assert True in evening
+    assert False in evening, "daytime sessions are still listed"
+    assert evening == sorted(evening, reverse=True)
+
+
+def test_sessions_already_over_come_last(matcher: Matcher) -> None:
+    now = datetime(2026, 11, 23, 16, 0, tzinfo=HELSINKI)
+    today = TimeWindow(date(2026, 11, 23), date(2026, 11, 23))
+    found = matcher.search(Query("en", "activities", window=today), "nurmijarvi", now).matches
+    over = [m.occurrence is not None and m.occurrence.end <= now for m in found]
+    assert over == sorted(over)
+
+
+def test_limit_keeps_the_soonest(matcher: Matcher) -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI)
+    everything = matcher.search(Query("en", "activities"), "espoo", now).matches
+    first_three = matcher.search(Query("en", "activities"), "espoo", now, 3).matches
+    assert [m.activity.id for m in first_three] == [m.activity.id for m in everything[:3]]
