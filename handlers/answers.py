@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from babel.lists import format_list
+
 from catalog.matching import Match
 from catalog.model import Activity, Catalogue, Network
 from handlers.formatting import clock, day_heading, isolate, localised, place_line, short_date
@@ -18,7 +20,8 @@ def details_line(activity: Activity, speaker: Speaker) -> str:
     _ = speaker.gettext
     cost = localised(activity.cost, speaker) or _("Free")
     join = localised(activity.registration, speaker) or _("Just come")
-    spoken = ", ".join(speaker.language_name(code) for code in activity.spoken_languages)
+    names = [speaker.language_name(code) for code in activity.spoken_languages]
+    spoken = format_list(names, style="standard", locale=speaker.locale)
     return " · ".join((cost, join, _("Spoken: %(languages)s") % {"languages": spoken}))
 
 
@@ -32,9 +35,9 @@ def when_line(match: Match, speaker: Speaker, now: datetime | None = None) -> st
         f"{clock(occurrence.start, speaker)}–{clock(occurrence.end, speaker)}", speaker
     )
     if over:
-        text += f" ({speaker.gettext('already over')})"
+        text += " (" + speaker.gettext("already over") + ")"
     elif occurrence.moved:
-        text += f" ({speaker.gettext('moved')})"
+        text += " (" + speaker.gettext("moved") + ")"
     return text
 
 

@@ -87,5 +87,5 @@ def place_line(catalogue: Catalogue, place_id: PlaceId | None, speaker: Speaker)
         return None
     name = localised(place.name, speaker, say_language=False)
     if place.online:
-        return f"{name} ({speaker.gettext('online')})"
+        return name + " (" + speaker.gettext("online") + ")"
     return f"{name}, {isolate(place.municipality, speaker)}"

@@ -25,9 +25,9 @@ def occurrence_lines(catalogue: Catalogue, occurrence: Occurrence, speaker: Spea
     title = localised(activity.title, speaker) if activity else occurrence.activity
     head = f"{time_range(occurrence.start, occurrence.end, speaker)}  {title}"
     if occurrence.cancelled:
-        head += f" — {speaker.gettext('cancelled this time')}"
+        head += " — " + speaker.gettext("cancelled this time")
     elif occurrence.moved:
-        head += f" — {speaker.gettext('moved')}"
+        head += " — " + speaker.gettext("moved")
     lines = [head]
     where = place_line(catalogue, occurrence.place, speaker)
     if where:
