@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -26,6 +27,7 @@ from bot.bootstrap import (
     temporary_database_url,
 )
 from bot.config import ConfigError, Settings, load_settings
+from bot.poster import add_poster_command
 from bot.runner import run_channels
 from bot.terminal import for_terminal
 from bot.terminal_chat import TerminalChat, run_chat
@@ -48,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
         "--config", type=Path, help="a file of TARJOTIN_*=value lines (environment wins)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    add_poster_command(commands)
 
     run = commands.add_parser("run", help="run the bot on every configured channel")
     run.set_defaults(handler=_run)
@@ -231,6 +235,17 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_app(settings, work)
 
 
+def configure_logging(level: str) -> None:
+    """Log to stderr at ``level``, never message texts.
+
+    Libraries that would log SQL parameters, tokens or message texts (aiosqlite, SQLAlchemy,
+    httpx, nio) are kept at WARNING whatever the level.
+    """
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("aiosqlite", "sqlalchemy", "httpx", "httpcore", "nio", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tarjotin`` console script."""
     # python-telegram-bot 22 reports durations as timedeltas only when asked to.
@@ -241,6 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
+    configure_logging(settings.log_level)
     handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]] = args.handler
     return asyncio.run(handler(settings, args))
 

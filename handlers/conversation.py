@@ -72,8 +72,14 @@ class Conversation:
         return self.assistant.translator.speaker(language or self.default_language)
 
     async def profile(self, user: UserId) -> Profile:
-        """The stored profile, or a fresh unsaved one."""
-        return await self.profiles.get(user) or Profile(user)
+        """The stored profile, or a fresh unsaved one; a user who writes again is active."""
+        profile = await self.profiles.get(user)
+        if profile is None:
+            return Profile(user)
+        if not profile.active:
+            profile = replace(profile, active=True)
+            await self.profiles.save(profile)
+        return profile
 
     # --- menus --------------------------------------------------------------------------
 

@@ -81,7 +81,9 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cursor.close()
 
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a read-then-write transaction would
+        # otherwise fail at once with "database is locked" under WAL when users arrive together.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     event.listen(engine.sync_engine, "connect", on_connect)
     event.listen(engine.sync_engine, "begin", on_begin)

@@ -193,3 +193,11 @@ async def test_language_and_place_take_an_argument(
     [refused] = await conversation.on_command(command("language", "xx"))
     assert profiles.profiles[ANA].language == "uk"
     assert not refused.actions
+
+
+async def test_a_blocked_user_who_writes_again_is_active_again(
+    conversation: Conversation, profiles: InMemoryProfiles
+) -> None:
+    await profiles.save(Profile(ANA, language="fi", network="espoo", active=False))
+    await conversation.on_message(IncomingMessage(ANA, CHAT, "hei"))
+    assert profiles.profiles[ANA].active is True
