@@ -1,0 +1,205 @@
+"""Reminders at scale: ``python -m bench.bench_reminders [--subscriptions N] [--burst M]``.
+
+Measures, on SQLite in a temporary directory with the demo catalogue:
+
+- start-up scheduling: the first planning pass over N subscriptions (90 % to single
+  activities, 10 % to a kind in the user's network), which writes the next six hours of
+  reminders to the outbox, and the peak memory it needs;
+- re-planning one activity after a change (what a volunteer's cancellation costs);
+- outbox throughput and lateness: a burst of M reminders all due at once, drained through a
+  fake Telegram that answers 429 when more than 30 messages arrive in any second or two
+  reach one chat within a second. The drainer should reach at least 95 % of 30/s, no 429.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import statistics
+import tempfile
+import time
+from collections import deque
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+
+from bot.bootstrap import demo_catalogue_path
+from bot.outbox import TELEGRAM_LIMITS, OutboxDrainer
+from bot.scheduling import ReminderPlanner, ScheduleSource
+from bot.storage.database import Database, database_url
+from bot.storage.models import SubscriptionRow, UserRow
+from bot.storage.outbox import OutgoingMessage, SqlOutbox
+from bot.storage.reminders import SqlSubscriptionStore
+from catalog.occurrences import OccurrenceIndex
+from catalog.parse import load_catalogue
+from catalog.vocabulary import SUPPORTED_LANGUAGES
+from handlers.events import ChatId, Reply, UserId
+from handlers.i18n import Translator
+from handlers.ports import SendOutcome
+from handlers.reminder_plan import DEFAULT_LEADS
+
+
+class StrictTelegram:
+    """A fake Bot API enforcing 30 messages in any second and one per chat per second."""
+
+    def __init__(self) -> None:
+        self.window: deque[float] = deque()
+        self.last: dict[str, float] = {}
+        self.sent: list[tuple[float, str]] = []
+        self.refused = 0
+
+    async def send(self, chat: ChatId, reply: Reply, idempotency_key: str) -> SendOutcome:
+        """Accept, or answer 429 when a limit would be broken."""
+        await asyncio.sleep(0.02)  # a network round trip
+        moment = time.monotonic()
+        while self.window and self.window[0] <= moment - 1.0:
+            self.window.popleft()
+        previous = self.last.get(chat)
+        if len(self.window) >= 30 or (previous is not None and moment - previous < 1.0):
+            self.refused += 1
+            return SendOutcome.retry_after(1)
+        self.window.append(moment)
+        self.last[chat] = moment
+        self.sent.append((moment, idempotency_key))
+        return SendOutcome.delivered()
+
+
+async def seed(
+    database: Database, count: int, activity_ids: list[str], networks: list[str]
+) -> None:
+    rng = random.Random(7)
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    codes = ",".join(lead.code for lead in DEFAULT_LEADS)
+    users, subscriptions = [], []
+    for number in range(count):
+        user = f"telegram:{number}"
+        users.append(
+            {
+                "id": user,
+                "language": rng.choice(SUPPORTED_LANGUAGES),
+                "network_id": rng.choice(networks),
+                "pending": None,
+                "active": True,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+        if number % 10:
+            target = {"activity_id": rng.choice(activity_ids), "kind": None, "network_id": None}
+            name = f"a:{target['activity_id']}"
+        else:
+            target = {
+                "activity_id": None,
+                "kind": "language_club",
+                "network_id": users[-1]["network_id"],
+            }
+            name = f"k:{target['network_id']}:language_club"
+        subscriptions.append(
+            {
+                "user_id": user,
+                "chat_id": user,
+                "target": name,
+                "leads": codes,
+                "created_at": created,
+                **target,
+            }
+        )
+    async with database.sessions.begin() as session:
+        for start in range(0, count, 5_000):
+            await session.execute(insert(UserRow), users[start : start + 5_000])
+            await session.execute(insert(SubscriptionRow), subscriptions[start : start + 5_000])
+
+
+async def bench_planning(count: int, directory: Path) -> None:
+    catalogue = load_catalogue(demo_catalogue_path())
+    zone = ZoneInfo(catalogue.timezone)
+    database = await Database.open(database_url(directory, None))
+    dated = [a.id for a in catalogue.activities if not a.is_ongoing]
+    await seed(database, count, dated, [n.id for n in catalogue.networks])
+    index = OccurrenceIndex(catalogue)
+    source = ScheduleSource(catalogue, index)
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=zone)  # a Tuesday noon
+    outbox = SqlOutbox(database.sessions)
+    planner = ReminderPlanner(
+        SqlSubscriptionStore(database.sessions), outbox, Translator(), lambda: source, lambda: now
+    )
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    report = await planner.plan()
+    elapsed = time.perf_counter() - started
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"subscriptions               {count:,}")
+    print(
+        f"first planning pass         {elapsed:.2f} s, peak RSS {rss_after / 1024:.0f} MiB "
+        f"(+{(rss_after - rss_before) / 1024:.0f} MiB while planning)"
+    )
+    print(f"  rows written              {report.enqueued:,} to send, {report.dropped:,} dropped")
+    started = time.perf_counter()
+    again = await planner.plan()
+    print(
+        f"next tick (nothing new)     {time.perf_counter() - started:.2f} s, {again.enqueued} rows"
+    )
+    busiest = dated[0]
+    started = time.perf_counter()
+    await planner.replan_activities([busiest])
+    print(f"re-plan one activity        {time.perf_counter() - started:.2f} s")
+    await database.close()
+
+
+async def bench_outbox(burst: int, directory: Path) -> None:
+    database = await Database.open(database_url(directory, None))
+    outbox = SqlOutbox(database.sessions)
+    due = datetime.now(UTC)
+    chats = max(1, burst // 3)  # several reminders to the same chat, as with kind subscribers
+    await outbox.enqueue(
+        [
+            OutgoingMessage(
+                f"k{i}",
+                ChatId(f"telegram:{i % chats}"),
+                UserId(f"telegram:{i % chats}"),
+                Reply("Reminder", "en"),
+                due,
+            )
+            for i in range(burst)
+        ],
+        due,
+    )
+    platform = StrictTelegram()
+    drainer = OutboxDrainer(
+        outbox, platform, "telegram", lambda: datetime.now(UTC), limits=TELEGRAM_LIMITS
+    )
+    started = time.monotonic()
+    while len(platform.sent) < burst:
+        if not await drainer.drain_once():
+            await asyncio.sleep(0.01)
+    elapsed = platform.sent[-1][0] - started
+    lateness = [moment - started for moment, _ in platform.sent]
+    rate = burst / elapsed
+    print(f"outbox burst                {burst} messages to {chats} chats in {elapsed:.1f} s")
+    print(
+        f"  throughput                {rate:.1f} msg/s ({rate / 30:.0%} of 30/s), "
+        f"429s: {platform.refused}"
+    )
+    print(
+        f"  lateness                  p50 {statistics.median(lateness):.1f} s, "
+        f"p99 {statistics.quantiles(lateness, n=100)[98]:.1f} s, max {max(lateness):.1f} s"
+    )
+    await database.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--subscriptions", type=int, default=100_000)
+    parser.add_argument("--burst", type=int, default=900)
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
+        await bench_planning(arguments.subscriptions, Path(first))
+        await bench_outbox(arguments.burst, Path(second))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,370 @@
+"""Planning reminders into the outbox, and making sure one process per database does it.
+
+Why the "jobs" are outbox rows. The subscriptions table is the source of truth; the planner
+derives from it every message due in the next ``horizon`` (6 hours) and writes them to the
+outbox *ahead of time*, with ``due_at`` in the future and their idempotency keys. The drainer
+sends a row once it is due. So a scheduled reminder is a committed row, not an in-memory job:
+a ``kill -9`` loses nothing, a restart rebuilds nothing but the next window (re-planning is
+``INSERT … ON CONFLICT DO NOTHING``), and 100,000 subscriptions cost no in-memory jobs.
+What remains for a timer is periodic: plan the next window every ``tick`` (10 minutes), renew
+the lease, prune. Planning and pruning are interval jobs of an APScheduler 3
+``AsyncIOScheduler`` owned by :class:`ReminderService` and running only while this process
+leads; the lease is renewed by the service's own loop, which must run whether or not it leads.
+
+Changes. A catalogue re-import or a volunteer's change calls
+:meth:`ReminderPlanner.replan_activities` with the touched activity ids: their pending rows
+are withdrawn and planned again from the new occurrences, so a moved session is reminded at
+its new time (saying so), a cancelled one gets its cancellation instead, and an occurrence
+that no longer exists keeps no reminder. A subscription change calls
+:meth:`ReminderPlanner.subscriptions_changed` (the :class:`~handlers.ports.SubscriptionListener`).
+
+One scheduler per database: :class:`Leadership` holds the ``reminders`` lease
+(:class:`~bot.storage.lease.SqlLease`); a second instance stays standby, retrying every third
+of the lease, and takes over (planning with a full look-back, which also counts what was
+missed) once the leader stops renewing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+
+from bot.outbox import OutboxDrainer
+from bot.storage.lease import SqlLease
+from bot.storage.outbox import OutgoingMessage, SqlOutbox
+from bot.storage.reminders import SqlSubscriptionStore, Subscriber
+from catalog.model import ActivityId, Catalogue
+from catalog.occurrences import Occurrence, OccurrenceIndex
+from handlers.events import Reply, UserId
+from handlers.i18n import Translator
+from handlers.ports import Clock
+from handlers.reminder_plan import (
+    DEFAULT_QUIET_HOURS,
+    PlannedReminder,
+    QuietHours,
+    Window,
+    covered_activities,
+    new_activity_notices,
+    plan_reminders,
+)
+from handlers.reminders import cancellation_reply, new_activity_reply, reminder_reply
+
+log = logging.getLogger(__name__)
+
+REMINDER = "reminder"
+CANCELLATION = "cancellation"
+NEW_ACTIVITY = "new_activity"
+PLANNED_CATEGORIES = (REMINDER, CANCELLATION)
+
+#: Subscribers planned between two yields to the event loop.
+YIELD_EVERY = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSource:
+    """The catalogue version to plan from, with its occurrence index."""
+
+    catalogue: Catalogue
+    occurrences: OccurrenceIndex
+
+
+@dataclass(frozen=True, slots=True)
+class PlanReport:
+    """What one planning pass wrote: new rows to send, new rows dropped as missed."""
+
+    subscribers: int
+    considered: int
+    enqueued: int
+    dropped: int
+
+
+class ReminderPlanner:
+    """Turns subscriptions into outbox rows for the next ``horizon``."""
+
+    def __init__(
+        self,
+        subscriptions: SqlSubscriptionStore,
+        outbox: SqlOutbox,
+        translator: Translator,
+        source: Callable[[], ScheduleSource],
+        clock: Clock,
+        *,
+        horizon: timedelta = timedelta(hours=6),
+        lookback: timedelta = timedelta(days=2),
+        quiet: QuietHours = DEFAULT_QUIET_HOURS,
+        default_language: str = "en",
+        on_enqueued: Callable[[], None] | None = None,
+    ) -> None:
+        self.subscriptions = subscriptions
+        self.outbox = outbox
+        self.translator = translator
+        self.source = source
+        self.clock = clock
+        self.horizon = horizon
+        self.lookback = lookback
+        self.quiet = quiet
+        self.default_language = default_language
+        self.on_enqueued = on_enqueued
+        self.planned_until: datetime | None = None
+
+    async def plan(self) -> PlanReport:
+        """Plan the next window: everything after the last one (or, the first time, all of it).
+
+        The first pass after a start or a takeover looks back ``lookback``: reminders that
+        came due while no one was planning are sent late or dropped and counted.
+        """
+        now = self.clock()
+        until = now + self.horizon
+        report = await self._plan(
+            await self.subscriptions.subscribers(), now, self.planned_until, until
+        )
+        self.planned_until = until
+        return report
+
+    async def subscriptions_changed(self, user: UserId) -> None:
+        """Re-plan one user's reminders from now on (their pending ones are replaced)."""
+        await self.outbox.withdraw_pending(users=[str(user)], categories=PLANNED_CATEGORIES)
+        now = self.clock()
+        planned = self.planned_until
+        until = planned if planned is not None and planned > now else now + self.horizon
+        await self._plan(await self.subscriptions.subscribers([user]), now, now, until)
+
+    async def forgotten(self, user: UserId) -> None:
+        """The user deleted their data: nothing more is sent to them."""
+        await self.outbox.forget_user(user)
+
+    async def replan_activities(self, activity_ids: Iterable[ActivityId]) -> PlanReport:
+        """Plan again everything about these activities after a re-import or a change."""
+        ids = sorted(set(activity_ids))
+        await self.outbox.withdraw_pending(activities=ids, categories=PLANNED_CATEGORIES)
+        now = self.clock()
+        until = self.planned_until or now + self.horizon
+        return await self._plan(
+            await self.subscriptions.subscribers(), now, None, until, only=frozenset(ids)
+        )
+
+    async def announce(self, new_ids: Iterable[ActivityId]) -> int:
+        """Tell kind subscribers about new activities; returns how many notices were queued."""
+        catalogue = self.source().catalogue
+        subscribers = {
+            s.subscription.id: s for s in await self.subscriptions.subscribers() if s.active
+        }
+        now = self.clock()
+        messages = []
+        for notice in new_activity_notices(
+            [s.subscription for s in subscribers.values()], catalogue, new_ids
+        ):
+            activity = catalogue.activity(notice.activity)
+            subscriber = subscribers[notice.subscription.id]
+            if activity is None:
+                continue
+            speaker = self.translator.speaker(subscriber.language or self.default_language)
+            reply = new_activity_reply(catalogue, activity, notice.subscription, speaker)
+            messages.append(
+                OutgoingMessage(
+                    notice.key,
+                    notice.subscription.chat,
+                    notice.subscription.user,
+                    reply,
+                    now,
+                    category=NEW_ACTIVITY,
+                    activity=notice.activity,
+                    subscription=notice.subscription.id,
+                )
+            )
+        inserted = await self.outbox.enqueue(messages, now)
+        self._notify(inserted)
+        return len(inserted)
+
+    async def _plan(
+        self,
+        subscribers: Sequence[Subscriber],
+        now: datetime,
+        since: datetime | None,
+        until: datetime,
+        only: frozenset[ActivityId] | None = None,
+    ) -> PlanReport:
+        source = self.source()
+        catalogue = source.catalogue
+        zone = ZoneInfo(catalogue.timezone)
+        window = Window(now, until, since, self.quiet)
+        active = [s for s in subscribers if s.active]
+        covered: dict[str, list[ActivityId]] = {}
+        for subscriber in active:
+            target = subscriber.subscription.target
+            if target not in covered:
+                ids = covered_activities(subscriber.subscription, catalogue)
+                covered[target] = ids if only is None else [i for i in ids if i in only]
+        wanted = {i for ids in covered.values() for i in ids}
+        lookahead = window.lookahead(lead for s in active for lead in s.subscription.leads)
+        low = since if since is not None else now - self.lookback
+        by_activity: dict[ActivityId, list[Occurrence]] = {}
+        if wanted:
+            for occurrence in source.occurrences.between(
+                low, until + lookahead, wanted, include_cancelled=True
+            ):
+                by_activity.setdefault(occurrence.activity, []).append(occurrence)
+        messages: list[OutgoingMessage] = []
+        for number, subscriber in enumerate(active):
+            if number % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # let the bot answer users during a long pass
+            occurrences = [
+                o for i in covered[subscriber.subscription.target] for o in by_activity.get(i, ())
+            ]
+            for planned in plan_reminders(subscriber.subscription, occurrences, window, zone):
+                messages.append(self._message(planned, subscriber, catalogue))
+        inserted = set(await self.outbox.enqueue(messages, now))
+        dropped = sum(1 for m in messages if m.key in inserted and m.dropped is not None)
+        self._notify(inserted)
+        if dropped:
+            log.info("%d reminders came due while no scheduler ran; dropped", dropped)
+        return PlanReport(len(active), len(messages), len(inserted) - dropped, dropped)
+
+    def _message(
+        self, planned: PlannedReminder, subscriber: Subscriber, catalogue: Catalogue
+    ) -> OutgoingMessage:
+        subscription = planned.subscription
+        language = subscriber.language or self.default_language
+        if planned.dropped is not None:
+            reply = Reply("", language)  # never sent: not worth rendering
+        else:
+            speaker = self.translator.speaker(language)
+            render = cancellation_reply if planned.is_cancellation else reminder_reply
+            reply = render(catalogue, planned.occurrence, subscription, speaker)
+        return OutgoingMessage(
+            planned.key,
+            subscription.chat,
+            subscription.user,
+            reply,
+            planned.due_at,
+            category=CANCELLATION if planned.is_cancellation else REMINDER,
+            activity=planned.occurrence.activity,
+            subscription=subscription.id,
+            expires_at=planned.occurrence.start,
+            dropped=planned.dropped,
+        )
+
+    def _notify(self, inserted: Iterable[str]) -> None:
+        if self.on_enqueued is not None and any(True for _ in inserted):
+            self.on_enqueued()
+
+
+class Leadership:
+    """Holds the lease of one job for this process, or tells it to stand by."""
+
+    def __init__(
+        self,
+        lease: SqlLease,
+        clock: Clock,
+        *,
+        holder: str | None = None,
+        duration: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self.lease = lease
+        self.clock = clock
+        self.holder = holder or f"{uuid.uuid4().hex[:12]}"
+        self.duration = duration
+        self.leading = False
+
+    async def step(self) -> bool:
+        """Acquire or renew once; returns (and remembers) whether this process leads now."""
+        try:
+            self.leading = await self.lease.acquire(self.holder, self.clock(), self.duration)
+        except Exception:  # the database is unreachable: we cannot know, so we stop leading
+            log.exception("lease renewal failed")
+            self.leading = False
+        return self.leading
+
+    async def resign(self) -> None:
+        """Give the lease up on an orderly stop."""
+        if self.leading:
+            await self.lease.release(self.holder, self.clock())
+            self.leading = False
+
+
+class ReminderService:
+    """Runs planning and draining while this process leads; stands by otherwise."""
+
+    def __init__(
+        self,
+        planner: ReminderPlanner,
+        drainers: Sequence[OutboxDrainer],
+        leadership: Leadership,
+        *,
+        tick: timedelta = timedelta(minutes=10),
+        retention: timedelta = timedelta(days=7),
+        prune_every: timedelta = timedelta(hours=1),
+    ) -> None:
+        self.planner = planner
+        self.drainers = list(drainers)
+        self.leadership = leadership
+        self.tick = tick
+        self.retention = retention
+        self.prune_every = prune_every
+        self._work: asyncio.Task[None] | None = None
+        self._work_stop = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until ``stop``: renew the lease every third of its duration; lead or stand by."""
+        interval = self.leadership.duration.total_seconds() / 3
+        try:
+            while not stop.is_set():
+                if await self.leadership.step():
+                    if self._work is None or self._work.done():
+                        self._work_stop = asyncio.Event()
+                        self._work = asyncio.create_task(self.lead(self._work_stop))
+                else:
+                    await self._stand_down()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=interval)
+        finally:
+            await self._stand_down()
+            await self.leadership.resign()
+
+    async def _stand_down(self) -> None:
+        if self._work is not None:
+            self._work_stop.set()
+            self._work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._work
+            self._work = None
+
+    async def lead(self, stop: asyncio.Event) -> None:
+        """The leader's work: plan (with a full look-back first), drain every channel.
+
+        The periodic planning and pruning are interval jobs of an APScheduler 3
+        ``AsyncIOScheduler`` owned by this service (not PTB's JobQueue), started when this
+        process becomes leader and shut down when it stops leading.
+        """
+        self.planner.planned_until = None
+        report = await self.planner.plan()
+        log.info("planned %s", report)
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        scheduler.add_job(
+            self.planner.plan, "interval", seconds=self.tick.total_seconds(), **options
+        )
+        scheduler.add_job(
+            self._prune, "interval", seconds=self.prune_every.total_seconds(), **options
+        )
+        senders = [asyncio.create_task(d.run(stop)) for d in self.drainers]
+        scheduler.start()
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            stop.set()
+            for task in senders:
+                task.cancel()
+            await asyncio.gather(*senders, return_exceptions=True)
+
+    async def _prune(self) -> None:
+        await self.planner.outbox.prune(self.planner.clock() - self.retention)

@@ -1,0 +1,364 @@
+"""The outbox table: every unprompted message is written here, keyed, before it is sent.
+
+Portable between SQLite and PostgreSQL: enqueueing is ``INSERT … ON CONFLICT DO NOTHING`` on
+the idempotency key (both dialects have it) with ``RETURNING`` to learn which rows were new;
+claiming is a conditional ``UPDATE … WHERE state = 'pending'`` tagged with a claim token, so two
+senders can never both own a row; every outcome is a conditional ``UPDATE`` that only the
+current claimer can make. A claim carries a deadline: rows of a sender that died while
+``sending`` go back to ``pending`` (:meth:`SqlOutbox.recover`) and are sent again, which is
+the one place a message can be sent twice (see :mod:`bot.outbox`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Insert, and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import OutboxRow
+from handlers.events import Action, ActionKind, ChatId, Reply, UserId
+
+#: Rows per INSERT statement (well under SQLite's bound-parameter limit).
+INSERT_CHUNK = 500
+
+
+class State(StrEnum):
+    """Where an outbox row is in its life."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DROPPED = "dropped"
+    BLOCKED = "blocked"
+
+
+def channel_of(user: UserId | str) -> str:
+    """The channel of a platform-qualified id: ``telegram:1`` → ``telegram``."""
+    return str(user).partition(":")[0]
+
+
+def encode_reply(reply: Reply) -> str:
+    """A reply as compact, stable JSON."""
+    return json.dumps(
+        {
+            "text": reply.text,
+            "language": reply.language,
+            "actions": [[a.kind.value, a.label, a.argument] for a in reply.actions],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_reply(payload: str) -> Reply:
+    """The reply :func:`encode_reply` wrote."""
+    data: dict[str, Any] = json.loads(payload)
+    actions = tuple(Action(ActionKind(k), label, arg) for k, label, arg in data["actions"])
+    return Reply(data["text"], data["language"], actions)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message to put in the outbox.
+
+    ``expires_at``: do not send after this instant (a reminder is useless once its occurrence
+    has started). ``dropped``: record the row as already dropped, for that reason (a
+    reminder that came due while the bot was down), so it is counted and never sent.
+    """
+
+    key: str
+    chat: ChatId
+    user: UserId
+    reply: Reply
+    due_at: datetime
+    category: str = "broadcast"
+    activity: str | None = None
+    subscription: int | None = None
+    expires_at: datetime | None = None
+    dropped: str | None = None
+
+    @property
+    def channel(self) -> str:
+        """The channel that sends it, from the chat id's prefix."""
+        return channel_of(self.chat)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """A row a sender owns until it reports the outcome (or its claim runs out)."""
+
+    id: int
+    key: str
+    channel: str
+    chat: ChatId
+    user: UserId
+    reply: Reply
+    attempts: int
+    expires_at: datetime | None
+
+
+def _row_values(message: OutgoingMessage, now: datetime) -> dict[str, Any]:
+    state = State.PENDING if message.dropped is None else State.DROPPED
+    return {
+        "idempotency_key": message.key,
+        "channel": message.channel,
+        "chat_id": str(message.chat),
+        "user_id": str(message.user),
+        "category": message.category,
+        "activity_id": message.activity,
+        "subscription_id": message.subscription,
+        "payload": encode_reply(message.reply),
+        "state": state.value,
+        "due_at": message.due_at,
+        "expires_at": message.expires_at,
+        "next_attempt_at": message.due_at,
+        "attempts": 0,
+        "claimed_by": None,
+        "claimed_until": None,
+        "last_error": message.dropped,
+        "created_at": now,
+        "sent_at": None,
+    }
+
+
+def _insert_ignoring_duplicates(dialect: str) -> Insert:
+    """``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key``.
+
+    One statement for every batch (executed with many parameter sets), so SQLAlchemy compiles
+    it once and sends batches with its "insertmanyvalues" mode on both backends.
+    """
+    if dialect == "postgresql":
+        pg = postgresql.insert(OutboxRow).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        return pg.returning(OutboxRow.idempotency_key)
+    if dialect == "sqlite":
+        lite = sqlite.insert(OutboxRow).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        return lite.returning(OutboxRow.idempotency_key)
+    raise NotImplementedError(f"no portable INSERT … ON CONFLICT for {dialect}")
+
+
+class SqlOutbox:
+    """The outbox repository; each method is one short transaction."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def enqueue(self, messages: Iterable[OutgoingMessage], now: datetime) -> list[str]:
+        """Insert the messages whose key is new; returns the keys actually inserted.
+
+        Idempotent: enqueueing the same key again (a re-plan, a retry after a crash) changes
+        nothing, whatever state the first row is in.
+        """
+        inserted: list[str] = []
+        batch = list(messages)
+        async with self._sessions.begin() as session:
+            statement = _insert_ignoring_duplicates(session.get_bind().dialect.name)
+            for start in range(0, len(batch), INSERT_CHUNK):
+                chunk = {m.key: _row_values(m, now) for m in batch[start : start + INSERT_CHUNK]}
+                result = await session.execute(statement, list(chunk.values()))
+                inserted += result.scalars().all()
+        return inserted
+
+    async def claim(
+        self, channel: str, now: datetime, limit: int, token: str, hold: timedelta
+    ) -> list[ClaimedMessage]:
+        """Take up to ``limit`` due rows of ``channel`` (oldest due first) for ``hold``."""
+        async with self._sessions.begin() as session:
+            ids = (
+                await session.scalars(
+                    select(OutboxRow.id)
+                    .where(
+                        OutboxRow.channel == channel,
+                        OutboxRow.state == State.PENDING.value,
+                        OutboxRow.next_attempt_at <= now,
+                    )
+                    .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                    .limit(limit)
+                )
+            ).all()
+            if not ids:
+                return []
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids), OutboxRow.state == State.PENDING.value)
+                .values(
+                    state=State.SENDING.value,
+                    claimed_by=token,
+                    claimed_until=now + hold,
+                    attempts=OutboxRow.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            rows = await session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == token)
+                .where(OutboxRow.state == State.SENDING.value)
+                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            )
+            return [
+                ClaimedMessage(
+                    id=row.id,
+                    key=row.idempotency_key,
+                    channel=row.channel,
+                    chat=ChatId(row.chat_id),
+                    user=UserId(row.user_id),
+                    reply=decode_reply(row.payload),
+                    attempts=row.attempts,
+                    expires_at=row.expires_at,
+                )
+                for row in rows
+            ]
+
+    async def _finish(self, message_id: int, token: str, **values: Any) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id == message_id,
+                    OutboxRow.claimed_by == token,
+                    OutboxRow.state == State.SENDING.value,
+                )
+                .values(claimed_by=None, claimed_until=None, **values)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_sent(self, message_id: int, token: str, now: datetime) -> bool:
+        """Record delivery; ``False`` if the claim was lost (the row was taken back)."""
+        return await self._finish(message_id, token, state=State.SENT.value, sent_at=now)
+
+    async def mark_retry(
+        self, message_id: int, token: str, next_attempt: datetime, error: str
+    ) -> bool:
+        """Put the row back to be tried again at ``next_attempt``."""
+        return await self._finish(
+            message_id,
+            token,
+            state=State.PENDING.value,
+            next_attempt_at=next_attempt,
+            last_error=error,
+        )
+
+    async def mark_final(self, message_id: int, token: str, state: State, error: str) -> bool:
+        """End the row as ``failed``, ``dropped`` or ``blocked`` with the reason."""
+        return await self._finish(message_id, token, state=state.value, last_error=error)
+
+    async def drop_user(self, user: UserId, reason: str) -> int:
+        """Drop every waiting row of a user who blocked the bot; returns how many."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.user_id == str(user), OutboxRow.state == State.PENDING.value)
+                .values(state=State.DROPPED.value, last_error=reason)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def forget_user(self, user: UserId) -> int:
+        """Delete every row of a user who deleted their data (sent ones included)."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(delete(OutboxRow).where(OutboxRow.user_id == str(user)))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def withdraw_pending(
+        self,
+        *,
+        users: Sequence[str] = (),
+        activities: Sequence[str] = (),
+        categories: Sequence[str] = (),
+    ) -> int:
+        """Delete waiting rows of these users or activities (of these categories), to re-plan.
+
+        Only ``pending`` rows: a row being sent or already sent keeps its key, so planning it
+        again is a no-op.
+        """
+        if not users and not activities:
+            return 0
+        async with self._sessions.begin() as session:
+            statement = delete(OutboxRow).where(
+                OutboxRow.state == State.PENDING.value,
+                or_(OutboxRow.user_id.in_(users), OutboxRow.activity_id.in_(activities)),
+            )
+            if categories:
+                statement = statement.where(OutboxRow.category.in_(categories))
+            result = await session.execute(statement)
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def recover(self, now: datetime) -> int:
+        """Take back rows whose sender's claim ran out (it died): they are sent again."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.state == State.SENDING.value, OutboxRow.claimed_until < now)
+                .values(state=State.PENDING.value, claimed_by=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def next_due(self, channel: str) -> datetime | None:
+        """When the channel's next waiting row becomes due (``None`` when nothing waits)."""
+        async with self._sessions() as session:
+            found: datetime | None = await session.scalar(
+                select(func.min(OutboxRow.next_attempt_at)).where(
+                    OutboxRow.channel == channel, OutboxRow.state == State.PENDING.value
+                )
+            )
+            return found
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows are in each state (``dropped`` ones also per reason as ``dropped:…``)."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(OutboxRow.state, OutboxRow.last_error, func.count()).group_by(
+                        OutboxRow.state, OutboxRow.last_error
+                    )
+                )
+            ).all()
+        totals: dict[str, int] = {}
+        for state, error, count in rows:
+            totals[state] = totals.get(state, 0) + count
+            if state == State.DROPPED.value:
+                name = f"dropped:{error}"
+                totals[name] = totals.get(name, 0) + count
+        return totals
+
+    async def states(self, keys: Iterable[str]) -> dict[str, str]:
+        """The state of each of these keys that exists."""
+        wanted = list(keys)
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(OutboxRow.idempotency_key, OutboxRow.state).where(
+                        OutboxRow.idempotency_key.in_(wanted)
+                    )
+                )
+            ).all()
+        return {key: state for key, state in rows}
+
+    async def prune(self, before: datetime) -> int:
+        """Delete finished rows no longer needed for idempotency.
+
+        A finished row is kept until its ``expires_at`` (the occurrence start) has passed
+        ``before``, or, without one, until it finished before ``before``: planning never
+        reaches back that far, so its key cannot come again.
+        """
+        finished = [State.SENT.value, State.FAILED.value, State.DROPPED.value, State.BLOCKED.value]
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(OutboxRow).where(
+                    OutboxRow.state.in_(finished),
+                    or_(
+                        OutboxRow.expires_at < before,
+                        and_(OutboxRow.expires_at.is_(None), OutboxRow.due_at < before),
+                    ),
+                )
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]

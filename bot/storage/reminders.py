@@ -1,0 +1,161 @@
+"""The subscriptions table behind :class:`handlers.ports.SubscriptionStore`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import SubscriptionRow, UserRow
+from catalog.model import ActivityId
+from handlers.events import ChatId, UserId
+from handlers.reminder_plan import Lead, Subscription
+
+_LEADS: dict[str, tuple[Lead, ...]] = {}
+
+
+def _leads(codes: str) -> tuple[Lead, ...]:
+    """Parse a lead list once per distinct spelling (there are only a few)."""
+    found = _LEADS.get(codes)
+    if found is None:
+        found = _LEADS[codes] = tuple(Lead.parse(code) for code in codes.split(","))
+    return found
+
+
+def _subscription(row: Any) -> Subscription:
+    """A :class:`SubscriptionRow` or a core row with the same columns, as a value."""
+    return Subscription(
+        user=UserId(row.user_id),
+        chat=ChatId(row.chat_id),
+        created_at=row.created_at,
+        activity=ActivityId(row.activity_id) if row.activity_id is not None else None,
+        kind=row.kind,
+        network=row.network_id,
+        leads=_leads(row.leads),
+        id=row.id,
+    )
+
+
+def _codes(leads: Iterable[Lead]) -> str:
+    return ",".join(lead.code for lead in leads)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A subscription with what planning needs of its user: their language, and if active."""
+
+    subscription: Subscription
+    language: str | None
+    active: bool
+
+
+class SqlSubscriptionStore:
+    """Subscriptions in SQL; one short transaction per call."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def add(self, subscription: Subscription) -> Subscription:
+        """Insert, or update the chat and lead times of the user's one with the same target.
+
+        A concurrent insert of the same target (a double-tapped button) is retried as an
+        update, so the caller never sees the unique constraint.
+        """
+        for _ in range(2):
+            try:
+                return await self._upsert(subscription)
+            except IntegrityError:
+                continue
+        return await self._upsert(subscription)
+
+    async def _upsert(self, subscription: Subscription) -> Subscription:
+        async with self._sessions.begin() as session:
+            row = (
+                await session.execute(
+                    select(SubscriptionRow).where(
+                        SubscriptionRow.user_id == str(subscription.user),
+                        SubscriptionRow.target == subscription.target,
+                    )
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                row = SubscriptionRow(
+                    user_id=str(subscription.user),
+                    target=subscription.target,
+                    activity_id=subscription.activity,
+                    kind=subscription.kind,
+                    network_id=subscription.network,
+                    created_at=subscription.created_at,
+                )
+                session.add(row)
+            row.chat_id = str(subscription.chat)
+            row.leads = _codes(subscription.leads)
+            await session.flush()
+            return _subscription(row)
+
+    async def get(self, subscription_id: int) -> Subscription | None:
+        """One subscription by id."""
+        async with self._sessions() as session:
+            row = await session.get(SubscriptionRow, subscription_id)
+            return None if row is None else _subscription(row)
+
+    async def for_user(self, user: UserId) -> list[Subscription]:
+        """The user's subscriptions, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(SubscriptionRow)
+                .where(SubscriptionRow.user_id == str(user))
+                .order_by(SubscriptionRow.id)
+            )
+            return [_subscription(row) for row in rows]
+
+    async def all(self) -> list[Subscription]:
+        """Every subscription (the planner reads them all at start), by id."""
+        async with self._sessions() as session:
+            result = await session.stream_scalars(
+                select(SubscriptionRow).order_by(SubscriptionRow.id)
+            )
+            return [_subscription(row) async for row in result]
+
+    async def subscribers(self, users: Sequence[UserId] | None = None) -> list[Subscriber]:
+        """Subscriptions (all, or of ``users``) with their user's language and active flag.
+
+        One query with an outer join: a subscriber without a profile row gets the default
+        language and counts as active.
+        """
+        columns = SubscriptionRow.__table__.c
+        statement = (
+            select(*columns, UserRow.language.label("user_language"), UserRow.active)
+            .outerjoin(UserRow, UserRow.id == SubscriptionRow.user_id)
+            .order_by(SubscriptionRow.id)
+        )
+        if users is not None:
+            statement = statement.where(SubscriptionRow.user_id.in_([str(u) for u in users]))
+        async with self._sessions() as session:
+            result = await session.stream(statement)
+            return [
+                Subscriber(_subscription(row), row.user_language, row.active is not False)
+                async for row in result
+            ]
+
+    async def remove(self, user: UserId, subscription_id: int) -> Subscription | None:
+        """Delete one of the user's subscriptions, returning it; ``None`` if not theirs."""
+        async with self._sessions.begin() as session:
+            row = await session.get(SubscriptionRow, subscription_id)
+            if row is None or row.user_id != str(user):
+                return None
+            removed = _subscription(row)
+            await session.delete(row)
+            return removed
+
+    async def remove_all(self, user: UserId) -> int:
+        """Delete every subscription of the user; returns how many there were."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(SubscriptionRow).where(SubscriptionRow.user_id == str(user))
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]

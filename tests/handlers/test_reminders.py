@@ -1,0 +1,177 @@
+"""The conversation about reminders: subscribe, change times, list, stop, forget."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.matching import Matcher
+from catalog.model import Catalogue
+from catalog.occurrences import OccurrenceIndex
+from handlers.assistant import Assistant
+from handlers.conversation import Conversation
+from handlers.events import ActionKind, ChatId, Choice, Command, Profile, UserId
+from handlers.i18n import Translator
+from handlers.reminder_plan import DEFAULT_LEADS, EVENING_BEFORE
+from handlers.reminders import Reminders
+from tests.fakes import (
+    FixedClock,
+    InMemoryListener,
+    InMemoryProfiles,
+    InMemorySubscriptions,
+    ScriptedUnderstander,
+)
+
+ANA = UserId("matrix:@ana:example.org")
+ROOM = ChatId("matrix:!dm:example.org")
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+@pytest.fixture
+def subscriptions() -> InMemorySubscriptions:
+    return InMemorySubscriptions()
+
+
+@pytest.fixture
+def listener() -> InMemoryListener:
+    return InMemoryListener()
+
+
+@pytest.fixture
+def profiles() -> InMemoryProfiles:
+    store = InMemoryProfiles()
+    store.profiles[ANA] = Profile(ANA, "en", "espoo")
+    return store
+
+
+@pytest.fixture
+def conversation(
+    demo: Catalogue,
+    profiles: InMemoryProfiles,
+    subscriptions: InMemorySubscriptions,
+    listener: InMemoryListener,
+) -> Conversation:
+    clock = FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI))
+    assistant = Assistant(
+        Matcher(demo, OccurrenceIndex(demo, ())), ScriptedUnderstander(), Translator()
+    )
+    reminders = Reminders(subscriptions, listener, clock)
+    return Conversation(lambda: assistant, profiles, clock, reminders=reminders)
+
+
+def first_activity(demo: Catalogue) -> str:
+    return next(a.id for a in demo.activities if not a.is_ongoing)
+
+
+async def test_remind_subscribes_in_the_chat_it_came_from_with_default_times(
+    conversation: Conversation,
+    subscriptions: InMemorySubscriptions,
+    listener: InMemoryListener,
+    demo: Catalogue,
+) -> None:
+    activity = first_activity(demo)
+    [reply] = await conversation.on_choice(Choice(ANA, ROOM, ActionKind.REMIND, activity))
+    [stored] = await subscriptions.for_user(ANA)
+    assert (stored.activity, stored.chat, stored.leads) == (activity, ROOM, DEFAULT_LEADS)
+    assert listener.changed == [ANA]
+    assert "18:00" in reply.text
+    kinds = [a.kind for a in reply.actions]
+    assert ActionKind.REMINDER_TIMES in kinds
+    assert kinds[-1] is ActionKind.STOP_REMINDERS
+
+
+async def test_choosing_other_times_updates_the_same_subscription(
+    conversation: Conversation, subscriptions: InMemorySubscriptions, demo: Catalogue
+) -> None:
+    [reply] = await conversation.on_choice(
+        Choice(ANA, ROOM, ActionKind.REMIND, first_activity(demo))
+    )
+    evening_only = next(
+        a
+        for a in reply.actions
+        if a.kind is ActionKind.REMINDER_TIMES and a.argument.endswith(":evening-18:00")
+    )
+    await conversation.on_choice(
+        Choice(ANA, ROOM, ActionKind.REMINDER_TIMES, evening_only.argument)
+    )
+    [stored] = await subscriptions.for_user(ANA)
+    assert stored.leads == (EVENING_BEFORE,)
+
+
+async def test_someone_elses_times_choice_is_refused(
+    conversation: Conversation, subscriptions: InMemorySubscriptions, demo: Catalogue
+) -> None:
+    await conversation.on_choice(Choice(ANA, ROOM, ActionKind.REMIND, first_activity(demo)))
+    [stored] = await subscriptions.for_user(ANA)
+    other = UserId("telegram:9")
+    [reply] = await conversation.on_choice(
+        Choice(other, ChatId("telegram:9"), ActionKind.REMINDER_TIMES, f"{stored.id}:before-60m")
+    )
+    assert "no longer valid" in reply.text
+    assert (await subscriptions.for_user(ANA))[0].leads == DEFAULT_LEADS
+
+
+async def test_remind_command_with_a_kind_subscribes_to_the_kind_in_the_users_network(
+    conversation: Conversation, subscriptions: InMemorySubscriptions
+) -> None:
+    [reply] = await conversation.on_command(Command(ANA, ROOM, "remind", "language_club"))
+    [stored] = await subscriptions.for_user(ANA)
+    assert (stored.kind, stored.network) == ("language_club", "espoo")
+    assert "new one" in reply.text
+
+
+async def test_reminders_lists_and_stop_cancels(
+    conversation: Conversation,
+    subscriptions: InMemorySubscriptions,
+    listener: InMemoryListener,
+    demo: Catalogue,
+) -> None:
+    [empty] = await conversation.on_command(Command(ANA, ROOM, "reminders"))
+    assert empty.actions == ()
+    await conversation.on_choice(Choice(ANA, ROOM, ActionKind.REMIND, first_activity(demo)))
+    await conversation.on_command(Command(ANA, ROOM, "remind", "language_club"))
+    [listing] = await conversation.on_command(Command(ANA, ROOM, "reminders"))
+    assert [a.kind for a in listing.actions] == [ActionKind.STOP_REMINDERS] * 2
+    stop = listing.actions[1]
+    [done] = await conversation.on_choice(
+        Choice(ANA, ROOM, ActionKind.STOP_REMINDERS, stop.argument)
+    )
+    assert done.text.startswith("Stopped")
+    assert [s.kind for s in await subscriptions.for_user(ANA)] == [None]
+    [again] = await conversation.on_choice(
+        Choice(ANA, ROOM, ActionKind.STOP_REMINDERS, stop.argument)
+    )
+    assert "already stopped" in again.text
+    assert listener.changed == [ANA, ANA, ANA]
+
+
+async def test_an_unknown_activity_is_not_subscribed(
+    conversation: Conversation, subscriptions: InMemorySubscriptions
+) -> None:
+    [reply] = await conversation.on_choice(Choice(ANA, ROOM, ActionKind.REMIND, "no-such-thing"))
+    assert await subscriptions.for_user(ANA) == []
+    assert "no longer on offer" in reply.text
+
+
+async def test_forgetting_removes_subscriptions_and_queued_messages(
+    conversation: Conversation,
+    subscriptions: InMemorySubscriptions,
+    listener: InMemoryListener,
+    demo: Catalogue,
+) -> None:
+    await conversation.on_choice(Choice(ANA, ROOM, ActionKind.REMIND, first_activity(demo)))
+    await conversation.on_choice(Choice(ANA, ROOM, ActionKind.CONFIRM_FORGET))
+    assert await subscriptions.for_user(ANA) == []
+    assert listener.forgotten_users == [ANA]
+
+
+async def test_without_reminders_wired_the_choice_says_so(demo: Catalogue) -> None:
+    clock = FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI))
+    assistant = Assistant(
+        Matcher(demo, OccurrenceIndex(demo, ())), ScriptedUnderstander(), Translator()
+    )
+    plain = Conversation(lambda: assistant, InMemoryProfiles(), clock)
+    [reply] = await plain.on_choice(Choice(ANA, ROOM, ActionKind.REMIND, first_activity(demo)))
+    assert "not available" in reply.text
