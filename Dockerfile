@@ -1,6 +1,9 @@
 # Tarjotin in a container: `docker build -t tarjotin . && docker run -e TARJOTIN_TELEGRAM_TOKEN=... tarjotin`
 FROM python:3.11-slim
 WORKDIR /app
+# Fonts for poster PNGs (Latin, Cyrillic, Arabic); the SVG poster needs none.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core libraqm0 \
+    && rm -rf /var/lib/apt/lists/*
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TARJOTIN_DATA_DIR=/data
 COPY pyproject.toml requirements.lock README.md ./
 COPY bot ./bot
