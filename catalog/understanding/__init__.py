@@ -26,6 +26,7 @@ from catalog.understanding.lexicon import (
     gazetteer,
     load_lexicon,
 )
+from catalog.understanding.mentions import drop_negated_languages, stated_age
 from catalog.understanding.normalise import Token, is_han, normalise, tokenise, words
 from catalog.understanding.query import Intent, Query, TimeWindow
 from catalog.understanding.timewords import find_window_spans
@@ -93,10 +94,12 @@ class Understander:
         municipalities = _municipalities(places)
         time = find_window_spans(text, primary, now)
         window = time.window
+        meant = drop_negated_languages(hits, tokens)
         reading = interpret(
-            {hit.concept for hit in hits},
+            {hit.concept for hit in meant},
             has_window=window is not None,
             has_place=bool(municipalities),
+            age=stated_age(meant, tokens),
         )
         stopwords = frozenset().union(
             *(self._lexicons[code].stopwords for code in readings),

@@ -6,21 +6,31 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
 - *Language as a subject or as a medium.* A language named next to learning words (course,
   learn, practise, a language café) is what the user wants to learn, which makes the kind
   ``language_course`` or ``language_club`` when nothing else is asked; Finnish and Swedish next
-  to learning words are always the subject. Otherwise a named language is the one spoken at the
-  activity ("in Arabic", "Persian poetry night"). Explicit forms ("in Arabic", ``по-русски``,
-  ``arabiaksi``) are always the spoken language.
+  to learning or speaking words are always the subject. Otherwise a named language is the one
+  spoken at the activity ("in Arabic", "Persian poetry night", "someone who speaks Arabic");
+  asking whether the assistant speaks a language makes it neither. Explicit forms ("in
+  Arabic", ``по-русски``, ``arabiaksi``) are always the spoken language.
 - *Groups.* "A group for women" with no other kind is the kind ``womens_group`` (likewise men,
   and mothers with children make ``mother_child_group``); a kind that implies its audience
   (homework help, family café, women's group) absorbs the audience words. Children and families
   go together: either one asks for activities that suit both.
+- *Who it is for.* A group for women next to another kind ("a support group for women") is
+  that kind for women, not a women's group. A mother or father who is elderly is a senior, not
+  a woman or a man. An explicit age (a 15-year-old son) decides between children, youth and
+  seniors whatever family word came with it (see :func:`age_audiences`).
 - *Recruitment.* Joining an association or a team, or becoming a member, is the class
-  ``recruitment``; volunteering is the kind ``volunteering``.
+  ``recruitment``; volunteering is the kind ``volunteering``, and volunteering in another kind
+  of activity (a volunteer football coach) asks for that kind's recruitment. The people a
+  volunteer would help (children, seniors) are not an audience constraint.
 - *Intent.* ``contact`` when the user asks for the coordinator, a real person, to be called, has
-  a personal matter, or an organisation wants to join the network; ``help`` for greetings and
-  questions about the assistant itself; ``activities`` whenever anything about activities, a
-  time or a place was recognised; anything else is ``help`` (which offers a person). Kinds,
-  audiences and languages are only reported for ``activities``: for the other intents they
-  would be constraints on nothing.
+  a personal matter, or an organisation wants to join the network. Wanting someone (to talk to,
+  to help, a number to call) or telling of one's own trouble (a permit expiring, money cut) is
+  contact when nothing but guidance was asked; asking *where* guidance is given, without asking
+  for a person, stays ``activities``. ``help`` for greetings and questions about the assistant
+  itself (whether it speaks a language, whether it can notify), whatever language they name;
+  ``activities`` whenever anything about activities, a time or a place was recognised;
+  anything else is ``help`` (which offers a person). Kinds, audiences and languages are only
+  reported for ``activities``: for the other intents they would be constraints on nothing.
 """
 
 from __future__ import annotations
@@ -29,8 +39,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from catalog.understanding.query import Intent
+from catalog.vocabulary import AUDIENCES
 
-#: Cue concepts the rules below read; a lexicon may use only these under ``cue.``/``help.``.
+#: Cue concepts the rules read (below, and by position in :mod:`catalog.understanding.mentions`:
+#: ``cue.not_speak``, ``cue.age``, ``cue.years``); a lexicon may use only these under
+#: ``cue.``/``help.``.
 CUES: frozenset[str] = frozenset(
     {
         "cue.learn",
@@ -48,6 +61,11 @@ CUES: frozenset[str] = frozenset(
         "cue.call_me",
         "cue.personal",
         "cue.need_help",
+        "cue.trouble",
+        "cue.where",
+        "cue.not_speak",
+        "cue.age",
+        "cue.years",
         "cue.network",
         "cue.association",
         "cue.join",
@@ -74,7 +92,18 @@ IMPLIED_AUDIENCES: dict[str, frozenset[str]] = {
     "family_activity": frozenset({"families", "children"}),
     "homework_help": frozenset({"children", "youth", "families"}),
     "network_meeting": frozenset(),
+    # whom a volunteer would help, not who may volunteer
+    "volunteering": frozenset(AUDIENCES) - {"organisations"},
 }
+
+#: Audiences that say how old people are; an explicit age replaces them.
+AGE_AUDIENCES = frozenset({"children", "families", "youth", "seniors"})
+#: Ages up to this are children, up to :data:`YOUTH_AGE` youth, from :data:`SENIOR_AGE` seniors.
+CHILD_AGE = 12
+YOUTH_AGE = 24
+SENIOR_AGE = 65
+#: The group kinds that are only an audience when another kind is asked for.
+GROUP_AUDIENCE = {"womens_group": "women", "mens_group": "men"}
 
 _STRONG_CONTACT = frozenset({"cue.coordinator", "cue.human", "cue.personal", "cue.call_me"})
 _PERSON_NEEDS = frozenset({"cue.speak", "cue.contact", "cue.need_help", "cue.call_me"})
@@ -99,17 +128,29 @@ def _named(concepts: Collection[str], family: str) -> set[str]:
 
 
 def interpret(
-    concepts: Collection[str], *, has_window: bool = False, has_place: bool = False
+    concepts: Collection[str],
+    *,
+    has_window: bool = False,
+    has_place: bool = False,
+    age: int | None = None,
 ) -> Interpretation:
-    """Apply the rules of the module docstring to the concept names found in a message."""
+    """Apply the rules of the module docstring to the concept names found in a message.
+
+    ``age`` is an age in years the message states (see
+    :func:`catalog.understanding.mentions.stated_age`).
+    """
     cues = {c for c in concepts if c.startswith(("cue.", "help."))}
     kinds = _named(concepts, "kind")
-    audiences = _named(concepts, "audience") | _family_audiences(cues)
+    audiences = _named(concepts, "audience")
+    audiences |= _family_audiences(cues, audiences)
     kinds |= _mother_child(cues, audiences, kinds)
     kinds, spoken = _languages(cues, kinds, _named(concepts, "lang"), _named(concepts, "spoken"))
     kinds |= _group_kinds(cues, audiences, kinds)
+    kinds, audiences = _groups_as_audiences(kinds, audiences)
     if "organisations" in audiences and not kinds:
         kinds.add("network_meeting")
+    if age is not None:
+        audiences = age_audiences(age, audiences)
     for kind in kinds:
         audiences -= IMPLIED_AUDIENCES.get(kind, frozenset())
     if audiences & {"children", "families"}:
@@ -117,6 +158,8 @@ def interpret(
     joins_network = _joins_network(cues)
     classes = _named(concepts, "class")
     if not joins_network and _joins_organisation(cues):
+        classes.add("recruitment")
+    if "volunteering" in kinds and kinds - {"volunteering"}:
         classes.add("recruitment")
     intent = _intent(
         cues,
@@ -136,13 +179,41 @@ def interpret(
     )
 
 
-def _family_audiences(cues: set[str]) -> set[str]:
-    """Mothers are women, fathers men, babies children."""
+def age_audiences(age: int, audiences: Collection[str]) -> set[str]:
+    """The audiences once an explicit age is known: it replaces any other age audience.
+
+    A child of twelve or under is ``children``, a teenager or young adult ``youth``, from
+    sixty-five ``seniors``; an adult age in between leaves the audiences as they were.
+    """
+    found = set(audiences)
+    if YOUTH_AGE < age < SENIOR_AGE:
+        return found
+    found -= AGE_AUDIENCES
+    if age <= CHILD_AGE:
+        found.add("children")
+    elif age <= YOUTH_AGE:
+        found.add("youth")
+    else:
+        found.add("seniors")
+    return found
+
+
+def _groups_as_audiences(kinds: set[str], audiences: set[str]) -> tuple[set[str], set[str]]:
+    """A women's or men's group asked for together with another kind is only its audience."""
+    groups = kinds & GROUP_AUDIENCE.keys()
+    if not groups or not kinds - groups:
+        return kinds, audiences
+    return kinds - groups, audiences | {GROUP_AUDIENCE[group] for group in groups}
+
+
+def _family_audiences(cues: set[str], audiences: set[str]) -> set[str]:
+    """Mothers are women, fathers men, babies children; an elderly parent is only a senior."""
     found = set()
-    if "cue.mother" in cues:
-        found.add("women")
-    if "cue.father" in cues:
-        found.add("men")
+    if "seniors" not in audiences:
+        if "cue.mother" in cues:
+            found.add("women")
+        if "cue.father" in cues:
+            found.add("men")
     if "cue.baby" in cues:
         found.add("children")
     return found
@@ -164,11 +235,15 @@ def _languages(
     kinds = set(kinds)
     other_kinds = kinds - LANGUAGE_KINDS
     learning = bool(cues & _LEARNING or kinds & LANGUAGE_KINDS)
-    targets: set[str] = named & LOCAL_LANGUAGES if learning else set()
+    # "someone who speaks Arabic" names the speaker's language; "do you speak Finnish?" asks
+    # about the assistant: in neither is a language to learn or practise.
+    speaker = "cue.speak" in cues and bool(cues & {"cue.person", "cue.human", "help.meta"})
+    practising = learning or ("cue.speak" in cues and not speaker)
+    targets: set[str] = named & LOCAL_LANGUAGES if practising else set()
     if not other_kinds:
         if learning:
-            targets = set(named)
-        elif "cue.speak" in cues and not cues & {"cue.person", "cue.human"}:
+            targets = named & LOCAL_LANGUAGES if speaker else set(named)
+        elif "cue.speak" in cues and not speaker:
             targets = named & LOCAL_LANGUAGES
     if targets and not kinds:
         if "cue.course" in cues:
@@ -210,13 +285,23 @@ def _intent(
 ) -> Intent:
     if joins_network or cues & _STRONG_CONTACT:
         return "contact"
-    if kinds <= {"guidance"}:
-        if "cue.person" in cues and cues & _PERSON_NEEDS:
-            return "contact"
-        if "cue.contact" in cues:
-            return "contact"
+    if kinds <= {"guidance"} and _wants_a_person(cues, kinds):
+        return "contact"
     if "help.meta" in cues and not wanted:
         return "help"
     if wanted or spoken or cues & _ACTIVITY_CUES:
         return "activities"
     return "help"
+
+
+def _wants_a_person(cues: set[str], kinds: set[str]) -> bool:
+    """Someone to talk to or to help, a number to call, or one's own trouble with a matter.
+
+    Trouble ("expires", "was cut", "a problem") only counts next to a matter guidance deals
+    with (a permit, housing, benefits), and not when the user asks where to go with it.
+    """
+    if "cue.contact" in cues:
+        return True
+    if "cue.person" in cues and cues & _PERSON_NEEDS:
+        return True
+    return "cue.trouble" in cues and "guidance" in kinds and "cue.where" not in cues

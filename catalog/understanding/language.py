@@ -77,7 +77,7 @@ _LATIN_LETTER_HINTS: dict[str, tuple[str, ...]] = {
 _LINGUA_WEIGHT = 0.5
 _LEXICON_WEIGHT = 1.0
 _LETTER_WEIGHT = 0.3
-_MIN_SCORE = 0.5
+_MIN_SCORE = 0.4  # lingua alone, when it is sure (0.8 of 0.5), may decide a longer text
 _MIN_MARGIN = 0.15
 _SHORT_WORDS = 2
 _SHORT_LINGUA = 0.8
@@ -226,10 +226,15 @@ class LanguageDetector:
     ) -> str | None:
         """Decide a text of one or two words, or return ``None``.
 
-        The language whose lexicon knows the words best wins; among several equally good
-        (or none), only a clear statistical favourite does.
+        The language whose lexicon knows the words best (letters only it uses, like ``¿`` or
+        ``õ``, add a little) wins; among several equally good (or none), only a clear
+        statistical favourite does.
         """
-        weights = {code: self._weight(tokens, code) for code in candidates}
+        letters = _letter_hints(text, candidates)
+        weights = {
+            code: self._weight(tokens, code) + _LETTER_WEIGHT * letters.get(code, 0.0)
+            for code in candidates
+        }
         top = max(weights.values())
         knowing = [code for code, weight in weights.items() if top and weight == top]
         if len(knowing) == 1:

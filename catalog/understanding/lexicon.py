@@ -13,9 +13,15 @@ comments describe the entry syntax; in short:
 - ``=word`` is matched as written only (short or ambiguous words), ``word*`` as a prefix;
 - Chinese entries are matched as substrings (a space in one allows a short gap).
 
-Words of five letters or more also meet typos of one edit (two from nine letters on; a swap of
-two neighbours is one edit) through rapidfuzz, provided the first letter is right and the word
-is not a known word itself.
+Arabic words are also read without the particles glued to their front (``و`` "and", ``ب``
+"in", the article); Persian words are not, whose first ``ب`` belongs to the verb. Persian
+possessive endings and the Arabic ``ة`` written ``ت`` before one are peeled off for non-exact
+entries (:func:`~catalog.understanding.normalise.suffix_variants`).
+
+Words of six letters or more (eight in Arabic script, whose words are denser) also meet typos
+of one edit (two from nine letters on; a swap of two neighbours is one edit) through rapidfuzz,
+provided the first letter is right and the word is not a known word itself. Folded spellings
+only bridge diacritics a user left out, never different ones (:func:`diacritics_agree`).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from catalog.understanding.normalise import (
     is_han,
     normalise,
     stemmer,
+    suffix_variants,
     words,
 )
 from catalog.vocabulary import AUDIENCES, CLASSES, KINDS
@@ -54,6 +61,9 @@ _MAX_PHRASE_GAP = 2  # other words allowed between two words of a phrase
 _MAX_HAN_GAP = 4  # other characters allowed between two parts of a Chinese phrase
 _MIN_STEM_KEY = 3  # shorter stems (Finnish "as" of "asiani") would meet unrelated words
 _MAX_ENDING = 5  # letters an inflectional ending may add after the last part of a compound
+_NO_CLITICS = frozenset({"fa"})  # Arabic-script languages whose words take no Arabic clitics
+_SECOND_EDIT = 9  # words this long may have two typos
+_ARABIC_FUZZY_EXTRA = 2  # Arabic-script words need two letters more for each allowed typo
 
 
 class LexiconError(ValueError):
@@ -71,7 +81,7 @@ class MatchOptions:
     max_leftover: int | None = None
     stem_leftover: re.Pattern[str] | None = None
     fuzzy: bool = True
-    min_fuzzy: int = 5
+    min_fuzzy: int = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,20 +138,40 @@ class Hit:
 PartRef = tuple[int, int]  # (entry index, part index)
 
 
+#: An index value: the part it leads to and the spelling it was made from (before folding), so
+#: that a match through a diacritic-free key can be checked (see :func:`diacritics_agree`).
+Keyed = tuple[PartRef, str]
+
+
 @dataclass(slots=True)
 class _Index:
-    keys: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
-    stems: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
-    internal: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
-    prefixes: dict[str, list[tuple[PartRef, bool]]] = field(
+    keys: dict[str, list[Keyed]] = field(default_factory=lambda: defaultdict(list))
+    stems: dict[str, list[Keyed]] = field(default_factory=lambda: defaultdict(list))
+    internal: dict[str, list[Keyed]] = field(default_factory=lambda: defaultdict(list))
+    prefixes: dict[str, list[tuple[PartRef, bool, str]]] = field(
         default_factory=lambda: defaultdict(list)
     )
     han: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
     fuzzy: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    fuzzy_refs: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
+    fuzzy_refs: dict[str, list[Keyed]] = field(default_factory=lambda: defaultdict(list))
     max_prefix: int = 0
     max_internal: int = 0
     max_han: int = 0
+
+
+def diacritics_agree(written: str, entry: str) -> bool:
+    """Tell whether ``written`` is ``entry`` itself or ``entry`` with diacritics left out.
+
+    Folding lets a user who types without diacritics (``Hameenlinna``, ``yasli``) meet the
+    lexicon, but a diacritic the user did type is a letter of its own: Swedish ``nåt`` is not
+    ``nät``, Turkish ``yaş`` (age) is not ``yas`` (grief). Where folding changes the length
+    (``ß``), only a word typed wholly without diacritics is let through.
+    """
+    if written == entry:
+        return True
+    if len(written) != len(entry):
+        return written == fold(written)
+    return all(w == e or w == fold(e) for w, e in zip(written, entry, strict=True))
 
 
 class Lexicon:
@@ -195,20 +225,23 @@ class Lexicon:
                     continue
                 if not part.prefix:
                     for key in {part.text, part.folded}:
-                        index.keys[key].append(ref)
+                        index.keys[key].append((ref, part.text))
                     if not part.exact and len(part.stem) >= _MIN_STEM_KEY:
                         for key in {part.stem, fold(part.stem)}:
-                            index.stems[key].append(ref)
+                            index.stems[key].append((ref, part.stem))
                 if options.compounds and not part.exact and len(part.stem) >= options.min_internal:
                     for key in {part.stem, fold(part.stem)}:
-                        index.internal[key].append(ref)
+                        index.internal[key].append((ref, part.stem))
                         index.max_internal = max(index.max_internal, len(key))
                 if part.prefix or (options.prefix and not part.exact):
                     minimum = 2 if part.prefix else options.min_prefix
-                    spellings = {part.text, part.folded}
-                    for key in spellings | {part.stem, fold(part.stem)}:
+                    origins = {part.text: part.text, part.folded: part.text}
+                    origins.setdefault(part.stem, part.stem)
+                    origins.setdefault(fold(part.stem), part.stem)
+                    for key, origin in origins.items():
                         if len(key) >= minimum:
-                            index.prefixes[key].append((ref, key not in spellings))
+                            is_stem = key not in (part.text, part.folded)
+                            index.prefixes[key].append((ref, is_stem, origin))
                             index.max_prefix = max(index.max_prefix, len(key))
                 if (
                     options.fuzzy
@@ -217,10 +250,10 @@ class Lexicon:
                     and len(part.text) >= options.min_fuzzy
                 ):
                     for key in {part.text, part.folded}:
-                        if ref not in index.fuzzy_refs[key]:
+                        if all(ref != known for known, _ in index.fuzzy_refs[key]):
                             if not index.fuzzy_refs[key]:
                                 index.fuzzy[key[0]].append(key)
-                            index.fuzzy_refs[key].append(ref)
+                            index.fuzzy_refs[key].append((ref, part.text))
         return index
 
     def match(self, tokens: Sequence[Token], *, no_fuzzy: Collection[int] = ()) -> list[Hit]:
@@ -255,36 +288,55 @@ class Lexicon:
             # A function word meets entries only as written: its stem would be too short
             # and too common (Spanish "para" and "paro" share the stem "par"), and its
             # letters are its meaning (Swedish "man" is not "män").
-            for ref in index.keys.get(token.text, ()):
-                if self.entries[ref[0]].parts[ref[1]].text == token.text:
+            for ref, origin in index.keys.get(token.text, ()):
+                if origin == token.text:
                     found[ref].append(((i, 0, full), False))
             return
-        surfaces = {token.text, token.folded}
-        stems = {token.stem, fold(token.stem)}
-        if _ARABIC_SCRIPT.match(token.text):
-            stem = stemmer(self.language)
-            for variant in arabic_variants(token.text)[1:]:
-                surfaces.add(variant)
-                stems.add(stem(variant))
-        refs = {ref for key in surfaces for ref in index.keys.get(key, ())}
-        refs.update(ref for key in stems for ref in index.stems.get(key, ()))
+        stem = stemmer(self.language)
+        forms = [(token.text, token.stem)]
+        if self._peels_clitics(token):
+            forms.extend((variant, stem(variant)) for variant in arabic_variants(token.text)[1:])
+        refs: set[PartRef] = set()
+        for surface, surface_stem in forms:
+            refs.update(_agreeing(index.keys, surface))
+            refs.update(_agreeing(index.stems, surface_stem))
+        for variant in suffix_variants(token.text, self.language):
+            # An ending peeled off (Persian "my", "his") never makes an exact entry.
+            candidates = {*_agreeing(index.keys, variant), *_agreeing(index.stems, stem(variant))}
+            refs.update(ref for ref in candidates if not self._part(ref).exact)
         for ref in refs:
             found[ref].append(((i, 0, full), False))
         if index.prefixes or index.internal:
             self._match_prefixes(i, token, found)
+
+    def _peels_clitics(self, token: Token) -> bool:
+        """Arabic glues "and", "in", "for" and the article to a word; Persian does not.
+
+        A Persian word's first ``ب`` is a verb prefix (``بخونم`` "I sing"), not "in".
+        """
+        return self.language not in _NO_CLITICS and bool(_ARABIC_SCRIPT.match(token.text))
+
+    def _part(self, ref: PartRef) -> Part:
+        return self.entries[ref[0]].parts[ref[1]]
 
     def _match_prefixes(
         self, i: int, token: Token, found: dict[PartRef, list[tuple[Span, bool]]]
     ) -> None:
         index = self._index
         options = self.options
-        spellings = {token.text, token.folded}
+        # Each spelling compared, with the same letters as typed (for diacritics_agree).
+        spellings = {token.text: token.text}
+        if len(token.folded) == len(token.text):
+            spellings[token.folded] = token.text
+        else:
+            spellings.setdefault(token.folded, token.folded)
         limit = options.max_leftover
-        if _ARABIC_SCRIPT.match(token.text):
-            spellings.update(arabic_variants(token.text)[1:])
+        if self._peels_clitics(token):
+            for variant in arabic_variants(token.text)[1:]:
+                spellings.setdefault(variant, variant)
             if limit is not None:
                 limit = 0  # names in Arabic script take no endings, only the clitics peeled off
-        for spelling in spellings:
+        for spelling, written in spellings.items():
             offset = len(token.text) - len(spelling)
             longest = min(len(spelling), index.max_prefix)
             for length in range(2, longest + 1):
@@ -294,19 +346,22 @@ class Lexicon:
                 leftover = spelling[length:]
                 if limit is not None and len(leftover) > limit:
                     continue
-                for ref, is_stem in refs:
+                for ref, is_stem, origin in refs:
                     if is_stem and options.stem_leftover and not options.stem_leftover.match(
                         leftover
                     ):
                         continue
+                    if not diacritics_agree(written[:length], origin):
+                        continue
                     found[ref].append(((i, offset, offset + length), False))
             if options.compounds:
-                self._match_compound(i, spelling, offset, found)
+                self._match_compound(i, spelling, written, offset, found)
 
     def _match_compound(
         self,
         i: int,
         spelling: str,
+        written: str,
         offset: int,
         found: dict[PartRef, list[tuple[Span, bool]]],
     ) -> None:
@@ -321,14 +376,21 @@ class Lexicon:
             rest = spelling[start:]
             longest = min(len(rest), index.max_internal)
             for length in range(max(minimum, len(rest) - _MAX_ENDING), longest + 1):
-                for ref in index.internal.get(rest[:length], ()):
-                    found[ref].append(((i, offset + start, offset + start + length), False))
+                for ref, origin in index.internal.get(rest[:length], ()):
+                    if diacritics_agree(written[start : start + length], origin):
+                        span = (i, offset + start, offset + start + length)
+                        found[ref].append((span, False))
 
     def _fuzzy_candidate(self, token: Token) -> bool:
+        minimum = self.options.min_fuzzy
+        if _ARABIC_SCRIPT.match(token.text):
+            # Written without short vowels, Arabic-script words are dense: one letter off is
+            # usually another word (تمريض "nursing" and تمرين "exercise").
+            minimum += _ARABIC_FUZZY_EXTRA
         return (
             self.options.fuzzy
             and not token.han
-            and len(token.text) >= self.options.min_fuzzy
+            and len(token.text) >= minimum
             and token.text not in self.vocabulary
             and token.folded not in self.vocabulary
         )
@@ -337,19 +399,17 @@ class Lexicon:
         self, i: int, token: Token, found: dict[PartRef, list[tuple[Span, bool]]]
     ) -> None:
         index = self._index
-        allowed = 1 if len(token.text) <= 8 else 2
-        for spelling in {token.text, token.folded}:
-            choices = index.fuzzy.get(spelling[0])
-            if not choices:
-                continue
-            best = process.extractOne(
-                spelling, choices, scorer=OSA.distance, score_cutoff=allowed
-            )
-            if best is None:
-                continue
-            for ref in index.fuzzy_refs[best[0]]:
-                found[ref].append(((i, 0, len(token.text)), True))
+        spelling = token.text
+        second_edit = _SECOND_EDIT + (_ARABIC_FUZZY_EXTRA if _ARABIC_SCRIPT.match(spelling) else 0)
+        allowed = 2 if len(spelling) >= second_edit else 1
+        choices = index.fuzzy.get(spelling[0])
+        if not choices:
             return
+        best = process.extractOne(spelling, choices, scorer=OSA.distance, score_cutoff=allowed)
+        if best is None:
+            return
+        for ref, _ in index.fuzzy_refs[best[0]]:
+            found[ref].append(((i, 0, len(token.text)), True))
 
     def _assemble(self, found: Mapping[PartRef, list[tuple[Span, bool]]]) -> list[Hit]:
         hits: list[Hit] = []
@@ -381,10 +441,19 @@ class Lexicon:
             ]
             if not candidates:
                 return None
-            span, fz = min(candidates)
+            # the nearest next word, read as a whole rather than by a shorter prefix of it
+            span, fz = min(candidates, key=lambda c: (c[0][0], c[0][1], -c[0][2]))
             spans.append(span)
             fuzzy = fuzzy or fz
         return tuple(spans), fuzzy
+
+
+def _agreeing(table: Mapping[str, list[Keyed]], written: str) -> Iterable[PartRef]:
+    """Parts indexed under ``written`` or its folded spelling whose diacritics agree with it."""
+    for key in {written, fold(written)}:
+        for ref, origin in table.get(key, ()):
+            if diacritics_agree(written, origin):
+                yield ref
 
 
 def _follows(previous: Span, span: Span) -> bool:

@@ -10,7 +10,9 @@ lexicon's entries, so that the two meet however a word is inflected or spelt:
   do apostrophes except inside Cyrillic words (Ukrainian ``п'ятниця``).
 - Each word gets a Snowball stem for its language (Ukrainian has its own light suffix
   stripper here, Somali and Chinese none), and a diacritic-free ``folded`` spelling so that
-  ``Hameenlinna`` still meets ``Hämeenlinna``.
+  ``Hameenlinna`` still meets ``Hämeenlinna``. Arabic-script words also have variants without
+  the front particles (:func:`arabic_variants`) and without the possessive endings a stemmer
+  leaves on (:func:`suffix_variants`).
 
 Chinese has no spaces, so a run of Han characters is kept as one token and matched by
 substring in :mod:`catalog.understanding.lexicon`.
@@ -194,23 +196,35 @@ def _identity(word: str) -> str:
 _ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "کال", "لل", "ال", "و", "ف", "ب", "ل")
 
 
-def _arabic_stemmer() -> Callable[[str], str]:
-    """Snowball's Arabic stemmer after stripping the article and one-letter clitics.
+_ARABIC_ARTICLES = ("وال", "بال", "فال", "كال", "کال", "لل", "ال")
+#: One-letter prefixes Snowball strips that are as often the first letter of the word itself
+#: (``فنلندا`` "Finland", ``فريق`` "team", ``وحيد`` "alone", ``بنت`` "girl").
+_ARABIC_ROOT_INITIALS = frozenset("فوبلکك")
 
-    Snowball leaves some prefix combinations (``باللغة``, ``لأطفالي``) in place; stripping
-    them first makes ``للنساء``, ``النساء`` and ``نساء`` one stem.
+
+def _arabic_stemmer() -> Callable[[str], str]:
+    """Snowball's Arabic stemmer after stripping the article, keeping a word's own first letter.
+
+    Snowball leaves some prefix combinations (``باللغة``) in place, so the article with any
+    particle before it is stripped first. A one-letter particle (``و`` "and", ``ب`` "in"), on
+    the other hand, cannot be told from a word's first letter, so the stem keeps the letter
+    Snowball would strip; :func:`arabic_variants` gives the matcher the word without it as
+    well, so that ``وأطفال`` still meets ``أطفال``.
     """
     import snowballstemmer
 
     snowball = snowballstemmer.stemmer("arabic")
 
     def stem(word: str) -> str:
-        for clitic in _ARABIC_CLITICS:
-            if word.startswith(clitic) and len(word) - len(clitic) >= 3:
-                word = word[len(clitic) :]
+        for article in _ARABIC_ARTICLES:
+            if word.startswith(article) and len(word) - len(article) >= 3:
+                word = word[len(article) :]
                 break
-        result: str = snowball.stemWord(word.translate(_TO_ARABIC))
-        return result.translate(_FROM_ARABIC)
+        result: str = snowball.stemWord(word.translate(_TO_ARABIC)).translate(_FROM_ARABIC)
+        first = word[:1]
+        if first in _ARABIC_ROOT_INITIALS and not result.startswith(first):
+            result = first + result
+        return result
 
     return stem
 
@@ -228,6 +242,39 @@ def arabic_variants(word: str) -> tuple[str, ...]:
         else:
             break
     return tuple(variants)
+
+
+#: Persian endings a word may carry after its stem, longest first: the colloquial object marker
+#: (``پولمو`` "my money" + object), possessives ("my", "your", "his", "our" …) and plurals with
+#: a possessive (``درساش`` "his lessons"). Snowball's Persian stemmer leaves them on.
+_PERSIAN_ENDINGS = (
+    "هامون", "هاتون", "هاشون", "هامو", "هاشو", "هاتو", "مونو", "تونو", "شونو",
+    "مان", "تان", "شان", "مون", "تون", "شون", "های", "هام", "هات", "هاش", "ام", "ات", "اش",
+    "مو", "تو", "شو", "رو", "ها", "م", "ت", "ش", "و",
+)  # fmt: skip
+#: Arabic possessive endings after a feminine ``ة``, which is written ``ت`` before them
+#: (``إقامتي`` "my residence" of ``إقامة``).
+_ARABIC_TA_ENDINGS = ("تها", "تهم", "تكم", "تنا", "تي", "تک", "ته", "تو", "تی")
+_MIN_VARIANT = 3
+
+
+def suffix_variants(word: str, language: str) -> tuple[str, ...]:
+    """The word without the possessive or plural ending a stemmer leaves on, if it has one.
+
+    Persian ``اقامتم`` ("my residence") gives ``اقامت``, ``درساش`` gives ``درس``; Arabic
+    ``إقامتي`` gives ``اقامة``. Other languages' stemmers handle their endings themselves.
+    """
+    variants: list[str] = []
+    if language == "fa":
+        for ending in _PERSIAN_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= _MIN_VARIANT:
+                variants.append(word[: -len(ending)])
+    elif language == "ar":
+        for ending in _ARABIC_TA_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= _MIN_VARIANT - 1:
+                variants.append(word[: -len(ending)] + "ة")
+                break
+    return tuple(dict.fromkeys(variants))
 
 
 # A light Ukrainian stemmer in the manner of Snowball's Russian one: the longest known

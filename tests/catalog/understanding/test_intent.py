@@ -1,6 +1,8 @@
 """The language-independent rules that turn concepts into an intent and constraints."""
 
-from catalog.understanding.intent import interpret
+import pytest
+
+from catalog.understanding.intent import age_audiences, interpret
 
 
 def test_a_language_next_to_learning_words_is_the_subject() -> None:
@@ -110,3 +112,72 @@ def test_greetings_are_help_and_anything_recognised_is_activities() -> None:
 
 def test_nothing_recognised_is_help() -> None:
     assert interpret(set()).intent == "help"
+
+
+def test_a_womens_group_asked_with_another_kind_is_only_its_audience() -> None:
+    found = interpret({"kind.peer_group", "kind.womens_group"})
+    assert found.kinds == {"peer_group"}
+    assert found.audiences == {"women"}
+    assert interpret({"kind.womens_group"}).kinds == {"womens_group"}
+    assert interpret({"kind.crafts", "kind.mens_group"}).audiences == {"men"}
+
+
+def test_an_elderly_parent_is_a_senior_not_a_woman_or_a_man() -> None:
+    assert interpret({"cue.mother", "audience.seniors"}).audiences == {"seniors"}
+    assert interpret({"cue.father", "audience.seniors"}).audiences == {"seniors"}
+    assert interpret({"cue.mother", "cue.activity"}).audiences == {"women"}
+
+
+@pytest.mark.parametrize(
+    ("age", "audiences"),
+    [
+        (8, {"children", "families"}),
+        (15, {"youth"}),
+        (70, {"seniors"}),
+        (40, {"children", "families"}),  # an adult's age says nothing about who it is for
+    ],
+)
+def test_a_stated_age_decides_the_age_audience(age: int, audiences: set[str]) -> None:
+    assert interpret({"audience.children", "kind.sports"}, age=age).audiences == audiences
+
+
+def test_age_audiences_keep_the_other_audiences() -> None:
+    assert age_audiences(16, {"women", "children"}) == {"women", "youth"}
+
+
+def test_volunteering_in_another_kind_is_recruitment_for_it() -> None:
+    coach = interpret({"kind.volunteering", "kind.sports", "audience.children"})
+    assert coach.kinds == {"volunteering", "sports"}
+    assert coach.classes == {"recruitment"}
+    assert coach.audiences == frozenset()  # the children are whom the volunteer helps
+    assert interpret({"kind.volunteering"}).classes == frozenset()
+
+
+def test_ones_own_trouble_with_a_matter_is_contact_unless_asking_where() -> None:
+    assert interpret({"cue.trouble", "kind.guidance"}).intent == "contact"
+    assert interpret({"cue.trouble", "kind.guidance", "cue.where"}).intent == "activities"
+    assert interpret({"cue.trouble", "cue.course"}).intent == "help"
+    assert interpret({"cue.trouble", "kind.sports"}).intent == "activities"
+
+
+def test_someone_to_help_or_a_number_beats_guidance() -> None:
+    assert interpret({"cue.person", "cue.need_help", "kind.guidance"}).intent == "contact"
+    assert interpret({"cue.contact", "kind.guidance", "cue.where"}).intent == "contact"
+    assert interpret({"cue.person", "cue.need_help", "kind.job_search"}).intent == "activities"
+
+
+def test_asking_whether_the_assistant_speaks_a_language_is_help() -> None:
+    assert interpret({"help.meta", "cue.speak", "lang.fi"}).intent == "help"
+    assert interpret({"help.meta", "spoken.en"}).intent == "help"
+
+
+def test_someone_who_speaks_a_language_names_the_spoken_language() -> None:
+    found = interpret({"kind.language_club", "cue.person", "cue.speak", "lang.ar"})
+    assert found.kinds == {"language_club"}
+    assert found.spoken_languages == {"ar"}
+
+
+def test_speaking_finnish_with_a_friend_is_practice_not_a_medium() -> None:
+    found = interpret({"kind.friend_activity", "cue.speak", "lang.fi"})
+    assert found.kinds == {"friend_activity"}
+    assert found.spoken_languages == frozenset()

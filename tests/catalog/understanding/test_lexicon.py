@@ -7,6 +7,7 @@ from catalog.understanding.lexicon import (
     LEXICON_LANGUAGES,
     Lexicon,
     LexiconError,
+    diacritics_agree,
     gazetteer,
     lexicon_from_data,
     load_lexicon,
@@ -220,3 +221,81 @@ def test_municipalities_in_any_script_and_case(
 )
 def test_ordinary_words_are_not_taken_for_places(names: Lexicon, text: str, language: str) -> None:
     assert places(names, text, language) == set()
+
+
+@pytest.mark.parametrize(
+    ("written", "entry", "agree"),
+    [
+        ("hameenlinna", "hämeenlinna", True),  # diacritics left out
+        ("yasli", "yaşlı", True),
+        ("yaşli", "yaşlı", True),  # some left out
+        ("nåt", "nät", False),  # a different letter typed
+        ("yaş", "yas", False),  # a diacritic the entry lacks
+        ("strasse", "straße", True),
+    ],
+)
+def test_folding_only_bridges_diacritics_left_out(written: str, entry: str, agree: bool) -> None:
+    assert diacritics_agree(written, entry) is agree
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "concept"),
+    [
+        ("sv", "nåt kul", "kind.digital_skills"),  # nåt "something" is not nät "the net"
+        ("tr", "15 yaşında", "kind.peer_group"),  # yaş "age" is not yas "grief"
+        ("sv", "det är jobbigt", "kind.job_search"),
+        ("fr", "à la mer", "cue.mother"),
+        ("fa", "سال آینده", "audience.seniors"),  # year, not سالمند
+        ("en", "activities for all ages", "audience.seniors"),
+    ],
+)
+def test_everyday_words_do_not_meet_a_concept_by_accident(
+    language: str, text: str, concept: str
+) -> None:
+    assert concept not in concepts(load_lexicon(language), text)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("ar", "عندي شهادة تمريض"),  # nursing, one letter from تمرين "exercise"
+        ("fa", "رایگانه"),  # "it's free", one letter from رایانه "computer"
+        ("uk", "грати"),  # "to play", one letter from гранти "grants"
+    ],
+)
+def test_short_words_and_arabic_script_words_are_not_taken_for_typos(
+    language: str, text: str
+) -> None:
+    hits = load_lexicon(language).match(tokenise(text, language))
+    assert not [hit for hit in hits if hit.fuzzy]
+
+
+def test_a_phrase_takes_the_whole_next_word_so_its_parts_mean_nothing_else() -> None:
+    found = concepts(load_lexicon("ru"), "дайте номер телефона")
+    assert "cue.contact" in found
+    assert "kind.digital_skills" not in found
+
+
+def test_persian_words_keep_their_first_letter() -> None:
+    # بخونم "I sing" is no ب "in" + خونم "my house", as it could be in Arabic
+    assert "kind.guidance" not in concepts(load_lexicon("fa"), "بخونم")
+    assert "audience.women" in concepts(load_lexicon("ar"), "بالنساء")
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "concept"),
+    [
+        ("fa", "درباره اقامتم", "kind.guidance"),  # my residence
+        ("fa", "تو درساش کمکش کنن", "kind.homework_help"),  # help him with his lessons
+        ("ar", "إقامتي", "kind.guidance"),
+    ],
+)
+def test_possessive_endings_meet_the_basic_form(language: str, text: str, concept: str) -> None:
+    hits = load_lexicon(language).match(tokenise(text, language))
+    assert concept in {hit.concept for hit in hits if not hit.fuzzy}
+
+
+def test_an_ending_peeled_off_never_makes_an_exact_entry() -> None:
+    lexicon = lexicon_from_data("fa", {"language": "fa", "concepts": {"kind.job_search": ["=کار"]}})
+    assert concepts(lexicon, "کار") == {"kind.job_search"}
+    assert concepts(lexicon, "کارت") == set()  # a card, not "work" + "your"

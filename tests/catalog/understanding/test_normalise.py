@@ -8,6 +8,7 @@ from catalog.understanding.normalise import (
     normalise,
     stem_ukrainian,
     stemmer,
+    suffix_variants,
     tokenise,
     words,
 )
@@ -97,3 +98,30 @@ def test_arabic_variants_peel_prefixes_in_turn() -> None:
 def test_languages_without_stemmer_return_the_word() -> None:
     assert stemmer("so")("carruurta") == "carruurta"
     assert stemmer("zh")("孩子") == "孩子"
+
+
+@pytest.mark.parametrize(
+    ("word", "language", "variant"),
+    [
+        ("اقامتم", "fa", "اقامت"),  # my residence
+        ("درساش", "fa", "درس"),  # his lessons
+        ("پولمو", "fa", "پول"),  # my money (object)
+        ("إقامتي", "ar", "اقامة"),  # my residence: ة is written ت before the ending
+    ],
+)
+def test_possessive_endings_are_peeled_where_the_stemmer_leaves_them(
+    word: str, language: str, variant: str
+) -> None:
+    assert variant in suffix_variants(normalise(word), language)
+
+
+def test_no_endings_are_peeled_in_languages_whose_stemmer_handles_them() -> None:
+    assert suffix_variants("kirjani", "fi") == ()
+    assert suffix_variants("بچه", "fa") == ()  # too short to have an ending
+
+
+def test_the_arabic_stem_keeps_a_first_letter_that_only_looks_like_a_particle() -> None:
+    stem = stemmer("ar")
+    assert stem(normalise("فيلم")).startswith("ف")  # film, not "and" + ...
+    assert stem(normalise("فريق")) != stem(normalise("ريق"))
+    assert stem(normalise("للنساء")) == stem(normalise("نساء"))  # the article still goes

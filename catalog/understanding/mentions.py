@@ -1,0 +1,86 @@
+"""Rules that depend on where words stand in a message, not only on which words occur in it.
+
+The intent rules (:mod:`catalog.understanding.intent`) see a set of concepts; two readings need
+the words' positions as well, so they are made here from the lexicon hits:
+
+- *A language the person does not speak.* "My mother doesn't speak Finnish", ``Fince
+  bilmiyor``, ``ei osaa suomea``: a language named next to a negated speak/know/understand
+  (``cue.not_speak``) says what the person lacks, not the language an activity should be in.
+- *A stated age.* A number next to an age word: ``cue.age`` words always state one
+  ("15-year-old", ``15-vuotias``, ``15岁``, ``عمره ١٥``); ``cue.years`` words ("15 years",
+  ``15 лет``, ``15 años``) only when the message speaks of someone (a child, a parent, an
+  audience), because "5 years in Finland" is no age.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from catalog.understanding.lexicon import Hit
+from catalog.understanding.normalise import Token
+
+NOT_SPEAK = "cue.not_speak"
+#: Other words allowed between a negated "speak" and the language it negates.
+NEGATION_REACH = 2
+#: Other characters allowed between them inside one run of Chinese characters.
+HAN_NEGATION_REACH = 3
+#: Ages outside this range are not ages but something else (a year, a time, a count).
+MAX_AGE = 110
+_PERSON_CONCEPTS = ("audience.", "cue.mother", "cue.father", "cue.baby")
+
+
+def drop_negated_languages(hits: Sequence[Hit], tokens: Sequence[Token]) -> list[Hit]:
+    """``hits`` without the language mentions that a ``cue.not_speak`` hit negates."""
+    negations = [hit for hit in hits if hit.concept == NOT_SPEAK]
+    if not negations:
+        return list(hits)
+    return [
+        hit
+        for hit in hits
+        if not (
+            hit.concept.startswith(("lang.", "spoken."))
+            and any(_near(hit, negation, tokens) for negation in negations)
+        )
+    ]
+
+
+def _near(hit: Hit, negation: Hit, tokens: Sequence[Token]) -> bool:
+    for index, start, end in hit.spans:
+        for other, first, last in negation.spans:
+            if index == other:
+                if not tokens[index].han:
+                    return True  # one word: the language and the negation fused
+                if max(first - end, start - last) <= HAN_NEGATION_REACH:
+                    return True
+            elif abs(index - other) <= NEGATION_REACH + 1:
+                return True
+    return False
+
+
+def stated_age(hits: Sequence[Hit], tokens: Sequence[Token]) -> int | None:
+    """The age in years a message states next to an age word, if it states one."""
+    concepts = {hit.concept for hit in hits}
+    speaks_of_someone = any(concept.startswith(_PERSON_CONCEPTS) for concept in concepts)
+    for hit in hits:
+        if hit.concept == "cue.age" or (hit.concept == "cue.years" and speaks_of_someone):
+            age = _number_beside(hit, tokens)
+            if age is not None:
+                return age
+    return None
+
+
+def _number_beside(hit: Hit, tokens: Sequence[Token]) -> int | None:
+    """A number just before the age word ("15 years", "15岁") or just after it ("aged 15")."""
+    first_index, first_start, _ = hit.spans[0]
+    last_index = hit.spans[-1][0]
+    candidates = []
+    if first_start == 0:
+        candidates.append(first_index - 1)
+    if hit.spans[-1][2] == len(tokens[last_index].text):
+        candidates.append(last_index + 1)
+    for index in candidates:
+        if 0 <= index < len(tokens) and tokens[index].text.isdigit():
+            number = int(tokens[index].text)
+            if 0 < number <= MAX_AGE:
+                return number
+    return None
