@@ -20,20 +20,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+from catalog.understanding.normalise import ARABIC_MARKS, ARABIC_SCRIPT_FOLDS
+
 _LETTERS = str.maketrans(
     {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ی",
-        "ي": "ی",
-        "ئ": "ی",
-        "ك": "ک",
-        "ۀ": "ه",
-        "ة": "ه",
-        "ؤ": "و",
+        **ARABIC_SCRIPT_FOLDS,
+        "ة": "ه",  # time words are written with the final ه; nothing inflects them
         "’": "'",
         "ʼ": "'",
         "`": "'",
@@ -50,8 +42,6 @@ _LETTERS = str.maketrans(
         "\u200b": "",
         "\u2060": "",
         "\ufeff": "",
-        **{chr(0x0660 + n): str(n) for n in range(10)},
-        **{chr(0x06F0 + n): str(n) for n in range(10)},
     }
 )
 _CYRILLIC_FIRST, _CYRILLIC_LAST = 0x0400, 0x052F
@@ -97,7 +87,7 @@ def normalise_mapped(text: str) -> MappedText:
 def normalise_chunk(chunk: str) -> str:
     """Normalise one base character with its combining marks (or any short text)."""
     text = unicodedata.normalize("NFKC", chunk).casefold().replace("i̇", "i")
-    text = _ARABIC_MARKS.sub("", text).translate(_LETTERS)
+    text = ARABIC_MARKS.sub("", text).translate(_LETTERS)
     decomposed = unicodedata.normalize("NFD", text)
     kept: list[str] = []
     for char in decomposed:

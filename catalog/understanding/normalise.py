@@ -43,41 +43,29 @@ SNOWBALL_ALGORITHMS: dict[str, str | None] = {
     "zh": None,
 }
 
-_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_ARABIC_LETTERS = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ی",
-        "ي": "ی",
-        "ئ": "ی",
-        "ك": "ک",
-        "ۀ": "ه",
-        "ؤ": "و",
-        "٠": "0",
-        "١": "1",
-        "٢": "2",
-        "٣": "3",
-        "٤": "4",
-        "٥": "5",
-        "٦": "6",
-        "٧": "7",
-        "٨": "8",
-        "٩": "9",
-        "۰": "0",
-        "۱": "1",
-        "۲": "2",
-        "۳": "3",
-        "۴": "4",
-        "۵": "5",
-        "۶": "6",
-        "۷": "7",
-        "۸": "8",
-        "۹": "9",
-    }
-)
+ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+"""Arabic-script diacritics and tatweel: dropped before any matching."""
+
+ARABIC_SCRIPT_FOLDS: dict[str, str] = {
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ی",
+    "ي": "ی",
+    "ئ": "ی",
+    "ك": "ک",
+    "ۀ": "ه",
+    "ؤ": "و",
+    **{chr(0x0660 + n): str(n) for n in range(10)},  # Arabic-Indic digits
+    **{chr(0x06F0 + n): str(n) for n in range(10)},  # Persian digits
+}
+"""Arabic and Persian spellings of the same letter (and digit) folded to one form.
+
+Shared with :mod:`catalog.understanding.mapped_text`, which reads time words.
+"""
+
+_ARABIC_LETTERS = str.maketrans(ARABIC_SCRIPT_FOLDS)
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "´": "'", "‘": "'"})
 _SPECIAL_FOLDS = str.maketrans(
     {"ı": "i", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "ة": "ه"}
@@ -110,7 +98,7 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     text = text.replace("İ", "i").casefold().replace("i̇", "i")
     text = text.replace("\u200c", " ").replace("\u200d", "").replace("\u00ad", "")
-    text = _ARABIC_MARKS.sub("", text)
+    text = ARABIC_MARKS.sub("", text)
     return text.translate(_ARABIC_LETTERS)
 
 
