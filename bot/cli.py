@@ -242,7 +242,7 @@ def configure_logging(level: str) -> None:
     httpx, nio) are kept at WARNING whatever the level.
     """
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("aiosqlite", "sqlalchemy", "httpx", "httpcore", "nio", "apscheduler"):
+    for noisy in ("aiosqlite", "sqlalchemy", "alembic", "httpx", "httpcore", "nio", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
