@@ -17,6 +17,7 @@ from sqlalchemy import Connection, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import StaticPool
 
 DATABASE_FILE = "tarjotin.sqlite3"
 """The SQLite file name inside the data directory."""
@@ -50,6 +51,14 @@ def is_sqlite(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def is_memory_sqlite(url: URL) -> bool:
+    """Tell whether ``url`` is an in-memory SQLite database."""
+    database = url.database or ""
+    return url.get_backend_name() == "sqlite" and (
+        database in ("", ":memory:") or "mode=memory" in str(url)
+    )
+
+
 def create_engine(url: str, *, connect_args: Mapping[str, Any] | None = None) -> AsyncEngine:
     """Create an async engine; for SQLite with foreign keys on, WAL and real transactions.
 
@@ -58,7 +67,12 @@ def create_engine(url: str, *, connect_args: Mapping[str, Any] | None = None) ->
     imports are then atomic as they are on PostgreSQL.
     """
     parsed = make_url(url)
-    engine = _create_async_engine(parsed, connect_args=dict(connect_args or {}))
+    options: dict[str, Any] = {}
+    if is_memory_sqlite(parsed):
+        # One connection for the engine's life: an in-memory database lives only as long as a
+        # connection to it does (``tarjotin ask --catalog`` uses one).
+        options["poolclass"] = StaticPool
+    engine = _create_async_engine(parsed, connect_args=dict(connect_args or {}), **options)
     if parsed.get_backend_name() == "sqlite":
         _prepare_sqlite_file(parsed)
         _install_sqlite_hooks(engine)
