@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -19,9 +19,14 @@ from zoneinfo import ZoneInfo
 
 from bot.channels import Channel
 from bot.config import Settings
+from bot.outbox import ChannelLimits, OutboxDrainer
+from bot.scheduling import Leadership, ReminderPlanner, ReminderService, ScheduleSource
 from bot.storage.catalog_store import CatalogStore
 from bot.storage.database import Database, database_url
+from bot.storage.lease import SqlLease
+from bot.storage.outbox import SqlOutbox
 from bot.storage.profiles import SqlProfileStore
+from bot.storage.reminders import SqlSubscriptionStore
 from catalog.matching import Matcher, TermIndex
 from catalog.model import Catalogue, OccurrenceChange
 from catalog.occurrences import OccurrenceIndex
@@ -31,6 +36,8 @@ from catalog.understanding.normalise import tokenise
 from handlers.assistant import Assistant
 from handlers.conversation import Conversation
 from handlers.i18n import Translator
+from handlers.ports import Clock, OutboxSender
+from handlers.reminders import Reminders
 
 log = logging.getLogger(__name__)
 
@@ -169,3 +176,57 @@ async def build_conversation(app: App) -> tuple[Conversation, LiveAssistant]:
         live, app.profiles, lambda: datetime.now(zone), app.settings.default_language
     )
     return conversation, live
+
+
+@dataclass
+class ReminderParts:
+    """The reminder machinery over one database: subscriptions, outbox, planner."""
+
+    subscriptions: SqlSubscriptionStore
+    outbox: SqlOutbox
+    planner: ReminderPlanner
+    reminders: Reminders
+
+
+def build_reminders(app: App, live: LiveAssistant, clock: Clock) -> ReminderParts:
+    """Subscriptions and the planner that turns them into outbox rows."""
+    subscriptions = SqlSubscriptionStore(app.database.sessions)
+    outbox = SqlOutbox(app.database.sessions)
+
+    def source() -> ScheduleSource:
+        assistant = live()
+        return ScheduleSource(assistant.catalogue, assistant.matcher.occurrences)
+
+    planner = ReminderPlanner(
+        subscriptions,
+        outbox,
+        app.translator,
+        source,
+        clock,
+        default_language=app.settings.default_language,
+    )
+    return ReminderParts(subscriptions, outbox, planner, Reminders(subscriptions, planner, clock))
+
+
+def build_reminder_service(
+    app: App,
+    parts: ReminderParts,
+    senders: Mapping[str, tuple[OutboxSender, ChannelLimits]],
+    conversation: Conversation,
+    clock: Clock,
+) -> ReminderService:
+    """One drainer per channel (its sender and limits) under one lease-holding service."""
+    drainers = [
+        OutboxDrainer(
+            parts.outbox, sender, channel, clock, limits=limits, on_blocked=conversation.on_blocked
+        )
+        for channel, (sender, limits) in senders.items()
+    ]
+
+    def wake_drainers() -> None:
+        for drainer in drainers:
+            drainer.wake()
+
+    parts.planner.on_enqueued = wake_drainers
+    leadership = Leadership(SqlLease(app.database.sessions, "reminders"), clock)
+    return ReminderService(parts.planner, drainers, leadership)

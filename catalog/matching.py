@@ -83,6 +83,11 @@ class TermIndex:
 class Matcher:
     """Answers queries over one catalogue; build once per catalogue version."""
 
+    @property
+    def occurrences(self) -> OccurrenceIndex:
+        """The occurrence index this matcher answers from (shared with reminder planning)."""
+        return self._occurrences
+
     def warm(self, today: date) -> None:
         """Materialise the occurrence months around ``today`` before the first question."""
         self._occurrences.warm(
