@@ -157,8 +157,14 @@ async def ensure_catalogue(app: App, *, quiet: bool = False) -> Catalogue:
     return await app.catalog_store.load()
 
 
-async def build_conversation(app: App) -> tuple[Conversation, LiveAssistant]:
-    """The conversation core over the stored catalogue, with a live assistant to reload."""
+async def build_conversation(
+    app: App, *, with_reminders: bool = False
+) -> tuple[Conversation, LiveAssistant, ReminderParts | None]:
+    """The conversation core over the stored catalogue, with a live assistant to reload.
+
+    ``with_reminders`` wires subscriptions in (the chat channels have them; the terminal
+    chat, which cannot send anything unprompted, does not).
+    """
     catalogue = await ensure_catalogue(app)
     changes = await app.catalog_store.occurrence_changes()
     live = LiveAssistant(
@@ -172,10 +178,20 @@ async def build_conversation(app: App) -> tuple[Conversation, LiveAssistant]:
     zone = ZoneInfo(catalogue.timezone)
     # Build this season's occurrence months now rather than on the first questions.
     await asyncio.to_thread(live().matcher.warm, datetime.now(zone).date())
+
+
+    def clock() -> datetime:
+        return datetime.now(zone)
+
+    parts = build_reminders(app, live, clock) if with_reminders else None
     conversation = Conversation(
-        live, app.profiles, lambda: datetime.now(zone), app.settings.default_language
+        live,
+        app.profiles,
+        clock,
+        app.settings.default_language,
+        reminders=parts.reminders if parts else None,
     )
-    return conversation, live
+    return conversation, live, parts
 
 
 @dataclass

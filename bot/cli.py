@@ -156,7 +156,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         return await _chat(settings, argparse.Namespace(network=None, lang=None, bidi="visual"))
 
     async def work(app: App) -> int:
-        conversation, _live = await build_conversation(app)
+        conversation, _live, _reminders = await build_conversation(app)
         await run_channels(configured_channels(settings, conversation))
         return EXIT_OK
 
