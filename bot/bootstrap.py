@@ -246,3 +246,24 @@ def build_reminder_service(
     parts.planner.on_enqueued = wake_drainers
     leadership = Leadership(SqlLease(app.database.sessions, "reminders"), clock)
     return ReminderService(parts.planner, drainers, leadership)
+
+
+def channel_senders(channels: Iterable[Channel]) -> dict[str, tuple[OutboxSender, ChannelLimits]]:
+    """The outbox sender and sending limits of each running chat channel, by channel name."""
+    from bot.outbox import MATRIX_LIMITS, TELEGRAM_LIMITS
+
+    senders: dict[str, tuple[OutboxSender, ChannelLimits]] = {}
+    for channel in channels:
+        if channel.name == "telegram":
+            from bot.telegram.channel import TelegramChannel
+            from bot.telegram.outbox import TelegramOutbox
+
+            assert isinstance(channel, TelegramChannel)
+            senders["telegram"] = (TelegramOutbox(channel), TELEGRAM_LIMITS)
+        elif channel.name == "matrix":
+            from bot.matrix.channel import MatrixChannel
+            from bot.matrix.outbox import MatrixOutbox
+
+            assert isinstance(channel, MatrixChannel)
+            senders["matrix"] = (MatrixOutbox(channel), MATRIX_LIMITS)
+    return senders

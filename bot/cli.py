@@ -22,6 +22,8 @@ from bot.bootstrap import (
     build_app,
     build_assistant,
     build_conversation,
+    build_reminder_service,
+    channel_senders,
     configured_channels,
     ensure_catalogue,
     temporary_database_url,
@@ -156,8 +158,14 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         return await _chat(settings, argparse.Namespace(network=None, lang=None, bidi="visual"))
 
     async def work(app: App) -> int:
-        conversation, _live, _reminders = await build_conversation(app)
-        await run_channels(configured_channels(settings, conversation))
+        conversation, live, reminders = await build_conversation(app, with_reminders=True)
+        assert reminders is not None
+        channels = configured_channels(settings, conversation)
+        zone = ZoneInfo(live().catalogue.timezone)
+        service = build_reminder_service(
+            app, reminders, channel_senders(channels), conversation, lambda: datetime.now(zone)
+        )
+        await run_channels(channels, services=[service.run])
         return EXIT_OK
 
     return await _with_app(settings, work)

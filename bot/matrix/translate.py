@@ -48,9 +48,9 @@ UNSUPPORTED_EVENT_TYPES = frozenset(
 )
 HTML_FORMAT = "org.matrix.custom.html"
 
-#: Choices the Matrix channel cannot carry out yet: reminders need a scheduler that posts
-#: into Matrix rooms, so the option is not offered rather than offered and refused.
-NOT_OFFERED = frozenset({ActionKind.REMIND})
+#: Choices the Matrix channel cannot carry out, so they are not offered rather than offered
+#: and refused. Empty: reminders are posted into the room by :mod:`bot.matrix.outbox`.
+NOT_OFFERED: frozenset[ActionKind] = frozenset()
 
 _NUMBER = re.compile(r"[#(\[]?\s*(\d{1,3})\s*[.):\]]?")
 _COMMAND_IN_TEXT = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")\b")

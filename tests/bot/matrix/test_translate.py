@@ -257,7 +257,7 @@ def test_a_reaction_picks_on_the_offer_and_is_stale_elsewhere() -> None:
 # --- replies ----------------------------------------------------------------------------------
 
 
-def test_choices_are_numbered_in_both_bodies_and_reminders_are_not_offered() -> None:
+def test_choices_are_numbered_in_both_bodies_reminders_included() -> None:
     reply = Reply(
         "Found 1:\n\n1. Kielikahvila <Espoo>\n   Tue 17:00",
         "en",
@@ -268,14 +268,14 @@ def test_choices_are_numbered_in_both_bodies_and_reminders_are_not_offered() -> 
         ),
     )
     actions = offered_actions(reply)
-    assert [a.kind for a in actions] == [ActionKind.MORE, ActionKind.CONTACT]
+    assert [a.kind for a in actions] == [ActionKind.REMIND, ActionKind.MORE, ActionKind.CONTACT]
     plain, markup = render(reply, actions, "Answer with the number.")
-    assert f"{keycap(1)} More\n{keycap(2)} Talk to a person" in plain
+    assert f"{keycap(1)} Remind me\n{keycap(2)} More\n{keycap(3)} Talk to a person" in plain
     assert plain.endswith("Answer with the number.")
     assert "&lt;Espoo&gt;" in markup
     assert "<Espoo>" not in markup
     assert "<br>&nbsp;&nbsp;&nbsp;Tue 17:00" in markup
-    assert f"{keycap(1)} More<br>{keycap(2)} Talk to a person" in markup
+    assert f"{keycap(2)} More<br>{keycap(3)} Talk to a person" in markup
 
 
 def test_a_reply_without_choices_has_no_hint() -> None:
