@@ -123,7 +123,28 @@ class Conversation:
 
     # --- events -------------------------------------------------------------------------
 
+    def offerable(self, replies: list[Reply]) -> list[Reply]:
+        """Drop choices this conversation cannot carry out (Remind me, without reminders)."""
+        if self.reminders is not None:
+            return replies
+        return [
+            replace(r, actions=tuple(a for a in r.actions if a.kind is not ActionKind.REMIND))
+            for r in replies
+        ]
+
     async def on_message(self, message: IncomingMessage) -> list[Reply]:
+        """A free-text message: answer it, onboarding first when the network is unknown."""
+        return self.offerable(await self._on_message(message))
+
+    async def on_command(self, command: Command) -> list[Reply]:
+        """A command (see :data:`COMMANDS`), with its argument."""
+        return self.offerable(await self._on_command(command))
+
+    async def on_choice(self, choice: Choice) -> list[Reply]:
+        """A button press or numbered choice."""
+        return self.offerable(await self._on_choice(choice))
+
+    async def _on_message(self, message: IncomingMessage) -> list[Reply]:
         """A free-text message: answer it, onboarding first when the network is unknown."""
         profile = await self.profile(message.user)
         if profile.network is None:
@@ -155,7 +176,7 @@ class Conversation:
             await self.profiles.save(replace(profile, language=answer.query.language))
         return replies
 
-    async def on_command(self, command: Command) -> list[Reply]:
+    async def _on_command(self, command: Command) -> list[Reply]:
         """``start``, ``help``, ``language``, ``place``, ``contact``, ``mydata``, ``forget``."""
         profile = await self.profile(command.user)
         speaker = self.speaker(profile.language or resolve_language(command.language_hint))
@@ -230,7 +251,7 @@ class Conversation:
             replies.append(self.intro(speaker))
         return replies
 
-    async def on_choice(self, choice: Choice) -> list[Reply]:
+    async def _on_choice(self, choice: Choice) -> list[Reply]:
         """A button press or numbered choice."""
         profile = await self.profile(choice.user)
         speaker = self.speaker(profile.language or resolve_language(choice.language_hint))

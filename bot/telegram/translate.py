@@ -35,10 +35,8 @@ MAX_MESSAGE_UTF16 = 4096
 #: Kinds whose buttons sit two to a row (short labels); every other button gets its own row.
 PAIRED_KINDS = frozenset({ActionKind.CHOOSE_LANGUAGE, ActionKind.CONFIRM_FORGET, ActionKind.CANCEL})
 
-#: Buttons the adapter does not show yet.
-#: REMIND is wired up by the reminders issue; until then a "Remind me" button would lead
-#: nowhere, so it is left out of every keyboard.
-HIDDEN_KINDS = frozenset({ActionKind.REMIND})
+#: Buttons the adapter does not show (none at the moment: every kind leads somewhere).
+HIDDEN_KINDS: frozenset[ActionKind] = frozenset()
 
 _ZERO_WIDTH_JOINER = "\u200d"
 

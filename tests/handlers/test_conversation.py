@@ -119,7 +119,7 @@ async def test_activity_deep_link_waits_for_onboarding(
     [shown] = await conversation.on_choice(choice(ActionKind.CHOOSE_NETWORK, "nurmijarvi"))
     assert "Kielikahvila Louhelassa" in shown.text
     assert "17:00" in shown.text
-    assert ActionKind.REMIND in {a.kind for a in shown.actions}
+    assert ActionKind.CONTACT in {a.kind for a in shown.actions}
 
 
 async def test_network_deep_link_preselects_the_network(
@@ -201,3 +201,12 @@ async def test_a_blocked_user_who_writes_again_is_active_again(
     await profiles.save(Profile(ANA, language="fi", network="espoo", active=False))
     await conversation.on_message(IncomingMessage(ANA, CHAT, "hei"))
     assert profiles.profiles[ANA].active is True
+
+
+async def test_no_remind_choice_where_reminders_are_not_wired(
+    conversation: Conversation, profiles: InMemoryProfiles
+) -> None:
+    await profiles.save(Profile(ANA, language="fi", network="nurmijarvi"))
+    [answer] = await conversation.on_message(IncomingMessage(ANA, CHAT, "kielikahvila"))
+    assert "Kielikahvila Louhelassa" in answer.text
+    assert ActionKind.REMIND not in {a.kind for a in answer.actions}

@@ -74,7 +74,7 @@ async def test_a_question_in_somali_finds_the_somali_mothers_group(bot: Bot) -> 
     assert activity is not None
     assert localised(activity.title, bot.conversation.speaker("so")) in (answer.plain_text or "")
     talk = bot.conversation.speaker("so").gettext("Talk to a person")
-    assert labels(answer) == [talk]  # "Remind me" stays hidden until reminders exist
+    assert labels(answer) == [talk]  # this bot has no reminders wired: no "Remind me"
 
 
 async def test_paging_with_the_more_button(bot: Bot, assistant: Assistant) -> None:
@@ -82,7 +82,7 @@ async def test_paging_with_the_more_button(bot: Bot, assistant: Assistant) -> No
     bot.server.user_sends_text(ANA, "What is on this week?")
     [first] = await bot.replies(ANA, 1)
     assert "More" in labels(first)
-    assert "Remind me" not in labels(first)
+    assert "Remind me" not in labels(first)  # no reminders wired in this bot
     await bot.press(ANA, first, "More")
     [_, second] = await bot.replies(ANA, 2)
     expected = assistant.answer(

@@ -179,7 +179,7 @@ def test_reply_becomes_html_parts_with_the_keyboard_under_the_last() -> None:
     assert "\n".join(plain(p.html) for p in parts) == text
 
 
-def test_remind_buttons_are_not_shown_until_reminders_exist() -> None:
+def test_remind_buttons_are_shown_now_that_reminders_exist() -> None:
     actions = (
         Action(ActionKind.REMIND, "Remind me", "louhela-kielikahvila"),
         Action(ActionKind.CONTACT, "Talk to a person"),
@@ -187,8 +187,10 @@ def test_remind_buttons_are_not_shown_until_reminders_exist() -> None:
     markup = keyboard(actions, encode)
     assert markup is not None
     labels = [b.text for row in markup.inline_keyboard for b in row]
-    assert labels == ["Talk to a person"]
-    assert keyboard(actions[:1], encode) is None
+    assert labels == ["Remind me", "Talk to a person"]
+    alone = keyboard(actions[:1], encode)
+    assert alone is not None
+    assert [b.text for row in alone.inline_keyboard for b in row] == ["Remind me"]
 
 
 def test_language_buttons_pair_up_and_others_stand_alone() -> None:
