@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.catalogue_watch import CatalogueWatcher, Replanner
 from bot.channels import Channel
 from bot.config import Settings
 from bot.outbox import ChannelLimits, OutboxDrainer
@@ -34,6 +35,7 @@ from catalog.parse import load_catalogue
 from catalog.understanding import Understander
 from catalog.understanding.normalise import tokenise
 from handlers.assistant import Assistant
+from handlers.assistant import Understander as UnderstanderPort
 from handlers.conversation import Conversation
 from handlers.i18n import Translator
 from handlers.ports import Clock, OutboxSender
@@ -79,7 +81,7 @@ def build_assistant(
     changes: Iterable[OccurrenceChange] = (),
     *,
     translator: Translator | None = None,
-    understander: Understander | None = None,
+    understander: UnderstanderPort | None = None,
     default_language: str = "en",
 ) -> Assistant:
     """Wire an assistant for one catalogue version (indexes are built here, once)."""
@@ -267,3 +269,30 @@ def channel_senders(channels: Iterable[Channel]) -> dict[str, tuple[OutboxSender
             assert isinstance(channel, MatrixChannel)
             senders["matrix"] = (MatrixOutbox(channel), MATRIX_LIMITS)
     return senders
+
+
+def build_catalogue_watcher(
+    app: App,
+    live: LiveAssistant,
+    current: tuple[Catalogue, list[OccurrenceChange]],
+    replanner: Replanner | None,
+) -> CatalogueWatcher:
+    """A watcher that swaps in a new assistant when the stored catalogue changes."""
+
+    async def load() -> tuple[Catalogue, list[OccurrenceChange]]:
+        return await app.catalog_store.load(), await app.catalog_store.occurrence_changes()
+
+    def swap(catalogue: Catalogue, changes: list[OccurrenceChange]) -> None:
+        # The understander (lexicons, language models) does not depend on the catalogue
+        # beyond municipality names it already knows: keep it rather than load it again.
+        live.replace(
+            build_assistant(
+                catalogue,
+                changes,
+                translator=app.translator,
+                understander=live().understander,
+                default_language=app.settings.default_language,
+            )
+        )
+
+    return CatalogueWatcher(app.catalog_store.fingerprint, load, swap, current, replanner)

@@ -21,6 +21,7 @@ from bot.bootstrap import (
     App,
     build_app,
     build_assistant,
+    build_catalogue_watcher,
     build_conversation,
     build_reminder_service,
     channel_senders,
@@ -165,7 +166,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         service = build_reminder_service(
             app, reminders, channel_senders(channels), conversation, lambda: datetime.now(zone)
         )
-        await run_channels(channels, services=[service.run])
+        current = (live().catalogue, await app.catalog_store.occurrence_changes())
+        watcher = build_catalogue_watcher(app, live, current, reminders.planner)
+        await run_channels(channels, services=[service.run, watcher.run])
         return EXIT_OK
 
     return await _with_app(settings, work)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    func,
     insert,
     select,
     update,
@@ -333,6 +334,24 @@ class CatalogStore:
             activities,
             timezone_changed=previous_zone is not None and previous_zone != catalogue.timezone,
         )
+
+    async def fingerprint(self) -> str:
+        """A short text that changes with every import and every occurrence change.
+
+        Cheap enough to poll: a running bot compares it to notice work done by another
+        process (``tarjotin import``, a volunteer's change).
+        """
+        async with self._sessions() as session:
+            connection = await session.connection()
+            imported = await connection.scalar(
+                select(_META.c.value).where(_META.c.key == IMPORTED_AT_KEY)
+            )
+            newest, count = (
+                await connection.execute(
+                    select(func.max(_CHANGES.c.changed_at), func.count()).select_from(_CHANGES)
+                )
+            ).one()
+        return f"{imported}|{newest}|{count}"
 
     async def is_empty(self) -> bool:
         """Tell whether no catalogue has been applied yet."""
