@@ -15,6 +15,7 @@ from handlers.assistant import Answer, Assistant
 from handlers.events import (
     Action,
     ActionKind,
+    ChatId,
     Choice,
     Command,
     IncomingMessage,
@@ -173,8 +174,23 @@ class Conversation:
         self._remember(message.user, answer)
         replies = [answer.reply]
         if profile.language is None:
-            await self.profiles.save(replace(profile, language=answer.query.language))
+            profile = replace(profile, language=answer.query.language)
+            await self.profiles.save(profile)
+        if answer.query.remind and self.reminders is not None and answer.search is not None:
+            replies += await self.remind_asked(profile, message.chat, answer)
         return replies
+
+    async def remind_asked(self, profile: Profile, chat: ChatId, answer: Answer) -> list[Reply]:
+        """'Remind me about the language club': subscribe to the best match it found.
+
+        With no match, the answer already says so; nothing is subscribed.
+        """
+        if self.reminders is None or answer.search is None or not answer.search.matches:
+            return []
+        best = answer.search.matches[0].activity.id
+        speaker = self.speaker(answer.query.language)
+        catalogue = self.assistant.catalogue
+        return [await self.reminders.subscribe(profile, chat, best, catalogue, speaker)]
 
     async def _on_command(self, command: Command) -> list[Reply]:
         """``start``, ``help``, ``language``, ``place``, ``contact``, ``mydata``, ``forget``."""

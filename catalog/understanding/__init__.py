@@ -101,13 +101,20 @@ class Understander:
             has_place=bool(municipalities),
             age=stated_age(meant, tokens),
         )
+        remind = any(hit.concept == "cue.remind" for hit in meant)
+        intent = reading.intent
+        names_something = bool(
+            reading.kinds or reading.classes or reading.audiences or window or municipalities
+        )
+        if remind and intent == "help" and names_something:  # "remind me about the club"
+            intent = "activities"
         stopwords = frozenset().union(
             *(self._lexicons[code].stopwords for code in readings),
             (word for start, end in time.spans for word in words(normalise(text[start:end]))),
         )
         return Query(
             language=language,
-            intent=reading.intent,
+            intent=intent,
             window=window,
             kinds=reading.kinds,
             classes=reading.classes,
@@ -116,6 +123,7 @@ class Understander:
             municipalities=municipalities,
             terms=leftover_terms(tokens, [*hits, *places], stopwords),
             language_detected=detected,
+            remind=remind,
         )
 
     def _concept_hits(

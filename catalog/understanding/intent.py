@@ -47,6 +47,7 @@ from catalog.vocabulary import AUDIENCES
 CUES: frozenset[str] = frozenset(
     {
         "cue.learn",
+        "cue.remind",
         "cue.course",
         "cue.practise",
         "cue.speak",

@@ -38,3 +38,5 @@ class Query:
     municipalities: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()
     language_detected: bool = False
+    remind: bool = False
+    """The user asks to be reminded ("remind me about the language club")."""

@@ -10,9 +10,10 @@ import pytest
 from catalog.matching import Matcher
 from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
+from catalog.understanding.query import Query
 from handlers.assistant import Assistant
 from handlers.conversation import Conversation
-from handlers.events import ActionKind, ChatId, Choice, Command, Profile, UserId
+from handlers.events import ActionKind, ChatId, Choice, Command, IncomingMessage, Profile, UserId
 from handlers.i18n import Translator
 from handlers.reminder_plan import DEFAULT_LEADS, EVENING_BEFORE
 from handlers.reminders import Reminders
@@ -175,3 +176,35 @@ async def test_without_reminders_wired_the_choice_says_so(demo: Catalogue) -> No
     plain = Conversation(lambda: assistant, InMemoryProfiles(), clock)
     [reply] = await plain.on_choice(Choice(ANA, ROOM, ActionKind.REMIND, first_activity(demo)))
     assert "not available" in reply.text
+
+
+async def test_asking_in_words_subscribes_to_the_best_match(
+    demo: Catalogue,
+    profiles: InMemoryProfiles,
+    subscriptions: InMemorySubscriptions,
+    listener: InMemoryListener,
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI))
+    text = "remind me about the language club"
+    understander = ScriptedUnderstander(
+        {
+            text: Query(
+                "en", "activities", kinds=frozenset({"language_club"}), remind=True
+            ),
+            "any language club?": Query("en", "activities", kinds=frozenset({"language_club"})),
+        }
+    )
+    assistant = Assistant(Matcher(demo, OccurrenceIndex(demo, ())), understander, Translator())
+    conversation = Conversation(
+        lambda: assistant, profiles, clock, reminders=Reminders(subscriptions, listener, clock)
+    )
+    answer, confirmation = await conversation.on_message(IncomingMessage(ANA, ROOM, text))
+    assert answer.actions
+    [stored] = await subscriptions.for_user(ANA)
+    best = assistant.answer(text, now=clock(), network_id="espoo").search
+    assert best is not None
+    assert stored.activity == best.matches[0].activity.id
+    assert stored.activity in {m.activity.id for m in best.matches[:1]}
+    assert confirmation.text
+    assert await conversation.on_message(IncomingMessage(ANA, ROOM, "any language club?"))
+    assert len(await subscriptions.for_user(ANA)) == 1  # a plain question subscribes nothing
