@@ -190,7 +190,16 @@ class Conversation:
         best = answer.search.matches[0].activity.id
         speaker = self.speaker(answer.query.language)
         catalogue = self.assistant.catalogue
-        return [await self.reminders.subscribe(profile, chat, best, catalogue, speaker)]
+        confirmation = await self.reminders.subscribe(profile, chat, best, catalogue, speaker)
+        if len(answer.query.kinds) == 1:  # offer the whole kind, e.g. every language club
+            [kind] = answer.query.kinds
+            every = Action(
+                ActionKind.REMIND,
+                speaker.gettext("All activities of this kind"),
+                f"{KIND_ARGUMENT}{kind}",
+            )
+            confirmation = replace(confirmation, actions=(*confirmation.actions, every))
+        return [confirmation]
 
     async def _on_command(self, command: Command) -> list[Reply]:
         """``start``, ``help``, ``language``, ``place``, ``contact``, ``mydata``, ``forget``."""

@@ -206,5 +206,7 @@ async def test_asking_in_words_subscribes_to_the_best_match(
     assert stored.activity == best.matches[0].activity.id
     assert stored.activity in {m.activity.id for m in best.matches[:1]}
     assert confirmation.text
+    every = [a for a in confirmation.actions if a.kind is ActionKind.REMIND]
+    assert [a.argument for a in every] == ["kind:language_club"]
     assert await conversation.on_message(IncomingMessage(ANA, ROOM, "any language club?"))
     assert len(await subscriptions.for_user(ANA)) == 1  # a plain question subscribes nothing
