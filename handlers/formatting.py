@@ -80,6 +80,12 @@ def localised(text: Text, speaker: Speaker, *, say_language: bool = True) -> str
     return f"{isolate(shown.text, speaker)} ({marker})"
 
 
+def activity_title(catalogue: Catalogue, activity_id: str, speaker: Speaker) -> str:
+    """An activity's title for the reader (its id if it has left the catalogue)."""
+    activity = catalogue.activity(activity_id)
+    return localised(activity.title, speaker) if activity is not None else activity_id
+
+
 def place_line(catalogue: Catalogue, place_id: PlaceId | None, speaker: Speaker) -> str | None:
     """Where it happens: place name and municipality, or that it is online."""
     place = catalogue.place(place_id)

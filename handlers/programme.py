@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 from catalog.model import Catalogue, Network, OccurrenceChange
 from catalog.occurrences import Occurrence, OccurrenceIndex
 from catalog.scope import network_activity_ids
-from handlers.formatting import day_heading, localised, place_line, short_date, time_range
+from handlers.formatting import (
+    activity_title,
+    day_heading,
+    localised,
+    place_line,
+    short_date,
+    time_range,
+)
 from handlers.i18n import Speaker
 
 
@@ -21,8 +28,7 @@ def week_start(day: date) -> date:
 
 def occurrence_lines(catalogue: Catalogue, occurrence: Occurrence, speaker: Speaker) -> list[str]:
     """The lines describing one occurrence: time and title, then the place."""
-    activity = catalogue.activity(occurrence.activity)
-    title = localised(activity.title, speaker) if activity else occurrence.activity
+    title = activity_title(catalogue, occurrence.activity, speaker)
     head = f"{time_range(occurrence.start, occurrence.end, speaker)}  {title}"
     if occurrence.cancelled:
         head += " — " + speaker.gettext("cancelled this time")

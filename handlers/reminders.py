@@ -20,7 +20,14 @@ from catalog.model import Activity, ActivityId, Catalogue
 from catalog.occurrences import Occurrence
 from catalog.vocabulary import KINDS
 from handlers.events import Action, ActionKind, ChatId, Profile, Reply
-from handlers.formatting import clock, day_heading, localised, place_line, time_range
+from handlers.formatting import (
+    activity_title,
+    clock,
+    day_heading,
+    localised,
+    place_line,
+    time_range,
+)
 from handlers.i18n import Speaker
 from handlers.ports import Clock, SubscriptionListener, SubscriptionStore
 from handlers.reminder_plan import (
@@ -65,9 +72,9 @@ def lead_text(lead: Lead, speaker: Speaker) -> str:
         return speaker.ngettext("%(count)d hour before", "%(count)d hours before", hours) % {
             "count": hours
         }
-    return speaker.ngettext(
-        "%(count)d minute before", "%(count)d minutes before", minutes
-    ) % {"count": minutes}
+    return speaker.ngettext("%(count)d minute before", "%(count)d minutes before", minutes) % {
+        "count": minutes
+    }
 
 
 def speaker_time(lead: Lead, speaker: Speaker) -> str:
@@ -100,8 +107,7 @@ def reminder_reply(
 ) -> Reply:
     """A reminder of one occurrence: what, when, where, and any change to this time."""
     _ = speaker.gettext
-    activity = catalogue.activity(occurrence.activity)
-    title = localised(activity.title, speaker) if activity is not None else occurrence.activity
+    title = activity_title(catalogue, occurrence.activity, speaker)
     lines = [_("Reminder: %(title)s") % {"title": title}, _when(occurrence, speaker)]
     if occurrence.moved:
         day = day_heading(occurrence.start.date(), speaker)
@@ -123,8 +129,7 @@ def cancellation_reply(
 ) -> Reply:
     """The notice sent instead of a reminder when this occurrence is cancelled."""
     _ = speaker.gettext
-    activity = catalogue.activity(occurrence.activity)
-    title = localised(activity.title, speaker) if activity is not None else occurrence.activity
+    title = activity_title(catalogue, occurrence.activity, speaker)
     lines = [
         _("Cancelled this time: %(title)s") % {"title": title},
         _when(occurrence, speaker),
