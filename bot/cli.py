@@ -35,6 +35,7 @@ from bot.runner import run_channels
 from bot.terminal import for_terminal
 from bot.terminal_chat import TerminalChat, run_chat
 from catalog.export import export_text
+from catalog.model import Catalogue
 from catalog.parse import InvalidCatalogueError, load_catalogue
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.programme import week_programme, week_start
@@ -200,21 +201,21 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     if (args.batch is None) == (args.text is None):
         print("ask: give either a question or --batch FILE", file=sys.stderr)
         return EXIT_USAGE
+    given: Catalogue | None = None
     if args.catalog is not None:
         try:
-            load_catalogue(args.catalog)
+            given = load_catalogue(args.catalog)
         except InvalidCatalogueError as error:
             for problem in error.problems:
                 print(f"{args.catalog}: {problem}", file=sys.stderr)
             return EXIT_INVALID
-        temporary = {
-            "database_url": SecretStr(temporary_database_url()),
-            "catalog_file": args.catalog,
-        }
+        temporary = {"database_url": SecretStr(temporary_database_url())}
         settings = settings.model_copy(update=temporary)
 
     async def work(app: App) -> int:
-        catalogue = await ensure_catalogue(app, quiet=args.catalog is not None)
+        if given is not None:  # parsed once above; stored in the private in-memory database
+            await app.catalog_store.apply(given)
+        catalogue = await ensure_catalogue(app)
         assistant = build_assistant(
             catalogue,
             await app.catalog_store.occurrence_changes(),
