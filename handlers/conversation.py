@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from catalog.vocabulary import KINDS, SUPPORTED_LANGUAGES
-from handlers.assistant import Answer, Assistant
+from handlers.assistant import Answer, Assistant, clean_text
 from handlers.events import (
     Action,
     ActionKind,
@@ -149,13 +149,14 @@ class Conversation:
         """A free-text message: answer it, onboarding first when the network is unknown."""
         profile = await self.profile(message.user)
         if profile.network is None:
-            answer = self.assistant.answer(
-                message.text,
+            # Only the language is needed now; the question is answered once a place is known.
+            query = self.assistant.understander.understand(
+                clean_text(message.text),
                 now=self.clock(),
                 saved_language=profile.language,
                 platform_hint=message.language_hint,
             )
-            language = profile.language or answer.query.language
+            language = profile.language or query.language
             await self.profiles.save(replace(profile, language=language, pending=message.text))
             speaker = self.speaker(language)
             menu = self.network_menu(speaker)
