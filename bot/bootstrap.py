@@ -145,7 +145,7 @@ async def build_app(settings: Settings) -> App:
     )
 
 
-async def ensure_catalogue(app: App) -> Catalogue:
+async def ensure_catalogue(app: App, *, quiet: bool = False) -> Catalogue:
     """The stored catalogue; an empty database is first filled from the configured file.
 
     With no ``TARJOTIN_CATALOG_FILE`` the demo catalogue is loaded, so the product can be tried
@@ -153,7 +153,8 @@ async def ensure_catalogue(app: App) -> Catalogue:
     """
     if await app.catalog_store.is_empty():
         source = app.settings.catalog_file or demo_catalogue_path()
-        print(f"Loading the catalogue {source} into an empty database.", file=sys.stderr)
+        if not quiet:
+            print(f"Loading the catalogue {source} into an empty database.", file=sys.stderr)
         await app.catalog_store.apply(load_catalogue(source))
     return await app.catalog_store.load()
 
