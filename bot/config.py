@@ -52,6 +52,19 @@ class Settings(BaseSettings):
     matrix_password: SecretStr | None = None
     matrix_access_token: SecretStr | None = None
 
+    coordination_file: Path | None = None
+    """YAML naming each network's coordinators, coordinator chats and e-mail addresses."""
+    request_raise_hours: float = 24.0
+    """A contact request unanswered this long is raised again in the coordinator chat."""
+    request_retention_days: int = 180
+    """Closed requests are deleted this many days after closing."""
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "tarjotin@localhost"
+    smtp_starttls: bool = False
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
@@ -59,7 +72,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
         return value
 
-    @field_validator("telegram_webhook_port")
+    @field_validator("telegram_webhook_port", "smtp_port")
     @classmethod
     def _port(cls, value: int) -> int:
         if not 0 < value < 65536:
@@ -71,6 +84,11 @@ class Settings(BaseSettings):
         """Matrix runs when a homeserver, a user and a password or token are set."""
         has_secret = self.matrix_password is not None or self.matrix_access_token is not None
         return bool(self.matrix_homeserver and self.matrix_user and has_secret)
+
+    @property
+    def email_enabled(self) -> bool:
+        """E-mail goes out when an SMTP server is set."""
+        return self.smtp_host is not None
 
     @property
     def telegram_enabled(self) -> bool:

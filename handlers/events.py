@@ -32,6 +32,12 @@ class ActionKind(StrEnum):
     CANCEL = "cancel"
     STOP_REMINDERS = "stop_reminders"
     REMINDER_TIMES = "reminder_times"
+    VOLUNTEER = "volunteer"
+    """A step of a volunteer's flow (cancel, move, add, broadcast); argument ``<op>:<value>``."""
+    REQUEST = "request"
+    """A step of a contact or join request (consent, send, cancel); argument ``<op>:<value>``."""
+    STAFF = "staff"
+    """A coordinator's or organiser's choice (invite, roles, revoke, requests); ``<op>:<value>``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,12 @@ class IncomingMessage:
     chat: ChatId
     text: str
     language_hint: str | None = None
+    reply_to: str | None = None
+    """The platform id of the message this one answers (a Telegram reply, a Matrix reply)."""
+    in_group: bool = False
+    """Sent in a group chat or room with several people (a coordinator chat), not privately."""
+    sender_name: str | None = None
+    """The display name the platform shows; used only if the user agrees to share it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +95,8 @@ class Command:
     name: str
     argument: str = ""
     language_hint: str | None = None
+    in_group: bool = False
+    """Given in a group chat or room (a coordinator chat), not privately."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +108,8 @@ class Choice:
     action: ActionKind
     argument: str = ""
     language_hint: str | None = None
+    sender_name: str | None = None
+    """The display name the platform shows; used only if the user agrees to share it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,19 @@ in ``tests/fakes.py``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from catalog.model import Activity, ActivityId, OccurrenceChange, OneOffDate
+from handlers.broadcasts import Broadcast
+from handlers.dialogue import Dialogue
 from handlers.events import ChatId, Profile, Reply, UserId
-from handlers.reminder_plan import Subscription
+from handlers.reminder_plan import Subscriber, Subscription
+from handlers.requests import ContactRequest
+from handlers.staff import Grant, Invite, RoleEvent
 
 
 class ProfileStore(Protocol):
@@ -92,11 +98,13 @@ class SendOutcome:
     outcome: Outcome
     seconds: float = 0.0
     error: str = ""
+    message_id: str = ""
+    """The platform's id of the (last) message sent, so that replies to it can be matched."""
 
     @classmethod
-    def delivered(cls) -> SendOutcome:
-        """The platform accepted the message."""
-        return cls(Outcome.DELIVERED)
+    def delivered(cls, message_id: str = "") -> SendOutcome:
+        """The platform accepted the message (as ``message_id``, when it says)."""
+        return cls(Outcome.DELIVERED, message_id=message_id)
 
     @classmethod
     def retry_after(cls, seconds: float) -> SendOutcome:
@@ -119,6 +127,51 @@ class SendOutcome:
         return cls(Outcome.FAILED, error=error)
 
 
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message to put in the outbox.
+
+    ``expires_at``: do not send after this instant (a reminder is useless once its occurrence
+    has started). ``dropped``: record the row as already dropped, for that reason (a
+    reminder that came due while the bot was down), so it is counted and never sent.
+    ``batch`` groups the rows of one broadcast (``broadcast:<id>``) or one contact request
+    (``request:<id>``), to count, stop or delete them together.
+    """
+
+    key: str
+    chat: ChatId
+    user: UserId
+    reply: Reply
+    due_at: datetime
+    category: str = "broadcast"
+    activity: str | None = None
+    subscription: int | None = None
+    expires_at: datetime | None = None
+    dropped: str | None = None
+    batch: str | None = None
+
+    @property
+    def channel(self) -> str:
+        """The channel that sends it, from the chat id's prefix (``telegram``, ``email``...)."""
+        return str(self.chat).partition(":")[0]
+
+
+class Outbox(Protocol):
+    """Where the conversation puts messages to send later (broadcasts, notices, forwards)."""
+
+    async def enqueue(self, messages: Iterable[OutgoingMessage], now: datetime) -> list[str]:
+        """Store the messages whose key is new (idempotent); returns the keys inserted."""
+
+    async def tally(self, batch: str) -> dict[str, int]:
+        """How many rows of the batch are in each state (``pending``, ``sent``, ...)."""
+
+    async def withdraw_batch(self, batch: str) -> int:
+        """Delete the batch's rows not yet sent (stopping a broadcast); returns how many."""
+
+    async def key_for_platform_message(self, chat: ChatId, message_id: str) -> str | None:
+        """The key of the sent row that became platform message ``message_id`` in ``chat``."""
+
+
 class OutboxSender(Protocol):
     """What a platform adapter implements so that unprompted messages can be sent.
 
@@ -129,3 +182,106 @@ class OutboxSender(Protocol):
 
     async def send(self, chat: ChatId, reply: Reply, idempotency_key: str) -> SendOutcome:
         """Send one message to ``chat`` and report how it went."""
+
+
+class SubscriberDirectory(Protocol):
+    """Who is subscribed, with their language: the audience of notices and broadcasts."""
+
+    async def subscribers(self, users: Sequence[UserId] | None = None) -> list[Subscriber]:
+        """Subscriptions (all, or of ``users``) with their user's language and active flag."""
+
+
+class DialogueStore(Protocol):
+    """Each user's place in a multi-step flow (at most one at a time)."""
+
+    async def get(self, user: UserId) -> Dialogue | None:
+        """The user's current dialogue, expired or not; ``None`` when there is none."""
+
+    async def save(self, dialogue: Dialogue) -> None:
+        """Create or replace the user's dialogue."""
+
+    async def clear(self, user: UserId) -> None:
+        """End the user's dialogue."""
+
+
+class StaffStore(Protocol):
+    """Granted roles, one-time invites and the audit trail of role changes."""
+
+    async def grants_of(self, user: UserId) -> list[Grant]:
+        """The user's roles, oldest first."""
+
+    async def grants_for(self, organisations: Sequence[str]) -> list[Grant]:
+        """Everyone's roles in these organisations (to list them)."""
+
+    async def create_invite(self, invite: Invite) -> None:
+        """Store an invite (only a hash of its code is kept) and record it in the audit."""
+
+    async def redeem(self, code: str, user: UserId, now: datetime) -> Grant | None:
+        """Use an invite once: grant its role to ``user`` and record it.
+
+        ``None`` when the code is unknown, used or expired; two people redeeming the same code
+        at once cannot both succeed.
+        """
+
+    async def revoke(self, user: UserId, organisation: str, actor: UserId, now: datetime) -> bool:
+        """Remove the user's roles for the organisation and record it; whether any existed."""
+
+    async def events(self, organisations: Sequence[str]) -> list[RoleEvent]:
+        """The audit trail of these organisations, oldest first."""
+
+
+class RequestStore(Protocol):
+    """Contact and join requests."""
+
+    async def create(self, request: ContactRequest) -> ContactRequest:
+        """Store a new request; returns it with its id (and a reference unique among open ones)."""
+
+    async def get(self, request_id: int) -> ContactRequest | None:
+        """One request by id."""
+
+    async def by_reference(self, reference: str) -> ContactRequest | None:
+        """The newest request with this reference."""
+
+    async def open_in(self, networks: Sequence[str]) -> list[ContactRequest]:
+        """Requests not yet closed in these networks, oldest first."""
+
+    async def for_user(self, user: UserId) -> list[ContactRequest]:
+        """The user's requests, oldest first."""
+
+    async def update(self, request: ContactRequest) -> None:
+        """Store the request's new state and times."""
+
+    async def unanswered_since(self, before: datetime) -> list[ContactRequest]:
+        """Open requests raised (or created) before ``before``: time to raise them again."""
+
+    async def delete_closed_before(self, before: datetime) -> int:
+        """Delete requests closed before ``before`` (the retention period); returns how many."""
+
+
+class BroadcastStore(Protocol):
+    """Broadcasts and their progress."""
+
+    async def create(self, broadcast: Broadcast) -> Broadcast:
+        """Store a new broadcast; returns it with its id."""
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        """One broadcast by id."""
+
+    async def update(self, broadcast: Broadcast) -> None:
+        """Store the broadcast's new state and recipient count."""
+
+    async def sending(self) -> list[Broadcast]:
+        """Broadcasts still under way (their report is not sent yet)."""
+
+
+class CatalogueEditor(Protocol):
+    """A volunteer's changes to the catalogue: stored, then visible to questions at once."""
+
+    async def change_occurrence(self, change: OccurrenceChange, by: UserId) -> None:
+        """Cancel or move one session (replacing an earlier change of it)."""
+
+    async def add_date(self, activity: ActivityId, when: OneOffDate, by: UserId) -> None:
+        """Add a one-off session to an existing activity."""
+
+    async def add_activity(self, activity: Activity, by: UserId) -> None:
+        """Add a new event of an organisation."""

@@ -199,6 +199,15 @@ class Subscription:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A subscription with what sending needs of its user: their language, and if active."""
+
+    subscription: Subscription
+    language: str | None
+    active: bool
+
+
 def covered_activities(subscription: Subscription, catalogue: Catalogue) -> list[ActivityId]:
     """The ids of the catalogue's activities the subscription reminds of, in file order."""
     if subscription.activity is not None:

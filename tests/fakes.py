@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, OneOffDate
 from catalog.understanding.query import Intent, Query
+from handlers.broadcasts import Broadcast, BroadcastState
+from handlers.dialogue import Dialogue
 from handlers.events import ChatId, Profile, Reply, UserId
-from handlers.ports import Outcome, SendOutcome
-from handlers.reminder_plan import Subscription
+from handlers.ports import Outcome, OutgoingMessage, SendOutcome
+from handlers.reminder_plan import Subscriber, Subscription
+from handlers.requests import ContactRequest, RequestState
+from handlers.staff import Grant, Invite, RoleEvent
 
 
 class InMemoryProfiles:
@@ -152,3 +159,248 @@ class InMemorySubscriptions:
         for number in mine:
             del self.rows[number]
         return len(mine)
+
+
+class InMemorySubscriberDirectory:
+    """A SubscriberDirectory over an InMemorySubscriptions and a profile store's languages."""
+
+    def __init__(self, subscriptions: InMemorySubscriptions, profiles: InMemoryProfiles) -> None:
+        self.subscriptions = subscriptions
+        self.profiles = profiles
+
+    async def subscribers(self, users: Sequence[UserId] | None = None) -> list[Subscriber]:
+        found = []
+        for _, subscription in sorted(self.subscriptions.rows.items()):
+            if users is not None and subscription.user not in users:
+                continue
+            profile = self.profiles.profiles.get(subscription.user)
+            language = profile.language if profile else None
+            found.append(Subscriber(subscription, language, profile.active if profile else True))
+        return found
+
+
+class InMemoryDialogues:
+    """A DialogueStore in a dict."""
+
+    def __init__(self) -> None:
+        self.dialogues: dict[UserId, Dialogue] = {}
+
+    async def get(self, user: UserId) -> Dialogue | None:
+        return self.dialogues.get(user)
+
+    async def save(self, dialogue: Dialogue) -> None:
+        self.dialogues[dialogue.user] = dialogue
+
+    async def clear(self, user: UserId) -> None:
+        self.dialogues.pop(user, None)
+
+
+def invite_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class InMemoryStaff:
+    """A StaffStore in lists; invites are kept by the hash of their code, like the real one."""
+
+    def __init__(self) -> None:
+        self.grants: list[Grant] = []
+        self.invites: dict[str, tuple[Invite, UserId | None]] = {}
+        self.audit: list[RoleEvent] = []
+
+    async def grants_of(self, user: UserId) -> list[Grant]:
+        return [g for g in self.grants if g.user == user]
+
+    async def grants_for(self, organisations: Sequence[str]) -> list[Grant]:
+        return [g for g in self.grants if g.organisation in organisations]
+
+    async def create_invite(self, invite: Invite) -> None:
+        self.invites[invite_hash(invite.code)] = (replace(invite, code=""), None)
+        self.audit.append(
+            RoleEvent(
+                invite.created_at,
+                invite.created_by,
+                "invite",
+                None,
+                invite.role,
+                invite.organisation,
+            )
+        )
+
+    async def redeem(self, code: str, user: UserId, now: datetime) -> Grant | None:
+        found = self.invites.get(invite_hash(code))
+        if found is None or found[1] is not None or found[0].expires_at <= now:
+            return None
+        invite = found[0]
+        self.invites[invite_hash(code)] = (invite, user)
+        grant = Grant(user, invite.role, invite.organisation, invite.created_by, now)
+        if not any(
+            g.user == user and g.organisation == grant.organisation and g.role == grant.role
+            for g in self.grants
+        ):
+            self.grants.append(grant)
+        self.audit.append(RoleEvent(now, user, "grant", user, invite.role, invite.organisation))
+        return grant
+
+    async def revoke(self, user: UserId, organisation: str, actor: UserId, now: datetime) -> bool:
+        mine = [g for g in self.grants if g.user == user and g.organisation == organisation]
+        self.grants = [g for g in self.grants if g not in mine]
+        for grant in mine:
+            self.audit.append(RoleEvent(now, actor, "revoke", user, grant.role, organisation))
+        return bool(mine)
+
+    async def events(self, organisations: Sequence[str]) -> list[RoleEvent]:
+        return [e for e in self.audit if e.organisation in organisations]
+
+
+class InMemoryRequests:
+    """A RequestStore in a dict, ids counted from 1."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, ContactRequest] = {}
+
+    async def create(self, request: ContactRequest) -> ContactRequest:
+        stored = replace(request, id=len(self.rows) + 1)
+        self.rows[len(self.rows) + 1] = stored
+        return stored
+
+    async def get(self, request_id: int) -> ContactRequest | None:
+        return self.rows.get(request_id)
+
+    async def by_reference(self, reference: str) -> ContactRequest | None:
+        found = [r for r in self.rows.values() if r.reference == reference]
+        return found[-1] if found else None
+
+    async def open_in(self, networks: Sequence[str]) -> list[ContactRequest]:
+        return [
+            r
+            for r in self.rows.values()
+            if r.network in networks and r.state is not RequestState.CLOSED
+        ]
+
+    async def for_user(self, user: UserId) -> list[ContactRequest]:
+        return [r for r in self.rows.values() if r.user == user]
+
+    async def update(self, request: ContactRequest) -> None:
+        assert request.id is not None
+        self.rows[request.id] = request
+
+    async def unanswered_since(self, before: datetime) -> list[ContactRequest]:
+        return [
+            r
+            for r in self.rows.values()
+            if r.state is RequestState.OPEN and (r.raised_at or r.created_at) < before
+        ]
+
+    async def delete_closed_before(self, before: datetime) -> int:
+        old = [
+            n
+            for n, r in self.rows.items()
+            if r.state is RequestState.CLOSED and r.closed_at is not None and r.closed_at < before
+        ]
+        for number in old:
+            del self.rows[number]
+        return len(old)
+
+    async def forget_user(self, user: UserId) -> None:
+        self.rows = {n: r for n, r in self.rows.items() if r.user != user}
+
+
+class InMemoryBroadcasts:
+    """A BroadcastStore in a dict, ids counted from 1."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, Broadcast] = {}
+
+    async def create(self, broadcast: Broadcast) -> Broadcast:
+        stored = replace(broadcast, id=len(self.rows) + 1)
+        self.rows[len(self.rows) + 1] = stored
+        return stored
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        return self.rows.get(broadcast_id)
+
+    async def update(self, broadcast: Broadcast) -> None:
+        assert broadcast.id is not None
+        self.rows[broadcast.id] = broadcast
+
+    async def sending(self) -> list[Broadcast]:
+        return [b for b in self.rows.values() if b.state is BroadcastState.SENDING]
+
+
+@dataclass
+class OutboxEntry:
+    """A message in the in-memory outbox and its state."""
+
+    message: OutgoingMessage
+    state: str = "pending"
+    platform_message_id: str | None = None
+
+
+class InMemoryOutbox:
+    """An Outbox in a dict keyed by idempotency key; tests move rows between states."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, OutboxEntry] = {}
+
+    async def enqueue(self, messages: Iterable[OutgoingMessage], now: datetime) -> list[str]:
+        inserted = []
+        for message in messages:
+            if message.key not in self.entries:
+                self.entries[message.key] = OutboxEntry(message)
+                inserted.append(message.key)
+        return inserted
+
+    async def tally(self, batch: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for entry in self.entries.values():
+            if entry.message.batch == batch:
+                counts[entry.state] = counts.get(entry.state, 0) + 1
+        return counts
+
+    async def withdraw_batch(self, batch: str) -> int:
+        waiting = [
+            k for k, e in self.entries.items() if e.message.batch == batch and e.state == "pending"
+        ]
+        for key in waiting:
+            del self.entries[key]
+        return len(waiting)
+
+    async def key_for_platform_message(self, chat: ChatId, message_id: str) -> str | None:
+        for key, entry in self.entries.items():
+            if entry.message.chat == chat and entry.platform_message_id == message_id:
+                return key
+        return None
+
+    def deliver(self, key: str, platform_message_id: str = "") -> None:
+        """Mark one message sent, as a drainer would."""
+        self.entries[key].state = "sent"
+        self.entries[key].platform_message_id = platform_message_id or None
+
+    def to(self, chat: str) -> list[OutgoingMessage]:
+        """The messages queued for one chat, in order."""
+        return [e.message for e in self.entries.values() if e.message.chat == chat]
+
+
+class InMemoryCatalogueEditor:
+    """A CatalogueEditor that applies changes to a catalogue held in memory."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.changes: dict[tuple[str, datetime], OccurrenceChange] = {}
+        self.by: list[UserId] = []
+
+    async def change_occurrence(self, change: OccurrenceChange, by: UserId) -> None:
+        self.changes[(change.activity, change.original_start)] = change
+        self.by.append(by)
+
+    async def add_date(self, activity: ActivityId, when: OneOffDate, by: UserId) -> None:
+        activities = tuple(
+            replace(a, dates=(*a.dates, when)) if a.id == activity else a
+            for a in self.catalogue.activities
+        )
+        self.catalogue = replace(self.catalogue, activities=activities)
+        self.by.append(by)
+
+    async def add_activity(self, activity: Activity, by: UserId) -> None:
+        self.catalogue = replace(self.catalogue, activities=(*self.catalogue.activities, activity))
+        self.by.append(by)

@@ -479,6 +479,8 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    batch: Mapped[str | None] = mapped_column(String(64), index=True)
+    platform_message_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class SchedulerLease(Base):
@@ -489,3 +491,119 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- people around the newcomers: roles, requests, broadcasts, dialogues ---------------------
+
+
+class DialogueRow(Base):
+    """A user's place in a multi-step flow; ``data`` is a small JSON object of strings."""
+
+    __tablename__ = "dialogues"
+
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    step: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class StaffGrantRow(Base):
+    """An organiser's or volunteer's role for one organisation (coordinators are configured)."""
+
+    __tablename__ = "staff_grants"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), index=True)
+    role: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    organisation_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    granted_by: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class StaffInviteRow(Base):
+    """A one-time invite; only a SHA-256 hash of the code is stored."""
+
+    __tablename__ = "staff_invites"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    organisation_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    created_by: Mapped[str] = mapped_column(String(USER_ID_LENGTH), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_by: Mapped[str | None] = mapped_column(String(USER_ID_LENGTH))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class RoleEventRow(Base):
+    """The audit trail of role changes: who did what to whom, when."""
+
+    __tablename__ = "role_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    action: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    subject: Mapped[str | None] = mapped_column(String(USER_ID_LENGTH))
+    role: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    organisation_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+
+
+class ContactRequestRow(Base):
+    """A contact or join request; ``name`` only when the user agreed to share it."""
+
+    __tablename__ = "contact_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), index=True)
+    chat_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    network_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    activity_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    message: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    via: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    raised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class BroadcastRow(Base):
+    """A volunteer's broadcast; ``versions`` is a JSON list of ``[language, text]`` pairs."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), index=True)
+    sender_chat_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    organisation_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    activity_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    text: Mapped[str] = mapped_column(Text)
+    versions: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    recipients: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CatalogueAdditionRow(Base):
+    """A date or an event a volunteer added in the chat, merged into the catalogue on load.
+
+    ``kind`` is ``date`` (a one-off session of ``activity_id``) or ``activity`` (a new event);
+    ``payload`` is the record in the catalogue interchange format, as JSON.
+    """
+
+    __tablename__ = "catalogue_additions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    activity_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str | None] = mapped_column(String(USER_ID_LENGTH))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -24,6 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import OutboxRow
 from handlers.events import Action, ActionKind, ChatId, Reply, UserId
+from handlers.ports import OutgoingMessage
+
+__all__ = ["ClaimedMessage", "OutgoingMessage", "SqlOutbox", "State", "channel_of"]
 
 #: Rows per INSERT statement (well under SQLite's bound-parameter limit).
 INSERT_CHUNK = 500
@@ -63,32 +66,6 @@ def decode_reply(payload: str) -> Reply:
     data: dict[str, Any] = json.loads(payload)
     actions = tuple(Action(ActionKind(k), label, arg) for k, label, arg in data["actions"])
     return Reply(data["text"], data["language"], actions)
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingMessage:
-    """A message to put in the outbox.
-
-    ``expires_at``: do not send after this instant (a reminder is useless once its occurrence
-    has started). ``dropped``: record the row as already dropped, for that reason (a
-    reminder that came due while the bot was down), so it is counted and never sent.
-    """
-
-    key: str
-    chat: ChatId
-    user: UserId
-    reply: Reply
-    due_at: datetime
-    category: str = "broadcast"
-    activity: str | None = None
-    subscription: int | None = None
-    expires_at: datetime | None = None
-    dropped: str | None = None
-
-    @property
-    def channel(self) -> str:
-        """The channel that sends it, from the chat id's prefix."""
-        return channel_of(self.chat)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -13,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.models import SubscriptionRow, UserRow
 from catalog.model import ActivityId
 from handlers.events import ChatId, UserId
-from handlers.reminder_plan import Lead, Subscription
+from handlers.reminder_plan import Lead, Subscriber, Subscription
+
+__all__ = ["SqlSubscriptionStore", "Subscriber"]
 
 _LEADS: dict[str, tuple[Lead, ...]] = {}
 
@@ -42,15 +43,6 @@ def _subscription(row: Any) -> Subscription:
 
 def _codes(leads: Iterable[Lead]) -> str:
     return ",".join(lead.code for lead in leads)
-
-
-@dataclass(frozen=True, slots=True)
-class Subscriber:
-    """A subscription with what planning needs of its user: their language, and if active."""
-
-    subscription: Subscription
-    language: str | None
-    active: bool
 
 
 class SqlSubscriptionStore:
