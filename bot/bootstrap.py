@@ -10,17 +10,19 @@ import asyncio
 import logging
 import sys
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.catalogue_edit import StoredCatalogueEditor
 from bot.catalogue_watch import CatalogueWatcher, Replanner
 from bot.channels import Channel
 from bot.config import Settings
 from bot.outbox import ChannelLimits, OutboxDrainer
+from bot.people import PeopleParts, build_people
 from bot.scheduling import Leadership, ReminderPlanner, ReminderService, ScheduleSource
 from bot.storage.catalog_store import CatalogStore
 from bot.storage.database import Database, database_url
@@ -186,12 +188,29 @@ async def build_conversation(
         return datetime.now(zone)
 
     parts = build_reminders(app, live, clock) if with_reminders else None
+    people = None
+    if parts is not None:  # the chat channels: volunteers, broadcasts, the coordinator too
+        watcher = build_catalogue_watcher(app, live, (catalogue, changes), parts.planner)
+        await watcher.check()  # the baseline fingerprint, so that the next change is seen
+        people = build_people(
+            app.settings,
+            app.database.sessions,
+            app.translator,
+            lambda: live().catalogue,
+            lambda: (live().catalogue, live().matcher.occurrences),
+            watcher,
+            StoredCatalogueEditor(app.catalog_store, watcher),
+            clock,
+        )
+        parts.people = people
     conversation = Conversation(
         live,
         app.profiles,
         clock,
         app.settings.default_language,
         reminders=parts.reminders if parts else None,
+        people=people.router if people else None,
+        data_rights=people.data_rights if people else None,
     )
     return conversation, live, parts
 
@@ -204,6 +223,7 @@ class ReminderParts:
     outbox: SqlOutbox
     planner: ReminderPlanner
     reminders: Reminders
+    people: PeopleParts | None = None
 
 
 def build_reminders(app: App, live: LiveAssistant, clock: Clock) -> ReminderParts:
@@ -246,8 +266,40 @@ def build_reminder_service(
             drainer.wake()
 
     parts.planner.on_enqueued = wake_drainers
+    jobs = []
+    if parts.people is not None:
+        parts.people.outbox.wake = wake_drainers
+        jobs = parts.people.jobs(lambda: parts.planner.source().catalogue, clock)
     leadership = Leadership(SqlLease(app.database.sessions, "reminders"), clock)
-    return ReminderService(parts.planner, drainers, leadership)
+    return ReminderService(parts.planner, drainers, leadership, jobs=jobs)
+
+
+def telegram_bot_name(channels: Iterable[Channel]) -> Callable[[], str | None]:
+    """The running Telegram bot's username, for invite links (``None`` before it started)."""
+
+    def name() -> str | None:
+        for channel in channels:
+            if channel.name == "telegram":
+                from bot.telegram.channel import TelegramChannel
+
+                assert isinstance(channel, TelegramChannel)
+                try:
+                    username: str | None = channel.application.bot.username
+                    return username
+                except RuntimeError:  # not initialised yet
+                    return None
+        return None
+
+    return name
+
+
+def email_senders(settings: Settings) -> dict[str, tuple[OutboxSender, ChannelLimits]]:
+    """The e-mail sender for the outbox when an SMTP server is configured (else none)."""
+    if not settings.email_enabled:
+        return {}
+    from bot.email import EMAIL_LIMITS, SmtpSender
+
+    return {"email": (SmtpSender.from_settings(settings), EMAIL_LIMITS)}
 
 
 def channel_senders(channels: Iterable[Channel]) -> dict[str, tuple[OutboxSender, ChannelLimits]]:

@@ -21,12 +21,13 @@ from bot.bootstrap import (
     App,
     build_app,
     build_assistant,
-    build_catalogue_watcher,
     build_conversation,
     build_reminder_service,
     channel_senders,
     configured_channels,
+    email_senders,
     ensure_catalogue,
+    telegram_bot_name,
     temporary_database_url,
 )
 from bot.config import ConfigError, Settings, load_settings
@@ -162,13 +163,15 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
         conversation, live, reminders = await build_conversation(app, with_reminders=True)
         assert reminders is not None
+        assert reminders.people is not None
         channels = configured_channels(settings, conversation)
+        reminders.people.links.telegram_bot = telegram_bot_name(channels)
         zone = ZoneInfo(live().catalogue.timezone)
+        senders = channel_senders(channels) | email_senders(settings)
         service = build_reminder_service(
-            app, reminders, channel_senders(channels), conversation, lambda: datetime.now(zone)
+            app, reminders, senders, conversation, lambda: datetime.now(zone)
         )
-        current = (live().catalogue, await app.catalog_store.occurrence_changes())
-        watcher = build_catalogue_watcher(app, live, current, reminders.planner)
+        watcher = reminders.people.watcher
         await run_channels(channels, services=[service.run, watcher.run])
         return EXIT_OK
 

@@ -277,7 +277,7 @@ class OutboxDrainer:
         now = self.clock()
         kept = True
         if outcome.outcome is Outcome.DELIVERED:
-            kept = await self.outbox.mark_sent(message.id, self.token, now)
+            kept = await self.outbox.mark_sent(message.id, self.token, now, outcome.message_id)
             self.stats.sent += 1
         elif outcome.outcome is Outcome.RETRY_AFTER:
             self.limiter.pause(outcome.seconds)

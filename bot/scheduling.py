@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -290,8 +290,17 @@ class Leadership:
             self.leading = False
 
 
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    """Work only the leader does, every ``every`` (follow up requests, broadcast reports...)."""
+
+    name: str
+    run: Callable[[], Awaitable[object]]
+    every: timedelta
+
+
 class ReminderService:
-    """Runs planning and draining while this process leads; stands by otherwise."""
+    """Runs planning, draining and the periodic jobs while this process leads; else stands by."""
 
     def __init__(
         self,
@@ -302,10 +311,12 @@ class ReminderService:
         tick: timedelta = timedelta(minutes=10),
         retention: timedelta = timedelta(days=7),
         prune_every: timedelta = timedelta(hours=1),
+        jobs: Sequence[PeriodicJob] = (),
     ) -> None:
         self.planner = planner
         self.drainers = list(drainers)
         self.leadership = leadership
+        self.jobs = list(jobs)
         self.tick = tick
         self.retention = retention
         self.prune_every = prune_every
@@ -355,6 +366,10 @@ class ReminderService:
         scheduler.add_job(
             self._prune, "interval", seconds=self.prune_every.total_seconds(), **options
         )
+        for job in self.jobs:
+            scheduler.add_job(
+                _logged(job), "interval", seconds=job.every.total_seconds(), **options
+            )
         senders = [asyncio.create_task(d.run(stop)) for d in self.drainers]
         scheduler.start()
         try:
@@ -368,3 +383,15 @@ class ReminderService:
 
     async def _prune(self) -> None:
         await self.planner.outbox.prune(self.planner.clock() - self.retention)
+
+
+def _logged(job: PeriodicJob) -> Callable[[], Awaitable[None]]:
+    """The job, with a failure logged by name (and retried at the next interval)."""
+
+    async def run() -> None:
+        try:
+            await job.run()
+        except Exception:
+            log.exception("periodic job %s failed", job.name)
+
+    return run

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from catalog.vocabulary import KINDS, SUPPORTED_LANGUAGES
 from handlers.assistant import Answer, Assistant, clean_text
+from handlers.data_rights import DataRights, my_data_reply
 from handlers.events import (
     Action,
     ActionKind,
@@ -28,6 +29,8 @@ from handlers.i18n import Speaker
 from handlers.languages import NATIVE_NAMES, resolve_language
 from handlers.ports import Clock, ProfileStore
 from handlers.reminders import KIND_ARGUMENT, Reminders
+from handlers.routing import PeopleRouter
+from handlers.turn import Turn
 
 ACTIVITY_LINK = "a-"
 NETWORK_LINK = "n-"
@@ -35,7 +38,11 @@ NETWORK_LINK = "n-"
 #: How many users' last answers are kept for paging (memory only; a restart asks again).
 REMEMBERED_ANSWERS = 10_000
 
-COMMANDS = ("start", "help", "language", "place", "contact", "mydata", "forget")
+COMMANDS = ("start", "help", "language", "place", "contact", "join", "mydata", "forget")
+
+#: Commands of coordinators, organisers and volunteers: accepted everywhere (coordinator chats
+#: included) but kept out of the menu every newcomer sees.
+STAFF_COMMANDS = ("volunteer", "invite", "roles", "requests", "close", "reply")
 
 #: Handled when reminders are wired in; joins :data:`COMMANDS` once every adapter describes them.
 REMINDER_COMMANDS = ("remind", "reminders")
@@ -55,9 +62,13 @@ class Conversation:
         clock: Clock,
         default_language: str = "en",
         reminders: Reminders | None = None,
+        people: PeopleRouter | None = None,
+        data_rights: DataRights | None = None,
     ) -> None:
         self._assistant = assistant
         self.reminders = reminders
+        self.people = people
+        self.data_rights = data_rights
         self.profiles = profiles
         self.clock = clock
         self.default_language = default_language
@@ -71,6 +82,26 @@ class Conversation:
     def speaker(self, language: str | None) -> Speaker:
         """A speaker for ``language`` (the default language when unknown)."""
         return self.assistant.translator.speaker(language or self.default_language)
+
+    def turn(
+        self,
+        profile: Profile,
+        chat: ChatId,
+        hint: str | None,
+        *,
+        in_group: bool = False,
+        sender_name: str | None = None,
+    ) -> Turn:
+        """The context a flow step gets for this event."""
+        return Turn(
+            profile,
+            chat,
+            self.speaker(profile.language or resolve_language(hint)),
+            self.assistant.catalogue,
+            self.clock(),
+            in_group,
+            sender_name,
+        )
 
     async def profile(self, user: UserId) -> Profile:
         """The stored profile, or a fresh unsaved one; a user who writes again is active."""
@@ -148,6 +179,17 @@ class Conversation:
     async def _on_message(self, message: IncomingMessage) -> list[Reply]:
         """A free-text message: answer it, onboarding first when the network is unknown."""
         profile = await self.profile(message.user)
+        turn = self.turn(
+            profile,
+            message.chat,
+            message.language_hint,
+            in_group=message.in_group,
+            sender_name=message.sender_name,
+        )
+        if self.people is not None:
+            routed = await self.people.on_text(turn, message.text, message.reply_to)
+            if routed is not None:
+                return routed
         if profile.network is None:
             # Only the language is needed now; the question is answered once a place is known.
             query = self.assistant.understander.understand(
@@ -172,6 +214,8 @@ class Conversation:
             saved_language=profile.language,
             platform_hint=message.language_hint,
         )
+        if answer.query.intent == "contact" and self.people is not None and not message.in_group:
+            return await self.people.contact_asked(turn)
         self._remember(message.user, answer)
         replies = [answer.reply]
         if profile.language is None:
@@ -207,9 +251,20 @@ class Conversation:
         profile = await self.profile(command.user)
         speaker = self.speaker(profile.language or resolve_language(command.language_hint))
         name = command.name.lower()
+        argument = command.argument.strip()
+        if self.people is not None:
+            turn = self.turn(
+                profile, command.chat, command.language_hint, in_group=command.in_group
+            )
+            routed = (
+                await self.people.on_start(turn, argument)
+                if name == "start"
+                else await self.people.on_command(turn, name, argument)
+            )
+            if routed is not None:
+                return routed
         if name == "start":
             return await self.start(profile, command)
-        argument = command.argument.strip()
         if name == "language":
             if argument:
                 choice = Choice(command.user, command.chat, ActionKind.CHOOSE_LANGUAGE, argument)
@@ -224,6 +279,9 @@ class Conversation:
             network = self.assistant.catalogue.network(profile.network or "")
             return [self.assistant.contact_reply(speaker, network)]
         if name == "mydata":
+            if self.data_rights is not None:
+                data = await self.data_rights.data_of(profile.user)
+                return [my_data_reply(data, self.assistant.catalogue, speaker)]
             return [self.my_data(profile, speaker)]
         if name in REMINDER_COMMANDS:
             return [await self.on_reminder_command(profile, command, speaker)]
@@ -282,6 +340,13 @@ class Conversation:
         profile = await self.profile(choice.user)
         speaker = self.speaker(profile.language or resolve_language(choice.language_hint))
         _ = speaker.gettext
+        if self.people is not None:
+            turn = self.turn(
+                profile, choice.chat, choice.language_hint, sender_name=choice.sender_name
+            )
+            routed = await self.people.on_choice(turn, choice.action, choice.argument)
+            if routed is not None:
+                return routed
         if choice.action is ActionKind.CHOOSE_LANGUAGE:
             if not choice.argument:
                 return [self.language_menu(speaker)]
@@ -314,6 +379,8 @@ class Conversation:
         if choice.action is ActionKind.CONFIRM_FORGET:
             if self.reminders is not None:
                 await self.reminders.forget(profile)
+            if self.data_rights is not None:
+                await self.data_rights.forget(profile.user)
             await self.profiles.delete(profile.user)
             self._answers.pop(profile.user, None)
             return [Reply(_("Done. I deleted everything I knew about you."), speaker.language)]

@@ -30,6 +30,7 @@ from handlers.formatting import (
 )
 from handlers.i18n import Speaker
 from handlers.ports import Clock, SubscriptionListener, SubscriptionStore
+from handlers.reasons import reason_text
 from handlers.reminder_plan import (
     DEFAULT_LEADS,
     EVENING_BEFORE,
@@ -116,8 +117,9 @@ def reminder_reply(
     place = place_line(catalogue, occurrence.place, speaker)
     if place:
         lines.append(place)
-    if occurrence.reason:
-        lines.append(occurrence.reason)
+    reason = reason_text(occurrence.reason, speaker)
+    if reason:
+        lines.append(_("Reason: %(reason)s.") % {"reason": reason})
     return Reply("\n".join(lines), speaker.language, (_stop(subscription, speaker),))
 
 
@@ -134,8 +136,9 @@ def cancellation_reply(
         _("Cancelled this time: %(title)s") % {"title": title},
         _when(occurrence, speaker),
     ]
-    if occurrence.reason:
-        lines.append(occurrence.reason)
+    reason = reason_text(occurrence.reason, speaker)
+    if reason:
+        lines.append(_("Reason: %(reason)s.") % {"reason": reason})
     return Reply("\n".join(lines), speaker.language, (_stop(subscription, speaker),))
 
 

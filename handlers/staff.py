@@ -169,3 +169,44 @@ def managed_organisations(
     return [
         o.id for o in catalogue.organisations if o.id in own or networks & set(o.networks)
     ]
+
+
+def overseen_organisations(
+    desks: Iterable[Desk], grants: Sequence[Grant], user: UserId, catalogue: Catalogue
+) -> list[str]:
+    """Organisations whose whole staff ``user`` may see: their networks' and those they organise.
+
+    A volunteer oversees nobody: they see only their own roles.
+    """
+    networks = coordinated_networks(desks, user)
+    organised = {g.organisation for g in grants if g.user == user and g.role is Role.ORGANISER}
+    return [
+        o.id for o in catalogue.organisations if o.id in organised or networks & set(o.networks)
+    ]
+
+
+def may_revoke(
+    desks: Iterable[Desk],
+    grants: Sequence[Grant],
+    actor: UserId,
+    subject: UserId,
+    organisation: str,
+    catalogue: Catalogue,
+) -> bool:
+    """Whether ``actor`` may remove ``subject``'s roles in ``organisation``.
+
+    ``grants`` must hold the actor's and the subject's grants. Coordinators of one of the
+    organisation's networks may remove anyone's roles there; organisers only volunteers'.
+    Nobody removes a coordinator: they are configured, not granted.
+    """
+    desks = tuple(desks)
+    networks = organisation_networks(catalogue, organisation)
+    if coordinated_networks(desks, subject) & networks:
+        return False
+    held = roles_for([g for g in grants if g.user == subject], organisation)
+    if not held or actor == subject:
+        return False
+    if coordinated_networks(desks, actor) & networks:
+        return True
+    own = roles_for([g for g in grants if g.user == actor], organisation)
+    return Role.ORGANISER in own and held == {Role.VOLUNTEER}

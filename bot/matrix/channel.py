@@ -9,11 +9,19 @@ of handled events are saved too, so a sync replayed after a crash is not answere
 Every event is handled inside its own guard: a failure is logged (room and event id, the
 error's type; never message text or names) and the loop goes on with the next event.
 
-Direct rooms (the bot and one other person) get a short greeting when the bot joins. An event
-that cannot be decrypted is never passed over in silence: the bot asks the sender's devices for
-the missing key and waits a few seconds (keys can trail their message); if the key comes, the
-event is answered as usual, otherwise the sender is asked to send it again. Device trust: see
-:mod:`bot.matrix.trust`.
+The bot accepts every invitation: direct rooms (the bot and one other person) get a short
+greeting when the bot joins; rooms with more people (a network's coordinator room) are joined
+quietly and only what is addressed to the bot is answered there, replies to the bot's messages
+included (see :mod:`bot.matrix.translate`). A reply to a bot message older than those the state
+remembers is recognised by asking the homeserver who sent the replied-to event.
+
+Unprompted messages (reminders, forwarded requests) go out through
+:meth:`MatrixChannel.send_content`, which :mod:`bot.matrix.outbox` uses.
+
+An event that cannot be decrypted is never passed over in silence: the bot asks the sender's
+devices for the missing key and waits a few seconds (keys can trail their message); if the key
+comes, the event is answered as usual, otherwise the sender is asked to send it again. Device
+trust: see :mod:`bot.matrix.trust`.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -56,11 +64,12 @@ from bot.matrix.translate import (
     notice_content,
     offered_actions,
     render,
+    replied_event,
     to_core,
 )
 from bot.matrix.trust import trust_on_first_use
 from handlers.conversation import Conversation
-from handlers.events import Choice, Command, IncomingMessage, Reply
+from handlers.events import Action, Choice, Command, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +79,8 @@ T = TypeVar("T")
 REMEMBERED_SESSIONS = 1_000
 #: The long-poll while an undecryptable event waits for its key, so its grace is kept.
 UNDECRYPTED_POLL_MS = 500
+#: Kept in memory only: whether replied-to events the state did not remember were the bot's.
+REMEMBERED_AUTHORS = 1_000
 
 
 def choice_hint(conversation: Conversation, language: str) -> str:
@@ -119,6 +130,21 @@ class MatrixSyncError(Exception):
     """A sync failed with an error the loop backs off from."""
 
 
+class ChannelStoppedError(RuntimeError):
+    """The channel is not running (not started yet, or stopped): nothing can be sent now."""
+
+
+class NotInRoomError(LookupError):
+    """The bot is not (or no longer) in the room it was asked to write to."""
+
+
+def member_name(room: Any, user: str) -> str | None:
+    """The display name ``user`` has in the room, if they set one."""
+    member = room.users.get(user)
+    name = getattr(member, "display_name", None) if member is not None else None
+    return name if isinstance(name, str) and name else None
+
+
 class MatrixChannel:
     """Answers Matrix users through the conversation core until stopped."""
 
@@ -140,6 +166,7 @@ class MatrixChannel:
         self._credentials: Credentials | None = None
         self._undecrypted: list[tuple[str, Any, float]] = []
         self._needs_full_state = True
+        self._reply_authors: OrderedDict[str, bool] = OrderedDict()
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -386,10 +413,17 @@ class MatrixChannel:
             if is_direct(room.joined_count, room.invited_count):
                 await self._greet(room)
             return
-        incoming = inbound(source, self._view(room))
+        view = await self._with_replied_bot_event(room, source, self._view(room))
+        incoming = inbound(source, view)
         if incoming.kind is InboundKind.IGNORE:
             return
-        core = to_core(incoming, room_id, self._state.offer(room_id, incoming.sender))
+        core = to_core(
+            incoming,
+            room_id,
+            self._state.offer(room_id, incoming.sender),
+            in_group=not view.direct,
+            sender_name=member_name(room, incoming.sender),
+        )
         if core is None:
             return
         log.debug("answering %s in %s", incoming.event_id, room_id)
@@ -401,6 +435,44 @@ class MatrixChannel:
             answer_to=answered_event(incoming),
             thread=incoming.thread,
         )
+
+    async def _with_replied_bot_event(
+        self, room: Any, source: Mapping[str, Any], view: RoomView
+    ) -> RoomView:
+        """The view, knowing the replied-to event is the bot's when the homeserver says so.
+
+        Only for replies in rooms with more people to an event the state no longer remembers
+        (a coordinator answering an old forwarded request); a direct room needs no look-up.
+        """
+        target = replied_event(source)
+        if (
+            view.direct
+            or target is None
+            or target in view.bot_events
+            or source.get("sender") == view.bot
+            or not await self._sent_by_bot(room.room_id, target)
+        ):
+            return view
+        return replace(view, bot_events=self._state.bot_events(room.room_id) | {target})
+
+    async def _sent_by_bot(self, room_id: str, event_id: str) -> bool:
+        """Whether the bot sent an event (asked once; a failed look-up counts as no)."""
+        known = self._reply_authors.get(event_id)
+        if known is not None:
+            return known
+        try:
+            response = await self._client.room_get_event(room_id, event_id)
+        except Exception as error:
+            log.debug("could not look up a replied-to event (%s)", _name(error))
+            return False
+        sender = getattr(getattr(response, "event", None), "sender", None)
+        if not isinstance(sender, str):
+            return False
+        ours = bool(sender == self._client.user_id)
+        self._reply_authors[event_id] = ours
+        while len(self._reply_authors) > REMEMBERED_AUTHORS:
+            self._reply_authors.popitem(last=False)
+        return ours
 
     async def _ask(self, core: CoreEvent | Refusal, sender: str) -> list[Reply]:
         conversation = self.conversation
@@ -500,30 +572,84 @@ class MatrixChannel:
 
     async def _send(self, room: Any, content: dict[str, Any]) -> str:
         """Send one message (encrypted where the room is), riding through rate limits."""
-        client = self._client
         transaction = str(uuid4())
-
-        async def attempt() -> Any:
-            if room.encrypted:
-                if client.should_query_keys:
-                    await client.keys_query()
-                trust_on_first_use(client, (*room.users, *room.invited_users))
-            return await client.room_send(
-                room.room_id,
-                "m.room.message",
-                content,
-                tx_id=transaction,
-                ignore_unverified_devices=True,
-            )
-
         response = await call_with_retries(
             "send",
-            attempt,
+            partial(self._room_send, room, content, transaction),
             policy=self.config.retry,
             stats=self.stats,
             sleep=self._sleep,
         )
         return str(response.event_id)
+
+    async def _room_send(self, room: Any, content: Mapping[str, Any], transaction: str) -> Any:
+        """One ``room_send`` (encrypted where the room is); nio's response, errors included."""
+        client = self._client
+        if room.encrypted:
+            if client.should_query_keys:
+                await client.keys_query()
+            trust_on_first_use(client, (*room.users, *room.invited_users))
+        return await client.room_send(
+            room.room_id,
+            "m.room.message",
+            dict(content),
+            tx_id=transaction,
+            ignore_unverified_devices=True,
+        )
+
+    # --- unprompted messages ---------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether the channel is started (and so able to send)."""
+        return self._client is not None
+
+    def is_group_room(self, room_id: str) -> bool:
+        """Whether a joined room has more people than the bot and one other (a coordinator room).
+
+        ``False`` for a room the bot is not in.
+        """
+        room = self._client.rooms.get(room_id) if self._client is not None else None
+        return room is not None and not is_direct(room.joined_count, room.invited_count)
+
+    async def send_content(
+        self,
+        room_id: str,
+        content: Mapping[str, Any],
+        *,
+        transaction_id: str,
+        offer: tuple[Action, ...] = (),
+    ) -> Any:
+        """Send one ``m.room.message`` into a joined room: a single attempt, no retries.
+
+        Gives nio's response (the caller maps an ``ErrorResponse``; network errors are
+        raised). The homeserver deduplicates a repeated ``transaction_id`` from this device.
+        A sent event is remembered as the bot's (replies and reactions to it are recognised)
+        and, in a direct room, ``offer`` becomes the other person's standing choices.
+        :class:`ChannelStoppedError` when the channel is not running, :class:`NotInRoomError`
+        when the bot is not in the room.
+        """
+        if self._client is None:
+            raise ChannelStoppedError("the Matrix channel is not running")
+        room = self._client.rooms.get(room_id)
+        if room is None:
+            raise NotInRoomError("the bot is not in the room")
+        response = await self._room_send(room, content, transaction_id)
+        event_id = getattr(response, "event_id", None)
+        if isinstance(event_id, str):
+            self._remember_sent(room, event_id, offer)
+        return response
+
+    def _remember_sent(self, room: Any, event_id: str, offer: tuple[Action, ...]) -> None:
+        """Note the bot's event; in a direct room its choices become the standing offer."""
+        state = self._state
+        state.remember_sent(room.room_id, event_id)
+        if not offer or not is_direct(room.joined_count, room.invited_count):
+            return
+        bot = self.user_id
+        for user in (*room.users, *room.invited_users):
+            if user != bot:
+                state.set_offer(room.room_id, user, Offer(event_id, offer))
 
 
 def quiet_nio() -> None:

@@ -7,7 +7,9 @@ a lost answer (or after a crash between sending and marking the row sent) is abs
 homeserver: the same device repeating ``PUT /send/{txnId}`` gets the first event back.
 
 A reminder's choices ("Stop these reminders") are rendered and remembered exactly like those
-of an answer, so the person can pick one by number or by reaction.
+of an answer, so the person can pick one by number or by reaction. A delivered message is
+reported with its event id, so that a reply to it (a coordinator answering a forwarded request)
+can be matched; a room the bot was removed from answers ``M_FORBIDDEN``: blocked.
 """
 
 from __future__ import annotations
@@ -16,14 +18,11 @@ import hashlib
 import logging
 from typing import Any
 
-from nio import ErrorResponse
-
-from bot.matrix.channel import MatrixChannel, choice_hint
+from bot.matrix.channel import ChannelStoppedError, MatrixChannel, NotInRoomError, choice_hint
 from bot.matrix.limits import TRANSIENT_ERRORS, Verdict, http_status, verdict
-from bot.matrix.translate import Offer, is_direct, notice_content, offered_actions, render
-from bot.matrix.trust import trust_on_first_use
-from handlers.events import Action, ChatId, Reply
-from handlers.ports import SendOutcome
+from bot.matrix.translate import notice_content, offered_actions, render
+from handlers.events import ChatId, Reply
+from handlers.ports import Outcome, SendOutcome
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ def outcome_of(response: Any, *, retry_after: float) -> SendOutcome:
     """
     found = verdict(response)
     if found is Verdict.DONE:
-        return SendOutcome.delivered()
+        return SendOutcome.delivered(str(getattr(response, "event_id", "") or ""))
     if found is Verdict.RATE_LIMITED:
         return SendOutcome.retry_after(retry_after)
     code = str(getattr(response, "status_code", "") or "")
@@ -71,50 +70,38 @@ class MatrixOutbox:
         self.channel = channel
 
     async def send(self, chat: ChatId, reply: Reply, idempotency_key: str) -> SendOutcome:
-        """Send ``reply`` as an ``m.notice`` into the room of ``chat``; one attempt."""
+        """Send ``reply`` as an ``m.notice`` into the room of ``chat``; one attempt.
+
+        In a room with more people (a coordinator room) the reply goes without its numbered
+        choices: they would be nobody's to pick.
+        """
         room_id = matrix_room(chat)
         if room_id is None:
             return SendOutcome.failed(f"not a Matrix chat: {chat}")
-        client = self.channel._client
-        if client is None:
+        channel = self.channel
+        if not channel.running:
             return SendOutcome.transient("the Matrix channel is not running")
-        room = client.rooms.get(room_id)
-        if room is None:
-            return SendOutcome.blocked("the bot is not in the room")
-        actions = offered_actions(reply)
-        hint = choice_hint(self.channel.conversation, reply.language) if actions else None
+        actions = () if channel.is_group_room(room_id) else offered_actions(reply)
+        hint = choice_hint(channel.conversation, reply.language) if actions else None
         plain, markup = render(reply, actions, hint)
         try:
-            if room.encrypted:
-                if client.should_query_keys:
-                    await client.keys_query()
-                trust_on_first_use(client, (*room.users, *room.invited_users))
-            response = await client.room_send(
+            response = await channel.send_content(
                 room_id,
-                "m.room.message",
                 notice_content(plain, markup),
-                tx_id=transaction_id(idempotency_key),
-                ignore_unverified_devices=True,
+                transaction_id=transaction_id(idempotency_key),
+                offer=actions,
             )
+        except NotInRoomError:
+            return SendOutcome.blocked("the bot is not in the room")
+        except ChannelStoppedError:
+            return SendOutcome.transient("the Matrix channel is not running")
         except TRANSIENT_ERRORS as error:
             return SendOutcome.transient(type(error).__name__)
         except Exception as error:
             log.warning("a Matrix outbox send failed (%s)", type(error).__name__)
             return SendOutcome.failed(type(error).__name__)
-        wait = self.channel.config.retry.retry_after(getattr(response, "retry_after_ms", None))
+        wait = channel.config.retry.retry_after(getattr(response, "retry_after_ms", None))
         outcome = outcome_of(response, retry_after=wait)
-        if not isinstance(response, ErrorResponse):
-            self._remember(room, str(response.event_id), actions)
+        if outcome.outcome is Outcome.DELIVERED:
             log.debug("outbox message %s delivered", idempotency_key)
         return outcome
-
-    def _remember(self, room: Any, event_id: str, actions: tuple[Action, ...]) -> None:
-        """Remember the event as the bot's; in a direct room its choices become the offer."""
-        state = self.channel._state
-        state.remember_sent(room.room_id, event_id)
-        if not actions or not is_direct(room.joined_count, room.invited_count):
-            return
-        bot = self.channel.user_id
-        for user in (*room.users, *room.invited_users):
-            if user != bot:
-                state.set_offer(room.room_id, user, Offer(event_id, actions))

@@ -7,8 +7,11 @@ every rule about what the bot answers is tested without a server.
 Rules kept here:
 
 * the bot never answers itself, nor any ``m.notice`` (other bots), nor edits;
-* in a direct room every message is for the bot; in a room with more people only a mention,
-  a known ``!`` command, a reply to one of the bot's messages, or a reaction on one is;
+* in a direct room every message is for the bot; in a room with more people (a coordinator
+  room) only a mention, a known ``!`` command (the newcomers' or the staff's), a reply to one
+  of the bot's messages, or a reaction on one is;
+* the core learns which event a message replies to, whether it came from a room with more
+  people, and the sender's display name (for the core to use only with consent; never logged);
 * choices are numbered ``1️⃣ 2️⃣ …``; a typed number or a reaction with that key picks one;
   ``✅`` picks the first option of a message that offers one or two;
 * text over :data:`MAX_TEXT_CHARS` and anything that is not text (images, audio, video,
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from handlers.conversation import COMMANDS
+from handlers.conversation import COMMANDS, STAFF_COMMANDS
 from handlers.events import (
     Action,
     ActionKind,
@@ -52,8 +55,13 @@ HTML_FORMAT = "org.matrix.custom.html"
 #: and refused. Empty: reminders are posted into the room by :mod:`bot.matrix.outbox`.
 NOT_OFFERED: frozenset[ActionKind] = frozenset()
 
+#: ``!`` commands answered in a room with more people without naming the bot.
+GROUP_COMMANDS = frozenset(COMMANDS) | frozenset(STAFF_COMMANDS)
+
 _NUMBER = re.compile(r"[#(\[]?\s*(\d{1,3})\s*[.):\]]?")
-_COMMAND_IN_TEXT = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")\b")
+_COMMAND_IN_TEXT = re.compile(
+    r"(?<![\w/])/(" + "|".join((*COMMANDS, *STAFF_COMMANDS)) + r")\b"
+)
 _BLANKS = re.compile(r"\s+")
 
 
@@ -129,7 +137,10 @@ class RoomView:
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """One event as the bot understands it; ``text`` is the key of a reaction."""
+    """One event as the bot understands it; ``text`` is the key of a reaction.
+
+    ``reply_to`` is the event a message replies to; ``target`` the one a reaction is on.
+    """
 
     kind: InboundKind
     event_id: str = ""
@@ -138,6 +149,7 @@ class Inbound:
     argument: str = ""
     target: str = ""
     thread: str | None = None
+    reply_to: str | None = None
 
 
 IGNORED = Inbound(InboundKind.IGNORE)
@@ -178,13 +190,13 @@ def inbound(event: Mapping[str, Any], room: RoomView) -> Inbound:
         body = strip_reply_fallback(body)
     mentioned, text = addressed(content, body, room)
     command = parse_command(text, allow_slash=room.direct)
-    if command is not None and (room.direct or command[0] in COMMANDS):
+    if command is not None and (room.direct or command[0] in GROUP_COMMANDS):
         return Inbound(InboundKind.COMMAND, event_id, sender, *command, thread=thread)
     if not (to_bot or mentioned):
         return IGNORED
     if len(text) > MAX_TEXT_CHARS:
         return _unsupported(event_id, sender, thread)
-    return Inbound(InboundKind.TEXT, event_id, sender, text, thread=thread)
+    return Inbound(InboundKind.TEXT, event_id, sender, text, thread=thread, reply_to=reply_to)
 
 
 def _reaction(
@@ -203,6 +215,13 @@ def _reaction(
 
 def _unsupported(event_id: str, sender: str, thread: str | None) -> Inbound:
     return Inbound(InboundKind.UNSUPPORTED, event_id, sender, thread=thread)
+
+
+def replied_event(event: Mapping[str, Any]) -> str | None:
+    """The id of the event a room message replies to (``None``: not a reply)."""
+    content = event.get("content")
+    relation = content.get("m.relates_to") if isinstance(content, Mapping) else None
+    return _reply_target(relation) if isinstance(relation, Mapping) else None
 
 
 def _reply_target(relation: Mapping[str, Any]) -> str | None:
@@ -292,23 +311,36 @@ CoreEvent = IncomingMessage | Command | Choice
 
 
 def to_core(
-    event: Inbound, room_id: str, offer: Offer | None
+    event: Inbound,
+    room_id: str,
+    offer: Offer | None,
+    *,
+    in_group: bool = False,
+    sender_name: str | None = None,
 ) -> CoreEvent | Refusal | None:
     """What to hand the core for a classified event (``None``: nothing to do).
 
     A number picks from the user's latest offer in the room; a number that offer does not have
-    is a stale choice. With no offer standing, a number is an ordinary message.
+    is a stale choice. With no offer standing, a number is an ordinary message. ``in_group``:
+    the room has more people than the bot and the sender; ``sender_name``: their display name.
     """
     user, chat = matrix_user(event.sender), matrix_chat(room_id)
     if event.kind is InboundKind.COMMAND:
-        return Command(user, chat, event.text, event.argument)
+        return Command(user, chat, event.text, event.argument, in_group=in_group)
     if event.kind is InboundKind.UNSUPPORTED:
         return Refusal.UNSUPPORTED
     if event.kind is InboundKind.TEXT:
         number = number_in(event.text)
         if number is None or offer is None:
-            return IncomingMessage(user, chat, event.text)
-        return _pick(offer, number, user, chat)
+            return IncomingMessage(
+                user,
+                chat,
+                event.text,
+                reply_to=event.reply_to,
+                in_group=in_group,
+                sender_name=sender_name,
+            )
+        return _pick(offer, number, user, chat, sender_name)
     if event.kind is InboundKind.REACTION:
         offered = len(offer.actions) if offer is not None and offer.event_id == event.target else 0
         number = reaction_number(event.text, offered)
@@ -316,15 +348,17 @@ def to_core(
             return None
         if offer is None or offer.event_id != event.target:
             return Refusal.STALE_CHOICE
-        return _pick(offer, number, user, chat)
+        return _pick(offer, number, user, chat, sender_name)
     return None
 
 
-def _pick(offer: Offer, number: int, user: UserId, chat: ChatId) -> Choice | Refusal:
+def _pick(
+    offer: Offer, number: int, user: UserId, chat: ChatId, sender_name: str | None
+) -> Choice | Refusal:
     if not 1 <= number <= len(offer.actions):
         return Refusal.STALE_CHOICE
     action = offer.actions[number - 1]
-    return Choice(user, chat, action.kind, action.argument)
+    return Choice(user, chat, action.kind, action.argument, sender_name=sender_name)
 
 
 def answered_event(event: Inbound) -> str:

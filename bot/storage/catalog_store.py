@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
@@ -39,12 +40,30 @@ from bot.storage.rows import (
     digest,
     table_of,
 )
-from catalog.model import ActivityId, Catalogue, OccurrenceChange, PlaceId
+from catalog.additions import (
+    AddedDate,
+    activity_from_payload,
+    activity_payload,
+    date_from_payload,
+    date_payload,
+    date_problems,
+    with_additions,
+)
+from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, OneOffDate, PlaceId
 
 _META = table_of(models.CatalogueMeta)
 _ACTIVITIES = table_of(models.ActivityRow)
 _PLACES = table_of(models.PlaceRow)
 _CHANGES = table_of(models.OccurrenceChangeRow)
+_ADDITIONS = table_of(models.CatalogueAdditionRow)
+_ORGANISATIONS = table_of(models.OrganisationRow)
+
+_ADDITIONS_LOCK = 0x7461726B
+"""The PostgreSQL advisory lock that serialises additions (checking an id, then adding it)."""
+
+ADDED_DATE = "date"
+ADDED_ACTIVITY = "activity"
+"""The two kinds of ``catalogue_additions`` rows."""
 
 TIMEZONE_KEY = "timezone"
 IMPORTED_AT_KEY = "imported_at"
@@ -62,6 +81,10 @@ class CatalogueMissingError(LookupError):
 
 class UnknownRecordError(LookupError):
     """A change names an activity or place that is not on offer."""
+
+
+class DuplicateRecordError(ValueError):
+    """An added event would take an id the catalogue already uses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +359,7 @@ class CatalogStore:
         )
 
     async def fingerprint(self) -> str:
-        """A short text that changes with every import and every occurrence change.
+        """A short text that changes with every import, occurrence change and addition.
 
         Cheap enough to poll: a running bot compares it to notice work done by another
         process (``tarjotin import``, a volunteer's change).
@@ -351,7 +374,12 @@ class CatalogStore:
                     select(func.max(_CHANGES.c.changed_at), func.count()).select_from(_CHANGES)
                 )
             ).one()
-        return f"{imported}|{newest}|{count}"
+            last_added, added = (
+                await connection.execute(
+                    select(func.max(_ADDITIONS.c.id), func.count()).select_from(_ADDITIONS)
+                )
+            ).one()
+        return f"{imported}|{newest}|{count}|{last_added}|{added}"
 
     async def is_empty(self) -> bool:
         """Tell whether no catalogue has been applied yet."""
@@ -370,13 +398,71 @@ class CatalogStore:
             zone = await connection.scalar(select(_META.c.value).where(_META.c.key == TIMEZONE_KEY))
             if zone is None:
                 raise CatalogueMissingError("no catalogue has been imported")
-            return Catalogue(
+            catalogue = Catalogue(
                 timezone=zone,
                 networks=await _load_records(connection, NETWORKS),
                 organisations=await _load_records(connection, ORGANISATIONS),
                 places=await _load_records(connection, PLACES),
                 activities=await _load_records(connection, ACTIVITIES),
             )
+            dates, activities = await _load_additions(connection)
+        return with_additions(catalogue, dates, activities)
+
+    async def add_date(self, activity: ActivityId, when: OneOffDate, added_by: str | None) -> None:
+        """Add a one-off session to an activity on offer (from the file or added in the chat).
+
+        Raises :class:`UnknownRecordError` when the activity is not on offer and
+        ``ValueError`` when the date ends before it starts or cannot be written exactly.
+        """
+        problems = date_problems(when)
+        if problems:
+            raise ValueError("; ".join(problems))
+        payload = date_payload(when)
+        async with self._sessions() as session, session.begin():
+            connection = await session.connection()
+            await _lock_additions(connection)
+            if not await _is_offered(connection, _ACTIVITIES, activity):
+                added = await _load_additions(connection, ADDED_ACTIVITY, activity)
+                merged = with_additions(await _offered_frame(connection), [], added[1])
+                if merged.activity(activity) is None:
+                    raise UnknownRecordError(f"activity {activity!r} is not on offer")
+            await _insert_addition(connection, ADDED_DATE, activity, payload, added_by)
+
+    async def add_activity(self, activity: Activity, added_by: str | None) -> None:
+        """Add a new event of an organisation on offer, findable by the next :meth:`load`.
+
+        Raises :class:`DuplicateRecordError` when the id is already used (by a record on offer,
+        a withdrawn one that may come back, or an earlier added event),
+        :class:`UnknownRecordError` when its organisation or place is not on offer, and
+        ``ValueError`` when the catalogue format cannot hold it exactly.
+        """
+        payload = activity_payload(activity)
+        async with self._sessions() as session, session.begin():
+            connection = await session.connection()
+            await _lock_additions(connection)
+            taken = await connection.scalar(
+                select(_ACTIVITIES.c.id).where(_ACTIVITIES.c.id == activity.id)
+            )
+            added = await connection.scalar(
+                select(_ADDITIONS.c.id).where(
+                    _ADDITIONS.c.kind == ADDED_ACTIVITY, _ADDITIONS.c.activity_id == activity.id
+                )
+            )
+            if taken is not None or added is not None:
+                raise DuplicateRecordError(f"the activity id {activity.id!r} is already used")
+            if not await _is_offered(connection, _ORGANISATIONS, activity.organisation):
+                raise UnknownRecordError(f"organisation {activity.organisation!r} is not on offer")
+            if activity.place is not None and not await _is_offered(
+                connection, _PLACES, activity.place
+            ):
+                raise UnknownRecordError(f"place {activity.place!r} is not on offer")
+            await _insert_addition(connection, ADDED_ACTIVITY, activity.id, payload, added_by)
+
+    async def additions(self) -> tuple[list[AddedDate], list[Activity]]:
+        """Every stored addition (on offer or not), oldest first: dates, then events."""
+        async with self._sessions() as session:
+            connection = await session.connection()
+            return await _load_additions(connection)
 
     async def set_occurrence_change(self, change: OccurrenceChange, changed_by: str | None) -> None:
         """Record (or replace) the change to one occurrence of an offered activity.
@@ -435,6 +521,62 @@ class CatalogStore:
             connection = await session.connection()
             result = await connection.execute(statement)
             return [_change_from_row(row) for row in result.mappings()]
+
+
+async def _load_additions(
+    connection: AsyncConnection, kind: str | None = None, activity: str | None = None
+) -> tuple[list[AddedDate], list[Activity]]:
+    """Stored additions in the order they were made (optionally of one kind and activity)."""
+    statement = select(_ADDITIONS.c.kind, _ADDITIONS.c.activity_id, _ADDITIONS.c.payload)
+    if kind is not None:
+        statement = statement.where(_ADDITIONS.c.kind == kind)
+    if activity is not None:
+        statement = statement.where(_ADDITIONS.c.activity_id == activity)
+    dates: list[AddedDate] = []
+    activities: list[Activity] = []
+    for row in await connection.execute(statement.order_by(_ADDITIONS.c.id)):
+        if row.kind == ADDED_DATE:
+            dates.append(AddedDate(ActivityId(row.activity_id), date_from_payload(row.payload)))
+        elif row.kind == ADDED_ACTIVITY:
+            activities.append(activity_from_payload(row.payload))
+    return dates, activities
+
+
+async def _offered_frame(connection: AsyncConnection) -> Catalogue:
+    """The organisations and places on offer (no activities): enough to check an addition."""
+    return Catalogue(
+        timezone="",
+        networks=(),
+        organisations=await _load_records(connection, ORGANISATIONS),
+        places=await _load_records(connection, PLACES),
+        activities=(),
+    )
+
+
+async def _lock_additions(connection: AsyncConnection) -> None:
+    """Serialise additions on PostgreSQL with a transaction-scoped advisory lock.
+
+    Two volunteers adding the same event id at once then cannot both pass the check. SQLite
+    transactions here start with ``BEGIN IMMEDIATE`` and are serialised already.
+    """
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADDITIONS_LOCK}
+        )
+
+
+async def _insert_addition(
+    connection: AsyncConnection, kind: str, activity: str, payload: str, added_by: str | None
+) -> None:
+    await connection.execute(
+        insert(_ADDITIONS).values(
+            kind=kind,
+            activity_id=activity,
+            payload=payload,
+            added_by=added_by,
+            added_at=_utc_now(),
+        )
+    )
 
 
 async def _check_offered(connection: AsyncConnection, change: OccurrenceChange) -> None:

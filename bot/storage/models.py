@@ -458,6 +458,7 @@ class OutboxRow(Base):
     __table_args__ = (
         UniqueConstraint("idempotency_key"),
         Index("ix_outbox_channel_state_next_attempt_at", "channel", "state", "next_attempt_at"),
+        Index("ix_outbox_chat_id_platform_message_id", "chat_id", "platform_message_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

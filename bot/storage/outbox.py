@@ -103,6 +103,8 @@ def _row_values(message: OutgoingMessage, now: datetime) -> dict[str, Any]:
         "last_error": message.dropped,
         "created_at": now,
         "sent_at": None,
+        "batch": message.batch,
+        "platform_message_id": None,
     }
 
 
@@ -207,9 +209,22 @@ class SqlOutbox:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def mark_sent(self, message_id: int, token: str, now: datetime) -> bool:
-        """Record delivery; ``False`` if the claim was lost (the row was taken back)."""
-        return await self._finish(message_id, token, state=State.SENT.value, sent_at=now)
+    async def mark_sent(
+        self, message_id: int, token: str, now: datetime, platform_message_id: str = ""
+    ) -> bool:
+        """Record delivery; ``False`` if the claim was lost (the row was taken back).
+
+        ``platform_message_id`` (the platform's id of the message, when it said) is kept so
+        that a reply to the message can be traced back to the row (a coordinator answering a
+        forwarded request).
+        """
+        return await self._finish(
+            message_id,
+            token,
+            state=State.SENT.value,
+            sent_at=now,
+            platform_message_id=platform_message_id or None,
+        )
 
     async def mark_retry(
         self, message_id: int, token: str, next_attempt: datetime, error: str
@@ -267,6 +282,47 @@ class SqlOutbox:
                 statement = statement.where(OutboxRow.category.in_(categories))
             result = await session.execute(statement)
             return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def tally(self, batch: str) -> dict[str, int]:
+        """How many rows of the batch are in each state (``pending``, ``sent``, ...)."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(OutboxRow.state, func.count())
+                    .where(OutboxRow.batch == batch)
+                    .group_by(OutboxRow.state)
+                )
+            ).all()
+        return {state: int(count) for state, count in rows}
+
+    async def withdraw_batch(self, batch: str) -> int:
+        """Delete the batch's rows not yet sent (stopping a broadcast); returns how many.
+
+        Only ``pending`` rows: one being sent right now finishes, and is counted as sent.
+        """
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(OutboxRow).where(
+                    OutboxRow.batch == batch, OutboxRow.state == State.PENDING.value
+                )
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def key_for_platform_message(self, chat: ChatId, message_id: str) -> str | None:
+        """The key of the sent row that became platform message ``message_id`` in ``chat``."""
+        if not message_id:
+            return None
+        async with self._sessions() as session:
+            found: str | None = await session.scalar(
+                select(OutboxRow.idempotency_key)
+                .where(
+                    OutboxRow.chat_id == str(chat),
+                    OutboxRow.platform_message_id == message_id,
+                )
+                .order_by(OutboxRow.id.desc())
+                .limit(1)
+            )
+            return found
 
     async def recover(self, now: datetime) -> int:
         """Take back rows whose sender's claim ran out (it died): they are sent again."""

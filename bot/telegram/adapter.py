@@ -2,7 +2,8 @@
 
 Messages become core events (see :mod:`bot.telegram.translate`); button presses are verified
 (:mod:`bot.telegram.callbacks`) before they become :class:`~handlers.events.Choice` values;
-a user blocking the bot, or a 403 when sending, marks them inactive in the core. Logs name
+a user blocking the bot, or a 403 when sending, marks them inactive in the core. Sending
+reports the ids of the messages sent, so a reply to one of them can be matched later. Logs name
 users by id (at debug level) and never hold message text or names.
 """
 
@@ -43,11 +44,16 @@ class TelegramAdapter:
     """Routes each update to the conversation core and sends what it answers."""
 
     def __init__(
-        self, conversation: Conversation, codec: CallbackCodec, bot_username: str = ""
+        self,
+        conversation: Conversation,
+        codec: CallbackCodec,
+        bot_username: str = "",
+        bot_id: int | None = None,
     ) -> None:
         self.conversation = conversation
         self.codec = codec
         self.bot_username = bot_username
+        self.bot_id = bot_id
 
     async def handle(self, update: Update, bot: ExtBot[Any]) -> None:
         """Handle one update; updates the bot has no use for are ignored."""
@@ -60,7 +66,7 @@ class TelegramAdapter:
 
     async def on_message(self, message: Message, bot: ExtBot[Any]) -> None:
         """A message: text, a command, or something the bot cannot read."""
-        event = read_message(message, self.bot_username)
+        event = read_message(message, self.bot_username, self.bot_id)
         if event is None or message.from_user is None:
             return
         log.debug("message from user %s", message.from_user.id)
@@ -102,6 +108,7 @@ class TelegramAdapter:
             decoded.action,
             decoded.argument,
             presser.language_code,
+            sender_name=presser.full_name,
         )
         replies = await self.conversation.on_choice(choice)
         await self.send(bot, target, presser.id, replies)
@@ -164,8 +171,11 @@ class TelegramAdapter:
         *,
         reply_to: int | None = None,
         flood_retries: int | None = None,
-    ) -> None:
-        """Send replies, raising Telegram's errors (``flood_retries`` overrides the limiter's)."""
+    ) -> list[int]:
+        """Send replies, raising Telegram's errors (``flood_retries`` overrides the limiter's).
+
+        Gives the ids of the messages sent, in order (a long reply is sent in several parts).
+        """
 
         def encode(action: Action) -> str | None:
             try:
@@ -177,9 +187,10 @@ class TelegramAdapter:
         reply_parameters = (
             ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         )
+        sent: list[int] = []
         for reply in replies:
             for part in render_reply(reply, encode):
-                await bot.send_message(
+                message = await bot.send_message(
                     chat,
                     part.html,
                     parse_mode=ParseMode.HTML,
@@ -188,3 +199,5 @@ class TelegramAdapter:
                     reply_parameters=reply_parameters,
                     rate_limit_args=flood_retries,
                 )
+                sent.append(message.message_id)
+        return sent

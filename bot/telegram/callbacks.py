@@ -41,7 +41,8 @@ EPOCH: Final = 1_704_067_200  # 2024-01-01T00:00:00Z
 #: Button data older than this is stale.
 DEFAULT_MAX_AGE: Final = 30 * 24 * 3600.0
 
-#: Stable wire codes: never renumber, only add.
+#: Stable wire codes: never renumber, only add. The header has four bits for them (1..15), so
+#: one code is left; a later action needs a new :data:`VERSION` with a wider header.
 ACTION_CODES: Final[dict[ActionKind, int]] = {
     ActionKind.REMIND: 1,
     ActionKind.CONTACT: 2,
@@ -54,6 +55,9 @@ ACTION_CODES: Final[dict[ActionKind, int]] = {
     ActionKind.CANCEL: 9,
     ActionKind.STOP_REMINDERS: 10,
     ActionKind.REMINDER_TIMES: 11,
+    ActionKind.VOLUNTEER: 12,
+    ActionKind.REQUEST: 13,
+    ActionKind.STAFF: 14,
 }
 _ACTIONS_BY_CODE: Final = {code: kind for kind, code in ACTION_CODES.items()}
 

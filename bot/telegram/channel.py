@@ -141,6 +141,7 @@ class TelegramChannel:
         application = self.application
         await application.initialize()
         self.adapter.bot_username = application.bot.username
+        self.adapter.bot_id = application.bot.id
         await register_commands(
             application.bot, self.conversation.speaker, self.default_language
         )

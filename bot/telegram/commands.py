@@ -3,6 +3,10 @@
 Telegram picks the list by the user's two-letter ``language_code``; plain Finnish
 (``fi-x-plain``) has no code of its own there, so Finnish speakers get the Finnish list. The
 list without a language code (everyone else) is in the default language.
+
+The menu lists the newcomers' commands (:data:`~handlers.conversation.COMMANDS`) only: the
+staff's (:data:`~handlers.conversation.STAFF_COMMANDS`) work when typed, but are not advertised
+to everyone.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ def descriptions(_: Callable[[str], str]) -> dict[str, str]:
         "language": _("Change language"),
         "place": _("Change municipality"),
         "contact": _("Talk to a person"),
+        "join": _("Bring your organisation to the network"),
         "mydata": _("See what I store about you"),
         "forget": _("Delete what I store about you"),
     }

@@ -1,10 +1,17 @@
-"""Unprompted messages (reminders) through the Telegram channel, as :class:`OutboxSender`.
+"""Unprompted messages (reminders, notices, forwards) through Telegram, as :class:`OutboxSender`.
 
 The outbox decides when to retry, so this sender never raises for Telegram's errors and never
 waits out a ``429`` itself: it reports ``retry_after`` at once. Server errors and timeouts are
 still retried briefly by the limiter before they are reported as transient. Telegram cannot
 deduplicate ``sendMessage``, so the idempotency key is not sent; a retry after a timeout may,
 rarely, deliver a reminder twice.
+
+A delivered message is reported with Telegram's id of the (last) message sent, so that a reply
+to it (a coordinator answering a forwarded request) can be matched. Groups (negative chat ids,
+such as a coordinator chat) get no buttons: button data is signed for one user, and nobody in
+particular reads a group. A group the bot was removed from answers ``403`` ("bot was kicked
+from the group chat"): reported as blocked; an unknown chat (``400 chat not found``) as failed,
+so the core can reach the people there another way.
 """
 
 from __future__ import annotations
@@ -33,6 +40,18 @@ def telegram_chat(chat: ChatId) -> int | None:
         return None
 
 
+def is_group(telegram_chat_id: int) -> bool:
+    """Whether a Telegram chat id is a group's (groups and supergroups have negative ids)."""
+    return telegram_chat_id < 0
+
+
+def for_chat(reply: Reply, telegram_chat_id: int) -> Reply:
+    """The reply as it is sent to the chat: without its choices when the chat is a group."""
+    if is_group(telegram_chat_id) and reply.actions:
+        return Reply(reply.text, reply.language)
+    return reply
+
+
 class TelegramOutbox:
     """Sends one outbox message to a Telegram chat and says how it went."""
 
@@ -40,14 +59,17 @@ class TelegramOutbox:
         self.channel = channel
 
     async def send(self, chat: ChatId, reply: Reply, idempotency_key: str) -> SendOutcome:
-        """Send ``reply`` to ``chat``; buttons in a private chat are bound to its user."""
+        """Send ``reply`` to ``chat``; buttons in a private chat are bound to its user.
+
+        In a group the reply goes without buttons (see :func:`for_chat`).
+        """
         target = telegram_chat(chat)
         if target is None:
             return SendOutcome.failed(f"not a Telegram chat: {chat}")
         bot = self.channel.application.bot
         try:
-            await self.channel.adapter.deliver(
-                bot, target, target, [reply], flood_retries=NO_FLOOD_RETRIES
+            sent = await self.channel.adapter.deliver(
+                bot, target, target, [for_chat(reply, target)], flood_retries=NO_FLOOD_RETRIES
             )
         except RetryAfter as error:
             return SendOutcome.retry_after(retry_seconds(error))
@@ -60,4 +82,4 @@ class TelegramOutbox:
         except TelegramError as error:
             return SendOutcome.failed(f"{type(error).__name__}: {error}")
         log.debug("outbox message %s delivered", idempotency_key)
-        return SendOutcome.delivered()
+        return SendOutcome.delivered(str(sent[-1]) if sent else "")

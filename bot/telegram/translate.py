@@ -2,7 +2,10 @@
 
 Incoming: a Telegram message becomes an :class:`~handlers.events.IncomingMessage`, a
 :class:`~handlers.events.Command` or a :class:`NonText` (stickers, voice, photos, locations),
-or nothing at all when it is not meant for the bot (groups: only commands and mentions).
+or nothing at all when it is not meant for the bot (groups: only commands, mentions and replies
+to the bot's own messages, such as a coordinator answering a forwarded request). Events carry
+the id of the message they reply to, whether they came from a group, and the sender's display
+name (for the core to use only with consent; never logged).
 Outgoing: a :class:`~handlers.events.Reply` becomes one or more HTML messages of at most 4096
 UTF-16 units each, split on line boundaries, the inline keyboard under the last one.
 No I/O here: the adapter does the sending.
@@ -24,7 +27,7 @@ from telegram import (
     MessageEntity,
 )
 
-from handlers.conversation import COMMANDS
+from handlers.conversation import COMMANDS, STAFF_COMMANDS
 from handlers.events import Action, ActionKind, ChatId, Command, IncomingMessage, Reply, UserId
 
 PLATFORM = "telegram"
@@ -34,6 +37,9 @@ MAX_MESSAGE_UTF16 = 4096
 
 #: Kinds whose buttons sit two to a row (short labels); every other button gets its own row.
 PAIRED_KINDS = frozenset({ActionKind.CHOOSE_LANGUAGE, ActionKind.CONFIRM_FORGET, ActionKind.CANCEL})
+
+#: Commands answered in a group without naming the bot: the newcomers' and the staff's.
+GROUP_COMMANDS = frozenset(COMMANDS) | frozenset(STAFF_COMMANDS)
 
 #: Buttons the adapter does not show (none at the moment: every kind leads somewhere).
 HIDDEN_KINDS: frozenset[ActionKind] = frozenset()
@@ -82,12 +88,14 @@ def utf16_slice(text: str, offset: int, length: int) -> tuple[str, str, str]:
     return decode(units[:start]), decode(units[start:end]), decode(units[end:])
 
 
-def read_message(message: Message, bot_username: str) -> Event | None:
+def read_message(message: Message, bot_username: str, bot_id: int | None = None) -> Event | None:
     """The core event for a message, or ``None`` when the bot should stay silent.
 
     In private chats every message is for the bot. In groups only commands (ours: the known
-    ones, or any addressed ``/cmd@bot``) and messages mentioning ``@bot`` are; stickers and
-    other media there are ignored rather than explained, so the group is never flooded.
+    ones and the staff's, or any addressed ``/cmd@bot``), messages mentioning ``@bot`` and
+    replies to the bot's own messages are; stickers and other media there are ignored rather
+    than explained, so the group is never flooded. ``bot_id`` recognises the bot's messages
+    (by username when it is not known).
     """
     sender = message.from_user
     if sender is None or sender.is_bot:
@@ -99,23 +107,52 @@ def read_message(message: Message, bot_username: str) -> Event | None:
         if private and message.effective_attachment is not None:
             return NonText(user, chat, hint)
         return None
+    group = not private
     command = parse_command(text, message.entities)
     if command is not None:
         name, argument, target = command
         ours = target.lower() == bot_username.lower()
         if target and not ours:
             return None
-        if private or ours or name in COMMANDS:
-            return Command(user, chat, name, argument, hint)
+        if private or ours or name in GROUP_COMMANDS:
+            return Command(user, chat, name, argument, hint, in_group=group)
         return None
+    reply_to, name = replied_message_id(message), sender.full_name
     if private:
-        return IncomingMessage(user, chat, text, hint)
+        return IncomingMessage(user, chat, text, hint, reply_to, sender_name=name)
     rest = without_mention(text, message.entities, bot_username)
     if rest is None:
+        if not replies_to_bot(message, bot_username, bot_id):
+            return None
+        rest = text.strip()
+    elif not rest:
+        return Command(user, chat, "help", "", hint, in_group=True)
+    return IncomingMessage(user, chat, rest, hint, reply_to, in_group=True, sender_name=name)
+
+
+def replied_message_id(message: Message) -> str | None:
+    """The id of the message this one replies to, as the core keeps it (``None``: no reply).
+
+    In a forum topic Telegram puts the topic's opening service message there when the user
+    did not reply to anything; that is no reply.
+    """
+    replied = message.reply_to_message
+    if replied is None or replied.forum_topic_created is not None:
         return None
-    if not rest:
-        return Command(user, chat, "help", "", hint)
-    return IncomingMessage(user, chat, rest, hint)
+    return str(replied.message_id)
+
+
+def replies_to_bot(message: Message, bot_username: str, bot_id: int | None = None) -> bool:
+    """Whether the message replies to one of the bot's own messages."""
+    if replied_message_id(message) is None:
+        return False
+    assert message.reply_to_message is not None
+    author = message.reply_to_message.from_user
+    if author is None or not author.is_bot:
+        return False
+    if bot_id is not None:
+        return author.id == bot_id
+    return bool(bot_username) and (author.username or "").lower() == bot_username.lower()
 
 
 def parse_command(

@@ -35,6 +35,8 @@ from tests.telegram_server.errors import (
     CHAT_ID_EMPTY,
     CHAT_NOT_FOUND,
     EDIT_TEXT_TOO_LONG,
+    KICKED_FROM_GROUP,
+    KICKED_FROM_SUPERGROUP,
     MESSAGE_CANT_BE_EDITED,
     MESSAGE_ID_MISSING,
     MESSAGE_TO_DELETE_NOT_FOUND,
@@ -331,9 +333,12 @@ class BotApi:
         return target
 
     def _admit(self, chat: Chat) -> None:
-        """Refuse blocked users (403), then count the message against flood limits (429)."""
+        """Refuse blocked users and groups without the bot (403), then count floods (429)."""
         if chat.type == Chat.PRIVATE and chat.id in self._world.blocked:
             raise forbidden(BLOCKED)
+        if chat.id in self._world.removed_from:
+            kicked = KICKED_FROM_SUPERGROUP if chat.type == Chat.SUPERGROUP else KICKED_FROM_GROUP
+            raise forbidden(kicked)
         retry_after = self._flood.acquire(chat.id, is_private=chat.type == Chat.PRIVATE)
         if retry_after is not None:
             raise too_many_requests(retry_after)

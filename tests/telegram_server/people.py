@@ -17,6 +17,7 @@ from telegram import (
     CallbackQuery,
     Chat,
     ChatMemberBanned,
+    ChatMemberLeft,
     ChatMemberMember,
     ChatMemberUpdated,
     Location,
@@ -117,6 +118,8 @@ class People:
 
     def _reaches_bot(self, message: Message) -> bool:
         """Apply group privacy mode: only commands, mentions and replies to the bot."""
+        if message.chat.id in self._world.removed_from:
+            return False
         if message.chat.type == Chat.PRIVATE or not self._privacy_mode:
             return True
         text = message.text or message.caption or ""
@@ -208,6 +211,35 @@ class People:
         """Unblock the bot (a user does so by pressing Restart)."""
         self._world.blocked.discard(user_id)
         return self._membership(user_id, blocked=False)
+
+    def removes_bot(self, user_id: int, chat_id: int) -> Update:
+        """An admin removes the bot from a group: it hears nothing more there, sends get 403.
+
+        Telegram reports it as ``my_chat_member``: ``kicked`` in a supergroup (removing bans
+        there), ``left`` in a basic group.
+        """
+        world = self._world
+        chat = world.chats.get(chat_id)
+        if chat is None or chat.type == Chat.PRIVATE:
+            raise LookupError(f"no group {chat_id}")
+        world.removed_from.add(chat_id)
+        admin = world.users.get(user_id) or world.user(user_id)
+        until = dtm.datetime.fromtimestamp(0, dtm.UTC)
+        gone = (
+            ChatMemberBanned(world.bot, until_date=until)
+            if chat.type == Chat.SUPERGROUP
+            else ChatMemberLeft(world.bot)
+        )
+        change = ChatMemberUpdated(
+            chat=chat,
+            from_user=admin,
+            date=world.now(),
+            old_chat_member=ChatMemberMember(world.bot),
+            new_chat_member=gone,
+        )
+        update = Update(self._queue.next_id(), my_chat_member=change)
+        self._queue.push(update)
+        return update
 
     def _membership(self, user_id: int, *, blocked: bool) -> Update:
         world = self._world

@@ -339,6 +339,10 @@ class FakeTelegramServer:
         """Simulate the user blocking the bot: sends get 403, the bot gets my_chat_member."""
         return self._people.blocks(user_id)
 
+    def remove_bot_from_group(self, chat_id: int, *, by: int) -> Update:
+        """Simulate admin ``by`` removing the bot from a group it was in (see People)."""
+        return self._people.removes_bot(by, chat_id)
+
     def unblock_bot(self, user_id: int) -> Update:
         """Simulate the user unblocking the bot."""
         return self._people.unblocks(user_id)

@@ -59,6 +59,8 @@ class World:
     users: dict[int, User] = field(default_factory=dict)
     chats: dict[int, Chat] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
+    removed_from: set[int] = field(default_factory=set)
+    """Groups the bot was removed from: it no longer hears them nor may write there."""
     messages: dict[tuple[int, int], Message] = field(default_factory=dict)
     callbacks: dict[str, PendingCallback] = field(default_factory=dict)
     sent: list[SentMessage] = field(default_factory=list)

@@ -33,7 +33,7 @@ def error(code: str | None, status: int | None = None, retry_after_ms: int | Non
 @pytest.mark.parametrize(
     ("response", "expected"),
     [
-        (RoomSendResponse("$e", ROOM), SendOutcome.delivered()),
+        (RoomSendResponse("$e", ROOM), SendOutcome.delivered("$e")),
         (error("M_LIMIT_EXCEEDED", 429, 1500), SendOutcome.retry_after(7.0)),
         (error(None, 502), SendOutcome.transient("HTTP 502")),
         (error("M_UNKNOWN", 503), SendOutcome.transient("M_UNKNOWN")),
@@ -97,7 +97,7 @@ async def test_a_delivered_reminder_becomes_the_standing_offer(
     conversation: Conversation, tmp_path: Path
 ) -> None:
     outbox = outbox_with(conversation, tmp_path, RoomSendResponse("$r", ROOM))
-    assert await outbox.send(CHAT, REMINDER, "key") == SendOutcome.delivered()
+    assert await outbox.send(CHAT, REMINDER, "key") == SendOutcome.delivered("$r")
     ((tx, content),) = outbox.channel._client.sent
     assert tx == transaction_id("key")
     assert content["msgtype"] == "m.notice"

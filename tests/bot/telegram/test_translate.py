@@ -50,7 +50,9 @@ def text_message(text: str, chat: Chat = PRIVATE, sender: User = ANA) -> Message
 
 def test_private_text_is_a_message_with_platform_ids_and_hint() -> None:
     event = read_message(text_message("Onko kerhoa tiistaina?"), BOT)
-    assert event == IncomingMessage(ANA_ID, ANA_CHAT, "Onko kerhoa tiistaina?", "ar")
+    assert event == IncomingMessage(
+        ANA_ID, ANA_CHAT, "Onko kerhoa tiistaina?", "ar", sender_name=ANA.full_name
+    )
 
 
 def test_deep_link_arrives_as_the_argument_of_start() -> None:

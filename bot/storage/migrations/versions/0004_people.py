@@ -36,6 +36,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("batch", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("platform_message_id", sa.String(length=255), nullable=True))
         batch.create_index(op.f("ix_outbox_batch"), ["batch"], unique=False)
+        batch.create_index(
+            "ix_outbox_chat_id_platform_message_id",
+            ["chat_id", "platform_message_id"],
+            unique=False,
+        )
     op.create_table(
         "dialogues",
         _user("user_id"),
@@ -167,6 +172,7 @@ def downgrade() -> None:
     ):
         op.drop_table(table)
     with op.batch_alter_table("outbox") as batch:
+        batch.drop_index("ix_outbox_chat_id_platform_message_id")
         batch.drop_index(op.f("ix_outbox_batch"))
         batch.drop_column("platform_message_id")
         batch.drop_column("batch")

@@ -1,0 +1,201 @@
+"""A user's right to see and to erase their data (/mydata, /forget).
+
+:func:`forget_user` removes, in ONE transaction, every row about the user: their profile,
+subscriptions, dialogue, requests, roles, unused invites they made, broadcasts they sent, and
+every outbox row to them or carrying their words (the forwards of their requests to the
+coordinators). Rows that are someone else's record keep existing with the user's id replaced:
+the role audit trail names :data:`FORGOTTEN` instead, catalogue additions and occurrence
+changes forget who made them. Either everything goes or nothing does.
+
+:func:`user_data` gathers what /mydata shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import (
+    BroadcastRow,
+    CatalogueAdditionRow,
+    ContactRequestRow,
+    DialogueRow,
+    OccurrenceChangeRow,
+    OutboxRow,
+    RoleEventRow,
+    StaffGrantRow,
+    StaffInviteRow,
+    SubscriptionRow,
+    UserRow,
+)
+from bot.storage.outbox import State
+from bot.storage.profiles import SqlProfileStore
+from bot.storage.reminders import SqlSubscriptionStore
+from bot.storage.requests import SqlRequestStore, request_batch
+from bot.storage.staff import SqlStaffStore
+from handlers.events import UserId
+from handlers.reminder_plan import Subscription
+from handlers.requests import ContactRequest
+from handlers.staff import Grant
+
+FORGOTTEN = "forgotten"
+"""What the audit trail says instead of the id of a user who deleted their data."""
+
+_CHUNK = 500
+
+
+def _batches(prefix: str, ids: list[int]) -> list[str]:
+    return [f"{prefix}:{number}" for number in ids]
+
+
+def _in(column: Any, values: list[str]) -> ColumnElement[bool]:
+    """``column IN (...)`` in chunks (never an empty ``IN``)."""
+    if not values:
+        return false()
+    return or_(
+        *(column.in_(values[start : start + _CHUNK]) for start in range(0, len(values), _CHUNK))
+    )
+
+
+async def _count(session: AsyncSession, statement: Any) -> int:
+    result = await session.execute(statement.execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_user(sessions: async_sessionmaker[AsyncSession], user: UserId) -> dict[str, int]:
+    """Delete every row about ``user`` in one transaction; returns rows changed per table.
+
+    Keys are table names for deleted rows and ``table.column`` for rows kept with the user's
+    id replaced (pseudonymised), e.g. ``{"outbox": 4, "role_events.actor": 2, ...}``; tables
+    with nothing to do are left out.
+    """
+    who = str(user)
+    done: dict[str, int] = {}
+    async with sessions.begin() as session:
+        requests = list(
+            (
+                await session.scalars(
+                    select(ContactRequestRow.id).where(ContactRequestRow.user_id == who)
+                )
+            ).all()
+        )
+        broadcasts = list(
+            (
+                await session.scalars(select(BroadcastRow.id).where(BroadcastRow.sender_id == who))
+            ).all()
+        )
+        request_batches = [request_batch(number) for number in requests]
+        broadcast_batches = _batches("broadcast", broadcasts)
+        statements: list[tuple[str, Any]] = [
+            (
+                "outbox",
+                delete(OutboxRow).where(
+                    or_(
+                        OutboxRow.user_id == who,
+                        _in(OutboxRow.batch, request_batches),
+                        and_(
+                            _in(OutboxRow.batch, broadcast_batches),
+                            OutboxRow.state == State.PENDING.value,
+                        ),
+                    )
+                ),
+            ),
+            ("users", delete(UserRow).where(UserRow.id == who)),
+            ("subscriptions", delete(SubscriptionRow).where(SubscriptionRow.user_id == who)),
+            ("dialogues", delete(DialogueRow).where(DialogueRow.user_id == who)),
+            ("contact_requests", delete(ContactRequestRow).where(ContactRequestRow.user_id == who)),
+            ("broadcasts", delete(BroadcastRow).where(BroadcastRow.sender_id == who)),
+            ("staff_grants", delete(StaffGrantRow).where(StaffGrantRow.user_id == who)),
+            (
+                "staff_invites",
+                delete(StaffInviteRow).where(
+                    StaffInviteRow.created_by == who, StaffInviteRow.used_by.is_(None)
+                ),
+            ),
+            (
+                "staff_grants.granted_by",
+                update(StaffGrantRow)
+                .where(StaffGrantRow.granted_by == who)
+                .values(granted_by=FORGOTTEN),
+            ),
+            (
+                "staff_invites.created_by",
+                update(StaffInviteRow)
+                .where(StaffInviteRow.created_by == who)
+                .values(created_by=FORGOTTEN),
+            ),
+            (
+                "staff_invites.used_by",
+                update(StaffInviteRow)
+                .where(StaffInviteRow.used_by == who)
+                .values(used_by=FORGOTTEN),
+            ),
+            (
+                "role_events.actor",
+                update(RoleEventRow).where(RoleEventRow.actor == who).values(actor=FORGOTTEN),
+            ),
+            (
+                "role_events.subject",
+                update(RoleEventRow).where(RoleEventRow.subject == who).values(subject=FORGOTTEN),
+            ),
+            (
+                "catalogue_additions.added_by",
+                update(CatalogueAdditionRow)
+                .where(CatalogueAdditionRow.added_by == who)
+                .values(added_by=None),
+            ),
+            (
+                "occurrence_changes.changed_by",
+                update(OccurrenceChangeRow)
+                .where(OccurrenceChangeRow.changed_by == who)
+                .values(changed_by=None),
+            ),
+        ]
+        for name, statement in statements:
+            changed = await _count(session, statement)
+            if changed:
+                done[name] = changed
+    return done
+
+
+@dataclass(frozen=True, slots=True)
+class UserData:
+    """Everything stored about one user, for /mydata.
+
+    ``requests`` are whole :class:`ContactRequest` values (reference, kind, state, created_at,
+    message, and the name only if the user agreed to share it).
+    """
+
+    user: UserId
+    language: str | None
+    network: str | None
+    subscriptions: tuple[Subscription, ...]
+    requests: tuple[ContactRequest, ...]
+    grants: tuple[Grant, ...]
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing at all is stored about the user."""
+        return (
+            self.language is None
+            and self.network is None
+            and not self.subscriptions
+            and not self.requests
+            and not self.grants
+        )
+
+
+async def user_data(sessions: async_sessionmaker[AsyncSession], user: UserId) -> UserData:
+    """What is stored about ``user``: profile, subscriptions, requests and roles."""
+    profile = await SqlProfileStore(sessions).get(user)
+    return UserData(
+        user=user,
+        language=profile.language if profile else None,
+        network=profile.network if profile else None,
+        subscriptions=tuple(await SqlSubscriptionStore(sessions).for_user(user)),
+        requests=tuple(await SqlRequestStore(sessions).for_user(user)),
+        grants=tuple(await SqlStaffStore(sessions).grants_of(user)),
+    )

@@ -1,0 +1,118 @@
+"""What the user can see and delete about themselves: ``/mydata`` and ``/forget``.
+
+The store gathers everything kept about one user (:class:`UserData`); :func:`my_data_reply`
+shows it in plain words in their language. Forgetting is one call to the store, which
+deletes every row about the user in one transaction (see ``bot/storage/erasure.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from catalog.model import Catalogue
+from handlers.events import Profile, Reply, UserId
+from handlers.formatting import localised
+from handlers.i18n import Speaker
+from handlers.languages import NATIVE_NAMES
+from handlers.reminder_plan import Subscription
+from handlers.reminders import leads_text, subscription_title
+from handlers.requests import ContactRequest, RequestKind, RequestState
+from handlers.staff import Grant, Role
+
+#: How much of a stored request message /mydata shows.
+EXCERPT = 80
+
+
+@dataclass(frozen=True, slots=True)
+class UserData:
+    """Everything stored about one user."""
+
+    profile: Profile | None
+    subscriptions: tuple[Subscription, ...] = ()
+    requests: tuple[ContactRequest, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    queued_messages: int = 0
+
+
+class DataRights(Protocol):
+    """Reads and erases everything about one user."""
+
+    async def data_of(self, user: UserId) -> UserData:
+        """Everything stored about ``user``."""
+
+    async def forget(self, user: UserId) -> None:
+        """Delete every row about ``user`` (pseudonymising their name in others' records)."""
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1] + "…"
+
+
+def _state(request: ContactRequest, speaker: Speaker) -> str:
+    _ = speaker.gettext
+    return {
+        RequestState.OPEN: _("waiting for an answer"),
+        RequestState.ANSWERED: _("answered"),
+        RequestState.CLOSED: _("closed"),
+    }[request.state]
+
+
+def _role(role: Role, speaker: Speaker) -> str:
+    _ = speaker.gettext
+    return {
+        Role.COORDINATOR: _("coordinator"),
+        Role.ORGANISER: _("organiser"),
+        Role.VOLUNTEER: _("volunteer"),
+    }[role]
+
+
+def my_data_reply(data: UserData, catalogue: Catalogue, speaker: Speaker) -> Reply:
+    """Everything stored about the user, in plain words, in their language."""
+    _ = speaker.gettext
+    profile = data.profile
+    network = catalogue.network(profile.network or "") if profile else None
+    lines = [
+        _("This is everything I store about you:"),
+        _("Language: %(language)s")
+        % {"language": NATIVE_NAMES.get((profile.language if profile else None) or "", "–")},
+        _("Municipality: %(network)s")
+        % {"network": localised(network.name, speaker, say_language=False) if network else "–"},
+    ]
+    if data.subscriptions:
+        lines.append(_("Reminders:"))
+        lines += [
+            f"• {subscription_title(s, catalogue, speaker)} ({leads_text(s.leads, speaker)})"
+            for s in data.subscriptions
+        ]
+    if data.requests:
+        lines.append(_("Messages to the coordinator:"))
+        for request in data.requests:
+            what = _excerpt(request.message)
+            if request.kind is RequestKind.JOIN:
+                what = _("joining the network") + ": " + what
+            lines.append(f"• {request.reference}, {_state(request, speaker)}: {what}")
+            if request.name:
+                lines.append("  " + _("Your name was shared: %(name)s") % {"name": request.name})
+    if data.grants:
+        lines.append(_("Roles:"))
+        for grant in data.grants:
+            organisation = catalogue.organisation(grant.organisation)
+            name = (
+                localised(organisation.name, speaker, say_language=False)
+                if organisation
+                else grant.organisation
+            )
+            lines.append(f"• {_role(grant.role, speaker)}, {name}")
+    if data.queued_messages:
+        lines.append(
+            speaker.ngettext(
+                "%(count)d message waiting to be sent to you",
+                "%(count)d messages waiting to be sent to you",
+                data.queued_messages,
+            )
+            % {"count": data.queued_messages}
+        )
+    lines.append(_("Use /forget to delete all of it."))
+    return Reply("\n".join(lines), speaker.language)

@@ -1,0 +1,248 @@
+"""A drainer process over a real channel adapter, for kill -9 tests on real platforms.
+
+``python -m tests.bot.channel_crash_worker <db url> <telegram|matrix> <connection json>
+<forever|until-empty>``
+
+It drains whatever is due in the outbox for that channel, through the production senders:
+:class:`~bot.telegram.outbox.TelegramOutbox` over a :class:`~bot.telegram.channel.TelegramChannel`
+pointed at a Bot API server (the fake one of ``tests/telegram_server``), or
+:class:`~bot.matrix.outbox.MatrixOutbox` over a logged-in
+:class:`~bot.matrix.channel.MatrixChannel` (a real Synapse). Only the process around them is
+made for tests: a test kills it with SIGKILL at any moment and starts it again.
+
+The connection JSON (see :class:`Connection`):
+
+- ``limits``: the drainer's :class:`~bot.outbox.ChannelLimits` (default: the channel's own);
+- ``hold``: seconds a claim holds its rows (how soon a restart takes back a dead one's rows);
+- Telegram: ``api_url``, ``token`` and ``secret`` (the callback codec's key, hex);
+- Matrix: ``homeserver``, ``user``, ``password`` or ``access_token`` and ``data_dir``. The
+  data directory keeps the login (``session.json``), so every restart is the same device
+  with the same access token, and Synapse recognises a repeated transaction id.
+
+This process never answers anyone: the conversation core behind the channel has no catalogue
+and no understanding (the Telegram channel does not even poll). It only renders the replies
+it sends, in the reply's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.bootstrap import build_assistant
+from bot.outbox import MATRIX_LIMITS, TELEGRAM_LIMITS, ChannelLimits, OutboxDrainer
+from bot.storage.database import Database
+from bot.storage.models import OutboxRow
+from bot.storage.outbox import SqlOutbox, State
+from bot.storage.profiles import SqlProfileStore
+from catalog.model import Catalogue
+from catalog.understanding.query import Query
+from handlers.conversation import Conversation
+from handlers.ports import OutboxSender
+
+CHANNELS = ("telegram", "matrix")
+MODES = ("forever", "until-empty")
+#: The callback codec's key when the connection names none (the test reads buttons with it).
+DEFAULT_SECRET = b"tarjotin-crash-test-secret-01234".hex()
+DEFAULT_LIMITS = {"telegram": TELEGRAM_LIMITS, "matrix": MATRIX_LIMITS}
+#: How long the drainer naps when nothing is due.
+IDLE = 0.05
+
+
+def now() -> datetime:
+    """The wall clock, as the drainer reads it."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach the platform and how fast to drain, decoded from the command line."""
+
+    channel: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, channel: str, text: str) -> Connection:
+        """Read the JSON object given on the command line."""
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {CHANNELS}, not {channel!r}")
+        settings = json.loads(text)
+        if not isinstance(settings, dict):
+            raise ValueError("the connection must be a JSON object")
+        return cls(channel, settings)
+
+    @property
+    def limits(self) -> ChannelLimits:
+        """The drainer's limits: the channel's production ones unless given."""
+        given = self.settings.get("limits")
+        return ChannelLimits(**given) if given else DEFAULT_LIMITS[self.channel]
+
+    @property
+    def hold(self) -> timedelta:
+        """How long a claim holds its rows."""
+        return timedelta(seconds=float(self.settings.get("hold", 1.0)))
+
+    def text(self, name: str) -> str:
+        """A required string setting."""
+        value = self.settings.get(name)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"the {self.channel} connection needs {name!r}")
+        return value
+
+    def optional(self, name: str) -> str | None:
+        """An optional string setting."""
+        value = self.settings.get(name)
+        return value if isinstance(value, str) and value else None
+
+
+class SendOnly:
+    """The understanding of a process that only sends: it is never asked a question."""
+
+    def understand(
+        self,
+        text: str,
+        *,
+        now: datetime,
+        saved_language: str | None = None,
+        platform_hint: str | None = None,
+    ) -> Query:
+        """Refuse: a message reached a process that must never answer one."""
+        raise RuntimeError("the crash-test drainer does not answer messages")
+
+
+def sender_conversation(database: Database) -> Conversation:
+    """A conversation core that can render replies in any language but answers nothing."""
+    assistant = build_assistant(
+        Catalogue("Europe/Helsinki", (), (), (), ()), understander=SendOnly()
+    )
+    return Conversation(lambda: assistant, SqlProfileStore(database.sessions), now)
+
+
+@asynccontextmanager
+async def telegram_sender(
+    connection: Connection, conversation: Conversation
+) -> AsyncIterator[OutboxSender]:
+    """A Telegram outbox sender on an initialised (connected, not polling) channel."""
+    from bot.telegram.callbacks import CallbackCodec
+    from bot.telegram.channel import TelegramChannel, TelegramOptions
+    from bot.telegram.limits import RetryPolicy
+    from bot.telegram.outbox import TelegramOutbox
+
+    secret = bytes.fromhex(connection.optional("secret") or DEFAULT_SECRET)
+    options = TelegramOptions(
+        request_timeout=5.0,
+        retry=RetryPolicy(attempts=4, first_delay=0.05, max_delay=0.5),
+        stop_grace=0.5,
+    )
+    channel = TelegramChannel(
+        conversation,
+        connection.text("token"),
+        codec=CallbackCodec(secret),
+        api_url=connection.text("api_url"),
+        options=options,
+    )
+    try:
+        await channel.application.initialize()
+        channel.adapter.bot_username = channel.application.bot.username
+        yield TelegramOutbox(channel)
+    finally:
+        await channel.stop()
+
+
+@asynccontextmanager
+async def matrix_sender(
+    connection: Connection, conversation: Conversation
+) -> AsyncIterator[OutboxSender]:
+    """A Matrix outbox sender on a running channel that keeps its device across restarts."""
+    from bot.matrix.channel import MatrixChannel, MatrixConfig
+    from bot.matrix.limits import RetryPolicy
+    from bot.matrix.login import Account
+    from bot.matrix.outbox import MatrixOutbox
+
+    account = Account(
+        connection.text("homeserver"),
+        connection.text("user"),
+        password=connection.optional("password"),
+        access_token=connection.optional("access_token"),
+    )
+    config = MatrixConfig(
+        account=account,
+        data_dir=Path(connection.text("data_dir")),
+        sync_timeout_ms=1_000,
+        retry=RetryPolicy(first_backoff=0.2, max_backoff=2.0),
+        decrypt_grace_seconds=0.5,
+    )
+    channel = MatrixChannel(config, conversation)
+    await channel.start()
+    try:
+        yield MatrixOutbox(channel)
+    finally:
+        await channel.stop()
+
+
+def open_sender(
+    connection: Connection, conversation: Conversation
+) -> AbstractAsyncContextManager[OutboxSender]:
+    """The real sender of the connection's channel."""
+    if connection.channel == "telegram":
+        return telegram_sender(connection, conversation)
+    return matrix_sender(connection, conversation)
+
+
+async def unfinished(database: Database, channel: str) -> int:
+    """Rows of ``channel`` still waiting or being sent (by anyone, even a dead process)."""
+    waiting = (State.PENDING.value, State.SENDING.value)
+    async with database.sessions() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(OutboxRow.channel == channel, OutboxRow.state.in_(waiting))
+        )
+    return int(count or 0)
+
+
+async def drain(database: Database, drainer: OutboxDrainer, mode: str) -> None:
+    """Take back dead claims and send what is due; in ``until-empty`` mode stop when done."""
+    outbox = drainer.outbox
+    while True:
+        await outbox.recover(now())
+        if await drainer.drain_once():
+            continue
+        if mode == "until-empty" and not await unfinished(database, drainer.channel):
+            return
+        await asyncio.sleep(IDLE)
+
+
+async def main(url: str, channel: str, connection_json: str, mode: str) -> None:
+    """Open the database and the channel, then drain."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    connection = Connection.parse(channel, connection_json)
+    database = await Database.open(url, migrate=False)
+    try:
+        conversation = sender_conversation(database)
+        async with open_sender(connection, conversation) as sender:
+            drainer = OutboxDrainer(
+                SqlOutbox(database.sessions),
+                sender,
+                channel,
+                now,
+                limits=connection.limits,
+                hold=connection.hold,
+            )
+            await drain(database, drainer, mode)
+    finally:
+        await database.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:5]))
