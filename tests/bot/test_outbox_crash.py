@@ -76,7 +76,8 @@ async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_in_flight(tmp_
     await database.close()
     assert set(delivered) == set(keys)  # nothing lost
     twice = {key for key, count in delivered.items() if count > 1}
-    assert all(count <= 2 for count in delivered.values())
+    # A key caught in flight at two kills in a row is sent once more per kill.
+    assert all(count <= 1 + kills for count in delivered.values())
     assert twice <= in_flight_at_kills
     assert len(twice) <= kills * CONCURRENCY
     assert kills == KILLS
