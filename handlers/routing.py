@@ -41,6 +41,10 @@ class PeopleRouter:
     staffing: Staffing
     dialogues: DialogueStore
 
+    def is_coordinator_chat(self, turn: Turn) -> bool:
+        """Whether the event comes from one of the configured coordinator chats."""
+        return any(turn.chat in desk.chats for desk in self.coordination.desks.values())
+
     async def dialogue(self, turn: Turn) -> Dialogue | None:
         """The user's dialogue if it is still current (an expired one is ended)."""
         found = await self.dialogues.get(turn.user)
@@ -52,6 +56,8 @@ class PeopleRouter:
     async def on_text(self, turn: Turn, text: str, reply_to: str | None) -> list[Reply] | None:
         """A free-text message; ``None`` when it is a question for the assistant."""
         if turn.in_group:
+            if not self.is_coordinator_chat(turn):
+                return None  # an ordinary group: a mention or reply is a question
             if reply_to is None:
                 return []
             return await self.coordination.reply_in_group(turn, text, reply_to)
