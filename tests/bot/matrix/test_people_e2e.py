@@ -434,6 +434,9 @@ async def test_newcomers_other_volunteers_and_room_members_change_nothing(bench:
     member_room = await b.member.create_room([b.bot_id], encrypted=False)
     await b.member.answers(member_room, b.bot_id)
     await b.app.profiles.save(Profile(mx(b.member), language="en", network=NETWORK))
+    for someone in (newcomer, other):  # they are in the coordinator room too
+        await b.coordinator.client.room_invite(b.group, someone.user_id)
+        await someone.join(b.group)
     assert await b.drain() == 1
     forward = await b.forward()
     assert request.reference in body(forward)

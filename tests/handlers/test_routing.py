@@ -1,0 +1,246 @@
+"""The conversation with every flow of the people around newcomers wired in, on fakes.
+
+Checks the routing: which events go to which flow, what stays with the assistant, and that
+dialogues, group chats and invite links land in the right place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.matching import Matcher
+from catalog.model import Catalogue
+from catalog.occurrences import OccurrenceIndex
+from catalog.understanding.query import Query
+from handlers.assistant import Assistant
+from handlers.broadcasting import Broadcasting
+from handlers.contact import ContactFlow
+from handlers.conversation import Conversation
+from handlers.coordination import Coordination
+from handlers.dialogue import DIALOGUE_LIFETIME, Dialogue
+from handlers.events import (
+    ActionKind,
+    ChatId,
+    Choice,
+    Command,
+    IncomingMessage,
+    Profile,
+    Reply,
+    UserId,
+)
+from handlers.i18n import Translator
+from handlers.routing import PeopleRouter
+from handlers.session_notices import SessionNotices
+from handlers.staff import Desk, Role
+from handlers.staffing import Staffing
+from handlers.volunteering import Volunteering
+from tests.fakes import (
+    FixedClock,
+    InMemoryBroadcasts,
+    InMemoryCatalogueEditor,
+    InMemoryDialogues,
+    InMemoryOutbox,
+    InMemoryProfiles,
+    InMemoryRequests,
+    InMemoryStaff,
+    InMemorySubscriberDirectory,
+    InMemorySubscriptions,
+    ScriptedUnderstander,
+)
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+NEWCOMER = UserId("telegram:1001")
+COORDINATOR = UserId("telegram:500")
+GROUP = ChatId("telegram:-100500")
+OTHER_GROUP = ChatId("telegram:-100999")
+
+
+@dataclass
+class World:
+    """A conversation over the demo catalogue with every flow on in-memory fakes."""
+
+    catalogue: Catalogue
+    clock: FixedClock = field(
+        default_factory=lambda: FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI))
+    )
+    profiles: InMemoryProfiles = field(default_factory=InMemoryProfiles)
+    dialogues: InMemoryDialogues = field(default_factory=InMemoryDialogues)
+    staff: InMemoryStaff = field(default_factory=InMemoryStaff)
+    requests: InMemoryRequests = field(default_factory=InMemoryRequests)
+    outbox: InMemoryOutbox = field(default_factory=InMemoryOutbox)
+    understander: ScriptedUnderstander = field(
+        default_factory=lambda: ScriptedUnderstander(
+            {"ihminen": Query(language="fi", intent="contact")}
+        )
+    )
+
+    def __post_init__(self) -> None:
+        translator = Translator()
+        desks = {"nurmijarvi": Desk("nurmijarvi", (COORDINATOR,), (GROUP,), ("k@example.fi",))}
+        index = OccurrenceIndex(self.catalogue, ())
+        assistant = Assistant(Matcher(self.catalogue, index), self.understander, translator)
+        directory = InMemorySubscriberDirectory(InMemorySubscriptions(), self.profiles)
+        broadcasting = Broadcasting(
+            desks,
+            self.staff,
+            self.dialogues,
+            InMemoryBroadcasts(),
+            directory,
+            self.outbox,
+            translator,
+            self.clock,
+            lambda: self.catalogue,
+        )
+        notices = SessionNotices(directory, self.outbox, translator, self.clock)
+        volunteering = Volunteering(
+            desks,
+            self.staff,
+            self.dialogues,
+            InMemoryCatalogueEditor(self.catalogue),
+            lambda: (self.catalogue, index),
+            notices,
+            broadcasting,
+            self.clock,
+        )
+        self.coordination = Coordination(
+            desks, self.requests, self.outbox, translator, self.clock, email_enabled=True
+        )
+        router = PeopleRouter(
+            ContactFlow(self.requests, self.dialogues, self.coordination, self.clock),
+            self.coordination,
+            volunteering,
+            Staffing(desks, self.staff, self.clock, lambda chat, payload: None),
+            self.dialogues,
+        )
+        self.conversation = Conversation(
+            lambda: assistant, self.profiles, self.clock, people=router
+        )
+
+    async def onboard(self, user: UserId = NEWCOMER, language: str = "fi") -> None:
+        await self.profiles.save(Profile(user, language, "nurmijarvi"))
+
+    async def say(
+        self, text: str, user: UserId = NEWCOMER, chat: ChatId | None = None, **extra: object
+    ) -> list[Reply]:
+        message = IncomingMessage(user, chat or ChatId(str(user)), text, **extra)  # type: ignore[arg-type]
+        return await self.conversation.on_message(message)
+
+    async def command(
+        self, name: str, argument: str = "", user: UserId = NEWCOMER, **extra: object
+    ) -> list[Reply]:
+        event = Command(user, ChatId(str(user)), name, argument, **extra)  # type: ignore[arg-type]
+        return await self.conversation.on_command(event)
+
+    async def choose(
+        self, action: ActionKind, argument: str, user: UserId = NEWCOMER
+    ) -> list[Reply]:
+        choice = Choice(user, ChatId(str(user)), action, argument)
+        return await self.conversation.on_choice(choice)
+
+
+@pytest.fixture
+def world(demo: Catalogue) -> World:
+    return World(demo)
+
+
+def kinds(replies: list[Reply]) -> set[ActionKind]:
+    return {action.kind for reply in replies for action in reply.actions}
+
+
+async def test_asking_for_a_person_in_words_starts_a_contact_request_with_consent(
+    world: World,
+) -> None:
+    await world.onboard()
+    replies = await world.say("ihminen")
+    assert ActionKind.REQUEST in kinds(replies)
+    dialogue = await world.dialogues.get(NEWCOMER)
+    assert dialogue is not None
+    assert dialogue.flow == "contact"
+
+
+async def test_the_message_after_consent_becomes_a_request_not_a_question(world: World) -> None:
+    await world.onboard()
+    await world.command("contact")
+    await world.choose(ActionKind.REQUEST, "consent:anon")
+    seen = len(world.understander.seen)
+    await world.say("Tarvitsen apua koulupaikan kanssa.")
+    assert len(world.understander.seen) == seen  # not answered as a question
+    [request] = world.requests.rows.values()
+    assert request.message == "Tarvitsen apua koulupaikan kanssa."
+    assert request.name is None
+    assert await world.dialogues.get(NEWCOMER) is None
+
+
+async def test_an_expired_dialogue_is_ended_and_the_text_answered_as_a_question(
+    world: World,
+) -> None:
+    await world.onboard()
+    started = world.clock.now
+    await world.dialogues.save(Dialogue(NEWCOMER, "contact", "message", started))
+    world.clock.advance(seconds=(DIALOGUE_LIFETIME + timedelta(minutes=1)).total_seconds())
+    await world.say("kielikahvila tänään")
+    assert world.requests.rows == {}
+    assert await world.dialogues.get(NEWCOMER) is None
+    assert "kielikahvila tänään" in world.understander.seen
+
+
+async def test_cancel_ends_a_dialogue(world: World) -> None:
+    await world.onboard()
+    await world.command("contact")
+    assert await world.dialogues.get(NEWCOMER) is not None
+    await world.choose(ActionKind.CANCEL, "")
+    assert await world.dialogues.get(NEWCOMER) is None
+
+
+async def test_chatter_in_the_coordinator_chat_is_ignored_and_elsewhere_answered(
+    world: World,
+) -> None:
+    await world.onboard()
+    assert await world.say("kielikahvila", chat=GROUP, in_group=True) == []
+    assert "kielikahvila" not in world.understander.seen
+    replies = await world.say("kielikahvila", chat=OTHER_GROUP, in_group=True)
+    assert replies
+    assert "kielikahvila" in world.understander.seen
+
+
+async def test_only_coordination_commands_are_taken_in_a_group(world: World) -> None:
+    await world.onboard()
+    group_volunteer = Command(NEWCOMER, GROUP, "volunteer", "", in_group=True)
+    replies = await world.conversation.on_command(group_volunteer)
+    assert await world.dialogues.get(NEWCOMER) is None
+    assert ActionKind.VOLUNTEER not in kinds(replies)
+    requests = Command(COORDINATOR, GROUP, "requests", "", in_group=True)
+    await world.onboard(COORDINATOR)
+    listed = await world.conversation.on_command(requests)
+    assert listed  # the coordinator's list (empty), not the help text
+    assert world.outbox.entries == {}
+
+
+async def test_an_invite_link_grants_the_role(world: World) -> None:
+    await world.onboard(COORDINATOR)
+    await world.onboard()
+    organisation = next(
+        o.id for o in world.catalogue.organisations if "nurmijarvi" in o.networks
+    )
+    replies = await world.command("invite", f"volunteer {organisation}", user=COORDINATOR)
+    code = next(
+        word.removeprefix("i-")
+        for reply in replies
+        for word in reply.text.split()
+        if word.startswith("i-")
+    )
+    await world.command("start", f"i-{code}")
+    [grant] = await world.staff.grants_of(NEWCOMER)
+    assert grant.role is Role.VOLUNTEER
+    assert grant.organisation == organisation
+
+
+async def test_without_a_role_the_volunteer_menu_is_refused(world: World) -> None:
+    await world.onboard()
+    replies = await world.command("volunteer")
+    assert ActionKind.VOLUNTEER not in kinds(replies)
+    assert await world.dialogues.get(NEWCOMER) is None
