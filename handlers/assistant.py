@@ -148,7 +148,8 @@ class Assistant:
             text += "\n\n" + description
         actions = (
             Action(ActionKind.REMIND, _("Remind me"), activity.id),
-            Action(ActionKind.CONTACT, _("Talk to a person")),
+            # The activity goes with the request, so the coordinator knows what it is about.
+            Action(ActionKind.CONTACT, _("Talk to a person"), activity.id),
         )
         return Reply(text, speaker.language, actions)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from catalog.model import Catalogue
-from handlers.contact import MESSAGE_LIMIT, ContactFlow
+from handlers.contact import MESSAGE_LIMIT, ContactFlow, contact_consent_text, sent_text
 from handlers.coordination import Coordination, coordinator_language
 from handlers.dialogue import DIALOGUE_LIFETIME
 from handlers.events import ActionKind, ChatId, Profile, Reply, UserId
@@ -131,8 +131,12 @@ async def test_consent_says_what_goes_where_and_stores_nothing_yet(world: World)
     assert speaker.language_name("fa") in reply.text
     assert activity_title(world.catalogue, ACTIVITY, speaker) in reply.text
     assert localised(network.name, speaker, say_language=False) in reply.text
-    assert "group chat" in reply.text
-    assert "name" in reply.text
+    language = speaker.language_name("fa")
+    place = localised(network.name, speaker, say_language=False)
+    title = activity_title(world.catalogue, ACTIVITY, speaker)
+    by_chat = contact_consent_text(speaker, language, place, title, by_email=False)
+    assert reply.text.startswith(by_chat)
+    assert not reply.text.startswith(contact_consent_text(speaker, language, place, title, True))
     assert arguments(reply) == ["consent:name", "consent:anon", "consent:no"]
     assert {action.kind for action in reply.actions} == {ActionKind.REQUEST}
     assert all(len(argument) <= 32 for argument in arguments(reply))
@@ -196,7 +200,9 @@ async def test_a_persian_request_is_forwarded_with_the_language_name(world: Worl
     assert request.message == PERSIAN
     assert request.kind is RequestKind.CONTACT
     assert request.reference in reply.text
-    assert "answer here in this chat" in reply.text
+    fa = world.translator.speaker("fa")
+    assert reply.text.startswith(sent_text(request, fa))
+    assert request.via == "chat"
     [forward] = world.outbox.to(GROUP)
     assert forward.key == f"request:{request.id}:forward:{GROUP}:0"
     assert forward.batch == request.batch
@@ -207,7 +213,7 @@ async def test_a_persian_request_is_forwarded_with_the_language_name(world: Worl
     assert coordinator.language_name("fa") in forward.reply.text
     assert PERSIAN in forward.reply.text
     assert request.reference in forward.reply.text
-    assert "Reply to this message" in forward.reply.text
+    assert coordinator.gettext("Reply to this message to answer.") in forward.reply.text
     assert await world.dialogues.get(NEWCOMER) is None
 
 
@@ -249,8 +255,8 @@ async def test_a_bad_message_keeps_the_step_and_stores_nothing(world: World) -> 
 async def test_a_desk_without_chat_emails_at_once_and_says_so(world: World) -> None:
     request, [reply] = await world.ask(network="espoo")
     assert request.via == "email"
+    assert reply.text.startswith(sent_text(request, world.translator.speaker("en")))
     assert "by e-mail" in reply.text
-    assert "answer here in this chat" in reply.text
     [mail] = world.messages()
     assert mail.chat == ChatId(f"email:{ESPOO_MAIL}")
     assert mail.channel == "email"

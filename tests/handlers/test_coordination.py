@@ -11,6 +11,7 @@ from catalog.model import Catalogue
 from handlers.coordination import (
     DELIVERY_GRACE,
     age_text,
+    emailed_notice,
     forward_key,
     forwarded_request_id,
     raise_round,
@@ -64,12 +65,14 @@ async def test_a_reply_in_the_group_reaches_the_user_marked_as_the_coordinators(
     turn = coordinator_turn(world)
     [confirmation] = await world.coordination.reply_in_group(turn, "Tervetuloa maanantaina!", "m1")
     assert request.reference in confirmation.text
-    assert "Sent to the person who asked" in confirmation.text
+    said = turn.speaker.gettext("Sent to the person who asked (%(reference)s).")
+    assert confirmation.text == said % {"reference": request.reference}
     [answer] = world.outbox.to(NEWCOMER_CHAT)
     assert answer.user == NEWCOMER
     assert answer.batch != request.batch  # never counted as a forward
     assert answer.reply.language == "fa"
-    assert answer.reply.text.startswith("Answer from the coordinator")
+    heading = world.translator.speaker("fa").gettext("Answer from the coordinator (%(reference)s):")
+    assert answer.reply.text.startswith(heading % {"reference": request.reference})
     assert request.reference in answer.reply.text.splitlines()[0]
     assert "Tervetuloa maanantaina!" in answer.reply.text
     stored = world.requests.rows[request.id or 0]
@@ -165,7 +168,7 @@ async def test_a_failed_chat_forward_goes_by_email_and_the_user_is_told(world: W
     [notice] = world.outbox.to(NEWCOMER_CHAT)
     assert notice.user == NEWCOMER
     assert request.reference in notice.reply.text
-    assert "e-mail" in notice.reply.text
+    assert notice.reply == emailed_notice(request, world.translator.speaker("fa"))
     assert notice.reply.language == "fa"
     assert world.requests.rows[request.id or 0].via == "email"
     # Once only.
@@ -230,8 +233,9 @@ async def test_an_unanswered_request_is_raised_once_per_period(world: World) -> 
     assert (await world.coordination.follow_up(world.catalogue)).raised == 1
     assert forwards_to_group(world)[-1] == forward_key(request.id, GROUP, 1)
     raised = world.outbox.entries[forward_key(request.id, GROUP, 1)].message
-    assert "Still unanswered" in raised.reply.text
-    assert age_text(timedelta(hours=24), world.translator.speaker("fi")) in raised.reply.text
+    fi = world.translator.speaker("fi")
+    still = fi.gettext("Still unanswered after %(age)s.")
+    assert still % {"age": age_text(timedelta(hours=24), fi)} in raised.reply.text
     assert raised.batch == request.batch
     assert world.requests.rows[request.id or 0].raised_at == world.clock.now
     world.clock.advance(minutes=1)
@@ -352,7 +356,8 @@ async def test_close_tells_the_user_and_stops_raising(world: World) -> None:
     assert stored.closed_at == world.clock.now
     [notice] = world.outbox.to(NEWCOMER_CHAT)
     assert request.reference in notice.reply.text
-    assert "closed" in notice.reply.text
+    closed = world.translator.speaker("fa").gettext("Your request %(reference)s was closed.")
+    assert closed % {"reference": request.reference} in notice.reply.text
     assert notice.reply.language == "fa"
     assert world.outbox.to(GROUP) == []  # the undelivered forward was withdrawn
     world.clock.advance(days=3)

@@ -244,3 +244,17 @@ async def test_without_a_role_the_volunteer_menu_is_refused(world: World) -> Non
     replies = await world.command("volunteer")
     assert ActionKind.VOLUNTEER not in kinds(replies)
     assert await world.dialogues.get(NEWCOMER) is None
+
+
+async def test_the_person_button_under_an_activity_carries_it_into_the_request(
+    world: World,
+) -> None:
+    await world.onboard()
+    activity = "louhela-kielikahvila"
+    [shown] = await world.choose(ActionKind.SHOW, activity)
+    [person] = [a for a in shown.actions if a.kind is ActionKind.CONTACT]
+    await world.choose(person.kind, person.argument)
+    await world.choose(ActionKind.REQUEST, "consent:anon")
+    await world.say("Voinko tulla lapsen kanssa?")
+    [request] = world.requests.rows.values()
+    assert request.activity == activity

@@ -20,11 +20,11 @@ import re
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -244,10 +244,6 @@ class Bench:
         return await self.people.coordination.follow_up(self.live().catalogue)
 
 
-class BenchFactory(Protocol):
-    def __call__(self) -> Awaitable[Bench]: ...
-
-
 async def wait_until(check: Any, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not check():
@@ -376,15 +372,11 @@ async def test_an_invited_volunteer_cancels_a_session_and_each_subscriber_reads_
     reasons = await b.one(volunteer, room, "1")
     preview = await b.choose(volunteer, room, reasons, reason_label("illness", speaker))
     count = len(readers)
-    assert (
-        speaker.ngettext(
-            "%(count)d subscriber will get this message, in their own language:",
-            "%(count)d subscribers will get this message, each in their own language:",
-            count,
-        )
-        % {"count": count}
-        in body(preview)
-    )
+    assert speaker.ngettext(
+        "%(count)d subscriber will get this message, in their own language:",
+        "%(count)d subscribers will get this message, each in their own language:",
+        count,
+    ) % {"count": count} in body(preview)
     done = await b.choose(volunteer, room, preview, speaker.gettext("Confirm"))
     assert speaker.gettext("Cancelled.") in body(done)
     [change] = await b.app.catalog_store.occurrence_changes()
