@@ -25,7 +25,9 @@ from catalog.model import Catalogue
 from handlers.events import ChatId, UserId
 from handlers.staff import Desk
 
-_PLATFORM_ID = re.compile(r"^(telegram:-?\d+|matrix:[@!][^\s:]+:\S+)$")
+#: ``telegram:<id>``, ``matrix:@user:server``, ``matrix:!room`` (room ids of version 12 and
+#: later have no ``:server`` part, older ones do).
+_PLATFORM_ID = re.compile(r"^(telegram:-?\d+|matrix:@[^\s:]+:\S+|matrix:![^\s]+)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FIELDS = ("coordinators", "chats", "emails")
 
