@@ -134,14 +134,16 @@ async def telegram_sender(
     """A Telegram outbox sender on an initialised (connected, not polling) channel."""
     from bot.telegram.callbacks import CallbackCodec
     from bot.telegram.channel import TelegramChannel, TelegramOptions
-    from bot.telegram.limits import RetryPolicy
+    from bot.telegram.limits import Limits, RetryPolicy
     from bot.telegram.outbox import TelegramOutbox
 
     secret = bytes.fromhex(connection.optional("secret") or DEFAULT_SECRET)
+    overall = connection.optional("telegram_overall")  # the channel's own 30/s, unless given
     options = TelegramOptions(
         request_timeout=5.0,
         retry=RetryPolicy(attempts=4, first_delay=0.05, max_delay=0.5),
         stop_grace=0.5,
+        limits=Limits(overall=int(overall)) if overall else Limits(),
     )
     channel = TelegramChannel(
         conversation,

@@ -764,6 +764,7 @@ async def test_kill_9_mid_broadcast_to_1000_loses_nobody(bench: Bench, tmp_path:
         "token": b.server.token,
         "hold": 1.0,
         "limits": {"per_second": 2000, "burst": 2000, "chat_gap": 0.0},
+        "telegram_overall": "300",
     }
 
     async def start(mode: str = "forever") -> asyncio.subprocess.Process:
