@@ -21,6 +21,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -511,11 +512,23 @@ class CatalogStore:
 
         Changes to a withdrawn activity are kept and come back when the activity does.
         """
+        added = select(_ADDITIONS.c.activity_id).where(_ADDITIONS.c.kind == ADDED_ACTIVITY)
         statement = (
             select(_CHANGES)
-            .join(_ACTIVITIES, _ACTIVITIES.c.id == _CHANGES.c.activity_id)
-            .where(_ACTIVITIES.c.withdrawn_at.is_(None))
-            .order_by(_ACTIVITIES.c.position, _CHANGES.c.original_start)
+            .outerjoin(_ACTIVITIES, _ACTIVITIES.c.id == _CHANGES.c.activity_id)
+            .where(
+                or_(
+                    and_(_ACTIVITIES.c.id.is_not(None), _ACTIVITIES.c.withdrawn_at.is_(None)),
+                    # An event a volunteer added lives in the additions, not in activities.
+                    and_(_ACTIVITIES.c.id.is_(None), _CHANGES.c.activity_id.in_(added)),
+                )
+            )
+            .order_by(
+                _ACTIVITIES.c.position.is_(None),
+                _ACTIVITIES.c.position,
+                _CHANGES.c.activity_id,
+                _CHANGES.c.original_start,
+            )
         )
         async with self._sessions() as session:
             connection = await session.connection()
@@ -579,8 +592,19 @@ async def _insert_addition(
     )
 
 
+async def _is_added_activity(connection: AsyncConnection, activity: str) -> bool:
+    found = await connection.scalar(
+        select(_ADDITIONS.c.id).where(
+            _ADDITIONS.c.kind == ADDED_ACTIVITY, _ADDITIONS.c.activity_id == activity
+        )
+    )
+    return found is not None
+
+
 async def _check_offered(connection: AsyncConnection, change: OccurrenceChange) -> None:
-    if not await _is_offered(connection, _ACTIVITIES, change.activity):
+    if not await _is_offered(
+        connection, _ACTIVITIES, change.activity
+    ) and not await _is_added_activity(connection, change.activity):
         raise UnknownRecordError(f"activity {change.activity!r} is not on offer")
     if change.new_place is not None and not await _is_offered(
         connection, _PLACES, change.new_place

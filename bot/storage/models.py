@@ -346,16 +346,16 @@ class OccurrenceChangeRow(Base):
     """A volunteer's change (cancelled or moved) to one occurrence, by its original start.
 
     Not touched by imports: it survives an activity's withdrawal and reappears with it.
-    ``changed_by`` is free text for now and becomes a user reference when users exist.
+    ``activity_id`` has no foreign key: the activity may be one a volunteer added in the chat
+    (kept in ``catalogue_additions``); the store checks it is on offer. ``changed_by`` is the
+    volunteer's user id, cleared when they delete their data.
     """
 
     __tablename__ = "occurrence_changes"
     __table_args__ = (UniqueConstraint("activity_id", "original_start"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    activity_id: Mapped[str] = mapped_column(
-        String(ID_LENGTH), ForeignKey("activities.id", ondelete="CASCADE")
-    )
+    activity_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     original_start: Mapped[datetime] = mapped_column(DateTime)
     cancelled: Mapped[bool] = mapped_column(Boolean)
     new_start: Mapped[datetime | None] = mapped_column(DateTime)

@@ -21,6 +21,7 @@ from catalog.model import (
     ActivityId,
     Catalogue,
     Contact,
+    OccurrenceChange,
     OneOffDate,
     OrganisationId,
     PlaceId,
@@ -190,3 +191,40 @@ def test_tarjotin_export_includes_the_additions(
     assert exported.activity(added.id) == added
     assert exported.activity(target.id) == replace(target, dates=(*target.dates, JOULU))
     assert len(exported.activities) == len(demo.activities) + 1
+
+
+async def test_a_session_of_an_added_event_can_be_cancelled_and_moved(
+    store: CatalogStore,
+) -> None:
+    await store.apply(full_catalogue())
+    await store.add_activity(event(), VOLUNTEER)
+    cancelled = OccurrenceChange(ActivityId("joulukonsertti"), JOULU.start, cancelled=True)
+    await store.set_occurrence_change(cancelled, VOLUNTEER)
+    assert await store.occurrence_changes() == [cancelled]
+    moved = OccurrenceChange(
+        ActivityId("joulukonsertti"),
+        JOULU.start,
+        new_start=datetime(2026, 12, 20, 17, 0),
+        new_end=datetime(2026, 12, 20, 19, 30),
+    )
+    await store.set_occurrence_change(moved, VOLUNTEER)
+    assert await store.occurrence_changes() == [moved]
+
+
+async def test_changes_list_offered_file_activities_before_added_events(
+    store: CatalogStore,
+) -> None:
+    catalogue = full_catalogue()
+    await store.apply(catalogue)
+    await store.add_activity(event(), VOLUNTEER)
+    added = OccurrenceChange(ActivityId("joulukonsertti"), JOULU.start, cancelled=True)
+    first = catalogue.activities[0]
+    start = first.dates[0].start if first.dates else first.schedule[0].start
+    from_file = OccurrenceChange(first.id, start, cancelled=True)
+    await store.set_occurrence_change(added, VOLUNTEER)
+    await store.set_occurrence_change(from_file, VOLUNTEER)
+    assert await store.occurrence_changes() == [from_file, added]
+    with pytest.raises(UnknownRecordError):
+        await store.set_occurrence_change(
+            OccurrenceChange(ActivityId("ei-ole"), JOULU.start, cancelled=True), VOLUNTEER
+        )

@@ -1,6 +1,6 @@
 """People around the newcomers: roles, invites, audit, requests, broadcasts, dialogues.
 
-Also the outbox's ``batch`` (a broadcast's or request's rows) and ``platform_message_id``
+Also: the outbox's ``batch`` (a broadcast's or request's rows) and ``platform_message_id``
 (to match a coordinator's reply to the forwarded message), and volunteers' additions to the
 catalogue.
 
@@ -32,6 +32,10 @@ def _user(name: str, nullable: bool = False) -> sa.Column[str]:
 
 def upgrade() -> None:
     """Create the new tables and outbox columns."""
+    # Sessions of events added in the chat can be cancelled or moved too: those events live
+    # in catalogue_additions, so the change no longer points at the activities table.
+    with op.batch_alter_table("occurrence_changes") as batch:
+        batch.drop_constraint("fk_occurrence_changes_activity_id_activities", type_="foreignkey")
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("batch", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("platform_message_id", sa.String(length=255), nullable=True))
@@ -171,6 +175,14 @@ def downgrade() -> None:
         "dialogues",
     ):
         op.drop_table(table)
+    with op.batch_alter_table("occurrence_changes") as batch:
+        batch.create_foreign_key(
+            "fk_occurrence_changes_activity_id_activities",
+            "activities",
+            ["activity_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
     with op.batch_alter_table("outbox") as batch:
         batch.drop_index("ix_outbox_chat_id_platform_message_id")
         batch.drop_index(op.f("ix_outbox_batch"))
