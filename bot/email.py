@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
@@ -103,7 +103,7 @@ class SmtpSender:
     port: int = 25
     sender: str = "tarjotin@localhost"
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log or a traceback
     starttls: bool = False
     timeout: float = 30.0
 

@@ -230,3 +230,8 @@ def test_from_settings_uses_the_smtp_fields() -> None:
 def test_from_settings_needs_a_host() -> None:
     with pytest.raises(ValueError, match="smtp_host"):
         SmtpSender.from_settings(Settings(smtp_host=None))
+
+
+def test_the_smtp_password_never_shows_in_a_repr() -> None:
+    sender = SmtpSender("127.0.0.1", user="bot", password="s3cret-pw")
+    assert "s3cret-pw" not in repr(sender)
