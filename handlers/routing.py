@@ -76,10 +76,10 @@ class PeopleRouter:
 
     async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply] | None:
         """A command of one of the flows; ``None`` for the conversation's own commands."""
+        # Each flow answers in a group itself: the coordinator's commands work there, the
+        # others politely ask for a private chat.
         if name in COORDINATION_COMMANDS:
             return await self.coordination.command(turn, name, argument)
-        if turn.in_group:
-            return None
         if name in CONTACT_COMMANDS:
             await self.dialogues.clear(turn.user)
             return await self.contact.command(turn, name, argument)

@@ -209,10 +209,17 @@ async def test_chatter_in_the_coordinator_chat_is_ignored_and_elsewhere_answered
 
 async def test_only_coordination_commands_are_taken_in_a_group(world: World) -> None:
     await world.onboard()
-    group_volunteer = Command(NEWCOMER, GROUP, "volunteer", "", in_group=True)
-    replies = await world.conversation.on_command(group_volunteer)
-    assert await world.dialogues.get(NEWCOMER) is None
-    assert ActionKind.VOLUNTEER not in kinds(replies)
+    [help_text] = await world.conversation.on_command(
+        Command(NEWCOMER, GROUP, "help", "", in_group=True)
+    )
+    for name in ("volunteer", "invite", "roles", "contact", "join"):
+        in_group = Command(NEWCOMER, GROUP, name, "", in_group=True)
+        [reply] = await world.conversation.on_command(in_group)
+        # The flow's own short "write to me privately", not the general help; nothing started.
+        assert reply.text != help_text.text
+        assert not reply.actions
+        assert await world.dialogues.get(NEWCOMER) is None
+    assert world.staff.invites == {}
     requests = Command(COORDINATOR, GROUP, "requests", "", in_group=True)
     await world.onboard(COORDINATOR)
     listed = await world.conversation.on_command(requests)
