@@ -21,8 +21,10 @@ import statistics
 import tempfile
 import time
 from collections import deque
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
@@ -69,12 +71,13 @@ class StrictTelegram:
 
 
 async def seed(
-    database: Database, count: int, activity_ids: list[str], networks: list[str]
+    database: Database, count: int, activity_ids: Sequence[str], networks: Sequence[str]
 ) -> None:
     rng = random.Random(7)
     created = datetime(2026, 1, 1, tzinfo=UTC)
     codes = ",".join(lead.code for lead in DEFAULT_LEADS)
-    users, subscriptions = [], []
+    users: list[dict[str, Any]] = []
+    subscriptions: list[dict[str, Any]] = []
     for number in range(count):
         user = f"telegram:{number}"
         users.append(
@@ -89,7 +92,11 @@ async def seed(
             }
         )
         if number % 10:
-            target = {"activity_id": rng.choice(activity_ids), "kind": None, "network_id": None}
+            target: dict[str, Any] = {
+                "activity_id": rng.choice(activity_ids),
+                "kind": None,
+                "network_id": None,
+            }
             name = f"a:{target['activity_id']}"
         else:
             target = {

@@ -112,7 +112,7 @@ def catalogues(draw: st.DrawFn) -> dict[str, Any]:
         for key, strategy in optional.items():
             if draw(st.booleans()):
                 activity[key] = draw(strategy)
-        if place_ids and draw(st.booleans()):
+        if draw(st.booleans()) and place_ids:
             activity["place"] = draw(st.sampled_from(place_ids))
         activities.append(activity)
     return {

@@ -17,8 +17,8 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
-def source_messages() -> set[str | tuple[str, str]]:
-    found: set[str | tuple[str, str]] = set()
+def source_messages() -> set[str | tuple[str, ...]]:
+    found: set[str | tuple[str, ...]] = set()
     for package in ("bot", "handlers", "catalog"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
@@ -55,7 +55,7 @@ def test_catalog_is_complete(language: str) -> None:
             missing.append(key)
         wanted = set(PLACEHOLDER.findall(key))
         for translated in translations:
-            if translated and set(PLACEHOLDER.findall(translated)) != wanted:
+            if translated and set(PLACEHOLDER.findall(str(translated))) != wanted:
                 broken.append(key)
     assert not missing, f"{language}: untranslated {missing}"
     assert not fuzzy, f"{language}: fuzzy {fuzzy}"

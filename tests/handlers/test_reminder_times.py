@@ -34,8 +34,8 @@ QUIET = DEFAULT_QUIET_HOURS
 ANA = UserId("telegram:1")
 
 
-def local(*parts: int) -> datetime:
-    return to_aware(datetime(*parts), HELSINKI)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return to_aware(datetime(year, month, day, hour, minute), HELSINKI)
 
 
 def walls(start: datetime, leads: tuple[Lead, ...] = DEFAULT_LEADS) -> list[datetime]:

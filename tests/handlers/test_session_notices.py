@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from catalog.localtime import to_local
-from catalog.model import Catalogue, OccurrenceChange, PlaceId
+from catalog.model import ActivityId, Catalogue, OccurrenceChange, PlaceId
 from catalog.occurrences import Occurrence, OccurrenceIndex
 from handlers.events import Profile, UserId
 from handlers.formatting import (
@@ -290,8 +290,8 @@ async def test_recipients_are_counted_once_per_active_person(
 
 
 def test_a_cancellation_notice_shares_the_planners_key_so_it_is_sent_once(demo: Catalogue) -> None:
-    occurrence = OccurrenceIndex(demo).next_for(CLUB, NOW)
+    occurrence = OccurrenceIndex(demo).next_for(ActivityId(CLUB), NOW)
     assert occurrence is not None
-    change = OccurrenceChange(CLUB, occurrence.original_start, cancelled=True)
+    change = OccurrenceChange(ActivityId(CLUB), occurrence.original_start, cancelled=True)
     user = UserId("telegram:1")
     assert notice_key(user, change) == cancellation_key(user, occurrence)

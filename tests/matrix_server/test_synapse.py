@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nio import (  # type: ignore[import-untyped]
+from nio import (
     AsyncClient,
     AsyncClientConfig,
     JoinResponse,
