@@ -145,8 +145,9 @@ class Conversation:
                     "in your own words and language."
                 ),
                 _(
-                    "I store only your language and your municipality, and what you subscribe "
-                    "to. I do not keep your questions after answering them."
+                    "I store only your language and your municipality, what you subscribe to, "
+                    "and messages you ask me to pass on to a person. I do not keep your "
+                    "questions after answering them."
                 ),
                 _("Use /mydata to see what is stored and /forget to delete it."),
             )
