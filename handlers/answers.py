@@ -9,10 +9,19 @@ from babel.lists import format_list
 
 from catalog.matching import Match
 from catalog.model import Activity, Catalogue, Network
+from handlers.events import Reply
 from handlers.formatting import clock, day_heading, isolate, localised, place_line, short_date
 from handlers.i18n import Speaker
 
 PAGE_SIZE = 5
+
+
+def invalid_choice_reply(speaker: Speaker) -> Reply:
+    """The polite answer to a stale, forged or unknown choice; nothing changes."""
+    return Reply(
+        speaker.gettext("Sorry, that button is no longer valid. Please ask again."),
+        speaker.language,
+    )
 
 
 def details_line(activity: Activity, speaker: Speaker) -> str:

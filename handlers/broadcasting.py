@@ -21,7 +21,7 @@ from catalog.model import Activity, Catalogue
 from catalog.vocabulary import PLAIN_FINNISH, SUPPORTED_LANGUAGES
 from handlers.broadcasts import Broadcast, BroadcastState
 from handlers.events import Action, ActionKind, Reply
-from handlers.formatting import activity_title, isolate, localised
+from handlers.formatting import activity_title, isolate, organisation_name
 from handlers.i18n import Speaker, Translator
 from handlers.languages import NATIVE_NAMES
 from handlers.ports import (
@@ -105,15 +105,10 @@ def version_for(broadcast: Broadcast, reader: str) -> tuple[str, str]:
     return broadcast.language, broadcast.text
 
 
-def _organisation_name(catalogue: Catalogue, organisation: str, speaker: Speaker) -> str:
-    found = catalogue.organisation(organisation)
-    return localised(found.name, speaker, say_language=False) if found else organisation
-
-
 def broadcast_reply(catalogue: Catalogue, broadcast: Broadcast, speaker: Speaker) -> Reply:
     """The message one subscriber gets: who it is from, then their version of the text."""
     _ = speaker.gettext
-    organisation = _organisation_name(catalogue, broadcast.organisation, speaker)
+    organisation = organisation_name(catalogue, broadcast.organisation, speaker)
     if broadcast.activity:
         header = _("Message from %(organisation)s about %(activity)s:") % {
             "organisation": organisation,
@@ -135,7 +130,7 @@ def audience_phrase(catalogue: Catalogue, broadcast: Broadcast, speaker: Speaker
     if broadcast.activity:
         title = activity_title(catalogue, broadcast.activity, speaker)
         return _("the subscribers of %(title)s") % {"title": title}
-    organisation = _organisation_name(catalogue, broadcast.organisation, speaker)
+    organisation = organisation_name(catalogue, broadcast.organisation, speaker)
     return _("all subscribers of %(organisation)s") % {"organisation": organisation}
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 
-from handlers.answers import coordinator_text
+from handlers.answers import coordinator_text, invalid_choice_reply
 from handlers.coordination import ROUTE_EMAIL, Coordination, join_message
 from handlers.dialogue import Dialogue
 from handlers.events import Action, ActionKind, Reply
@@ -194,9 +194,7 @@ class ContactFlow:
 
     def invalid(self, turn: Turn) -> list[Reply]:
         """A stale or forged choice: nothing changes."""
-        return self.say(
-            turn, turn.speaker.gettext("Sorry, that button is no longer valid. Please ask again.")
-        )
+        return [invalid_choice_reply(turn.speaker)]
 
     def language_of(self, turn: Turn) -> str:
         """The language the user writes in (their saved one, else the one they are answered in)."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from catalog.vocabulary import KINDS, SUPPORTED_LANGUAGES
+from handlers.answers import invalid_choice_reply
 from handlers.assistant import Answer, Assistant, clean_text
 from handlers.data_rights import DataRights, my_data_reply
 from handlers.events import (
@@ -427,10 +428,7 @@ class Conversation:
 
     def invalid_choice(self, speaker: Speaker) -> Reply:
         """The polite answer to a stale, forged or unknown choice; nothing changes."""
-        return Reply(
-            speaker.gettext("Sorry, that button is no longer valid. Please ask again."),
-            speaker.language,
-        )
+        return invalid_choice_reply(speaker)
 
     def unsupported(self, profile_language: str | None, hint: str | None) -> Reply:
         """The answer to stickers, voice messages, photos and locations."""

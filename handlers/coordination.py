@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from catalog.model import Catalogue
-from handlers.answers import coordinator_text
+from handlers.answers import coordinator_text, invalid_choice_reply
 from handlers.events import Action, ActionKind, ChatId, Reply, UserId
 from handlers.formatting import activity_title
 from handlers.i18n import Speaker, Translator
@@ -530,13 +530,6 @@ class Coordination:
         text = speaker.gettext("I found no request %(reference)s.") % {"reference": reference}
         return Reply(text, speaker.language)
 
-    def invalid(self, speaker: Speaker) -> Reply:
-        """A stale or forged button."""
-        return Reply(
-            speaker.gettext("Sorry, that button is no longer valid. Please ask again."),
-            speaker.language,
-        )
-
     # --- the coordinator's actions ---------------------------------------------------------
 
     async def reply_in_group(self, turn: Turn, text: str, reply_to: str) -> list[Reply]:
@@ -607,19 +600,19 @@ class Coordination:
             return await self.close(turn, request)
         if name == "reply":
             return await self.answer(turn, request, rest, anchor=f"command:{request.id}")
-        return [self.invalid(turn.speaker)]
+        return [invalid_choice_reply(turn.speaker)]
 
     async def choice(self, turn: Turn, argument: str) -> list[Reply]:
         """A ``REQUEST`` button of a coordinator: ``close:<request id>``."""
         operation, value = split_argument(argument)
         if operation != "close" or not value.isdigit():
-            return [self.invalid(turn.speaker)]
+            return [invalid_choice_reply(turn.speaker)]
         networks = self.visible_networks(turn)
         if not networks:
             return [self.refusal(turn.speaker)]
         request = await self.requests.get(int(value))
         if request is None or request.network not in networks:
-            return [self.invalid(turn.speaker)]
+            return [invalid_choice_reply(turn.speaker)]
         return await self.close(turn, request)
 
     async def close(self, turn: Turn, request: ContactRequest) -> list[Reply]:

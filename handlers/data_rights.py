@@ -12,7 +12,7 @@ from typing import Protocol
 
 from catalog.model import Catalogue
 from handlers.events import Profile, Reply, UserId
-from handlers.formatting import localised
+from handlers.formatting import localised, organisation_name
 from handlers.i18n import Speaker
 from handlers.languages import NATIVE_NAMES
 from handlers.reminder_plan import Subscription
@@ -98,12 +98,7 @@ def my_data_reply(data: UserData, catalogue: Catalogue, speaker: Speaker) -> Rep
     if data.grants:
         lines.append(_("Roles:"))
         for grant in data.grants:
-            organisation = catalogue.organisation(grant.organisation)
-            name = (
-                localised(organisation.name, speaker, say_language=False)
-                if organisation
-                else grant.organisation
-            )
+            name = organisation_name(catalogue, grant.organisation, speaker)
             lines.append(f"• {_role(grant.role, speaker)}, {name}")
     if data.queued_messages:
         lines.append(

@@ -86,6 +86,14 @@ def activity_title(catalogue: Catalogue, activity_id: str, speaker: Speaker) -> 
     return localised(activity.title, speaker) if activity is not None else activity_id
 
 
+def organisation_name(catalogue: Catalogue, organisation: str, speaker: Speaker) -> str:
+    """An organisation's name for the reader (its id if it has left the catalogue)."""
+    found = catalogue.organisation(organisation)
+    if found is None:
+        return organisation
+    return localised(found.name, speaker, say_language=False) or organisation
+
+
 def place_line(catalogue: Catalogue, place_id: PlaceId | None, speaker: Speaker) -> str | None:
     """Where it happens: place name and municipality, or that it is online."""
     place = catalogue.place(place_id)

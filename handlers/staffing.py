@@ -27,7 +27,7 @@ from babel.dates import format_date
 from catalog.model import Catalogue
 from handlers.dialogue import Dialogue
 from handlers.events import Action, ActionKind, ChatId, Reply, UserId
-from handlers.formatting import clock, isolate, localised
+from handlers.formatting import clock, isolate, localised, organisation_name
 from handlers.i18n import Speaker
 from handlers.ports import Clock, StaffStore
 from handlers.staff import (
@@ -211,14 +211,6 @@ def role_name(role: Role, speaker: Speaker) -> str:
     if role is Role.ORGANISER:
         return speaker.gettext("organiser")
     return speaker.gettext("volunteer")
-
-
-def organisation_name(catalogue: Catalogue, organisation: str, speaker: Speaker) -> str:
-    """An organisation's name, or its id when the catalogue no longer has it."""
-    found = catalogue.organisation(organisation)
-    if found is None:
-        return organisation
-    return localised(found.name, speaker, say_language=False) or organisation
 
 
 def moment(at: datetime, speaker: Speaker, catalogue: Catalogue) -> str:

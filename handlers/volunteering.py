@@ -22,7 +22,7 @@ from handlers.broadcasting import STEPS as BROADCAST_STEPS
 from handlers.broadcasting import TO_ACTIVITY, TO_ORGANISATION, Broadcasting
 from handlers.dialogue import Dialogue
 from handlers.events import Action, ActionKind, Reply
-from handlers.formatting import localised
+from handlers.formatting import localised, organisation_name
 from handlers.i18n import Speaker
 from handlers.ports import CatalogueEditor, Clock, DialogueStore, StaffStore
 from handlers.session_notices import SessionNotices
@@ -55,11 +55,6 @@ PAGE = 8
 
 #: Operations only organisers and coordinators may start (and continue).
 LEAD_OPERATIONS = frozenset({NEW, TO_ORGANISATION})
-
-
-def _org_name(catalogue: Catalogue, organisation: str, speaker: Speaker) -> str:
-    found = catalogue.organisation(organisation)
-    return localised(found.name, speaker, say_language=False) if found else organisation
 
 
 def _page_of(items: Sequence[str], page: int) -> tuple[range, int | None]:
@@ -221,7 +216,7 @@ class Volunteering:
         actions = [
             Action(
                 ActionKind.VOLUNTEER,
-                _org_name(step.catalogue, organisations[n], speaker),
+                organisation_name(step.catalogue, organisations[n], speaker),
                 f"org:{n}",
             )
             for n in numbers
@@ -257,7 +252,7 @@ class Volunteering:
         if await self.permissions.may_lead(step.user, organisation, step.catalogue):
             actions += self.organisation_actions(step.catalogue, organisation, speaker)
         actions.append(close_action(speaker))
-        name = _org_name(step.catalogue, organisation, speaker)
+        name = organisation_name(step.catalogue, organisation, speaker)
         if ids:
             text = _("%(organisation)s: which activity?") % {"organisation": name}
         else:
@@ -269,7 +264,7 @@ class Volunteering:
     ) -> list[Action]:
         """What organisers and coordinators can do for the whole organisation."""
         _ = speaker.gettext
-        name = _org_name(catalogue, organisation, speaker)
+        name = organisation_name(catalogue, organisation, speaker)
         return [
             Action(ActionKind.VOLUNTEER, _("New event"), f"do:{NEW}"),
             Action(
