@@ -488,23 +488,6 @@ class Coordination:
         await self.requests.update(replace(request, raised_at=now))
         log.info("request %s raised again (round %d)", request.id, round_)
 
-    async def forget(self, user: UserId) -> int:
-        """Withdraw everything still queued about the user's requests (for ``/forget``).
-
-        The lead deletes the request rows themselves; returns how many rows were withdrawn.
-        """
-        withdrawn = 0
-        for request in await self.requests.for_user(user):
-            withdrawn += await self.withdraw(request)
-        return withdrawn
-
-    async def withdraw(self, request: ContactRequest) -> int:
-        """Withdraw the request's queued forwards, e-mails and notices."""
-        withdrawn = 0
-        for batch in (request.batch, user_batch(request.id)):
-            withdrawn += await self.outbox.withdraw_batch(batch)
-        return withdrawn
-
     # --- permissions -----------------------------------------------------------------------
 
     def visible_networks(self, turn: Turn) -> set[str]:

@@ -421,15 +421,6 @@ def test_only_forward_keys_name_a_request() -> None:
     assert forwarded_request_id("broadcast:12:telegram:1") is None
 
 
-async def test_forget_withdraws_what_is_still_queued(world: World) -> None:
-    request, _ = await world.ask()
-    assert world.outbox.to(GROUP)
-    withdrawn = await world.coordination.forget(NEWCOMER)
-    assert withdrawn == 1
-    assert world.outbox.to(GROUP) == []
-    assert request.id in world.requests.rows  # the lead deletes the row itself
-
-
 async def test_a_request_of_a_vanished_desk_is_raised_without_error(world: World) -> None:
     request, _ = await world.ask()
     world.requests.rows[request.id or 0] = replace(request, network="gone")
