@@ -208,9 +208,3 @@ def christmas_week(today: date) -> tuple[date, date]:
     if monday + timedelta(days=6) < today:
         monday = monday_of(date(today.year + 1, 12, 24))
     return monday, monday + timedelta(days=6)
-
-
-def christmas(today: date) -> tuple[date, date]:
-    """Christmas Eve to Boxing Day, this year's until it is over."""
-    year = today.year if today <= date(today.year, 12, 26) else today.year + 1
-    return date(year, 12, 24), date(year, 12, 26)

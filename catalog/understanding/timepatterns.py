@@ -5,7 +5,9 @@ for the format). They are combined here into a single alternation per language, 
 starts, so that scanning a message costs one regex pass. Where several alternatives could match
 at the same place, the more specific kind wins (a fixed phrase before a date, a date before a
 modifier-and-unit compound such as "next week", that before a bare weekday or month, that
-before "today"/"tomorrow", and part-of-day words last), then the longer pattern.
+before "today"/"tomorrow", and part-of-day words last), then the longer pattern. Holiday names
+(the ``holidays`` mapping of holiday key to patterns, keys in
+:data:`catalog.understanding.holidays.HOLIDAY_KEYS`) rank with the fixed phrases.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import Any, Literal
 
 import yaml
 
+from catalog.understanding.holidays import HOLIDAY_KEYS
 from catalog.understanding.mapped_text import normalise_chunk, normalise_pattern
 
 Kind = Literal[
-    "day", "today_part", "range", "weekday", "next_weekday", "date", "day_of_month", "month", "part"
-]
+    "day", "today_part", "range", "weekday", "next_weekday", "date", "day_of_month", "month",
+    "part", "holiday",
+]  # fmt: skip
 
 #: Language codes with a data file; ``fi-x-plain`` reads the Finnish one.
 TIME_LANGUAGES: tuple[str, ...] = (
@@ -52,13 +56,14 @@ _PHRASES: dict[str, tuple[Kind, int | str, float]] = {
     "next_month": ("range", "next_month", 0),
     "coming_days": ("range", "coming_days", 0),
     "christmas_week": ("range", "christmas_week", 0),
-    "christmas": ("range", "christmas", 0),
 }
+#: Holiday names (the ``holidays`` mapping) are tried as early as fixed phrases.
+_HOLIDAY_TIER = 0
 _OTHER_KEYS = frozenset(
     {
         "language", "boundaries", "prefix", "suffix", "this", "next", "week", "weekend",
         "month", "weekdays", "months", "months_with_day", "dates", "days_of_month",
-        "not_time_words", *PARTS,
+        "not_time_words", "holidays", *PARTS,
     }
 )  # fmt: skip
 _DEFAULT_DATES = ("{day}\\.? {month}", "{month} {day}\\.?")
@@ -72,9 +77,10 @@ class Found:
     """One time expression found at ``start:end`` of the normalised text.
 
     ``value`` is the day offset (``day``), the part of day (``today_part``, ``part``), the
-    range name (``range``), the weekday 0-6 (``weekday``, ``next_weekday``) or the month
-    1-12 (``date``, ``month``); a ``date`` also has its ``day`` and perhaps its ``year``, and
-    a ``day_of_month`` (a day number without a month, "the 28th") only its ``day``.
+    range name (``range``), the holiday key (``holiday``), the weekday 0-6 (``weekday``,
+    ``next_weekday``) or the month 1-12 (``date``, ``month``); a ``date`` also has its ``day``
+    and perhaps its ``year``, and a ``day_of_month`` (a day number without a month, "the
+    28th") only its ``day``.
     """
 
     kind: Kind
@@ -162,7 +168,13 @@ def load_data(language: str) -> dict[str, Any]:
 def compile_patterns(language: str, data: dict[str, Any]) -> TimePatterns:
     """Build the single matcher of one language from its data (see the module docstring)."""
     words = _Words(data)
-    alternatives = [*words.phrases(), *words.units(), *words.dates(), *words.days_of_month()]
+    alternatives = [
+        *words.phrases(),
+        *words.holidays(),
+        *words.units(),
+        *words.dates(),
+        *words.days_of_month(),
+    ]
     alternatives.sort(key=lambda alternative: (alternative.tier, -len(alternative.source)))
     named = "|".join(
         f"(?P<a{index}>{alternative.source})" for index, alternative in enumerate(alternatives)
@@ -215,6 +227,22 @@ class _Words:
             source = self.either(self.data.get(part))
             if source:
                 found.append(_Alternative("part", part, 5, source))
+        return found
+
+    def holidays(self) -> list[_Alternative]:
+        """Holiday names (the ``holidays`` mapping: key -> patterns), valued by their key.
+
+        Each pattern is an alternative of its own, so that the longer ones are tried first
+        ("christmas eve" before "christmas") whichever holiday they name.
+        """
+        holidays = self.data.get("holidays") or {}
+        unknown = set(holidays) - HOLIDAY_KEYS
+        if unknown:
+            raise ValueError(f"unknown holidays {sorted(unknown)}")
+        found: list[_Alternative] = []
+        for key, entries in holidays.items():
+            for entry in [entries] if isinstance(entries, str) else entries or ():
+                found.append(_Alternative("holiday", str(key), _HOLIDAY_TIER, self.either(entry)))
         return found
 
     def compounds(self, unit: str, which: str) -> list[str]:

@@ -16,6 +16,10 @@ Sunday):
   month is today to the month's end, next month the whole next month; a month's name is the
   coming such month; "the next few days" are today and six more; Christmas week is the
   Monday-Sunday week of Christmas Eve;
+- a holiday named ("jouluaattona", "at Easter") is its coming days, this year's until they
+  are over (:mod:`catalog.understanding.holidays`); a weekday beside a one-day holiday
+  describes it, one beside a span ("Saturday at Easter") is that day within it. The first
+  holiday named is also told apart (:attr:`TimeReading.holiday`);
 - a weekday is the next such day (today if it is today); with "next" it is the one in next
   week, and with a week, weekend or month named too it is the first one in that range;
 - a date is that date (see :func:`catalog.understanding.dates.resolve_date` for the year);
@@ -36,8 +40,9 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from catalog.understanding import dates
+from catalog.understanding.holidays import coming_holiday, is_one_day
 from catalog.understanding.mapped_text import normalise_mapped
-from catalog.understanding.query import TimeWindow
+from catalog.understanding.query import ClockRange, Holiday, TimeWindow
 from catalog.understanding.timepatterns import TIME_LANGUAGES, Found, time_patterns
 
 __all__ = ["TimeReading", "find_window", "find_window_spans", "local_today"]
@@ -53,12 +58,13 @@ _RANGES: dict[str, Callable[[date], tuple[date, date]]] = {
     "next_month": dates.next_month,
     "coming_days": dates.coming_days,
     "christmas_week": dates.christmas_week,
-    "christmas": dates.christmas,
 }
-_PART_TIMES: dict[str, tuple[time | None, time | None]] = {
-    "evening": (time(17, 0), None),
-    "morning": (None, time(12, 0)),
-    "afternoon": (time(12, 0), time(18, 0)),
+#: Parts of the day as clock ranges of session starts (the labelling conventions of
+#: shared/eval/README.md: morning until 11:59, afternoon 12-18, evening from 17:00).
+_PART_TIMES: dict[str, ClockRange] = {
+    "evening": ClockRange(time(17, 0), None),
+    "morning": ClockRange(None, time(11, 59)),
+    "afternoon": ClockRange(time(12, 0), time(18, 0)),
 }
 _LATIN = ("fi", "en", "sv", "et", "tr", "es", "fr", "so")
 
@@ -68,13 +74,17 @@ class TimeReading:
     """The window a message asks about and where in the message its time words stand.
 
     ``spans`` are ``(start, end)`` character offsets into the original text, in order;
-    they are empty when there is no window. ``language`` is the language whose time words
-    were read (None when only numeric dates were found or nothing at all).
+    they are empty when nothing was found. ``language`` is the language whose time words
+    were read (None when only numeric dates were found or nothing at all). ``clock`` is the
+    part of the day or clock range asked for, with or without a window; ``holiday`` the
+    holiday named, if any (its days are the window).
     """
 
     window: TimeWindow | None
     spans: tuple[tuple[int, int], ...] = ()
     language: str | None = None
+    clock: ClockRange | None = None
+    holiday: Holiday | None = None
 
 
 def find_window(text: str, language: str | None, now: datetime) -> TimeWindow | None:
@@ -90,11 +100,22 @@ def find_window_spans(text: str, language: str | None, now: datetime) -> TimeRea
     """Like :func:`find_window`, also telling which characters were time words."""
     mapped = normalise_mapped(text)
     found, read_as = read_time_words(mapped.text, language)
-    window, used = resolve(found, local_today(now))
-    if window is None:
+    today = local_today(now)
+    window, clock, used = resolve(found, today)
+    if window is None and clock is None:
         return TimeReading(None, (), None)
     spans = tuple(mapped.original_span(item.start, item.end) for item in used)
-    return TimeReading(window, spans, read_as)
+    return TimeReading(window, spans, read_as, clock, named_holiday(used, today))
+
+
+def named_holiday(used: Iterable[Found], today: date) -> Holiday | None:
+    """The first holiday among the expressions ``used``, with its coming days."""
+    for item in used:
+        if item.kind == "holiday":
+            span = coming_holiday(str(item.value), today)
+            if span is not None:
+                return Holiday(str(item.value), *span)
+    return None
 
 
 def local_today(now: datetime) -> date:
@@ -196,8 +217,10 @@ def _without_overlaps(found: Sequence[Found]) -> list[Found]:
     return kept
 
 
-def resolve(found: Sequence[Found], today: date) -> tuple[TimeWindow | None, list[Found]]:
-    """The window the expressions in ``found`` describe together, and those that were used."""
+def resolve(
+    found: Sequence[Found], today: date
+) -> tuple[TimeWindow | None, ClockRange | None, list[Found]]:
+    """The window and clock range ``found`` describes together, and the expressions used."""
     days: list[tuple[date, date]] = []
     ranges: list[tuple[date, date]] = []
     named_dates: list[date] = []
@@ -225,6 +248,14 @@ def resolve(found: Sequence[Found], today: date) -> tuple[TimeWindow | None, lis
         elif item.kind == "today_part":
             days.append((today, today))
             parts.add(str(item.value))
+        elif item.kind == "holiday":
+            span = coming_holiday(str(item.value), today)
+            if span is None:
+                continue
+            if is_one_day(str(item.value)):
+                named_dates.append(span[0])
+            else:
+                ranges.append(span)
         elif item.kind == "range":
             ranges.append(_RANGES[str(item.value)](today))
         elif item.kind == "month":
@@ -240,12 +271,12 @@ def resolve(found: Sequence[Found], today: date) -> tuple[TimeWindow | None, lis
         days.extend(_weekday_days(weekdays, ranges, today))
         ranges = []
     days.extend(ranges)
+    clock = _PART_TIMES[parts.pop()] if len(parts) == 1 else None
     if not days:
-        return None, []
-    earliest, latest = _PART_TIMES[parts.pop()] if len(parts) == 1 else (None, None)
+        return None, clock, [item for item in used if item.kind == "part"] if clock else []
     start = min(first for first, _ in days)
     end = max(last for _, last in days)
-    return TimeWindow(start, end, earliest, latest), used
+    return TimeWindow(start, end), clock, used
 
 
 def _weekday_days(

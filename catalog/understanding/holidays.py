@@ -1,0 +1,108 @@
+"""Finnish holidays by name: a holiday key turned into the coming days it covers.
+
+The keys are those of the ``holidays:`` mapping in ``catalog/data/time/<language>.yaml``
+(see the comment at the top of ``fi.yaml``). Their dates come from the ``holidays`` package's
+table for Finland (Easter and the feasts that move with it, midsummer, All Saints' Day);
+New Year's Eve (31 December) and May Day Eve ("vappuaatto", 30 April) are not in that table
+and are derived here. Some keys are spans of several days:
+
+- ``easter``: Good Friday to Easter Monday;
+- ``midsummer``: Midsummer Eve and Midsummer Day;
+- ``christmas``: Christmas Eve to Boxing Day;
+- ``new_year``: New Year's Eve and New Year's Day.
+
+A holiday asked about on ``today`` is this year's until its last day is over, then next year's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+
+__all__ = ["HOLIDAY_KEYS", "coming_holiday", "finnish_holidays", "holiday_days", "is_one_day"]
+
+#: The package's English (en_US) names of the Finnish holidays that are single days.
+_PACKAGE_NAMES: dict[str, str] = {
+    "new_years_day": "New Year's Day",
+    "epiphany": "Epiphany",
+    "good_friday": "Good Friday",
+    "easter_sunday": "Easter Sunday",
+    "easter_monday": "Easter Monday",
+    "vappu": "May Day",
+    "ascension_day": "Ascension Day",
+    "pentecost": "Pentecost",
+    "midsummer_eve": "Midsummer Eve",
+    "midsummer_day": "Midsummer Day",
+    "all_saints_day": "All Saints' Day",
+    "independence_day": "Independence Day",
+    "christmas_eve": "Christmas Eve",
+    "christmas_day": "Christmas Day",
+    "boxing_day": "Second Day of Christmas",
+}
+
+#: Days not in the package's table: key -> (month, day).
+_FIXED: dict[str, tuple[int, int]] = {
+    "new_years_eve": (12, 31),
+    "vappu_eve": (4, 30),
+}
+
+#: Spans of several days: key -> (first day's key, last day's key, last day a year later).
+_SPANS: dict[str, tuple[str, str, bool]] = {
+    "easter": ("good_friday", "easter_monday", False),
+    "midsummer": ("midsummer_eve", "midsummer_day", False),
+    "christmas": ("christmas_eve", "boxing_day", False),
+    "new_year": ("new_years_eve", "new_years_day", True),
+}
+
+#: Every holiday key the data files may use.
+HOLIDAY_KEYS: frozenset[str] = frozenset({*_PACKAGE_NAMES, *_FIXED, *_SPANS})
+
+
+@cache
+def finnish_holidays(year: int) -> Mapping[str, date]:
+    """The single-day holidays of ``year`` by key, from the package's table (read once).
+
+    The package is imported here, on the first holiday asked about, as it takes a while.
+    """
+    from holidays import country_holidays
+
+    table = country_holidays("FI", years=year, language="en_US")
+    by_name: dict[str, date] = {}
+    for day, names in table.items():
+        for name in str(names).split("; "):
+            by_name[name] = day
+    days = {key: by_name[name] for key, name in _PACKAGE_NAMES.items() if name in by_name}
+    days.update({key: date(year, month, day) for key, (month, day) in _FIXED.items()})
+    return days
+
+
+def holiday_days(key: str, year: int) -> tuple[date, date] | None:
+    """The first and last day of holiday ``key`` in ``year`` (a span may end in the next)."""
+    if key in _SPANS:
+        first_key, last_key, next_year = _SPANS[key]
+        first = finnish_holidays(year).get(first_key)
+        last = finnish_holidays(year + 1 if next_year else year).get(last_key)
+        return (first, last) if first is not None and last is not None else None
+    day = finnish_holidays(year).get(key)
+    return (day, day) if day is not None else None
+
+
+def coming_holiday(key: str, today: date) -> tuple[date, date] | None:
+    """Holiday ``key`` as seen on ``today``: this year's until it is over, else next year's.
+
+    None for a key that is not a holiday (see :data:`HOLIDAY_KEYS`).
+    """
+    if key not in HOLIDAY_KEYS:
+        return None
+    first_year = today.year - 1 if key in _SPANS and _SPANS[key][2] else today.year
+    for year in (first_year, first_year + 1, first_year + 2):
+        days = holiday_days(key, year)
+        if days is not None and days[1] >= today:
+            return days
+    return None
+
+
+def is_one_day(key: str) -> bool:
+    """Whether holiday ``key`` is a single day (a weekday beside it only describes it)."""
+    return key not in _SPANS
