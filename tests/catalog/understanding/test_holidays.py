@@ -428,3 +428,21 @@ def test_a_translator_s_holiday_entry_is_enough() -> None:
     assert [(found.kind, found.value) for found in patterns.scan("an heiligabend")] == [
         ("holiday", "christmas_eve")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "read_as", "key"),
+    [
+        ("Mitä pääsiäisenä tapahtuu?", "en", "fi", "easter"),  # a wrong hint
+        ("Що буде на Великдень?", "ru", "uk", "easter"),
+        ("juhannuksena", "fi-x-plain", "fi", "midsummer"),
+        ("平安夜", None, "zh", "christmas_eve"),
+    ],
+)
+def test_holidays_are_read_in_the_language_they_are_written_in(
+    text: str, hint: str | None, read_as: str, key: str
+) -> None:
+    reading = find_window_spans(text, hint, NOVEMBER)
+    assert reading.language == read_as
+    assert reading.holiday is not None
+    assert reading.holiday.key == key
