@@ -2,10 +2,11 @@
 
 Composed inside the ``volunteer`` dialogue (steps ``bc-*``): the text, then optional versions
 in other languages, then a preview saying who gets which version. Sending stores the
-:class:`~handlers.broadcasts.Broadcast` first, then queues one outbox message per person
-(however many of the organisation's activities they follow), each in the reader's language:
-their version, or the original marked with its language. The sender can stop it; when
-nothing is left to send, :meth:`Broadcasting.report_finished` tells the sender how it went.
+:class:`~handlers.broadcasts.Broadcast`, one outbox message per person (however many of the
+organisation's activities they follow) and the end of the dialogue in one unit of work; each
+message is in the reader's language: their version, or the original marked with its language.
+The sender can stop it; when nothing is left to send, :meth:`Broadcasting.report_finished`
+tells the sender how it went.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from handlers.ports import (
     OutgoingMessage,
     StaffStore,
     SubscriberDirectory,
+    UnitOfWorkFactory,
 )
 from handlers.reminder_plan import Subscriber
-from handlers.session_notices import NOTICE, audience
+from handlers.session_notices import NOTICE, find_audience
 from handlers.staff import Desk
 from handlers.turn import Turn
 from handlers.volunteer_base import (
@@ -211,6 +213,7 @@ class Broadcasting:
         broadcasts: BroadcastStore,
         directory: SubscriberDirectory,
         outbox: Outbox,
+        units: UnitOfWorkFactory,
         translator: Translator,
         clock: Clock,
         catalogue: Callable[[], Catalogue],
@@ -221,6 +224,7 @@ class Broadcasting:
         self.broadcasts = broadcasts
         self.directory = directory
         self.outbox = outbox
+        self.units = units
         self.translator = translator
         self.clock = clock
         self.catalogue = catalogue
@@ -325,7 +329,7 @@ class Broadcasting:
 
     async def recipients(self, step: Step) -> list[Subscriber]:
         """One active subscriber per person the broadcast would reach."""
-        return audience(step.catalogue, self.scope(step), await self.directory.subscribers())
+        return await find_audience(self.directory, step.catalogue, self.scope(step))
 
     def scope(self, step: Step) -> list[Activity]:
         """The activities whose subscribers are addressed."""
@@ -380,21 +384,23 @@ class Broadcasting:
     # --- sending --------------------------------------------------------------------------
 
     async def send(self, step: Step) -> list[Reply]:
-        """Store the broadcast, then queue one message per person (idempotently)."""
+        """Store the broadcast and one message per person, and end the dialogue: one commit."""
         recipients = await self.recipients(step)
         _ = step.speaker.gettext
         if not recipients:
             await self.dialogues.clear(step.user)
             return say(step.speaker, _("Nobody is subscribed yet, so nothing was sent."))
-        broadcast = await self.stored(step, len(recipients))
-        if broadcast is None:
-            return stale(step.speaker)
-        messages = [
-            self.message(step.catalogue, broadcast, subscriber, step.now)
-            for subscriber in recipients
-        ]
-        await self.outbox.enqueue(messages, step.now)
-        await self.dialogues.clear(step.user)
+        async with self.units() as unit:
+            broadcast = await unit.broadcasts.create(
+                replace(draft_of(step), recipients=len(recipients))
+            )
+            messages = [
+                self.message(step.catalogue, broadcast, subscriber, step.now)
+                for subscriber in recipients
+            ]
+            await unit.outbox.enqueue(messages, step.now)
+            await unit.dialogues.clear(step.user)
+            await unit.commit()
         log.info("broadcast %s by %s queued to %d", broadcast.id, step.user, len(messages))
         text = step.speaker.ngettext(
             "Sending to %(count)d person. You will get a report.",
@@ -403,16 +409,6 @@ class Broadcasting:
         ) % {"count": len(messages)}
         stop = Action(ActionKind.VOLUNTEER, _("Stop sending"), f"stop:{broadcast.id}")
         return say(step.speaker, text, (stop,))
-
-    async def stored(self, step: Step, recipients: int) -> Broadcast | None:
-        """The broadcast of this dialogue, created once (a retried Send finds it again)."""
-        known = step.data.get("sent", "")
-        if known.isdigit():
-            found = await self.broadcasts.get(int(known))
-            return found if found is not None and found.sender == step.user else None
-        broadcast = await self.broadcasts.create(replace(draft_of(step), recipients=recipients))
-        await save(self.dialogues, step.dialogue.at("bc-preview", step.now, sent=str(broadcast.id)))
-        return broadcast
 
     def message(
         self, catalogue: Catalogue, broadcast: Broadcast, subscriber: Subscriber, now: datetime
@@ -451,13 +447,16 @@ class Broadcasting:
             return say(speaker, _("Only the sender or a coordinator can stop this message."))
         if broadcast.state is not BroadcastState.SENDING:
             return say(speaker, _("That message is no longer being sent."))
-        withdrawn = await self.outbox.withdraw_batch(broadcast.batch)
-        broadcast = replace(broadcast, state=BroadcastState.STOPPED)
-        await self.broadcasts.update(broadcast)
-        tally = await self.outbox.tally(broadcast.batch)
+        async with self.units() as unit:
+            withdrawn = await unit.outbox.withdraw_batch(broadcast.batch)
+            broadcast = replace(broadcast, state=BroadcastState.STOPPED)
+            await unit.broadcasts.update(broadcast)
+            tally = await unit.outbox.tally(broadcast.batch)
+            if turn.user != broadcast.sender:
+                report = self.report(catalogue, broadcast, tally, withdrawn, self.clock())
+                await unit.outbox.enqueue([report], report.due_at)
+            await unit.commit()
         log.info("broadcast %s stopped by %s; %d withdrawn", broadcast.id, turn.user, withdrawn)
-        if turn.user != broadcast.sender:
-            await self.enqueue_report(catalogue, broadcast, tally, withdrawn, self.clock())
         return [report_reply(catalogue, broadcast, tally, speaker, withdrawn)]
 
     async def report_finished(self, now: datetime) -> int:
@@ -468,22 +467,24 @@ class Broadcasting:
             tally = await self.outbox.tally(broadcast.batch)
             if tally_counts(tally)["waiting"]:
                 continue
-            await self.enqueue_report(catalogue, broadcast, tally, 0, now)
-            await self.broadcasts.update(replace(broadcast, state=BroadcastState.DONE))
+            async with self.units() as unit:
+                await unit.outbox.enqueue([self.report(catalogue, broadcast, tally, 0, now)], now)
+                await unit.broadcasts.update(replace(broadcast, state=BroadcastState.DONE))
+                await unit.commit()
             reported += 1
         return reported
 
-    async def enqueue_report(
+    def report(
         self,
         catalogue: Catalogue,
         broadcast: Broadcast,
         tally: Mapping[str, int],
         withdrawn: int,
         now: datetime,
-    ) -> None:
-        """Queue the report to the sender, in the language they wrote in."""
+    ) -> OutgoingMessage:
+        """The report to the sender, in the language they wrote in."""
         speaker = self.translator.speaker(broadcast.language)
-        report = OutgoingMessage(
+        return OutgoingMessage(
             key=report_key(broadcast),
             chat=broadcast.sender_chat,
             user=broadcast.sender,
@@ -492,4 +493,3 @@ class Broadcasting:
             category=NOTICE,
             activity=broadcast.activity,
         )
-        await self.outbox.enqueue([report], now)

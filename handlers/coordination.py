@@ -32,9 +32,17 @@ from datetime import datetime, timedelta
 from catalog.model import Catalogue
 from handlers.answers import coordinator_text, invalid_choice_reply
 from handlers.events import Action, ActionKind, ChatId, Reply, UserId
+from handlers.flows import CommandSpec, FlowBase, FlowDeclaration
 from handlers.formatting import activity_title
 from handlers.i18n import Speaker, Translator
-from handlers.ports import Clock, Outbox, OutgoingMessage, RequestStore
+from handlers.ports import (
+    Clock,
+    Outbox,
+    OutgoingMessage,
+    RequestStore,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from handlers.requests import ContactRequest, RequestKind, RequestState, normalise_reference
 from handlers.staff import Desk, coordinated_networks
 from handlers.turn import Turn, split_argument
@@ -57,7 +65,6 @@ LIST_LIMIT = 20
 #: How many words of the message ``/requests`` shows.
 PREVIEW_WORDS = 8
 
-COMMANDS = ("requests", "close", "reply")
 
 _UNFINISHED = ("pending", "sending")
 
@@ -278,7 +285,7 @@ class FollowUp:
     deleted: int = 0
 
 
-class Coordination:
+class Coordination(FlowBase):
     """Forwards requests to coordinators, watches them, and carries the answers back."""
 
     def __init__(
@@ -289,6 +296,7 @@ class Coordination:
         translator: Translator,
         clock: Clock,
         *,
+        units: UnitOfWorkFactory,
         request_raise_after: timedelta = timedelta(hours=24),
         retention: timedelta = timedelta(days=180),
         email_enabled: bool = False,
@@ -296,6 +304,7 @@ class Coordination:
         self.desks = desks
         self.requests = requests
         self.outbox = outbox
+        self.units = units
         self.translator = translator
         self.clock = clock
         self.raise_after = request_raise_after
@@ -387,20 +396,23 @@ class Coordination:
 
     # --- forwarding ------------------------------------------------------------------------
 
-    async def forward(self, request: ContactRequest, catalogue: Catalogue) -> ContactRequest:
-        """Send a stored request to its coordinators; returns it with ``via`` as it went.
+    async def forward(
+        self, unit: UnitOfWork, request: ContactRequest, catalogue: Catalogue
+    ) -> ContactRequest:
+        """Queue a stored request to its coordinators; returns it with ``via`` as it went.
 
-        Idempotent: forwarding the same request again enqueues nothing new.
+        Written through ``unit`` (the transaction that stores the request, so the request and
+        its forwards commit together). Idempotent: forwarding again enqueues nothing new.
         """
         via = self.route(request.network) or request.via
         if via == ROUTE_CHAT:
             messages = self.chat_forwards(request, catalogue, 0)
         else:
             messages = self.emails(request, catalogue, 0)
-        await self.outbox.enqueue(messages, self.clock())
+        await unit.outbox.enqueue(messages, self.clock())
         if via != request.via:
             request = replace(request, via=via)
-            await self.requests.update(request)
+            await unit.requests.update(request)
         log.info("request %s forwarded by %s to %d targets", request.id, via, len(messages))
         return request
 
@@ -450,7 +462,9 @@ class Coordination:
         if tally.get("sent"):
             return False
         if not tally and age < DELIVERY_GRACE:
-            await self.forward(request, catalogue)
+            async with self.units() as unit:
+                await self.forward(unit, request, catalogue)
+                await unit.commit()
             return False
         unfinished = sum(tally.get(state, 0) for state in _UNFINISHED)
         return not (unfinished and age < DELIVERY_GRACE)
@@ -465,13 +479,17 @@ class Coordination:
         if not mails:
             notice = unreachable_notice(request, catalogue, speaker)
             key = notice_key(request.id, "unreachable")
-            await self.outbox.enqueue([self.to_requester(request, key, notice)], self.clock())
+            async with self.units() as unit:
+                await unit.outbox.enqueue([self.to_requester(request, key, notice)], self.clock())
+                await unit.commit()
             return False
         told = self.to_requester(
             request, notice_key(request.id, ROUTE_EMAIL), emailed_notice(request, speaker)
         )
-        await self.outbox.enqueue([*mails, told], self.clock())
-        await self.requests.update(replace(request, via=ROUTE_EMAIL))
+        async with self.units() as unit:
+            await unit.outbox.enqueue([*mails, told], self.clock())
+            await unit.requests.update(replace(request, via=ROUTE_EMAIL))
+            await unit.commit()
         log.info("request %s sent by e-mail: the chat did not get it", request.id)
         return True
 
@@ -484,8 +502,10 @@ class Coordination:
             messages = self.chat_forwards(request, catalogue, round_)
         else:
             messages = self.emails(request, catalogue, round_)
-        await self.outbox.enqueue(messages, now)
-        await self.requests.update(replace(request, raised_at=now))
+        async with self.units() as unit:
+            await unit.outbox.enqueue(messages, now)
+            await unit.requests.update(replace(request, raised_at=now))
+            await unit.commit()
         log.info("request %s raised again (round %d)", request.id, round_)
 
     # --- permissions -----------------------------------------------------------------------
@@ -553,15 +573,43 @@ class Coordination:
         number = answer_number(turn.user, answer, anchor, turn.now)
         reply = answer_reply(request, answer, self.requester_speaker(request))
         message = self.to_requester(request, answer_key(request.id, number), reply)
-        await self.outbox.enqueue([message], self.clock())
-        if request.state is RequestState.OPEN:
-            answered = replace(request, state=RequestState.ANSWERED, answered_at=self.clock())
-            await self.requests.update(answered)
+        async with self.units() as unit:
+            await unit.outbox.enqueue([message], self.clock())
+            if request.state is RequestState.OPEN:
+                answered = replace(request, state=RequestState.ANSWERED, answered_at=self.clock())
+                await unit.requests.update(answered)
+            await unit.commit()
         log.info("request %s answered by a coordinator", request.id)
         confirmation = _("Sent to the person who asked (%(reference)s).") % {
             "reference": request.reference
         }
         return [Reply(confirmation, turn.speaker.language)]
+
+    # --- the flow table's entry points -------------------------------------------------------
+
+    declaration = FlowDeclaration(
+        "coordination",
+        commands=(CommandSpec("requests"), CommandSpec("close"), CommandSpec("reply")),
+        group_texts=True,
+    )
+
+    async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
+        """A coordinator's command, in a private chat or a coordinator chat."""
+        return await self.command(turn, name, argument)
+
+    def is_coordinator_chat(self, chat: ChatId) -> bool:
+        """Whether ``chat`` is one of the configured coordinator chats."""
+        return any(chat in desk.chats for desk in self.desks.values())
+
+    async def on_group_text(
+        self, turn: Turn, text: str, reply_to: str | None
+    ) -> list[Reply] | None:
+        """In a coordinator chat, a reply to a forwarded request answers it; chatter is left."""
+        if not self.is_coordinator_chat(turn.chat):
+            return None  # an ordinary group: a mention or a reply is a question
+        if reply_to is None:
+            return []
+        return await self.reply_in_group(turn, text, reply_to)
 
     async def command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
         """``/requests``, ``/close <ref>``, ``/reply <ref> <answer>`` (coordinators only)."""
@@ -607,10 +655,12 @@ class Coordination:
             return [Reply(already, turn.speaker.language)]
         notice = closed_notice(request, self.requester_speaker(request))
         message = self.to_requester(request, notice_key(request.id, "closed"), notice)
-        await self.outbox.enqueue([message], self.clock())
         closed = replace(request, state=RequestState.CLOSED, closed_at=self.clock())
-        await self.requests.update(closed)
-        await self.outbox.withdraw_batch(request.batch)
+        async with self.units() as unit:
+            await unit.outbox.withdraw_batch(request.batch)
+            await unit.outbox.enqueue([message], self.clock())
+            await unit.requests.update(closed)
+            await unit.commit()
         log.info("request %s closed", request.id)
         return [Reply(_("Closed %(reference)s.") % values, turn.speaker.language)]
 

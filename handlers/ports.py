@@ -190,6 +190,20 @@ class SubscriberDirectory(Protocol):
     async def subscribers(self, users: Sequence[UserId] | None = None) -> list[Subscriber]:
         """Subscriptions (all, or of ``users``) with their user's language and active flag."""
 
+    async def subscribers_of(
+        self,
+        activities: Sequence[ActivityId],
+        kinds: Sequence[str] = (),
+        networks: Sequence[str] = (),
+    ) -> list[Subscriber]:
+        """Subscriptions naming one of ``activities``, or one of ``kinds`` in ``networks``.
+
+        Found by the database, so a notice or a broadcast does not read every subscription.
+        The caller passes the kinds and networks of its activities; what comes back may
+        still hold a few that :meth:`Subscription.covers` rejects (a kind of one activity in
+        the network of another), never fewer. Ordered by subscription id.
+        """
+
 
 class DialogueStore(Protocol):
     """Each user's place in a multi-step flow (at most one at a time)."""
@@ -274,8 +288,12 @@ class BroadcastStore(Protocol):
         """Broadcasts still under way (their report is not sent yet)."""
 
 
-class CatalogueEditor(Protocol):
-    """A volunteer's changes to the catalogue: stored, then visible to questions at once."""
+class CatalogueChanges(Protocol):
+    """A volunteer's change to the catalogue, written inside a :class:`UnitOfWork`.
+
+    It does not reload anything itself: the unit of work makes the change visible to
+    questions once it has committed (so a change rolled back is never seen).
+    """
 
     async def change_occurrence(self, change: OccurrenceChange, by: UserId) -> None:
         """Cancel or move one session (replacing an earlier change of it)."""
@@ -285,3 +303,59 @@ class CatalogueEditor(Protocol):
 
     async def add_activity(self, activity: Activity, by: UserId) -> None:
         """Add a new event of an organisation."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: a change and every message it causes commit together, or none does.
+
+    The stores it hands out all write in that one transaction. Nothing they write is seen
+    by anyone else before :meth:`commit`; leaving the ``async with`` block without committing
+    (an error, a refusal, a crash) discards all of it. After the commit the unit of work
+    tells the rest of the process what happened (wakes the outbox drainers, reloads the
+    catalogue), so a flow never does that itself. Use each unit once, and keep it short:
+    read what the decision needs before opening it.
+    """
+
+    @property
+    def dialogues(self) -> DialogueStore:
+        """Dialogues, in this transaction."""
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox, in this transaction."""
+
+    @property
+    def subscribers(self) -> SubscriberDirectory:
+        """Subscribers (read in this transaction)."""
+
+    @property
+    def broadcasts(self) -> BroadcastStore:
+        """Broadcasts, in this transaction."""
+
+    @property
+    def requests(self) -> RequestStore:
+        """Contact and join requests, in this transaction."""
+
+    @property
+    def staff(self) -> StaffStore:
+        """Roles, invites and their audit, in this transaction."""
+
+    @property
+    def catalogue(self) -> CatalogueChanges:
+        """Volunteers' changes to the catalogue, in this transaction."""
+
+    async def commit(self) -> None:
+        """Make everything written through this unit durable at once."""
+
+    async def __aenter__(self) -> UnitOfWork:
+        """Begin the transaction."""
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Discard whatever was not committed."""
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens a new :class:`UnitOfWork` (``async with units() as uow: ...; await uow.commit()``)."""
+
+    def __call__(self) -> UnitOfWork:
+        """A fresh unit, not yet begun."""

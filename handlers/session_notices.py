@@ -18,10 +18,11 @@ from catalog.localtime import to_aware, to_local
 from catalog.model import Activity, Catalogue, OccurrenceChange, PlaceId
 from catalog.occurrences import Occurrence
 from catalog.occurrences.expand import moved_to
+from catalog.scope import belongs_to
 from handlers.events import Reply, UserId
 from handlers.formatting import activity_title, day_heading, place_line, time_range
 from handlers.i18n import Speaker, Translator
-from handlers.ports import Clock, Outbox, OutgoingMessage, SubscriberDirectory
+from handlers.ports import Clock, OutgoingMessage, SubscriberDirectory, UnitOfWork
 from handlers.reasons import reason_text
 from handlers.reminder_plan import Subscriber
 
@@ -97,6 +98,26 @@ def notice_batch(change: OccurrenceChange) -> str:
     return f"change:{change.activity}:{_start(change)}"
 
 
+async def find_audience(
+    directory: SubscriberDirectory, catalogue: Catalogue, activities: Sequence[Activity]
+) -> list[Subscriber]:
+    """One active subscriber per person following any of ``activities``, looked up in SQL.
+
+    The database narrows the subscriptions to those naming one of the activities or one of
+    their kinds in one of their networks; :func:`audience` then decides exactly.
+    """
+    if not activities:
+        return []
+    kinds = sorted({kind for activity in activities for kind in activity.kinds})
+    networks = [
+        network.id
+        for network in catalogue.networks
+        if any(belongs_to(catalogue, activity, network) for activity in activities)
+    ]
+    candidates = await directory.subscribers_of([a.id for a in activities], kinds, networks)
+    return audience(catalogue, activities, candidates)
+
+
 def audience(
     catalogue: Catalogue, activities: Sequence[Activity], subscribers: Sequence[Subscriber]
 ) -> list[Subscriber]:
@@ -120,37 +141,59 @@ class SessionNotices:
     def __init__(
         self,
         directory: SubscriberDirectory,
-        outbox: Outbox,
         translator: Translator,
         clock: Clock,
         default_language: str = "en",
     ) -> None:
         self.directory = directory
-        self.outbox = outbox
         self.translator = translator
         self.clock = clock
         self.default_language = default_language
 
     async def recipients(self, catalogue: Catalogue, activity: Activity) -> list[Subscriber]:
         """Who would be told of a change to ``activity`` (one per user, active only)."""
-        return audience(catalogue, [activity], await self.directory.subscribers())
+        return await find_audience(self.directory, catalogue, [activity])
 
     async def notify(
-        self, catalogue: Catalogue, change: OccurrenceChange, occurrence: Occurrence
+        self,
+        unit: UnitOfWork,
+        catalogue: Catalogue,
+        change: OccurrenceChange,
+        occurrence: Occurrence,
     ) -> int:
         """Queue a notice for every subscriber of the activity; returns how many people.
 
-        ``occurrence`` is the session as subscribers knew it, before the change.
+        Written through ``unit``, the transaction that stores the change itself, so the change
+        and its notices commit together. ``occurrence`` is the session as subscribers knew it.
         """
         activity = catalogue.activity(change.activity)
         if activity is None:
             return 0
         now = self.clock()
+        messages = self.messages(
+            catalogue,
+            change,
+            occurrence,
+            await find_audience(unit.subscribers, catalogue, [activity]),
+            now,
+        )
+        await unit.outbox.enqueue(messages, now)
+        return len(messages)
+
+    def messages(
+        self,
+        catalogue: Catalogue,
+        change: OccurrenceChange,
+        occurrence: Occurrence,
+        subscribers: Sequence[Subscriber],
+        now: datetime,
+    ) -> list[OutgoingMessage]:
+        """One notice per subscriber, each in their language."""
         expires = occurrence.end
         if not change.cancelled:
             expires = max(expires, new_times(change, occurrence, ZoneInfo(catalogue.timezone))[1])
         messages = []
-        for subscriber in await self.recipients(catalogue, activity):
+        for subscriber in subscribers:
             subscription = subscriber.subscription
             speaker = self.translator.speaker(subscriber.language or self.default_language)
             messages.append(
@@ -161,11 +204,10 @@ class SessionNotices:
                     reply=notice_reply(catalogue, change, occurrence, speaker),
                     due_at=now,
                     category=NOTICE,
-                    activity=activity.id,
+                    activity=change.activity,
                     subscription=subscription.id,
                     expires_at=expires,
                     batch=notice_batch(change),
                 )
             )
-        await self.outbox.enqueue(messages, now)
-        return len(messages)
+        return messages

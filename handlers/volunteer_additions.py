@@ -3,7 +3,7 @@
 Add a date: ``add-when`` (typed) → ``duration`` → ``confirm-add``. New event (organisers and
 coordinators only): ``new-title`` (typed, in the volunteer's language) → ``new-kind`` →
 ``new-when`` (typed) → ``duration`` → ``new-place`` → ``confirm-add``. Confirming hands the
-addition to the :class:`~handlers.ports.CatalogueEditor`, recorded as the volunteer's.
+addition to a unit of work, recorded as the volunteer's, together with the end of the dialogue.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from catalog.model import Activity, ActivityId, OneOffDate, OrganisationId, Plac
 from catalog.vocabulary import KINDS
 from handlers.events import Action, ActionKind, Reply
 from handlers.formatting import activity_title, day_heading, localised, place_line, time_range
-from handlers.ports import CatalogueEditor, DialogueStore
+from handlers.ports import DialogueStore, UnitOfWorkFactory
 from handlers.volunteer_base import (
     Step,
     buttons_please,
@@ -76,9 +76,9 @@ def session_times(step: Step) -> tuple[datetime, datetime] | None:
 class Additions:
     """The add-a-date and new-event steps of the volunteer flow."""
 
-    def __init__(self, dialogues: DialogueStore, editor: CatalogueEditor) -> None:
+    def __init__(self, dialogues: DialogueStore, units: UnitOfWorkFactory) -> None:
         self.dialogues = dialogues
-        self.editor = editor
+        self.units = units
 
     async def begin(self, step: Step, op: str) -> list[Reply]:
         """Ask for the new date (add) or the new event's name (new)."""
@@ -233,7 +233,7 @@ class Additions:
         )
 
     async def commit(self, step: Step) -> list[Reply]:
-        """Hand the addition to the editor (as this volunteer's) and end the flow."""
+        """Store the addition (as this volunteer's) and end the flow, in one commit."""
         times = session_times(step)
         if times is None:
             return stale(step.speaker)
@@ -242,7 +242,14 @@ class Additions:
             await save(self.dialogues, step.dialogue.at(f"{step.data.get('op')}-when", step.now))
             return self.when_question(step, problem)
         if step.data.get("op") == NEW:
-            title = await self.add_event(step, times)
+            title, event = self.new_event(step, times)
+            async with self.units() as unit:
+                if event is not None:
+                    await unit.catalogue.add_activity(event, step.user)
+                await unit.dialogues.clear(step.user)
+                await unit.commit()
+            if event is not None:
+                log.info("event %s added by %s", event.id, step.user)
         else:
             activity = step.activity
             if activity is None:
@@ -252,10 +259,12 @@ class Additions:
                 return self.when_question(
                     step, step.speaker.gettext("There is already a session at that time.")
                 )
-            await self.editor.add_date(activity.id, OneOffDate(*times), step.user)
+            async with self.units() as unit:
+                await unit.catalogue.add_date(activity.id, OneOffDate(*times), step.user)
+                await unit.dialogues.clear(step.user)
+                await unit.commit()
             log.info("date added to %s by %s", activity.id, step.user)
             title = localised(activity.title, step.speaker)
-        await self.dialogues.clear(step.user)
         start, end = (to_aware(t, step.zone) for t in times)
         when = f"{day_heading(start.date(), step.speaker)} {time_range(start, end, step.speaker)}"
         return say(
@@ -271,25 +280,24 @@ class Additions:
         )
         return bool(found)
 
-    async def add_event(self, step: Step, times: tuple[datetime, datetime]) -> str:
-        """Add the new event once (a retried confirm finds its id already taken); its title."""
+    def new_event(
+        self, step: Step, times: tuple[datetime, datetime]
+    ) -> tuple[str, Activity | None]:
+        """The new event's title, and the event (``None`` when its id is in the catalogue)."""
         data = step.data
         title = data.get("title", "")
         activity_id = data.get("new_id") or new_activity_id(
             step.organisation, title, times[0].date(), taken_ids(step.catalogue)
         )
-        await save(self.dialogues, step.dialogue.at("confirm-add", step.now, new_id=activity_id))
-        if step.catalogue.activity(activity_id) is None:
-            activity = Activity(
-                id=ActivityId(activity_id),
-                organisation=OrganisationId(step.organisation),
-                klass=NEW_EVENT_CLASS,
-                kinds=(data.get("kind", ""),),
-                title=((data.get("title_language", step.speaker.language), title),),
-                audience=NEW_EVENT_AUDIENCE,
-                place=PlaceId(data["place"]) if data.get("place") else None,
-                dates=(OneOffDate(*times),),
-            )
-            await self.editor.add_activity(activity, step.user)
-            log.info("event %s added by %s", activity.id, step.user)
-        return title
+        if step.catalogue.activity(activity_id) is not None:
+            return title, None
+        return title, Activity(
+            id=ActivityId(activity_id),
+            organisation=OrganisationId(step.organisation),
+            klass=NEW_EVENT_CLASS,
+            kinds=(data.get("kind", ""),),
+            title=((data.get("title_language", step.speaker.language), title),),
+            audience=NEW_EVENT_AUDIENCE,
+            place=PlaceId(data["place"]) if data.get("place") else None,
+            dates=(OneOffDate(*times),),
+        )

@@ -4,7 +4,8 @@ Steps (dialogue ``step``): ``occurrence`` → (move: ``move-time`` → ``move-pl
 ``reason`` → ``confirm-change``. The session is named by its original local start (the key
 of an :class:`~catalog.model.OccurrenceChange`) and found again in the current occurrence
 index at every step, so a session that has started or disappeared meanwhile is stale.
-Confirming stores the change (recorded with who made it), then queues the notices.
+Confirming stores the change (recorded with who made it), queues the notices and ends the
+dialogue in one unit of work: after a crash either all three happened or none did.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, Pla
 from catalog.occurrences import Occurrence, OccurrenceIndex
 from handlers.events import Action, ActionKind, Reply
 from handlers.formatting import activity_title, clock, day_heading, place_line
-from handlers.ports import CatalogueEditor, DialogueStore
+from handlers.ports import DialogueStore, UnitOfWorkFactory
 from handlers.reasons import REASONS, reason_label
 from handlers.session_notices import SessionNotices, notice_reply
 from handlers.volunteer_base import (
@@ -135,10 +136,10 @@ class SessionChanges:
     """The cancel and move steps of the volunteer flow."""
 
     def __init__(
-        self, dialogues: DialogueStore, editor: CatalogueEditor, notices: SessionNotices
+        self, dialogues: DialogueStore, units: UnitOfWorkFactory, notices: SessionNotices
     ) -> None:
         self.dialogues = dialogues
-        self.editor = editor
+        self.units = units
         self.notices = notices
 
     async def begin(self, step: Step, op: str) -> list[Reply]:
@@ -305,7 +306,7 @@ class SessionChanges:
         return say(speaker, f"{intro}\n\n{preview.text}", (confirm, close_action(speaker)))
 
     async def commit(self, step: Step) -> list[Reply]:
-        """Store the change (as this volunteer's), then tell the subscribers."""
+        """Store the change (as this volunteer's) and the subscribers' notices, in one commit."""
         found = self.session(step)
         if found is None:
             return stale(step.speaker)
@@ -318,8 +319,11 @@ class SessionChanges:
                 await save(self.dialogues, step.dialogue.at("move-time", step.now))
                 return self.time_question(step, problem)
         change = change_of(step, activity, occurrence)
-        await self.editor.change_occurrence(change, step.user)
-        told = await self.notices.notify(step.catalogue, change, occurrence)
+        async with self.units() as unit:
+            await unit.catalogue.change_occurrence(change, step.user)
+            told = await self.notices.notify(unit, step.catalogue, change, occurrence)
+            await unit.dialogues.clear(step.user)
+            await unit.commit()
         log.info(
             "session %s of %s %s by %s; %d notices",
             original_key(occurrence),
@@ -328,7 +332,6 @@ class SessionChanges:
             step.user,
             told,
         )
-        await self.dialogues.clear(step.user)
         speaker = step.speaker
         done = speaker.gettext("Cancelled.") if change.cancelled else speaker.gettext("Moved.")
         told_text = speaker.ngettext(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -167,11 +168,27 @@ class InMemorySubscriberDirectory:
     def __init__(self, subscriptions: InMemorySubscriptions, profiles: InMemoryProfiles) -> None:
         self.subscriptions = subscriptions
         self.profiles = profiles
+        self.full_reads = 0
 
     async def subscribers(self, users: Sequence[UserId] | None = None) -> list[Subscriber]:
+        if users is None:
+            self.full_reads += 1
+        return self._matching(lambda s: users is None or s.user in users)
+
+    async def subscribers_of(
+        self,
+        activities: Sequence[ActivityId],
+        kinds: Sequence[str] = (),
+        networks: Sequence[str] = (),
+    ) -> list[Subscriber]:
+        return self._matching(
+            lambda s: s.activity in activities or (s.kind in kinds and s.network in networks)
+        )
+
+    def _matching(self, wanted: Callable[[Subscription], bool]) -> list[Subscriber]:
         found = []
         for _, subscription in sorted(self.subscriptions.rows.items()):
-            if users is not None and subscription.user not in users:
+            if not wanted(subscription):
                 continue
             profile = self.profiles.profiles.get(subscription.user)
             language = profile.language if profile else None
@@ -382,7 +399,7 @@ class InMemoryOutbox:
 
 
 class InMemoryCatalogueEditor:
-    """A CatalogueEditor that applies changes to a catalogue held in memory."""
+    """A catalogue held in memory and the volunteers' changes to it (behind CatalogueChanges)."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
@@ -404,3 +421,117 @@ class InMemoryCatalogueEditor:
     async def add_activity(self, activity: Activity, by: UserId) -> None:
         self.catalogue = replace(self.catalogue, activities=(*self.catalogue.activities, activity))
         self.by.append(by)
+
+
+class InMemoryCatalogueChanges:
+    """CatalogueChanges over an InMemoryCatalogueEditor (what a unit of work hands out)."""
+
+    def __init__(self, editor: InMemoryCatalogueEditor) -> None:
+        self.editor = editor
+        self.changed = False
+
+    async def change_occurrence(self, change: OccurrenceChange, by: UserId) -> None:
+        if self.editor.catalogue.activity(change.activity) is None:
+            raise LookupError(f"activity {change.activity!r} is not on offer")
+        await self.editor.change_occurrence(change, by)
+        self.changed = True
+
+    async def add_date(self, activity: ActivityId, when: OneOffDate, by: UserId) -> None:
+        if self.editor.catalogue.activity(activity) is None:
+            raise LookupError(f"activity {activity!r} is not on offer")
+        await self.editor.add_date(activity, when, by)
+        self.changed = True
+
+    async def add_activity(self, activity: Activity, by: UserId) -> None:
+        if self.editor.catalogue.activity(activity.id) is not None:
+            raise ValueError(f"the activity id {activity.id!r} is already used")
+        await self.editor.add_activity(activity, by)
+        self.changed = True
+
+
+class InMemoryUnitOfWork:
+    """A UnitOfWork over the in-memory stores: it works on copies and swaps them in on commit.
+
+    So, like the database, a unit left without committing changes nothing, and nothing it
+    wrote is visible before the commit. The directory is only read, so it is shared.
+    """
+
+    def __init__(self, units: InMemoryUnitsOfWork) -> None:
+        self.units = units
+        self.committed = False
+        self._open = False
+
+    async def __aenter__(self) -> InMemoryUnitOfWork:
+        if self._open or self.committed:
+            raise RuntimeError("a unit of work is used once")
+        self._open = True
+        units = self.units
+        self.dialogues = copy.deepcopy(units.dialogues)
+        self.outbox = copy.deepcopy(units.outbox)
+        self.broadcasts = copy.deepcopy(units.broadcasts)
+        self.requests = copy.deepcopy(units.requests)
+        self.staff = copy.deepcopy(units.staff)
+        self.subscribers = units.directory
+        editor = units.editor
+        self._editor = copy.deepcopy(editor, {id(editor.catalogue): editor.catalogue})
+        self.catalogue = InMemoryCatalogueChanges(self._editor)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._open = False
+
+    async def commit(self) -> None:
+        if not self._open or self.committed:
+            raise RuntimeError("commit inside `async with`, once")
+        units = self.units
+        before = len(units.outbox.entries)
+        for original, worked in (
+            (units.dialogues, self.dialogues),
+            (units.outbox, self.outbox),
+            (units.broadcasts, self.broadcasts),
+            (units.requests, self.requests),
+            (units.staff, self.staff),
+            (units.editor, self._editor),
+        ):
+            original.__dict__.update(worked.__dict__)
+        self.committed = True
+        units.commits += 1
+        if len(units.outbox.entries) != before:
+            units.woken += 1
+        if self.catalogue.changed:
+            units.catalogue_changes += 1
+
+
+class InMemoryUnitsOfWork:
+    """A UnitOfWorkFactory over the in-memory stores a test holds (and reads back)."""
+
+    def __init__(
+        self,
+        *,
+        dialogues: InMemoryDialogues | None = None,
+        outbox: InMemoryOutbox | None = None,
+        directory: InMemorySubscriberDirectory | None = None,
+        broadcasts: InMemoryBroadcasts | None = None,
+        requests: InMemoryRequests | None = None,
+        staff: InMemoryStaff | None = None,
+        editor: InMemoryCatalogueEditor | None = None,
+    ) -> None:
+        self.dialogues = dialogues or InMemoryDialogues()
+        self.outbox = outbox or InMemoryOutbox()
+        self.directory = directory or InMemorySubscriberDirectory(
+            InMemorySubscriptions(), InMemoryProfiles()
+        )
+        self.broadcasts = broadcasts or InMemoryBroadcasts()
+        self.requests = requests or InMemoryRequests()
+        self.staff = staff or InMemoryStaff()
+        self.editor = editor or InMemoryCatalogueEditor(
+            Catalogue(
+                timezone="Europe/Helsinki", networks=(), organisations=(), places=(), activities=()
+            )
+        )
+        self.commits = 0
+        self.woken = 0
+        self.catalogue_changes = 0
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self)

@@ -12,8 +12,8 @@ import json
 from dataclasses import replace
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.database import SessionSource
 from bot.storage.models import BroadcastRow
 from handlers.broadcasts import Broadcast, BroadcastState
 from handlers.events import ChatId, UserId
@@ -49,7 +49,7 @@ def broadcast_from_row(row: BroadcastRow) -> Broadcast:
 class SqlBroadcastStore:
     """Broadcasts in SQL; each call is one short transaction."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: SessionSource) -> None:
         self._sessions = sessions
 
     async def create(self, broadcast: Broadcast) -> Broadcast:

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.storage import models
+from bot.storage.database import SessionSource
 from bot.storage.rows import (
     ACTIVITIES,
     NETWORKS,
@@ -51,6 +52,7 @@ from catalog.additions import (
     with_additions,
 )
 from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, OneOffDate, PlaceId
+from handlers.events import UserId
 
 _META = table_of(models.CatalogueMeta)
 _ACTIVITIES = table_of(models.ActivityRow)
@@ -415,19 +417,8 @@ class CatalogStore:
         Raises :class:`UnknownRecordError` when the activity is not on offer and
         ``ValueError`` when the date ends before it starts or cannot be written exactly.
         """
-        problems = date_problems(when)
-        if problems:
-            raise ValueError("; ".join(problems))
-        payload = date_payload(when)
         async with self._sessions() as session, session.begin():
-            connection = await session.connection()
-            await _lock_additions(connection)
-            if not await _is_offered(connection, _ACTIVITIES, activity):
-                added = await _load_additions(connection, ADDED_ACTIVITY, activity)
-                merged = with_additions(await _offered_frame(connection), [], added[1])
-                if merged.activity(activity) is None:
-                    raise UnknownRecordError(f"activity {activity!r} is not on offer")
-            await _insert_addition(connection, ADDED_DATE, activity, payload, added_by)
+            await _add_date(await session.connection(), activity, when, added_by)
 
     async def add_activity(self, activity: Activity, added_by: str | None) -> None:
         """Add a new event of an organisation on offer, findable by the next :meth:`load`.
@@ -437,27 +428,8 @@ class CatalogStore:
         :class:`UnknownRecordError` when its organisation or place is not on offer, and
         ``ValueError`` when the catalogue format cannot hold it exactly.
         """
-        payload = activity_payload(activity)
         async with self._sessions() as session, session.begin():
-            connection = await session.connection()
-            await _lock_additions(connection)
-            taken = await connection.scalar(
-                select(_ACTIVITIES.c.id).where(_ACTIVITIES.c.id == activity.id)
-            )
-            added = await connection.scalar(
-                select(_ADDITIONS.c.id).where(
-                    _ADDITIONS.c.kind == ADDED_ACTIVITY, _ADDITIONS.c.activity_id == activity.id
-                )
-            )
-            if taken is not None or added is not None:
-                raise DuplicateRecordError(f"the activity id {activity.id!r} is already used")
-            if not await _is_offered(connection, _ORGANISATIONS, activity.organisation):
-                raise UnknownRecordError(f"organisation {activity.organisation!r} is not on offer")
-            if activity.place is not None and not await _is_offered(
-                connection, _PLACES, activity.place
-            ):
-                raise UnknownRecordError(f"place {activity.place!r} is not on offer")
-            await _insert_addition(connection, ADDED_ACTIVITY, activity.id, payload, added_by)
+            await _add_activity(await session.connection(), activity, added_by)
 
     async def additions(self) -> tuple[list[AddedDate], list[Activity]]:
         """Every stored addition (on offer or not), oldest first: dates, then events."""
@@ -470,30 +442,8 @@ class CatalogStore:
 
         Raises :class:`UnknownRecordError` when the activity or the new place is not on offer.
         """
-        values = {
-            "cancelled": change.cancelled,
-            "new_start": change.new_start,
-            "new_end": change.new_end,
-            "new_place_id": change.new_place,
-            "reason": change.reason,
-            "changed_by": changed_by,
-            "changed_at": _utc_now(),
-        }
         async with self._sessions() as session, session.begin():
-            connection = await session.connection()
-            key = and_(
-                _CHANGES.c.activity_id == change.activity,
-                _CHANGES.c.original_start == change.original_start,
-            )
-            # Write before reading (see _replace_meta); a refused change is rolled back.
-            result = await connection.execute(update(_CHANGES).where(key).values(values))
-            await _check_offered(connection, change)
-            if result.rowcount == 0:
-                await connection.execute(
-                    insert(_CHANGES).values(
-                        activity_id=change.activity, original_start=change.original_start, **values
-                    )
-                )
+            await _set_occurrence_change(await session.connection(), change, changed_by)
 
     async def clear_occurrence_change(self, activity: ActivityId, original_start: datetime) -> bool:
         """Undo the change to one occurrence; False when there was none."""
@@ -620,3 +570,99 @@ async def _snapshot_connection(session: AsyncSession) -> AsyncConnection:
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         return await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     return await session.connection()
+
+
+async def _add_date(
+    connection: AsyncConnection, activity: ActivityId, when: OneOffDate, added_by: str | None
+) -> None:
+    """Insert a one-off session (see :meth:`CatalogStore.add_date`)."""
+    problems = date_problems(when)
+    if problems:
+        raise ValueError("; ".join(problems))
+    payload = date_payload(when)
+    await _lock_additions(connection)
+    if not await _is_offered(connection, _ACTIVITIES, activity):
+        added = await _load_additions(connection, ADDED_ACTIVITY, activity)
+        merged = with_additions(await _offered_frame(connection), [], added[1])
+        if merged.activity(activity) is None:
+            raise UnknownRecordError(f"activity {activity!r} is not on offer")
+    await _insert_addition(connection, ADDED_DATE, activity, payload, added_by)
+
+
+async def _add_activity(
+    connection: AsyncConnection, activity: Activity, added_by: str | None
+) -> None:
+    """Insert a new event (see :meth:`CatalogStore.add_activity`)."""
+    payload = activity_payload(activity)
+    await _lock_additions(connection)
+    taken = await connection.scalar(select(_ACTIVITIES.c.id).where(_ACTIVITIES.c.id == activity.id))
+    added = await connection.scalar(
+        select(_ADDITIONS.c.id).where(
+            _ADDITIONS.c.kind == ADDED_ACTIVITY, _ADDITIONS.c.activity_id == activity.id
+        )
+    )
+    if taken is not None or added is not None:
+        raise DuplicateRecordError(f"the activity id {activity.id!r} is already used")
+    if not await _is_offered(connection, _ORGANISATIONS, activity.organisation):
+        raise UnknownRecordError(f"organisation {activity.organisation!r} is not on offer")
+    if activity.place is not None and not await _is_offered(connection, _PLACES, activity.place):
+        raise UnknownRecordError(f"place {activity.place!r} is not on offer")
+    await _insert_addition(connection, ADDED_ACTIVITY, activity.id, payload, added_by)
+
+
+async def _set_occurrence_change(
+    connection: AsyncConnection, change: OccurrenceChange, changed_by: str | None
+) -> None:
+    """Write one session's change (see :meth:`CatalogStore.set_occurrence_change`)."""
+    values = {
+        "cancelled": change.cancelled,
+        "new_start": change.new_start,
+        "new_end": change.new_end,
+        "new_place_id": change.new_place,
+        "reason": change.reason,
+        "changed_by": changed_by,
+        "changed_at": _utc_now(),
+    }
+    key = and_(
+        _CHANGES.c.activity_id == change.activity,
+        _CHANGES.c.original_start == change.original_start,
+    )
+    # Write before reading (see _replace_meta); a refused change is rolled back.
+    result = await connection.execute(update(_CHANGES).where(key).values(values))
+    await _check_offered(connection, change)
+    if result.rowcount == 0:
+        await connection.execute(
+            insert(_CHANGES).values(
+                activity_id=change.activity, original_start=change.original_start, **values
+            )
+        )
+
+
+class SqlCatalogueChanges:
+    """Volunteers' changes in the caller's transaction (:class:`handlers.ports.CatalogueChanges`).
+
+    Used by :class:`~bot.storage.unit_of_work.SqlUnitOfWork`, which commits them together with
+    the notices they cause and then has the catalogue reloaded (``changed`` tells it to).
+    """
+
+    def __init__(self, sessions: SessionSource) -> None:
+        self._sessions = sessions
+        self.changed = False
+
+    async def change_occurrence(self, change: OccurrenceChange, by: UserId) -> None:
+        """Cancel or move one session (replacing an earlier change of it)."""
+        async with self._sessions.begin() as session:
+            await _set_occurrence_change(await session.connection(), change, str(by))
+        self.changed = True
+
+    async def add_date(self, activity: ActivityId, when: OneOffDate, by: UserId) -> None:
+        """Add a one-off session to an activity on offer."""
+        async with self._sessions.begin() as session:
+            await _add_date(await session.connection(), activity, when, str(by))
+        self.changed = True
+
+    async def add_activity(self, activity: Activity, by: UserId) -> None:
+        """Add a new event of an organisation on offer."""
+        async with self._sessions.begin() as session:
+            await _add_activity(await session.connection(), activity, str(by))
+        self.changed = True

@@ -8,8 +8,9 @@ migrations shipped inside this package, which the application runs to ``head`` a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
@@ -122,6 +123,23 @@ async def migrate_to_head(engine: AsyncEngine) -> None:
     """Apply every pending migration, in one transaction."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
+
+
+class SessionSource(Protocol):
+    """Where a repository gets its session: an ``async_sessionmaker``, or one unit of work's.
+
+    ``begin()`` is a transaction of its own for a plain sessionmaker; inside a
+    :class:`~bot.storage.unit_of_work.SqlUnitOfWork` both hand out the unit's one session, and
+    only the unit commits.
+    """
+
+    def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A session for reading."""
+        ...
+
+    def begin(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A session in a transaction, committed when the block ends without error."""
+        ...
 
 
 class Database:

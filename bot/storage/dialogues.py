@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.database import SessionSource
 from bot.storage.models import DialogueRow
-from handlers.dialogue import Dialogue
+from handlers.dialogue import Dialogue, DialogueName
 from handlers.events import UserId
 
 
@@ -47,7 +47,7 @@ def _upsert(dialect: str, values: dict[str, Any]) -> Any:
 class SqlDialogueStore:
     """Dialogues in SQL, one row per user; one short transaction per call."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: SessionSource) -> None:
         self._sessions = sessions
 
     async def get(self, user: UserId) -> Dialogue | None:
@@ -58,7 +58,7 @@ class SqlDialogueStore:
                 return None
             return Dialogue(
                 user=UserId(row.user_id),
-                flow=row.flow,
+                flow=DialogueName(row.flow),
                 step=row.step,
                 updated_at=row.updated_at,
                 data=decode_data(row.data),

@@ -432,7 +432,10 @@ class SubscriptionRow(Base):
     """
 
     __tablename__ = "subscriptions"
-    __table_args__ = (UniqueConstraint("user_id", "target"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "target"),
+        Index("ix_subscriptions_kind_network_id", "kind", "network_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH))

@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import Insert, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.database import SessionSource
 from bot.storage.models import OutboxRow
 from handlers.events import Action, ActionKind, ChatId, Reply, UserId
 from handlers.ports import OutgoingMessage
@@ -126,7 +126,7 @@ def _insert_ignoring_duplicates(dialect: str) -> Insert:
 class SqlOutbox:
     """The outbox repository; each method is one short transaction."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: SessionSource) -> None:
         self._sessions = sessions
 
     async def enqueue(self, messages: Iterable[OutgoingMessage], now: datetime) -> list[str]:

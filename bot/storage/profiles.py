@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.database import SessionSource
 from bot.storage.models import UserRow
 from handlers.events import Profile, UserId
 
@@ -18,7 +18,7 @@ def _now() -> datetime:
 class SqlProfileStore:
     """Profiles in the ``users`` table; one short transaction per call."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: SessionSource) -> None:
         self._sessions = sessions
 
     async def get(self, user: UserId) -> Profile | None:

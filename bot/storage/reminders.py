@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.database import SessionSource
 from bot.storage.models import SubscriptionRow, UserRow
 from catalog.model import ActivityId
 from handlers.events import ChatId, UserId
@@ -41,6 +41,20 @@ def _subscription(row: Any) -> Subscription:
     )
 
 
+#: Activity ids per lookup statement.
+_LOOKUP_CHUNK = 500
+
+
+def _with_users() -> Select[Any]:
+    """Subscriptions with their user's language and active flag (no user row: defaults)."""
+    columns = SubscriptionRow.__table__.c
+    return (
+        select(*columns, UserRow.language.label("user_language"), UserRow.active)
+        .outerjoin(UserRow, UserRow.id == SubscriptionRow.user_id)
+        .order_by(SubscriptionRow.id)
+    )
+
+
 def _codes(leads: Iterable[Lead]) -> str:
     return ",".join(lead.code for lead in leads)
 
@@ -48,7 +62,7 @@ def _codes(leads: Iterable[Lead]) -> str:
 class SqlSubscriptionStore:
     """Subscriptions in SQL; one short transaction per call."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: SessionSource) -> None:
         self._sessions = sessions
 
     async def add(self, subscription: Subscription) -> Subscription:
@@ -119,14 +133,37 @@ class SqlSubscriptionStore:
         One query with an outer join: a subscriber without a profile row gets the default
         language and counts as active.
         """
-        columns = SubscriptionRow.__table__.c
-        statement = (
-            select(*columns, UserRow.language.label("user_language"), UserRow.active)
-            .outerjoin(UserRow, UserRow.id == SubscriptionRow.user_id)
-            .order_by(SubscriptionRow.id)
-        )
+        statement = _with_users()
         if users is not None:
             statement = statement.where(SubscriptionRow.user_id.in_([str(u) for u in users]))
+        return await self._subscribers(statement)
+
+    async def subscribers_of(
+        self,
+        activities: Sequence[ActivityId],
+        kinds: Sequence[str] = (),
+        networks: Sequence[str] = (),
+    ) -> list[Subscriber]:
+        """Subscriptions naming one of ``activities``, or one of ``kinds`` in ``networks``.
+
+        Indexed lookups (``activity_id``; ``kind, network_id``), in chunks that stay under
+        the databases' bound-parameter limits, merged in id order.
+        """
+        found: dict[int, Subscriber] = {}
+        ids = sorted(set(activities))
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            chunk = ids[start : start + _LOOKUP_CHUNK]
+            statement = _with_users().where(SubscriptionRow.activity_id.in_(chunk))
+            found.update((s.subscription.id or 0, s) for s in await self._subscribers(statement))
+        if kinds and networks:
+            statement = _with_users().where(
+                SubscriptionRow.kind.in_(sorted(set(kinds))),
+                SubscriptionRow.network_id.in_(sorted(set(networks))),
+            )
+            found.update((s.subscription.id or 0, s) for s in await self._subscribers(statement))
+        return [found[number] for number in sorted(found)]
+
+    async def _subscribers(self, statement: Select[Any]) -> list[Subscriber]:
         async with self._sessions() as session:
             result = await session.stream(statement)
             return [

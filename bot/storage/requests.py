@@ -14,8 +14,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.database import SessionSource
 from bot.storage.models import ContactRequestRow, OutboxRow
 from handlers.events import ChatId, UserId
 from handlers.requests import ContactRequest, RequestKind, RequestState, new_reference
@@ -85,7 +86,7 @@ class SqlRequestStore:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: SessionSource,
         draw: Callable[[int], str] = new_reference,
     ) -> None:
         self._sessions = sessions

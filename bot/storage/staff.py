@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.database import SessionSource
 from bot.storage.models import RoleEventRow, StaffGrantRow, StaffInviteRow
 from handlers.events import UserId
 from handlers.staff import Grant, Invite, Role, RoleEvent
@@ -81,7 +81,7 @@ def _insert_grant_once(dialect: str, values: dict[str, Any]) -> Any:
 class SqlStaffStore:
     """Grants, invites and the audit trail in SQL; each call is one transaction."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: SessionSource) -> None:
         self._sessions = sessions
 
     async def grants_of(self, user: UserId) -> list[Grant]:

@@ -1,4 +1,9 @@
-"""A volunteer's change through the stored editor is answerable at once in the running bot."""
+"""A volunteer's change committed through a unit of work is answerable at once in the bot.
+
+The unit's commit hook is the catalogue watcher's ``check`` (as :mod:`bot.people` wires it),
+so the change is reloaded in this process at once. The clock is fixed inside the demo
+catalogue's season, so the test does not depend on today's date.
+"""
 
 from __future__ import annotations
 
@@ -11,37 +16,44 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.bootstrap import App, LiveAssistant, build_app, build_conversation
-from bot.catalogue_edit import StoredCatalogueEditor
 from bot.config import Settings
+from bot.storage.unit_of_work import SqlUnitsOfWork
 from catalog.model import ActivityId, OccurrenceChange, OneOffDate
 from handlers.events import UserId
 
 VOLUNTEER = UserId("telegram:300")
 CLUB = ActivityId("louhela-kielikahvila")
+ZONE = ZoneInfo("Europe/Helsinki")
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=ZONE)
 
 
 @pytest.fixture
-async def wired(tmp_path: Path) -> AsyncIterator[tuple[App, LiveAssistant, StoredCatalogueEditor]]:
+async def wired(tmp_path: Path) -> AsyncIterator[tuple[App, LiveAssistant, SqlUnitsOfWork]]:
     app = await build_app(Settings(data_dir=tmp_path))
     try:
         _conversation, live, parts = await build_conversation(app, with_reminders=True)
         assert parts is not None
         assert parts.people is not None
-        yield app, live, StoredCatalogueEditor(app.catalog_store, parts.people.watcher)
+        yield (
+            app,
+            live,
+            SqlUnitsOfWork(app.database.sessions, on_catalogue_changed=parts.people.watcher.check),
+        )
     finally:
         await app.close()
 
 
 async def test_a_cancelled_session_disappears_from_answers_at_once(
-    wired: tuple[App, LiveAssistant, StoredCatalogueEditor],
+    wired: tuple[App, LiveAssistant, SqlUnitsOfWork],
 ) -> None:
-    app, live, editor = wired
-    zone = ZoneInfo(live().catalogue.timezone)
-    now = datetime.now(zone)
+    app, live, units = wired
+    now = NOW
     before = live().matcher.occurrences.next_for(CLUB, now)
     assert before is not None
     change = OccurrenceChange(CLUB, before.original_start, cancelled=True, reason="illness")
-    await editor.change_occurrence(change, VOLUNTEER)
+    async with units() as unit:
+        await unit.catalogue.change_occurrence(change, VOLUNTEER)
+        await unit.commit()
     after = live().matcher.occurrences.next_for(CLUB, now)
     assert after is not None
     assert after.start > before.start
@@ -49,16 +61,18 @@ async def test_a_cancelled_session_disappears_from_answers_at_once(
 
 
 async def test_an_added_date_and_event_are_found_at_once(
-    wired: tuple[App, LiveAssistant, StoredCatalogueEditor],
+    wired: tuple[App, LiveAssistant, SqlUnitsOfWork],
 ) -> None:
-    _app, live, editor = wired
+    _app, live, units = wired
     catalogue = live().catalogue
-    zone = ZoneInfo(catalogue.timezone)
-    tomorrow = (datetime.now(zone) + timedelta(days=1)).replace(
+    zone = ZONE
+    tomorrow = (NOW + timedelta(days=1)).replace(
         hour=20, minute=0, second=0, microsecond=0, tzinfo=None
     )
     when = OneOffDate(tomorrow, tomorrow + timedelta(hours=1))
-    await editor.add_date(CLUB, when, VOLUNTEER)
+    async with units() as unit:
+        await unit.catalogue.add_date(CLUB, when, VOLUNTEER)
+        await unit.commit()
     club = live().catalogue.activity(CLUB)
     assert club is not None
     assert when in club.dates
@@ -77,10 +91,10 @@ async def test_an_added_date_and_event_are_found_at_once(
         schedule=(),
         dates=(when,),
     )
-    await editor.add_activity(new, VOLUNTEER)
+    async with units() as unit:
+        await unit.catalogue.add_activity(new, VOLUNTEER)
+        await unit.commit()
     assert live().catalogue.activity(new.id) == new
-    answer = live().answer(
-        "joulujuhla", now=datetime.now(zone), network_id="nurmijarvi", saved_language="fi"
-    )
+    answer = live().answer("joulujuhla", now=NOW, network_id="nurmijarvi", saved_language="fi")
     assert answer.search is not None
     assert new.id in [m.activity.id for m in answer.search.matches]

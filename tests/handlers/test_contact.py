@@ -19,7 +19,13 @@ from handlers.ports import OutgoingMessage
 from handlers.requests import ContactRequest, RequestKind
 from handlers.staff import Desk
 from handlers.turn import Turn
-from tests.fakes import FixedClock, InMemoryDialogues, InMemoryOutbox, InMemoryRequests
+from tests.fakes import (
+    FixedClock,
+    InMemoryDialogues,
+    InMemoryOutbox,
+    InMemoryRequests,
+    InMemoryUnitsOfWork,
+)
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NEWCOMER = UserId("telegram:1001")
@@ -57,15 +63,21 @@ class World:
             "nurmijarvi": Desk("nurmijarvi", (COORDINATOR,), (GROUP,), (NURMIJARVI_MAIL,)),
             "espoo": Desk("espoo", (ESPOO_COORDINATOR,), (), (ESPOO_MAIL,)),
         }
+        self.units = InMemoryUnitsOfWork(
+            dialogues=self.dialogues, outbox=self.outbox, requests=self.requests
+        )
         self.coordination = Coordination(
             self.desks,
             self.requests,
             self.outbox,
             self.translator,
             self.clock,
+            units=self.units,
             email_enabled=self.email_enabled,
         )
-        self.flow = ContactFlow(self.requests, self.dialogues, self.coordination, self.clock)
+        self.flow = ContactFlow(
+            self.requests, self.dialogues, self.coordination, self.clock, self.units
+        )
 
     def turn(
         self,
@@ -264,7 +276,9 @@ async def test_a_desk_without_chat_emails_at_once_and_says_so(world: World) -> N
     assert mail.batch == request.batch  # erasure deletes the batch with the request
 
 
-async def test_the_request_is_stored_before_it_is_forwarded(demo: Catalogue) -> None:
+async def test_a_request_and_its_forward_are_stored_together_or_not_at_all(
+    demo: Catalogue,
+) -> None:
     world = World(demo, outbox=BrokenOutbox())
     await world.flow.start(world.turn(), None)
     await world.flow.choice(world.turn(), "consent:anon")
@@ -272,13 +286,18 @@ async def test_the_request_is_stored_before_it_is_forwarded(demo: Catalogue) -> 
     assert dialogue is not None
     with pytest.raises(ConnectionError):
         await world.flow.text(world.turn(), "Please call me.", dialogue)
-    [stored] = world.requests.rows.values()
+    # Nothing half-done: no request without its forward, and the dialogue still waits.
+    assert not world.requests.rows
+    assert await world.dialogues.get(NEWCOMER) == dialogue
+    # Once the outbox is back, sending the message again stores and forwards it at once.
+    repaired = World(
+        demo, outbox=InMemoryOutbox(), requests=world.requests, dialogues=world.dialogues
+    )
+    await repaired.flow.text(repaired.turn(), "Please call me.", dialogue)
+    [stored] = repaired.requests.rows.values()
     assert stored.message == "Please call me."
-    # Once the outbox is back, the minute job forwards what was stored.
-    repaired = World(demo, outbox=InMemoryOutbox(), requests=world.requests, clock=world.clock)
-    world.clock.advance(minutes=1)
-    await repaired.coordination.follow_up(demo)
     assert len(repaired.outbox.to(GROUP)) == 1
+    assert await repaired.dialogues.get(NEWCOMER) is None
 
 
 # --- where it cannot start -------------------------------------------------------------------

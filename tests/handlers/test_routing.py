@@ -49,6 +49,7 @@ from tests.fakes import (
     InMemoryStaff,
     InMemorySubscriberDirectory,
     InMemorySubscriptions,
+    InMemoryUnitsOfWork,
     ScriptedUnderstander,
 )
 
@@ -84,36 +85,53 @@ class World:
         index = OccurrenceIndex(self.catalogue, ())
         assistant = Assistant(Matcher(self.catalogue, index), self.understander, translator)
         directory = InMemorySubscriberDirectory(InMemorySubscriptions(), self.profiles)
+        broadcasts = InMemoryBroadcasts()
+        units = InMemoryUnitsOfWork(
+            dialogues=self.dialogues,
+            outbox=self.outbox,
+            directory=directory,
+            broadcasts=broadcasts,
+            requests=self.requests,
+            staff=self.staff,
+            editor=InMemoryCatalogueEditor(self.catalogue),
+        )
         broadcasting = Broadcasting(
             desks,
             self.staff,
             self.dialogues,
-            InMemoryBroadcasts(),
+            broadcasts,
             directory,
             self.outbox,
+            units,
             translator,
             self.clock,
             lambda: self.catalogue,
         )
-        notices = SessionNotices(directory, self.outbox, translator, self.clock)
+        notices = SessionNotices(directory, translator, self.clock)
         volunteering = Volunteering(
             desks,
             self.staff,
             self.dialogues,
-            InMemoryCatalogueEditor(self.catalogue),
+            units,
             lambda: (self.catalogue, index),
             notices,
             broadcasting,
             self.clock,
         )
         self.coordination = Coordination(
-            desks, self.requests, self.outbox, translator, self.clock, email_enabled=True
+            desks,
+            self.requests,
+            self.outbox,
+            translator,
+            self.clock,
+            units=units,
+            email_enabled=True,
         )
         router = PeopleRouter(
-            ContactFlow(self.requests, self.dialogues, self.coordination, self.clock),
+            ContactFlow(self.requests, self.dialogues, self.coordination, self.clock, units),
             self.coordination,
             volunteering,
-            Staffing(desks, self.staff, self.clock, lambda chat, payload: None),
+            Staffing(desks, self.staff, self.clock, lambda chat, payload: None, units),
             self.dialogues,
         )
         self.conversation = Conversation(
@@ -230,9 +248,7 @@ async def test_only_coordination_commands_are_taken_in_a_group(world: World) -> 
 async def test_an_invite_link_grants_the_role(world: World) -> None:
     await world.onboard(COORDINATOR)
     await world.onboard()
-    organisation = next(
-        o.id for o in world.catalogue.organisations if "nurmijarvi" in o.networks
-    )
+    organisation = next(o.id for o in world.catalogue.organisations if "nurmijarvi" in o.networks)
     replies = await world.command("invite", f"volunteer {organisation}", user=COORDINATOR)
     code = next(
         word.removeprefix("i-")

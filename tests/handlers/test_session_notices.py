@@ -29,10 +29,12 @@ from handlers.session_notices import (
 )
 from tests.fakes import (
     FixedClock,
+    InMemoryDialogues,
     InMemoryOutbox,
     InMemoryProfiles,
     InMemorySubscriberDirectory,
     InMemorySubscriptions,
+    InMemoryUnitsOfWork,
 )
 from tests.handlers.test_volunteering import CLUB, GROUP, HELSINKI, NOW, READERS, chat_of
 
@@ -192,12 +194,20 @@ class Audience:
         self.outbox = InMemoryOutbox()
         self.clock = FixedClock(NOW)
         self.translator = Translator()
-        self.notices = SessionNotices(
-            InMemorySubscriberDirectory(self.subscriptions, self.profiles),
-            self.outbox,
-            self.translator,
-            self.clock,
+        self.directory = InMemorySubscriberDirectory(self.subscriptions, self.profiles)
+        self.notices = SessionNotices(self.directory, self.translator, self.clock)
+        self.units = InMemoryUnitsOfWork(
+            dialogues=InMemoryDialogues(), outbox=self.outbox, directory=self.directory
         )
+
+    async def notify(
+        self, catalogue: Catalogue, change: OccurrenceChange, occurrence: Occurrence
+    ) -> int:
+        """Queue the notices in a unit of work of their own, committed."""
+        async with self.units() as unit:
+            told = await self.notices.notify(unit, catalogue, change, occurrence)
+            await unit.commit()
+        return told
 
     async def add(
         self, user: UserId, language: str | None, active: bool = True, **target: str
@@ -226,7 +236,7 @@ async def test_each_subscriber_gets_one_notice_in_their_language(
 ) -> None:
     occurrence = first_session(demo)
     change = cancellation(occurrence)
-    told = await audience.notices.notify(demo, change, occurrence)
+    told = await audience.notify(demo, change, occurrence)
     messages = {e.message.user: e.message for e in audience.outbox.entries.values()}
     wanted = {**READERS, UserId("telegram:601"): "fa", UserId("telegram:603"): "en"}
     assert told == len(messages) == len(wanted)
@@ -247,17 +257,17 @@ async def test_a_repeated_change_queues_nothing_new_and_a_different_one_does(
     demo: Catalogue, audience: Audience
 ) -> None:
     occurrence = first_session(demo)
-    await audience.notices.notify(demo, cancellation(occurrence), occurrence)
+    await audience.notify(demo, cancellation(occurrence), occurrence)
     first = set(audience.outbox.entries)
-    await audience.notices.notify(demo, cancellation(occurrence), occurrence)
+    await audience.notify(demo, cancellation(occurrence), occurrence)
     assert set(audience.outbox.entries) == first
-    await audience.notices.notify(demo, move(occurrence, hours=1), occurrence)
+    await audience.notify(demo, move(occurrence, hours=1), occurrence)
     moved = set(audience.outbox.entries)
     assert len(moved) == 2 * len(first)
-    await audience.notices.notify(demo, move(occurrence, hours=2), occurrence)
+    await audience.notify(demo, move(occurrence, hours=2), occurrence)
     assert len(audience.outbox.entries) == 3 * len(first)
     # A cancellation is told once: a new reason for the same cancellation is not news.
-    await audience.notices.notify(demo, cancellation(occurrence, "weather"), occurrence)
+    await audience.notify(demo, cancellation(occurrence, "weather"), occurrence)
     assert len(audience.outbox.entries) == 3 * len(first)
 
 
@@ -265,7 +275,7 @@ async def test_a_move_expires_when_the_later_of_the_two_sessions_ends(
     demo: Catalogue, audience: Audience
 ) -> None:
     occurrence = first_session(demo)
-    await audience.notices.notify(demo, move(occurrence, hours=26), occurrence)
+    await audience.notify(demo, move(occurrence, hours=26), occurrence)
     [expiry] = {e.message.expires_at for e in audience.outbox.entries.values()}
     assert expiry == occurrence.end + timedelta(hours=26)
 
@@ -275,7 +285,7 @@ async def test_a_change_to_an_activity_no_longer_on_offer_tells_nobody(
 ) -> None:
     occurrence = first_session(demo)
     gone = OccurrenceChange("gone", occurrence.original_start, cancelled=True)  # type: ignore[arg-type]
-    assert await audience.notices.notify(demo, gone, occurrence) == 0
+    assert await audience.notify(demo, gone, occurrence) == 0
     assert not audience.outbox.entries
 
 
@@ -287,6 +297,27 @@ async def test_recipients_are_counted_once_per_active_person(
     recipients = await audience.notices.recipients(demo, club)
     users = [s.subscription.user for s in recipients]
     assert len(users) == len(set(users)) == len(READERS) + 2
+
+
+async def test_the_audience_is_looked_up_not_read_whole_and_kinds_stay_in_their_network(
+    demo: Catalogue, audience: Audience
+) -> None:
+    club = demo.activity(CLUB)
+    assert club is not None
+    assert club.kinds
+    elsewhere = next(n.id for n in demo.networks if n.id != "nurmijarvi")
+    stranger, other_kind = UserId("telegram:701"), UserId("telegram:702")
+    await audience.add(stranger, "fi", kind=club.kinds[0], network=elsewhere)
+    await audience.add(other_kind, "fi", kind="no_such_kind", network="nurmijarvi")
+    occurrence = first_session(demo)
+    told = await audience.notify(demo, cancellation(occurrence), occurrence)
+    users = {e.message.user for e in audience.outbox.entries.values()}
+    assert told == len(users)
+    assert UserId("telegram:601") in users
+    assert stranger not in users
+    assert other_kind not in users
+    assert len(await audience.notices.recipients(demo, club)) == told
+    assert audience.directory.full_reads == 0
 
 
 def test_a_cancellation_notice_shares_the_planners_key_so_it_is_sent_once(demo: Catalogue) -> None:

@@ -30,7 +30,7 @@ from handlers.staffing import (
     token,
 )
 from handlers.turn import Turn
-from tests.fakes import FixedClock, InMemoryStaff
+from tests.fakes import FixedClock, InMemoryStaff, InMemoryUnitsOfWork
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 START = datetime(2026, 5, 4, 10, 0, tzinfo=HELSINKI)
@@ -118,7 +118,7 @@ def world(demo: Catalogue) -> World:
         links[payload] = found
         return found
 
-    flow = Staffing(DESKS, staff, clock, link, new_code=new_code)
+    flow = Staffing(DESKS, staff, clock, link, InMemoryUnitsOfWork(staff=staff), new_code=new_code)
     world = World(flow, staff, clock, demo, made, links)
     world.grant(ORGANISER, Role.ORGANISER, HOME)
     world.grant(OTHER_ORGANISER, Role.ORGANISER, ELSEWHERE)
@@ -387,7 +387,12 @@ async def test_a_code_expires(world: World) -> None:
 
 async def test_the_lifetime_is_configurable_and_said(world: World, demo: Catalogue) -> None:
     flow = Staffing(
-        DESKS, world.staff, world.clock, lambda chat, payload: None, timedelta(hours=36)
+        DESKS,
+        world.staff,
+        world.clock,
+        lambda chat, payload: None,
+        InMemoryUnitsOfWork(staff=world.staff),
+        timedelta(hours=36),
     )
     replies = await flow.command(world.turn(NURMI_COORDINATOR), "invite", f"volunteer {HOME}")
     assert "36 hours" in all_text(replies)

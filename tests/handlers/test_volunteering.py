@@ -40,6 +40,7 @@ from tests.fakes import (
     InMemoryStaff,
     InMemorySubscriberDirectory,
     InMemorySubscriptions,
+    InMemoryUnitsOfWork,
 )
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -88,7 +89,15 @@ class World:
     def __post_init__(self) -> None:
         self.editor = InMemoryCatalogueEditor(self.catalogue)
         self.directory = InMemorySubscriberDirectory(self.subscriptions, self.profiles)
-        self.notices = SessionNotices(self.directory, self.outbox, self.translator, self.clock)
+        self.notices = SessionNotices(self.directory, self.translator, self.clock)
+        self.units = InMemoryUnitsOfWork(
+            dialogues=self.dialogues,
+            outbox=self.outbox,
+            directory=self.directory,
+            broadcasts=self.broadcasts,
+            staff=self.staff,
+            editor=self.editor,
+        )
         self.broadcasting = Broadcasting(
             DESKS,
             self.staff,
@@ -96,6 +105,7 @@ class World:
             self.broadcasts,
             self.directory,
             self.outbox,
+            self.units,
             self.translator,
             self.clock,
             lambda: self.editor.catalogue,
@@ -104,7 +114,7 @@ class World:
             DESKS,
             self.staff,
             self.dialogues,
-            self.editor,
+            self.units,
             self.source,
             self.notices,
             self.broadcasting,
