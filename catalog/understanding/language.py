@@ -4,19 +4,39 @@ Detection only chooses among the product's languages. The script settles most ca
 (Han → Chinese; Cyrillic → Ukrainian by ``і ї є ґ`` or Russian by ``ы э ъ ё``; Arabic script →
 Persian by ``پ چ ژ گ`` and the Persian ``ی ک``, Arabic by ``ة`` and the Arabic ``ي ك``), and
 for the rest lingua's statistics are weighed together with how many of the words are known
-words of each language's lexicon. A text that is too short or too mixed to decide is reported
-as not detected, and :func:`reply_language` falls back to the user's saved choice, then the
-platform's hint, then English.
+words of each language's lexicon; the function words (a lexicon's stop words) count extra, since
+they carry the frame of a sentence: "any kielikahvila this week?" is English with a Finnish word
+in it. A text that is too short or too mixed to decide is reported as not detected (so is a word
+that several languages know equally, "futbol"), and :func:`reply_language` falls back to the
+user's saved choice, then the platform's hint, then English.
+
+Arabic, Persian and Russian are often typed in Latin letters (Arabizi "shu fi el yom", Finglish
+"emrooz chi barname hast", translit "chto segodnya est"). Lingua knows these languages only in
+their own scripts, so a Latin-letter text is also scored by the words of the romanised lexicons
+(``ar-latn``, ``fa-latn``, ``ru-latn``), where a word that a Latin-script language also knows
+(Somali "fi", Spanish "el", French "merci") counts half and at least one word must be the
+romanised language's own. Such a text is detected as ``ar``, ``fa`` or ``ru`` (the answer is
+written in that language's own script) and :func:`reading_lexicon` names the lexicon to read
+its words with.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
-from catalog.understanding.normalise import fold, normalise, words
+from catalog.understanding.lexicon import ROMANISED_LEXICONS, Lexicon
+from catalog.understanding.normalise import (
+    DIGIT_LETTERS,
+    ROMANISED_SUFFIX,
+    fold,
+    normalise,
+    spell_digits,
+    words,
+)
 from catalog.vocabulary import PLAIN_FINNISH, SUPPORTED_LANGUAGES
 
 #: The languages detection may return (plain Finnish is a choice of register, not detected).
@@ -47,10 +67,15 @@ _SCRIPT_LANGUAGES: dict[Script, tuple[str, ...]] = {
     "none": (),
 }
 
+#: Languages also typed in Latin letters, each read with its romanised lexicon (``ar-latn``).
+ROMANISED = tuple(code.removesuffix(ROMANISED_SUFFIX) for code in ROMANISED_LEXICONS)
+
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
+_DIGIT = re.compile(r"\d")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")  # a word of a Latin-letter text, as ``words`` splits it
 _UKRAINIAN_LETTERS = re.compile("[іїєґІЇЄҐ]")
 _RUSSIAN_LETTERS = re.compile("[ыэъёЫЭЪЁ]")
 _PERSIAN_LETTERS = re.compile("[پچژگیکۀ]")
@@ -77,10 +102,14 @@ _LATIN_LETTER_HINTS: dict[str, tuple[str, ...]] = {
 _LINGUA_WEIGHT = 0.5
 _LEXICON_WEIGHT = 1.0
 _LETTER_WEIGHT = 0.3
+_FRAME_WEIGHT = 0.5  # a function word counts this much more than another known word
+_SHARED = 0.5  # a romanised word that a Latin-script language also knows counts this much
 _MIN_SCORE = 0.4  # lingua alone, when it is sure (0.8 of 0.5), may decide a longer text
 _MIN_MARGIN = 0.15
 _SHORT_WORDS = 2
 _SHORT_LINGUA = 0.8
+_MIN_PREFIX = 4  # the shortest stem a romanised lexicon lets meet longer words
+_TIE_LINGUA = 0.95  # a word two lexicons know equally: only an overwhelming favourite ("moi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +124,21 @@ class Detection:
     guess: str | None
     confidence: float
     script: Script
+
+    @property
+    def romanised(self) -> bool:
+        """Whether the language (or the guess) is Arabic, Persian or Russian in Latin letters."""
+        return self.script == "latin" and (self.language or self.guess) in ROMANISED
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """What the lexicons know of one word: the codes of those that know it, in each way."""
+
+    known: frozenset[str]
+    content: frozenset[str]
+    function: frozenset[str]
+    latin: bool  # a Latin-script language knows it
 
 
 def dominant_script(text: str) -> Script:
@@ -111,6 +155,20 @@ def dominant_script(text: str) -> Script:
 
 def script_languages(script: Script) -> tuple[str, ...]:
     """The supported languages written in ``script``."""
+    return _SCRIPT_LANGUAGES[script]
+
+
+def reading_lexicon(language: str, script: Script) -> str:
+    """The lexicon to read a text in ``script`` as ``language`` with (``ar-latn`` for Arabizi)."""
+    if script == "latin" and language in ROMANISED:
+        return language + ROMANISED_SUFFIX
+    return language
+
+
+def reading_lexicons(script: Script) -> tuple[str, ...]:
+    """The lexicons that read texts in ``script``: its languages', for Latin the romanised too."""
+    if script == "latin":
+        return (*_SCRIPT_LANGUAGES[script], *ROMANISED_LEXICONS)
     return _SCRIPT_LANGUAGES[script]
 
 
@@ -136,9 +194,13 @@ def _script_verdict(text: str, script: Script) -> str | None:
 class LanguageDetector:
     """Detects the language of a message among :data:`DETECTABLE`.
 
-    ``vocabularies`` maps a language to the words its lexicon knows (stop words included) and
-    ``content_words`` to the subset that names concepts: for a text of one or two words, a
-    greeting or a concept word weighs more than a function word another language shares.
+    ``vocabularies`` maps a lexicon code to the words its lexicon knows (stop words included),
+    ``content_words`` to the subset that names concepts (for a text of one or two words, a
+    greeting or a concept word weighs more than a function word another language shares),
+    ``function_words`` to its stop words and ``prefix_words`` to the stems that also meet
+    longer words (``kvartir`` meets ``kvartiroy``; read for romanised lexicons only). Romanised
+    lexicons (``ar-latn`` …) score Latin-letter texts for their language (see the module
+    docstring); :meth:`from_lexicons` builds the mappings from compiled lexicons.
     ``accuracy="low"`` uses lingua's trigram-only mode (about 40 MB, tens of microseconds);
     ``"high"`` uses all its models (about 330 MB once loaded) and is a little better on texts of
     two or three words.
@@ -149,13 +211,26 @@ class LanguageDetector:
         vocabularies: Mapping[str, frozenset[str]],
         content_words: Mapping[str, frozenset[str]] | None = None,
         *,
+        function_words: Mapping[str, frozenset[str]] | None = None,
+        prefix_words: Mapping[str, frozenset[str]] | None = None,
         accuracy: Literal["low", "high"] = "low",
         preload: bool = False,
     ) -> None:
         from lingua import Language, LanguageDetectorBuilder
 
-        self._vocabularies = dict(vocabularies)
-        self._content = dict(content_words or {})
+        self._romanised = tuple(
+            code for code in ROMANISED if code + ROMANISED_SUFFIX in vocabularies
+        )
+        self._words = _word_index(vocabularies, content_words or {}, function_words or {})
+        self._stems = _word_index(
+            {
+                code: stems
+                for code, stems in (prefix_words or {}).items()
+                if code.endswith(ROMANISED_SUFFIX)
+            }
+        )
+        self._longest_stem = max(map(len, self._stems), default=0)
+        self._evidence = lru_cache(maxsize=1 << 16)(self._find_evidence)
         self._by_lingua: dict[Any, str] = {
             getattr(Language, name): code for code, name in _LINGUA_NAMES.items()
         }
@@ -166,6 +241,24 @@ class LanguageDetector:
             builder = builder.with_preloaded_language_models()
         self._lingua = builder.build()
 
+    @classmethod
+    def from_lexicons(
+        cls,
+        lexicons: Mapping[str, Lexicon],
+        *,
+        accuracy: Literal["low", "high"] = "low",
+        preload: bool = False,
+    ) -> LanguageDetector:
+        """A detector that knows the words of ``lexicons`` (by lexicon code)."""
+        return cls(
+            {code: lexicon.vocabulary for code, lexicon in lexicons.items()},
+            {code: lexicon.content_words for code, lexicon in lexicons.items()},
+            function_words={code: lexicon.stopwords for code, lexicon in lexicons.items()},
+            prefix_words={code: lexicon.prefix_words for code, lexicon in lexicons.items()},
+            accuracy=accuracy,
+            preload=preload,
+        )
+
     def detect(self, text: str) -> Detection:
         """Detect the language of ``text`` (see the module docstring for how)."""
         script = dominant_script(text)
@@ -175,13 +268,16 @@ class LanguageDetector:
         verdict = _script_verdict(text, script)
         if verdict is not None:
             return Detection(verdict, verdict, 1.0, script)
-        tokens = [w for w in words(normalise(text)) if not w.isdigit()]
+        normalised = normalise(text)
+        tokens = [w for w in words(normalised) if not w.isdigit()]
+        romanised = self._romanised_tokens(normalised, tokens) if script == "latin" else {}
         scores = self._scores(text, tokens, candidates)
+        scores.update(self._romanised_scores(romanised))
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         best, best_score = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         if len(tokens) <= _SHORT_WORDS:
-            decided = self._short_verdict(text, tokens, candidates)
+            decided = self._short_verdict(text, tokens, candidates, romanised)
             if decided is not None:
                 return Detection(decided, decided, max(best_score, 0.9), script)
             return Detection(None, best if best_score > 0 else None, best_score, script)
@@ -200,12 +296,41 @@ class LanguageDetector:
             return values
         return {code: value / total for code, value in values.items()}
 
-    def _known_counts(self, tokens: list[str], candidates: tuple[str, ...]) -> dict[str, int]:
-        counts = {}
-        for code in candidates:
-            vocabulary = self._vocabularies.get(code, frozenset())
-            counts[code] = sum(1 for t in tokens if t in vocabulary or fold(t) in vocabulary)
-        return counts
+    def _find_evidence(self, token: str) -> _Evidence:
+        """What each lexicon knows of ``token`` (cached: detection runs on every message)."""
+        own = self._words.get(token, _NOTHING)
+        folded = fold(token)
+        found = [own]
+        if folded != token and folded in self._words:
+            found.append(self._words[folded])
+        for length in range(_MIN_PREFIX, min(len(token) - 1, self._longest_stem) + 1):
+            stem = self._stems.get(token[:length])
+            if stem is not None:
+                found.append(stem)
+        if len(found) == 1:
+            return own
+        return _Evidence(
+            frozenset().union(*(evidence.known for evidence in found)),
+            frozenset().union(*(evidence.content for evidence in found[:2])),
+            frozenset().union(*(evidence.function for evidence in found[:2])),
+            own.latin,
+        )
+
+    def _known_counts(
+        self, tokens: list[str], candidates: tuple[str, ...]
+    ) -> dict[str, tuple[int, int]]:
+        """For each candidate, how many tokens its lexicon knows and how many are function words."""
+        known = dict.fromkeys(candidates, 0)
+        framing = dict.fromkeys(candidates, 0)
+        for token in tokens:
+            evidence = self._evidence(token)
+            for code in evidence.known:
+                if code in known:
+                    known[code] += 1
+            for code in evidence.function:
+                if code in framing:
+                    framing[code] += 1
+        return {code: (known[code], framing[code]) for code in candidates}
 
     def _scores(
         self, text: str, tokens: list[str], candidates: tuple[str, ...]
@@ -216,49 +341,136 @@ class LanguageDetector:
         size = max(len(tokens), 1)
         return {
             code: _LINGUA_WEIGHT * lingua[code]
-            + _LEXICON_WEIGHT * known[code] / size
+            + _LEXICON_WEIGHT * (known[code][0] + _FRAME_WEIGHT * known[code][1]) / size
             + _LETTER_WEIGHT * letters.get(code, 0.0)
             for code in candidates
         }
 
+    def _romanised_tokens(self, normalised: str, tokens: list[str]) -> dict[str, list[str]]:
+        """The words of a Latin-letter text as each romanised lexicon spells them."""
+        if not self._romanised:
+            return {}
+        if not _DIGIT.search(normalised):
+            return {code: tokens for code in self._romanised}
+        return {
+            code: _LETTER_RUN.findall(spell_digits(normalised, code + ROMANISED_SUFFIX))
+            if code + ROMANISED_SUFFIX in DIGIT_LETTERS
+            else tokens
+            for code in self._romanised
+        }
+
+    def _romanised_scores(self, romanised: Mapping[str, list[str]]) -> dict[str, float]:
+        """The lexicon part of a Latin-language score, for each romanised language (no lingua).
+
+        A word a Latin-script language also knows counts :data:`_SHARED`; without one word of
+        its own a language scores nothing. Languages that spell the text alike share one pass.
+        """
+        alike: dict[tuple[str, ...], list[str]] = {}
+        for code, spelt in romanised.items():
+            alike.setdefault(tuple(spelt), []).append(code)
+        scores: dict[str, float] = {}
+        for tokens, codes in alike.items():
+            lexicons = frozenset(code + ROMANISED_SUFFIX for code in codes)
+            totals = dict.fromkeys(lexicons, 0.0)
+            own: set[str] = set()
+            for token in tokens:
+                evidence = self._evidence(token)
+                for lexicon in evidence.known & lexicons:
+                    weight = _SHARED if evidence.latin else 1.0
+                    if lexicon in evidence.function:
+                        weight *= 1 + _FRAME_WEIGHT
+                    totals[lexicon] += weight
+                    if not evidence.latin:
+                        own.add(lexicon)
+            size = max(len(tokens), 1)
+            for lexicon, total in totals.items():
+                code = lexicon.removesuffix(ROMANISED_SUFFIX)
+                scores[code] = _LEXICON_WEIGHT * total / size if lexicon in own else 0.0
+        return scores
+
     def _short_verdict(
-        self, text: str, tokens: list[str], candidates: tuple[str, ...]
+        self,
+        text: str,
+        tokens: list[str],
+        candidates: tuple[str, ...],
+        romanised: Mapping[str, list[str]],
     ) -> str | None:
         """Decide a text of one or two words, or return ``None``.
 
         The language whose lexicon knows the words best (letters only it uses, like ``¿`` or
-        ``õ``, add a little) wins; among several equally good (or none), only a clear
-        statistical favourite does.
+        ``õ``, add a little) wins; when several know them equally well, only an overwhelming
+        statistical favourite among them does ("moi" is Finnish rather than Finland-Swedish,
+        "futbol" Spanish or Turkish is not decided); when none does, a clear favourite.
         """
         letters = _letter_hints(text, candidates)
         weights = {
             code: self._weight(tokens, code) + _LETTER_WEIGHT * letters.get(code, 0.0)
             for code in candidates
         }
+        weights.update(
+            (code, self._weight(spelt, code + ROMANISED_SUFFIX))
+            for code, spelt in romanised.items()
+        )
         top = max(weights.values())
         knowing = [code for code, weight in weights.items() if top and weight == top]
         if len(knowing) == 1:
             return knowing[0]
+        if knowing:
+            return self._lingua_favourite(text, candidates, knowing, _TIE_LINGUA)
+        return self._lingua_favourite(text, candidates, candidates, _SHORT_LINGUA)
+
+    def _lingua_favourite(
+        self, text: str, candidates: tuple[str, ...], pool: Sequence[str], share: float
+    ) -> str | None:
+        """The language of ``pool`` lingua prefers with at least ``share`` of the pool's total."""
         lingua = self._lingua_values(text, candidates)
-        pool = knowing or list(candidates)
-        total = sum(lingua[code] for code in pool)
+        total = sum(lingua.get(code, 0.0) for code in pool)
         if total <= 0:
             return None
-        best = max(pool, key=lambda code: lingua[code])
-        return best if lingua[best] / total >= _SHORT_LINGUA else None
-
+        best = max(pool, key=lambda code: lingua.get(code, 0.0))
+        return best if lingua[best] / total >= share else None
 
     def _weight(self, tokens: list[str], code: str) -> float:
-        content = self._content.get(code, frozenset())
-        vocabulary = self._vocabularies.get(code, frozenset())
+        """How surely the lexicon ``code`` knows ``tokens``: concept words 1, others 0.5.
+
+        A romanised lexicon's word that a Latin-script language also knows counts half.
+        """
+        romanised = code.endswith(ROMANISED_SUFFIX)
         weight = 0.0
         for token in tokens:
-            spellings = {token, fold(token)}
-            if spellings & content:
-                weight += 1.0
-            elif spellings & vocabulary:
-                weight += 0.5
+            evidence = self._evidence(token)
+            if code in evidence.content:
+                found = 1.0
+            elif code in evidence.known:
+                found = 0.5
+            else:
+                continue
+            weight += found * _SHARED if romanised and evidence.latin else found
         return weight
+
+
+_NOTHING = _Evidence(frozenset(), frozenset(), frozenset(), False)
+
+
+def _word_index(
+    known: Mapping[str, frozenset[str]],
+    content: Mapping[str, frozenset[str]] | None = None,
+    function: Mapping[str, frozenset[str]] | None = None,
+) -> dict[str, _Evidence]:
+    """Every word of the tables, with the codes that know it (``known`` …) in each way."""
+    tables = (known, content or {}, function or {})
+    codes: dict[str, tuple[set[str], set[str], set[str]]] = {}
+    for table, position in zip(tables, range(3), strict=True):
+        for code, spellings in table.items():
+            for spelling in spellings:
+                codes.setdefault(spelling, (set(), set(), set()))[position].add(code)
+    latin = frozenset(_SCRIPT_LANGUAGES["latin"])
+    return {
+        spelling: _Evidence(
+            frozenset(knowing), frozenset(naming), frozenset(framing), bool(knowing & latin)
+        )
+        for spelling, (knowing, naming, framing) in codes.items()
+    }
 
 
 def _letter_hints(text: str, candidates: tuple[str, ...]) -> dict[str, float]:

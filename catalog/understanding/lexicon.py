@@ -44,6 +44,7 @@ from catalog.understanding.normalise import (
     fold,
     is_han,
     normalise,
+    spelt_words,
     stemmer,
     suffix_variants,
     words,
@@ -52,6 +53,9 @@ from catalog.vocabulary import AUDIENCES, CLASSES, KINDS
 
 #: The languages that have a lexicon file.
 LEXICON_LANGUAGES = ("fi", "sv", "en", "ru", "uk", "et", "ar", "fa", "so", "tr", "zh", "es", "fr")
+#: Lexicons of chat spellings in Latin letters (Arabizi, Finglish, translit Russian): a message
+#: detected as one of these languages but typed in Latin letters is read with them.
+ROMANISED_LEXICONS = ("ar-latn", "fa-latn", "ru-latn")
 
 #: Concept-name prefixes a lexicon may use; kinds, audiences and classes must be in the vocabulary.
 CONCEPT_FAMILIES = ("kind", "audience", "class", "lang", "spoken", "cue", "help")
@@ -206,6 +210,18 @@ class Lexicon:
             for entry in self.entries
             if len(entry.parts) == 1 and not entry.parts[0].han
             for spelling in (entry.parts[0].text, entry.parts[0].folded)
+        )
+
+    @property
+    def prefix_words(self) -> frozenset[str]:
+        """Single-word entries that also meet longer words starting with them (their stems)."""
+        return frozenset(
+            spelling
+            for entry in self.entries
+            if len(entry.parts) == 1
+            and (entry.parts[0].prefix or (self.options.prefix and not entry.parts[0].exact))
+            for spelling in (entry.parts[0].text, entry.parts[0].folded)
+            if len(spelling) >= self.options.min_prefix
         )
 
     @property
@@ -492,7 +508,7 @@ def parse_entry(concept: str, source: str, language: str) -> Entry:
     prefix = source.endswith("*")
     body = source.strip("=*").strip()
     parts: list[Part] = []
-    for word in words(normalise(body)):
+    for word in spelt_words(body, language):
         if is_han(word):
             parts.append(Part(word, word, word, han=True))
         else:
@@ -541,14 +557,16 @@ def lexicon_from_data(language: str, data: Mapping[str, Any]) -> Lexicon:
     for concept, sources in concepts.items():
         _check_concept(language, concept)
         entries.extend(parse_entry(concept, source, language) for source in _word_list(sources))
-    stopwords = [w for word in _word_list(data.get("stopwords")) for w in words(normalise(word))]
+    stopwords = [
+        w for word in _word_list(data.get("stopwords")) for w in spelt_words(word, language)
+    ]
     return Lexicon(language, entries, stopwords=stopwords, options=options)
 
 
 @cache
 def load_lexicon(language: str) -> Lexicon:
     """Load and compile ``catalog/data/lexicon/<language>.yaml`` (once per process)."""
-    if language not in LEXICON_LANGUAGES:
+    if language not in LEXICON_LANGUAGES and language not in ROMANISED_LEXICONS:
         raise LexiconError(f"no lexicon for language {language!r}")
     data = _read_yaml(f"{language}.yaml")
     if not isinstance(data, dict):

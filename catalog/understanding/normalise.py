@@ -66,12 +66,28 @@ Shared with :mod:`catalog.understanding.mapped_text`, which reads time words.
 """
 
 _ARABIC_LETTERS = str.maketrans(ARABIC_SCRIPT_FOLDS)
+#: The ending of a lexicon code for a language typed in Latin letters (``ar-latn``).
+ROMANISED_SUFFIX = "-latn"
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "´": "'", "‘": "'"})
 _SPECIAL_FOLDS = str.maketrans(
-    {"ı": "i", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "ة": "ه"}
+    {"ı": "i", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "ة": "ه", "ʕ": "", "ʔ": ""}
 )
 _TO_ARABIC = str.maketrans({"ی": "ي", "ک": "ك"})
 _FROM_ARABIC = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی"})
+
+#: Digits that chat spellings in Latin letters use for letters Latin lacks, per romanised
+#: lexicon: Arabizi ``3`` for ع, ``7`` for ح, ``2`` for ء (``3andi``, ``7abibi``, ``nisa2``), a
+#: digit with an apostrophe for the dotted letter (``3'`` غ); translit Russian ``4`` for ч
+#: (``4to``). Each becomes a letter of its own that :func:`fold` turns into the plain spelling
+#: (``ḥ`` → ``h``, ``ʕ`` and ``ʔ`` → nothing), so that ``7ada`` ("someone") stays apart from
+#: ``hada`` ("this") while ``habibi`` typed without the digit still meets ``7abibi``.
+DIGIT_LETTERS: dict[str, dict[str, str]] = {
+    "ar-latn": {
+        "3'": "gh", "7'": "kh", "6'": "ẓ", "9'": "ḍ",
+        "2": "ʔ", "3": "ʕ", "5": "kh", "6": "ṭ", "7": "ḥ", "8": "gh", "9": "ṣ",
+    },
+    "ru-latn": {"4": "ch", "6": "sh"},
+}  # fmt: skip
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -148,11 +164,38 @@ def is_han(word: str) -> bool:
     return bool(_HAN.fullmatch(word))
 
 
+@cache
+def _digit_pattern(language: str) -> re.Pattern[str] | None:
+    """A lone digit (or digit and apostrophe) touching a Latin letter, for ``language``."""
+    letters = DIGIT_LETTERS.get(language)
+    if not letters:
+        return None
+    digit = "|".join(re.escape(d) for d in sorted(letters, key=len, reverse=True))
+    return re.compile(rf"(?<=[a-z])(?:{digit})(?!\d)|(?<![\da-z])(?:{digit})(?=[a-z])")
+
+
+def spell_digits(text: str, language: str) -> str:
+    """Normalised ``text`` with the letter-digits of ``language`` (:data:`DIGIT_LETTERS`) read.
+
+    Only a single digit inside or at either end of a word counts: ``2 kids`` and ``10am`` stay.
+    """
+    pattern = _digit_pattern(language)
+    if pattern is None:
+        return text
+    letters = DIGIT_LETTERS[language]
+    return pattern.sub(lambda match: letters[match.group()], text)
+
+
+def spelt_words(text: str, language: str) -> list[str]:
+    """The words of raw ``text`` as :func:`tokenise` reads them for ``language``."""
+    return words(spell_digits(normalise(text), language))
+
+
 def tokenise(text: str, language: str) -> tuple[Token, ...]:
     """Normalise ``text`` and return its tokens stemmed as ``language``."""
     stem = stemmer(language)
     tokens = []
-    for word in words(normalise(text)):
+    for word in spelt_words(text, language):
         if is_han(word):
             tokens.append(Token(word, word, word, han=True))
         else:
@@ -163,6 +206,8 @@ def tokenise(text: str, language: str) -> tuple[Token, ...]:
 @cache
 def stemmer(language: str) -> Callable[[str], str]:
     """Return a cached stemming function for ``language`` (identity where none exists)."""
+    if language.endswith(ROMANISED_SUFFIX):
+        return _identity  # chat spellings have no stemmer: the lexicon lists their forms
     base = language.split("-")[0]
     if base == "uk":
         return lru_cache(maxsize=16384)(stem_ukrainian)

@@ -1,23 +1,26 @@
 """Language detection among the supported languages, and the fallback chain for replies."""
 
+import timeit
+from datetime import datetime
+
 import pytest
 
+from catalog.understanding import Understander
 from catalog.understanding.language import (
     LanguageDetector,
     dominant_script,
     platform_language,
+    reading_lexicon,
     reply_language,
 )
-from catalog.understanding.lexicon import LEXICON_LANGUAGES, load_lexicon
+from catalog.understanding.lexicon import LEXICON_LANGUAGES, ROMANISED_LEXICONS, load_lexicon
+from catalog.understanding.normalise import spelt_words
 
 
 @pytest.fixture(scope="module")
 def detector() -> LanguageDetector:
-    lexicons = {code: load_lexicon(code) for code in LEXICON_LANGUAGES}
-    return LanguageDetector(
-        {code: lexicon.vocabulary for code, lexicon in lexicons.items()},
-        {code: lexicon.content_words for code, lexicon in lexicons.items()},
-    )
+    codes = (*LEXICON_LANGUAGES, *ROMANISED_LEXICONS)
+    return LanguageDetector.from_lexicons({code: load_lexicon(code) for code in codes})
 
 
 @pytest.mark.parametrize(
@@ -117,3 +120,227 @@ def test_platform_language_normalises_locales() -> None:
     assert platform_language("fi_FI") == "fi"
     assert platform_language("FI-X-PLAIN") == "fi-x-plain"
     assert platform_language("") is None
+
+
+# Arabic, Persian and Russian typed in Latin letters: detected as the language itself (the answer
+# is written in its own script) and marked as romanised, so that the words are read with the
+# chat-spelling lexicon.
+ARABIZI = [
+    "shu fi el yom?",
+    "fi kors lugha finlandiya?",
+    "marhaba, shu fi nashatat lal wlad bukra?",
+    "ana bdi a7ki ma3 7ada",
+    "3andi so2al 3an el kors",
+    "wen fi nadi riyadi lal shabab",
+    "kif bi2dar sa3ed el nas? bdi at6awa3",
+    "ibni 3omro 7 snin, fi shi ilo?",
+    "binti bidha tet3allam sba7a",
+    "mama w atfal, shu fi el masa?",
+    "fi shi lal nisa2 el osbu3 el jay?",
+    "salam 3alaykom, wein el kors?",
+    "ana mi7taj musa3ada bel awra2",
+]
+FINGLISH = [
+    "emrooz chi barname hast?",
+    "kelas zaban finlandi koja hast?",
+    "baraye bache ha chi darid?",
+    "barname baraye khanoom ha hast?",
+    "mikham ba ye nafar harf bezanam",
+    "salam, farda kelas ashpazi hast?",
+    "pesaram 10 salesh hast, varzesh baraye nojavanan darid?",
+    "mitoonam davtalab besham?",
+    "emshab chi hast baraye khanevade?",
+    "kojast kafe zaban?",
+    "merci, khodahafez",
+    "man be komak niaz daram, moshkel daram",
+]
+TRANSLIT = [
+    "privet",
+    "chto segodnya est?",
+    "kak etim polzovatsya?",
+    "kursy finskogo yazyka",
+    "est chto-nibud dlya detey?",
+    "gruppa dlya zhenshin v subbotu",
+    "hochu pogovorit s kem-to",
+    "spasibo, do svidaniya",
+    "gde mozhno zanimatsya sportom zavtra?",
+    "4to est na vyhodnyh dlya semey?",
+    "ischu rabotu, nuzhna pomosch",
+    "privet, gde mozhno vyuchit finskiy?",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        *((text, "ar") for text in ARABIZI),
+        *((text, "fa") for text in FINGLISH),
+        *((text, "ru") for text in TRANSLIT),
+    ],
+)
+def test_latin_letter_arabic_persian_and_russian_are_detected(
+    detector: LanguageDetector, text: str, language: str
+) -> None:
+    detection = detector.detect(text)
+    assert detection.language == language
+    assert detection.romanised
+    assert reading_lexicon(language, detection.script) == f"{language}-latn"
+
+
+# Ordinary messages that share words with the chat spellings (Somali "fi" and "wax", Spanish
+# "el", English "shop", "man", "to") stay in their language.
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Is there a shop near the library?", "en"),
+        ("I want to talk to a man about my visa", "en"),
+        ("Where can my kids play football on Sunday?", "en"),
+        ("hi, any yoga class for women today?", "en"),
+        ("Maxaa jira maanta oo carruurta loogu talagalay?", "so"),
+        ("Wax ciyaar ah ma jiraan fiidka?", "so"),
+        ("Haluan puhua jonkun kanssa, onko mahdollista?", "fi"),
+        ("Mitä tänään on lapsille?", "fi"),
+        ("Bugün çocuklar için ne var?", "tr"),
+        ("Mis on täna lastele?", "et"),
+        ("¿Hay fútbol para niños el sábado?", "es"),
+        ("Merci, est-ce qu'il y a un cours de français ?", "fr"),
+        ("Finns det något för barn i kväll?", "sv"),
+    ],
+)
+def test_latin_script_languages_do_not_flip_to_romanised(
+    detector: LanguageDetector, text: str, language: str
+) -> None:
+    detection = detector.detect(text)
+    assert detection.language == language
+    assert not detection.romanised
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # a foreign content word inside an English frame: the function words decide
+        ("any kielikahvila this week?", "en"),
+        ("is there a kielikahvila today", "en"),
+        ("where is the perhekahvila", "en"),
+        ("Is the äitiryhmä open on Friday?", "en"),
+        ("onko language cafe tänään?", "fi"),
+        # Turkish typed without its special letters
+        ("bugun ne var", "tr"),
+        ("bugun ne var?", "tr"),
+        ("cocuklar icin etkinlik var mi", "tr"),
+        ("yarin aksam", "tr"),
+        ("kadinlar icin spor var mi", "tr"),
+        ("turkce konusan bir grup var mi", "tr"),
+        ("fince ogrenmek istiyorum", "tr"),
+        ("hafta sonu aileler icin ne var", "tr"),
+    ],
+)
+def test_mixed_and_plain_lettered_texts(
+    detector: LanguageDetector, text: str, language: str
+) -> None:
+    assert detector.detect(text).language == language
+
+
+@pytest.mark.parametrize("text", ["futbol", "salam", "mama", "ok", "futbol?"])
+def test_one_word_several_languages_know_is_not_detected(
+    detector: LanguageDetector, text: str
+) -> None:
+    assert detector.detect(text).language is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("marhaba", "ar"),
+        ("3andi", "ar"),
+        ("wen", "ar"),
+        ("bukra", "ar"),
+        ("ibni", "ar"),
+        ("kelas zaban", "fa"),
+        ("khanoom ha", "fa"),
+        ("privet", "ru"),
+        ("spasibo", "ru"),
+        ("dlya detey", "ru"),
+        ("merci", "fr"),
+    ],
+)
+def test_short_chat_spellings(detector: LanguageDetector, text: str, language: str) -> None:
+    assert detector.detect(text).language == language
+
+
+def test_arabizi_digits_are_letters_that_fold_to_the_plain_spelling() -> None:
+    assert spelt_words("3andi 7abibi nisa2 2 kids 10am", "ar-latn") == [
+        "ʕandi",
+        "ḥabibi",
+        "nisaʔ",
+        "2",
+        "kids",
+        "10",
+        "am",
+    ]
+    assert spelt_words("4to est", "ru-latn") == ["chto", "est"]
+    assert spelt_words("3andi", "en") == ["3", "andi"]
+
+
+@pytest.fixture(scope="module")
+def understander() -> Understander:
+    return Understander(preload=False)
+
+
+NOW = datetime(2026, 11, 24, 10, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "field", "value"),
+    [
+        ("fi kors lugha finlandiya?", "ar", "kinds", {"language_course"}),
+        ("shu fi lal atfal?", "ar", "audiences", {"children", "families"}),
+        ("fi shi lal nisa2?", "ar", "audiences", {"women"}),
+        ("ana bdi a7ki ma3 7ada", "ar", "intent", "contact"),
+        ("kelas zaban finlandi koja hast?", "fa", "kinds", {"language_course"}),
+        ("baraye khanoom ha chi darid?", "fa", "audiences", {"women"}),
+        ("mikham ba ye nafar harf bezanam", "fa", "intent", "contact"),
+        ("kursy finskogo yazyka", "ru", "kinds", {"language_course"}),
+        ("est chto-nibud dlya detey?", "ru", "audiences", {"children", "families"}),
+        ("hochu pogovorit s kem-to", "ru", "intent", "contact"),
+        ("kak etim polzovatsya?", "ru", "intent", "help"),
+    ],
+)
+def test_latin_letter_messages_are_read_with_the_romanised_lexicon(
+    understander: Understander, text: str, language: str, field: str, value: object
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.language == language
+    found = getattr(query, field)
+    assert (set(found) if isinstance(value, set) else found) == value
+
+
+def test_an_ambiguous_word_falls_back_to_the_saved_language(understander: Understander) -> None:
+    query = understander.understand("futbol", now=NOW, saved_language="tr")
+    assert query.language == "tr"
+    assert not query.language_detected
+    assert "sports" in query.kinds
+
+
+def test_a_saved_arabic_user_typing_a_shared_greeting_is_read_as_arabizi(
+    understander: Understander,
+) -> None:
+    query = understander.understand("salam", now=NOW, saved_language="ar")
+    assert query.language == "ar"
+    assert query.intent == "help"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "marhaba, ana bdi a3ref eza fi kors lugha finlandiya la ibni w binti bel masa bukra. "
+        * 12,
+        "Hello, is there any language cafe or sports club for my children in Espoo this week? "
+        * 12,
+    ],
+)
+def test_detection_stays_fast_on_long_messages(detector: LanguageDetector, text: str) -> None:
+    text = text[:1000]
+    detector.detect(text)
+    seconds = min(timeit.repeat(lambda: detector.detect(text), number=20, repeat=3)) / 20
+    assert seconds < 0.005

@@ -5,6 +5,7 @@ import pytest
 from catalog.understanding.intent import CUES
 from catalog.understanding.lexicon import (
     LEXICON_LANGUAGES,
+    ROMANISED_LEXICONS,
     Lexicon,
     LexiconError,
     diacritics_agree,
@@ -31,7 +32,7 @@ def places(names: Lexicon, text: str, language: str) -> set[str]:
     return {hit.concept.partition(".")[2] for hit in names.match(tokenise(text, language))}
 
 
-@pytest.mark.parametrize("language", LEXICON_LANGUAGES)
+@pytest.mark.parametrize("language", [*LEXICON_LANGUAGES, *ROMANISED_LEXICONS])
 def test_every_language_covers_every_kind_and_audience(language: str) -> None:
     known = load_lexicon(language).concepts
     missing = [f"kind.{k}" for k in KINDS if f"kind.{k}" not in known]
@@ -39,7 +40,7 @@ def test_every_language_covers_every_kind_and_audience(language: str) -> None:
     assert not missing
 
 
-@pytest.mark.parametrize("language", LEXICON_LANGUAGES)
+@pytest.mark.parametrize("language", [*LEXICON_LANGUAGES, *ROMANISED_LEXICONS])
 def test_every_cue_a_lexicon_uses_is_read_by_the_rules(language: str) -> None:
     cues = {c for c in load_lexicon(language).concepts if c.startswith(("cue.", "help."))}
     assert cues <= CUES
@@ -299,3 +300,25 @@ def test_an_ending_peeled_off_never_makes_an_exact_entry() -> None:
     lexicon = lexicon_from_data("fa", {"language": "fa", "concepts": {"kind.job_search": ["=کار"]}})
     assert concepts(lexicon, "کار") == {"kind.job_search"}
     assert concepts(lexicon, "کارت") == set()  # a card, not "work" + "your"
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "concept"),
+    [
+        ("ar-latn", "3andi wlad", "audience.children"),
+        ("ar-latn", "bdi 7ada", "cue.person"),
+        ("ar-latn", "kors lugha", "kind.language_course"),
+        ("fa-latn", "bachehaye man", "audience.children"),
+        ("fa-latn", "kelase zabane finlandi", "kind.language_course"),
+        ("ru-latn", "dlya zhenshchin", "audience.women"),
+        ("ru-latn", "kursy finskogo", "lang.fi"),
+        ("ru-latn", "4to est", "cue.whats_on"),
+    ],
+)
+def test_romanised_lexicons_read_chat_spellings(language: str, text: str, concept: str) -> None:
+    assert concept in concepts(load_lexicon(language), text)
+
+
+def test_a_plain_arabizi_word_does_not_meet_its_digit_spelled_namesake() -> None:
+    # "hada" ("this") is not "7ada" ("someone"), though "habibi" meets "7abibi"
+    assert "cue.person" not in concepts(load_lexicon("ar-latn"), "hada")
