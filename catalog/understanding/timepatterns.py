@@ -20,13 +20,17 @@ from typing import Any, Literal
 
 import yaml
 
+from catalog.understanding.clocktimes import ClockKind, read_clock, read_count
 from catalog.understanding.holidays import HOLIDAY_KEYS
 from catalog.understanding.mapped_text import normalise_chunk, normalise_pattern
+from catalog.understanding.query import ClockRange
 
 Kind = Literal[
     "day", "today_part", "range", "weekday", "next_weekday", "date", "day_of_month", "month",
-    "part", "holiday",
+    "part", "holiday", "clock", "in_days", "in_weeks",
 ]  # fmt: skip
+#: How a clock phrase bounds the day: "after 18", "before noon", "between 17 and 19", "at 18".
+CLOCK_KINDS: tuple[ClockKind, ...] = ("after", "before", "between", "at")
 
 #: Language codes with a data file; ``fi-x-plain`` reads the Finnish one.
 TIME_LANGUAGES: tuple[str, ...] = (
@@ -64,12 +68,22 @@ _OTHER_KEYS = frozenset(
         "language", "boundaries", "prefix", "suffix", "this", "next", "week", "weekend",
         "month", "weekdays", "months", "months_with_day", "dates", "days_of_month",
         "not_time_words", "holidays", *PARTS,
+        "numbers", "in_days", "in_weeks", "noon", "midnight", "am", "pm", "am_before",
+        "pm_before", "clock_words", "not_clock_after", "not_typos",
+        *(f"{kind}_clock" for kind in CLOCK_KINDS),
     }
 )  # fmt: skip
 _DEFAULT_DATES = ("{day}\\.? {month}", "{month} {day}\\.?")
 _YEAR = r"(?:\s*,?\s*\d{4}(?!\d))?"
 _DAY = r"\d{1,2}"
 _NOT_A_NUMERIC_DATE = r"(?!\d|[./:]\d)"
+#: A clock time in digits: 18, 18:30, 18.30, 18h30 (not a date such as 18.12. or 5.12.).
+_CLOCK_DIGITS = (
+    r"(?P<h>\d{1,2})(?:(?:[:h]|\.(?=\d{2}(?!\.)))(?P<m>\d{2}))?(?!\d|[./:]\d)"
+)
+#: A written hh:mm alone is a clock time in every language; so is hh:mm-hh:mm.
+_BARE_CLOCK = r"\d{1,2}:\d{2}(?!\d)"
+_COUNT_DIGITS = r"(?P<d>\d{1,3})(?!\d|[./:]\d)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +94,10 @@ class Found:
     range name (``range``), the holiday key (``holiday``), the weekday 0-6 (``weekday``,
     ``next_weekday``) or the month 1-12 (``date``, ``month``); a ``date`` also has its ``day``
     and perhaps its ``year``, and a ``day_of_month`` (a day number without a month, "the
-    28th") only its ``day``.
+    28th") only its ``day``. "In three days" and "in two weeks" are found as a ``day`` with
+    their offset (3, 14). A ``clock`` phrase has its kind (after, before, between, at) as
+    ``value`` and its :class:`ClockRange` as ``clock``; ``ambiguous`` when its hour (8-11,
+    no am/pm) may still mean the evening (see :mod:`catalog.understanding.clocktimes`).
     """
 
     kind: Kind
@@ -89,6 +106,8 @@ class Found:
     end: int
     day: int | None = None
     year: int | None = None
+    clock: ClockRange | None = None
+    ambiguous: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +127,8 @@ class TimePatterns:
     classifier: re.Pattern[str]
     meanings: tuple[tuple[Kind, int | str], ...]
     not_time_words: frozenset[str]
+    clock_token: re.Pattern[str] | None = None
+    count_token: re.Pattern[str] | None = None
 
     def scan(self, text: str) -> list[Found]:
         """Every time expression in normalised ``text``, in text order, none overlapping.
@@ -128,9 +149,25 @@ class TimePatterns:
                 if day is None:
                     continue
                 found.append(Found(kind, value, match.start(), match.end(), day, year))
+            elif kind == "clock":
+                read = self._clock(str(value), match.group())
+                if read is None:
+                    continue
+                found.append(Found(kind, value, match.start(), match.end(), clock=read[0],
+                                   ambiguous=read[1]))  # fmt: skip
+            elif kind in ("in_days", "in_weeks"):
+                count = read_count(match.group(), self.count_token) if self.count_token else 1
+                days = count * (7 if kind == "in_weeks" else 1)
+                found.append(Found("day", days, match.start(), match.end()))
             else:
                 found.append(Found(kind, value, match.start(), match.end()))
         return found
+
+    def _clock(self, kind: str, text: str) -> tuple[ClockRange, bool] | None:
+        for clock_kind in CLOCK_KINDS:
+            if clock_kind == kind and self.clock_token is not None:
+                return read_clock(clock_kind, text, self.clock_token)
+        return None
 
 
 def _day_and_year(text: str) -> tuple[int | None, int | None]:
@@ -170,6 +207,8 @@ def compile_patterns(language: str, data: dict[str, Any]) -> TimePatterns:
     words = _Words(data)
     alternatives = [
         *words.phrases(),
+        *words.clocks(),
+        *words.counts(),
         *words.holidays(),
         *words.units(),
         *words.dates(),
@@ -190,6 +229,8 @@ def compile_patterns(language: str, data: dict[str, Any]) -> TimePatterns:
         classifier=re.compile(template.format(prefix=prefix, body=named)),
         meanings=tuple((alternative.kind, alternative.value) for alternative in alternatives),
         not_time_words=frozenset(normalise_chunk(word) for word in data.get("not_time_words", ())),
+        clock_token=words.clock_token(),
+        count_token=words.count_token(),
     )
 
 
@@ -244,6 +285,121 @@ class _Words:
             for entry in [entries] if isinstance(entries, str) else entries or ():
                 found.append(_Alternative("holiday", str(key), _HOLIDAY_TIER, self.either(entry)))
         return found
+
+    def numbers(self, limit: int) -> dict[int, str]:
+        """The number words 1..``limit`` (the ``numbers`` mapping), each as one alternation."""
+        numbers = self.data.get("numbers") or {}
+        found: dict[int, str] = {}
+        for value, entries in numbers.items():
+            if 1 <= int(value) <= limit:
+                found[int(value)] = self.either(entries, suffixed=False)
+        return found
+
+    def _group(self, key: str, name: str, named: bool) -> str:
+        source = self.either(self.data.get(key), suffixed=False)
+        if not source:
+            return ""
+        return f"(?P<{name}>{source})" if named else source
+
+    def hour_source(self, *, named: bool) -> str:
+        """A clock hour: digits (18, 18:30, 18.30) or a number word up to twelve."""
+        digits = _CLOCK_DIGITS if named else re.sub(r"\(\?P<\w+>", "(?:", _CLOCK_DIGITS)
+        months = self.either([*self._all_months()], suffixed=False)
+        if months:  # "after 18 December" is a date, not a clock time
+            digits += rf"(?!\s*(?:\w{{1,3}}\s+)?{months})"
+        words = [
+            f"(?P<n{value}>{source})" if named else source
+            for value, source in sorted(self.numbers(12).items(), key=lambda item: -item[0])
+        ]
+        # "after 2 hours", "at one point": a number followed by these is no clock time
+        not_after = self.either(self.data.get("not_clock_after"), suffixed=False)
+        guard = rf"(?!\s*{not_after}(?!\w))" if not_after else ""
+        return "(?:" + "|".join([digits, *words]) + ")" + guard
+
+    def _all_months(self) -> list[str]:
+        entries: list[str] = []
+        for key in ("months", "months_with_day"):
+            for names in (self.data.get(key) or {}).values():
+                entries.extend([names] if isinstance(names, str) else names or ())
+        return entries
+
+    def clock_source(self, *, named: bool, marked: bool = False) -> str:
+        """A clock time: an hour with its am/pm markers and clock words, noon or midnight.
+
+        ``marked``: only one with an am/pm marker (then it needs no "at" before it).
+        """
+        pm_before = self._group("pm_before", "pmb", named)
+        am_before = self._group("am_before", "amb", named)
+        before = "|".join(part for part in (pm_before, am_before) if part)
+        am = self._group("am", "am", named)
+        pm = self._group("pm", "pm", named)
+        after = "|".join(part for part in (am, pm) if part)
+        words = self.either(self.data.get("clock_words"), suffixed=False)
+        hour = self.hour_source(named=named)
+        if words:
+            hour += rf"(?:\s*{words})?"
+        if marked:
+            if not after:
+                return ""
+            return rf"{hour}\s*(?:{after})"
+        if after:
+            hour += rf"(?:\s*(?:{after}))?"
+        special = [
+            self._group(key, key, named) for key in ("noon", "midnight") if self.data.get(key)
+        ]
+        body = "|".join([*special, hour])
+        prefix = rf"(?:(?:{before})\s*)?" if before else ""
+        return f"{prefix}(?:{body})"
+
+    def clock_token(self) -> re.Pattern[str] | None:
+        """The pattern that reads each clock time inside a found clock phrase (named groups)."""
+        source = self.clock_source(named=True)
+        if self.data.get("boundaries", True):
+            source = rf"(?<!\w){source}(?!\w)"
+        return re.compile(source)
+
+    def clocks(self) -> list[_Alternative]:
+        """Clock phrases: the ``<kind>_clock`` templates, hh:mm and a marked hour alone."""
+        clock = self.clock_source(named=False)
+        hour = self.hour_source(named=False)
+        found: list[_Alternative] = [
+            _Alternative("clock", "between", 0.5, rf"{_BARE_CLOCK}\s*[-–]\s*{_BARE_CLOCK}"),
+            _Alternative("clock", "at", 0.6, _BARE_CLOCK),
+        ]
+        marked = self.clock_source(named=False, marked=True)
+        if marked:
+            found.append(_Alternative("clock", "at", 0.6, marked))
+        for kind in CLOCK_KINDS:
+            for template in self._entries(f"{kind}_clock"):
+                source = _pattern(template).replace("{clock}", clock).replace("{hour}", hour)
+                found.append(_Alternative("clock", kind, 0.5, source))
+        return found
+
+    def count_token(self) -> re.Pattern[str]:
+        """The pattern that reads the count in "in 3 days" (groups ``d``, ``n1``..``n14``)."""
+        words = [
+            f"(?P<n{value}>{source})"
+            for value, source in sorted(self.numbers(14).items(), key=lambda item: -item[0])
+        ]
+        source = "(?:" + "|".join([_COUNT_DIGITS, *words]) + ")"
+        if self.data.get("boundaries", True):
+            source = rf"(?<!\w){source}(?!\w)"
+        return re.compile(source)
+
+    def counts(self) -> list[_Alternative]:
+        """"In three days", "in two weeks": the ``in_days`` and ``in_weeks`` templates."""
+        words = [source for _, source in sorted(self.numbers(14).items(), key=lambda i: -i[0])]
+        count = "(?:" + "|".join([r"\d{1,3}(?!\d|[./:]\d)", *words]) + ")"
+        found: list[_Alternative] = []
+        for key in ("in_days", "in_weeks"):
+            kind: Kind = "in_days" if key == "in_days" else "in_weeks"
+            for template in self._entries(key):
+                found.append(_Alternative(kind, 0, 0.5, _pattern(template).replace("{n}", count)))
+        return found
+
+    def _entries(self, key: str) -> list[str]:
+        entries = self.data.get(key) or []
+        return [entries] if isinstance(entries, str) else [str(entry) for entry in entries]
 
     def compounds(self, unit: str, which: str) -> list[str]:
         """``unit`` with a ``this``/``next`` modifier before or after it."""

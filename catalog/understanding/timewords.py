@@ -26,8 +26,14 @@ Sunday):
   a day number alone ("the 28th") is the coming date with that number;
   weekdays written beside a date are taken as describing it;
 - several days or ranges give the smallest window holding them all ("Monday or Tuesday");
-- part-of-day words (evening, morning, afternoon) narrow the day found; alone they mean
-  nothing, since "evening courses" asks about no particular day.
+- part-of-day words (evening, morning, afternoon) narrow the day found; alone they give a
+  clock range with no window ("illalla": from 17:00);
+- clock phrases ("after 6 pm", "klo 18", "between 17 and 19", "before noon") give a clock range
+  (:mod:`catalog.understanding.clocktimes`) that wins over a part of day named beside it;
+  "kuuden jälkeen illalla" moves an hour without am/pm to the evening;
+- "in three days", "in two weeks" are that day (``in_days``, ``in_weeks`` in the data);
+- misspelt time words of the hinted language ("tusday", "tistaina", "завтро") are put right
+  before scanning (:mod:`catalog.understanding.timetypos`).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from catalog.understanding import dates
+from catalog.understanding import clocktimes, dates, timetypos
 from catalog.understanding.holidays import coming_holiday, is_one_day
 from catalog.understanding.mapped_text import normalise_mapped
 from catalog.understanding.query import ClockRange, Holiday, TimeWindow
@@ -99,6 +105,9 @@ def find_window(text: str, language: str | None, now: datetime) -> TimeWindow | 
 def find_window_spans(text: str, language: str | None, now: datetime) -> TimeReading:
     """Like :func:`find_window`, also telling which characters were time words."""
     mapped = normalise_mapped(text)
+    base = _base_language(language)
+    if base is not None:
+        mapped = timetypos.correct(mapped, timetypos.speller(base))
     found, read_as = read_time_words(mapped.text, language)
     today = local_today(now)
     window, clock, used = resolve(found, today)
@@ -160,7 +169,10 @@ def _best_other_language(text: str, hint: str | None) -> tuple[str | None, list[
             item
             for item in time_patterns(code).scan(text)
             if hint is None
-            or (item.kind not in ("part", "month") and text[item.start : item.end] not in excluded)
+            or (
+                item.kind not in ("part", "month", "clock")
+                and text[item.start : item.end] not in excluded
+            )
         ]
         length = sum(item.end - item.start for item in found if item.kind != "part")
         if length > best_length:
@@ -203,7 +215,7 @@ def _numeric_found(item: dates.NumericDate) -> Found:
 
 
 def _names_a_day(found: Iterable[Found]) -> bool:
-    return any(item.kind != "part" for item in found)
+    return any(item.kind not in ("part", "clock") for item in found)
 
 
 def _without_overlaps(found: Sequence[Found]) -> list[Found]:
@@ -226,9 +238,12 @@ def resolve(
     named_dates: list[date] = []
     weekdays: list[Found] = []
     parts: set[str] = set()
+    clocks: list[Found] = []
     used: list[Found] = []
     for item in found:
-        if item.kind == "date":
+        if item.kind == "clock":
+            clocks.append(item)
+        elif item.kind == "date":
             assert item.day is not None
             assert isinstance(item.value, int)
             resolved = dates.resolve_date(item.day, item.value, item.year, today)
@@ -271,12 +286,30 @@ def resolve(
         days.extend(_weekday_days(weekdays, ranges, today))
         ranges = []
     days.extend(ranges)
-    clock = _PART_TIMES[parts.pop()] if len(parts) == 1 else None
+    clock = _clock(clocks, parts)
     if not days:
-        return None, clock, [item for item in used if item.kind == "part"] if clock else []
+        kept = [item for item in used if item.kind in ("part", "clock")] if clock else []
+        return None, clock, kept
     start = min(first for first, _ in days)
     end = max(last for _, last in days)
     return TimeWindow(start, end), clock, used
+
+
+def _clock(clocks: Sequence[Found], parts: set[str]) -> ClockRange | None:
+    """The clock range of the clock phrases, else of the one part of day named.
+
+    An ambiguous hour ("9" without am/pm) beside an evening or afternoon word is moved to
+    the evening ("yhdeksän jälkeen illalla" is from 21:00).
+    """
+    if not clocks:
+        return _PART_TIMES[next(iter(parts))] if len(parts) == 1 else None
+    later = bool(parts & {"evening", "afternoon"})
+    ranges = [
+        clocktimes.to_evening(item.clock) if later and item.ambiguous else item.clock
+        for item in clocks
+        if item.clock is not None
+    ]
+    return clocktimes.narrow(ranges) if ranges else None
 
 
 def _weekday_days(
