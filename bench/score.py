@@ -9,7 +9,10 @@ by brute force over the catalogue (independently of the matcher's indexes):
 - kinds / classes / audience / spoken languages: the activity has at least one of the listed
   values (audience ``everyone`` when the catalogue says nothing, spoken ``fi`` likewise);
 - time: an occurrence (not cancelled) starting on one of the window's inclusive local dates;
-  with no window, an ongoing activity or one that occurs within the next 60 days.
+  with no window, an ongoing activity or one that occurs within the next 60 days;
+- clock (optional ``time`` = ``{"from": "HH:MM", "to": "HH:MM"}``, either may be missing, both
+  inclusive, local): only occurrences that start in that range count, and ongoing activities
+  never do; every result's start must lie in it too.
 
 Usage: ``python -m bench.score [QUESTIONS.jsonl] [--catalog FILE] [--output ANSWERS.jsonl]``.
 Without ``--output`` the questions are answered in-process first.
@@ -23,7 +26,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,6 +59,23 @@ def _window(expect: dict[str, Any], now: datetime) -> tuple[date, date] | None:
     return date.fromisoformat(window["start"]), date.fromisoformat(window["end"])
 
 
+def _clock_range(expect: dict[str, Any]) -> tuple[time, time] | None:
+    """The label's inclusive clock range, or None when the question names no time of day."""
+    clock = expect.get("time")
+    if not clock:
+        return None
+    first = time.fromisoformat(clock["from"]) if clock.get("from") else time.min
+    last = time.fromisoformat(clock["to"]) if clock.get("to") else time.max
+    return first, last
+
+
+def _in_clock_range(start: datetime, clock: tuple[time, time] | None) -> bool:
+    """Whether a local start time lies in the inclusive range (minutes are what count)."""
+    if clock is None:
+        return True
+    return clock[0] <= start.time().replace(second=0, microsecond=0) <= clock[1]
+
+
 def expected_answers(
     catalogue: Catalogue, question: dict[str, Any]
 ) -> dict[str, datetime | None]:
@@ -68,6 +88,7 @@ def expected_answers(
         set(network.municipalities) if network else set()
     )
     window = _window(expect, now)
+    clock = _clock_range(expect)
     right: dict[str, datetime | None] = {}
     for activity in catalogue.activities:
         if not _in_municipalities(catalogue, activity, municipalities):
@@ -83,13 +104,16 @@ def expected_answers(
         ):
             continue
         if window is None and activity.is_ongoing:
-            right[activity.id] = None
+            if clock is None:
+                right[activity.id] = None
             continue
         first, last = window or (now.date(), now.date() + timedelta(days=NO_WINDOW_DAYS))
         occurrences = [
             o
             for o in activity_occurrences(activity, zone, first, last, {})
-            if not o.cancelled and (window is not None or o.end > now)
+            if not o.cancelled
+            and (window is not None or o.end > now)
+            and _in_clock_range(o.start.astimezone(zone), clock)
         ]
         if occurrences:
             right[activity.id] = min(o.start for o in occurrences)
@@ -114,9 +138,13 @@ class Tally:
 
 def _inside(start: str | None, question: dict[str, Any], zone: ZoneInfo) -> bool:
     window = _window(question["expect"], datetime.fromisoformat(question["now"]))
+    clock = _clock_range(question["expect"])
     if start is None:
-        return window is None
-    local = datetime.fromisoformat(start).astimezone(zone).date()
+        return window is None and clock is None
+    moment = datetime.fromisoformat(start).astimezone(zone)
+    if not _in_clock_range(moment, clock):
+        return False
+    local = moment.date()
     if window is None:
         now = datetime.fromisoformat(question["now"]).astimezone(zone)
         return now.date() <= local <= now.date() + timedelta(days=NO_WINDOW_DAYS)

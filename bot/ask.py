@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from bot.bootstrap import build_assistant
 from catalog.model import Catalogue, OccurrenceChange
+from catalog.understanding.query import Query
 from handlers.assistant import Answer, Assistant
 
 
 def answer_json(answer: Answer, question_id: object = None) -> dict[str, Any]:
     """The JSON object of one answer, in the contract's shape."""
-    window = answer.query.window
     results = []
     if answer.search is not None:
         results = [
@@ -32,12 +32,27 @@ def answer_json(answer: Answer, question_id: object = None) -> dict[str, Any]:
         "id": question_id,
         "language": answer.query.language,
         "intent": answer.query.intent,
-        "window": {"start": window.start.isoformat(), "end": window.end.isoformat()}
-        if window
-        else None,
+        "window": window_json(answer.query),
         "results": results,
         "reply": answer.reply.text,
     }
+
+
+def window_json(query: Query) -> dict[str, str] | None:
+    """The contract's ``window``: inclusive dates, plus ``from``/``to`` clock times if asked.
+
+    A clock range without dates ("anything after 6 pm?") still reports its times, with the
+    dates of the default search (``start``/``end`` absent).
+    """
+    shown: dict[str, str] = {}
+    if query.window is not None:
+        shown = {"start": query.window.start.isoformat(), "end": query.window.end.isoformat()}
+    if query.clock is not None:
+        if query.clock.earliest is not None:
+            shown["from"] = query.clock.earliest.strftime("%H:%M")
+        if query.clock.latest is not None:
+            shown["to"] = query.clock.latest.strftime("%H:%M")
+    return shown or None
 
 
 def parse_now(value: str | None, zone: ZoneInfo) -> datetime:

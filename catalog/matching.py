@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from catalog.model import Activity, ActivityId, Catalogue
 from catalog.occurrences import Occurrence, OccurrenceIndex
-from catalog.understanding.query import Query, TimeWindow
+from catalog.understanding.query import ClockRange, Query, TimeWindow
 
 #: Without a time word, dated activities are offered from the next this many days.
 UPCOMING_DAYS = 60
@@ -178,8 +178,9 @@ class Matcher:
 
         Two defaults stand in for what a newcomer leaves unsaid: meetings meant only for
         organisations are left out unless asked for, and someone asking how to join or
-        volunteer is an adult, so recruitment open to everyone is offered before (and, when
-        there is any, instead of) recruitment of children or young people.
+        volunteer, or for a volunteer friend, is an adult unless they say otherwise, so what
+        is open to everyone is offered before (and, when there is any, instead of) what is
+        meant for children or young people.
         """
         ids = scope
         if "organisations" not in query.audiences and "network_meeting" not in query.kinds:
@@ -193,7 +194,8 @@ class Matcher:
         if query.spoken_languages:
             ids &= self._any_of(self._by_language, query.spoken_languages)
         if not query.audiences and (
-            "recruitment" in query.classes or "volunteering" in query.kinds
+            "recruitment" in query.classes
+            or query.kinds & {"volunteering", "friend_activity"}
         ):
             open_to_all = ids & self._by_audience.get("everyone", frozenset())
             ids = open_to_all or ids
@@ -212,11 +214,7 @@ class Matcher:
     # --- time ---------------------------------------------------------------------------
 
     def instants(self, window: TimeWindow | None, now: datetime) -> tuple[datetime, datetime]:
-        """The aware instants to search: the window's whole local days, or the coming weeks.
-
-        A part of the day ("tonight", "this morning") ranks occurrences rather than
-        filtering them: the whole day is searched, the asked-for part comes first.
-        """
+        """The aware instants to search: the window's whole local days, or the coming weeks."""
         local_now = now.astimezone(self.zone)
         if window is None:
             return local_now, local_now + timedelta(days=UPCOMING_DAYS)
@@ -224,15 +222,9 @@ class Matcher:
         end = datetime.combine(window.end + timedelta(days=1), time(), self.zone)
         return start, end
 
-    @staticmethod
-    def in_part_of_day(occurrence: Occurrence, window: TimeWindow | None) -> bool:
-        """Whether the occurrence falls in the part of the day asked for ("tonight")."""
-        if window is None:
-            return True
-        starts, ends = occurrence.start.time(), occurrence.end.time()
-        if window.earliest is not None and starts < window.earliest and ends <= window.earliest:
-            return False
-        return window.latest is None or starts < window.latest
+    def starts_in(self, occurrence: Occurrence, clock: ClockRange | None) -> bool:
+        """Whether the occurrence starts in the clock range asked for ("after 6 pm")."""
+        return clock is None or clock.holds(occurrence.start.astimezone(self.zone).time())
 
     def first_occurrences(
         self,
@@ -241,13 +233,15 @@ class Matcher:
         end: datetime,
         now: datetime,
         enough: int | None = None,
+        clock: ClockRange | None = None,
     ) -> dict[ActivityId, Occurrence]:
         """The first occurrence of each activity starting in ``[start, end)``, not cancelled.
 
         One still to come (or under way) is preferred; an activity whose sessions in the
         window are all over keeps its last one, so "what was on today" can still be told.
         With ``enough``, stops once that many activities have a session still to come (the
-        occurrences arrive in time order, so those are the soonest).
+        occurrences arrive in time order, so those are the soonest). With ``clock``, only
+        sessions starting in that range of the day count: "after 6 pm" filters, not ranks.
         """
         first: dict[ActivityId, Occurrence] = {}
         over: dict[ActivityId, Occurrence] = {}
@@ -255,7 +249,7 @@ class Matcher:
         if not dated:
             return first
         for occurrence in self._occurrences.between(start, end, dated):
-            if occurrence.cancelled:
+            if occurrence.cancelled or not self.starts_in(occurrence, clock):
                 continue
             if occurrence.end <= now:
                 over[occurrence.activity] = occurrence
@@ -283,21 +277,20 @@ class Matcher:
         if scores and not self.has_concepts(query):
             ids = frozenset(scores)
         start, end = self.instants(query.window, now)
-        first = self.first_occurrences(ids, start, end, now, None if scores else limit)
+        first = self.first_occurrences(
+            ids, start, end, now, None if scores else limit, query.clock
+        )
         matches = [Match(self._activity(i), occurrence) for i, occurrence in first.items()]
-        if query.window is None:
+        if query.window is None and query.clock is None:  # ongoing has no clock time
             matches += [Match(self._activity(i), None) for i in sorted(ids & self._ongoing)]
         never = end + timedelta(days=1)
 
-        def rank(match: Match) -> tuple[bool, bool, float, bool, datetime, str]:
+        def rank(match: Match) -> tuple[bool, float, bool, datetime, str]:
             occurrence = match.occurrence
             finished = occurrence is not None and occurrence.end <= now
-            other_part = occurrence is not None and not self.in_part_of_day(
-                occurrence, query.window
-            )
             when = occurrence.start if occurrence else never
             score = -scores.get(match.activity.id, 0.0)
-            return (finished, other_part, score, occurrence is None, when, match.activity.id)
+            return (finished, score, occurrence is None, when, match.activity.id)
 
         ranked = sorted(matches, key=rank) if limit is None else nsmallest(limit, matches, rank)
         return Search(tuple(ranked), start, end, query.window is not None)

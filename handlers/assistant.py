@@ -16,7 +16,9 @@ from catalog.model import Network
 from catalog.understanding.query import Query
 from handlers.answers import (
     PAGE_SIZE,
+    clock_phrase,
     coordinator_text,
+    holiday_line,
     match_block,
     results_text,
     window_phrase,
@@ -204,12 +206,18 @@ class Assistant:
         if len(search.matches) >= MAX_RESULTS:
             count += "+"
         if query.window is not None:
-            heading = _("Found %(count)s for %(when)s:") % {
+            when = window_phrase(query.window.start, query.window.end, speaker)
+            if query.clock is not None:
+                when += ", " + clock_phrase(query.clock, speaker)
+            heading = _("Found %(count)s for %(when)s:") % {"count": count, "when": when}
+        elif query.clock is not None:
+            heading = _("Found %(count)s starting %(time)s. Coming up next:") % {
                 "count": count,
-                "when": window_phrase(query.window.start, query.window.end, speaker),
+                "time": clock_phrase(query.clock, speaker),
             }
         else:
             heading = _("Found %(count)s. Coming up next:") % {"count": count}
+        heading = self.holiday_prefix(query, speaker) + heading
         text = results_text(self.catalogue, search.matches, speaker, page, heading, now)
         actions = [
             Action(ActionKind.REMIND, _("Remind me"), match.activity.id)
@@ -228,8 +236,9 @@ class Assistant:
         A question about another municipality falls back to the asker's own network first;
         only a question with some what-or-whom constraint looks across every network.
         """
-        own_area = replace(query, municipalities=())
-        relaxed = [(replace(query, window=None), network_id)]
+        own_area = replace(query, municipalities=(), clock=None)
+        relaxed = [(replace(query, clock=None), network_id)] if query.clock else []
+        relaxed.append((replace(query, window=None, clock=None), network_id))
         if query.municipalities and network_id:
             relaxed += [(own_area, network_id), (replace(own_area, window=None), network_id)]
         if self.matcher.has_concepts(query):
@@ -242,17 +251,43 @@ class Assistant:
                     return list(found.values())
         return list(found.values())
 
+    @staticmethod
+    def holiday_prefix(query: Query, speaker: Speaker) -> str:
+        """The line saying which day a holiday the user named is, or nothing."""
+        line = holiday_line(query.holiday, speaker) if query.holiday else None
+        return line + "\n\n" if line else ""
+
+    def outside_notes(
+        self, matches: list[Match], query: Query, network: Network | None, speaker: Speaker
+    ) -> dict[str, str]:
+        """A note for each suggestion outside the area asked about (or the user's own)."""
+        asked = self.matcher.scope(network.id if network else None, query.municipalities)
+        if network is None and not query.municipalities:
+            return {}
+        notes: dict[str, str] = {}
+        for match in matches:
+            if match.activity.id in asked:
+                continue
+            place = self.catalogue.place(match.activity.place)
+            where = place.municipality if place is not None and not place.online else None
+            notes[match.activity.id] = (
+                speaker.gettext("Outside your area: %(municipality)s") % {"municipality": where}
+                if where
+                else speaker.gettext("Outside your area")
+            )
+        return notes
+
     def nothing_reply(
         self, query: Query, speaker: Speaker, network: Network | None, now: datetime
     ) -> Reply:
         """Say plainly that nothing matches, suggest alternatives, offer the coordinator."""
         _ = speaker.gettext
-        parts = [_("I found nothing that matches.")]
+        parts = [self.holiday_prefix(query, speaker) + _("I found nothing that matches.")]
         suggestions = self.alternatives(query, network.id if network else None, now)
         if suggestions:
-            parts.append(
-                results_text(self.catalogue, suggestions, speaker, 0, _("Maybe one of these:"), now)
-            )
+            notes = self.outside_notes(suggestions, query, network, speaker)
+            heading = _("Maybe one of these:")
+            parts.append(results_text(self.catalogue, suggestions, speaker, 0, heading, now, notes))
         parts.append(coordinator_text(network, speaker))
         actions = [
             Action(ActionKind.SHOW, localised(m.activity.title, speaker), m.activity.id)

@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 DOMAIN = "tarjotin"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 LANGUAGES = ("fi", "fi-x-plain", "sv", "ru", "uk", "et", "ar", "fa", "so", "tr", "zh", "es", "fr")
 
 

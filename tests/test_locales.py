@@ -13,7 +13,7 @@ from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.i18n import SOURCE_LANGUAGE, Translator, default_locales_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 

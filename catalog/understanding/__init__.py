@@ -8,19 +8,29 @@ languages, municipalities, a time window) plus the leftover content words.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Literal
 
+from catalog.understanding.clauses import (
+    ClauseTokens,
+    about_the_person,
+    blank_clauses,
+    places_asked,
+    tokenise_clauses,
+)
+from catalog.understanding.holidays import finnish_holidays
 from catalog.understanding.intent import interpret
 from catalog.understanding.language import (
     Detection,
     LanguageDetector,
+    reading_lexicon,
+    reading_lexicons,
     reply_language,
-    script_languages,
 )
 from catalog.understanding.lexicon import (
     LEXICON_LANGUAGES,
+    ROMANISED_LEXICONS,
     Hit,
     Lexicon,
     gazetteer,
@@ -36,7 +46,7 @@ __all__ = ["Intent", "Query", "TimeWindow", "Understander"]
 _MIN_TERM = 3
 _MIN_HAN_TERM = 2
 #: Only the start of a very long message is read: a question fits, and time stays bounded.
-MAX_CHARACTERS = 500
+MAX_CHARACTERS = 1000
 
 
 class Understander:
@@ -56,18 +66,18 @@ class Understander:
         preload: bool = True,
     ) -> None:
         self._lexicons: dict[str, Lexicon] = {
-            code: load_lexicon(code) for code in LEXICON_LANGUAGES
+            code: load_lexicon(code) for code in (*LEXICON_LANGUAGES, *ROMANISED_LEXICONS)
         }
         self._names = gazetteer(municipalities_in_catalogue)
-        self._detector = LanguageDetector(
-            {code: lexicon.vocabulary for code, lexicon in self._lexicons.items()},
-            {code: lexicon.content_words for code, lexicon in self._lexicons.items()},
-            accuracy=accuracy,
-            preload=preload,
+        self._detector = LanguageDetector.from_lexicons(
+            self._lexicons, accuracy=accuracy, preload=preload
         )
         if preload:  # compile every language's time patterns now rather than on a first message
             for code in LEXICON_LANGUAGES:
                 find_window_spans("x", code, datetime.now())
+            this_year = datetime.now().year  # the holiday tables of the years questions reach
+            for year in (this_year, this_year + 1):
+                finnish_holidays(year)
 
     def understand(
         self,
@@ -88,11 +98,16 @@ class Understander:
         language, detected = reply_language(detection.language, saved_language, platform_hint)
         readings = self._reading_languages(detection, language)
         primary = readings[0]
-        tokens = tokenise(text, primary)
+        clauses = tokenise_clauses(text, _tokeniser(primary))
+        tokens = clauses.tokens
         places = self._names.match(tokens)
-        hits = self._concept_hits(text, readings, tokens, places)
+        found = self._concept_hits(text, readings, clauses, places)
+        places = places_asked(places, clauses, found)
+        time = find_window_spans(blank_clauses(text, clauses, found), primary, now)
+        hits = without_time_words(
+            about_the_person(found, clauses), tokens, _time_words(text, time.spans)
+        )
         municipalities = _municipalities(places)
-        time = find_window_spans(text, primary, now)
         window = time.window
         meant = drop_negated_languages(hits, tokens)
         reading = interpret(
@@ -104,13 +119,17 @@ class Understander:
         remind = any(hit.concept == "cue.remind" for hit in meant)
         intent = reading.intent
         names_something = bool(
-            reading.kinds or reading.classes or reading.audiences or window or municipalities
+            reading.kinds
+            or reading.classes
+            or reading.audiences
+            or window
+            or time.clock
+            or municipalities
         )
         if remind and intent == "help" and names_something:  # "remind me about the club"
             intent = "activities"
         stopwords = frozenset().union(
-            *(self._lexicons[code].stopwords for code in readings),
-            (word for start, end in time.spans for word in words(normalise(text[start:end]))),
+            *(self._lexicons[code].stopwords for code in readings), _time_words(text, time.spans)
         )
         return Query(
             language=language,
@@ -124,33 +143,68 @@ class Understander:
             terms=leftover_terms(tokens, [*hits, *places], stopwords),
             language_detected=detected,
             remind=remind,
+            clock=time.clock,
+            holiday=time.holiday,
         )
 
     def _concept_hits(
-        self, text: str, readings: Sequence[str], tokens: Sequence[Token], places: Iterable[Hit]
+        self, text: str, readings: Sequence[str], clauses: ClauseTokens, places: Iterable[Hit]
     ) -> list[Hit]:
-        """Concepts found by each reading language's lexicon; place names are not typos."""
+        """Concepts found by each reading language's lexicon; place names are not typos.
+
+        Another reading language's hits are read through its own tokens and kept only where
+        they are not background (their token indices belong to that reading).
+        """
         named = frozenset(index for hit in places for index in hit.tokens)
-        hits = list(self._lexicons[readings[0]].match(tokens, no_fuzzy=named))
+        hits = list(self._lexicons[readings[0]].match(clauses.tokens, no_fuzzy=named))
         for code in readings[1:]:
-            hits.extend(self._lexicons[code].match(tokenise(text, code), no_fuzzy=named))
+            other = tokenise_clauses(text, _tokeniser(code))
+            found = self._lexicons[code].match(other.tokens, no_fuzzy=named)
+            hits.extend(about_the_person(found, other))
         return hits
 
     def _reading_languages(self, detection: Detection, language: str) -> list[str]:
-        """The lexicons to read the words with: the detected language, else the likely ones."""
+        """The lexicons to read the words with: the detected language, else the likely ones.
+
+        Arabic, Persian or Russian in Latin letters is read with its romanised one (``ar-latn``).
+        """
         if detection.language is not None:
-            return [detection.language]
+            return [reading_lexicon(detection.language, detection.script)]
         reply = language.split("-")[0]
-        script = script_languages(detection.script)
-        candidates = [detection.guess, reply]
+        script = reading_lexicons(detection.script)
+        candidates = [
+            reading_lexicon(code, detection.script) for code in (detection.guess, reply) if code
+        ]
         chosen = [
             code
             for code in dict.fromkeys(candidates)
-            if code in LEXICON_LANGUAGES and (not script or code in script)
+            if code in self._lexicons and (not script or code in script)
         ]
         if not chosen:
             chosen = [script[0]] if script else [reply if reply in LEXICON_LANGUAGES else "en"]
         return chosen
+
+
+def _tokeniser(language: str) -> Callable[[str], Sequence[Token]]:
+    """``tokenise`` for one reading language."""
+    return lambda part: tokenise(part, language)
+
+
+def _time_words(text: str, spans: Iterable[tuple[int, int]]) -> frozenset[str]:
+    """The words of the message that were read as time words."""
+    return frozenset(word for start, end in spans for word in words(normalise(text[start:end])))
+
+
+def without_time_words(
+    hits: Iterable[Hit], tokens: Sequence[Token], time_words: Collection[str]
+) -> list[Hit]:
+    """Hits that are not just a time word read again as a kind ("en soirée" is no party)."""
+    return [
+        hit
+        for hit in hits
+        if not hit.concept.startswith(("kind.", "class."))
+        or not all(tokens[index].text in time_words for index in hit.tokens)
+    ]
 
 
 def _municipalities(places: Iterable[Hit]) -> tuple[str, ...]:

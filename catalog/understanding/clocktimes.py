@@ -37,6 +37,10 @@ class ClockTime:
     marked_pm: bool = False
 
 
+#: What "after noon" means in every language: the afternoon of the labelling conventions.
+AFTERNOON = ClockRange(time(12, 0), time(18, 0))
+
+
 def read_clock(
     kind: ClockKind, text: str, token: re.Pattern[str]
 ) -> tuple[ClockRange, bool] | None:
@@ -45,13 +49,17 @@ def read_clock(
     None when no valid clock time is in ``text`` (25:00, 18:75).
     """
     times: list[ClockTime] = []
+    noon_words = 0
     for match in token.finditer(text):
         read = _clock_time(match)
         if read is None:
             return None
         times.append(read)
+        noon_words += bool(match.groupdict().get("noon"))
     if not times:
         return None
+    if kind == "after" and noon_words == len(times) == 1:
+        return AFTERNOON, False  # "after noon", "после обеда", "بعد الظهر": the afternoon
     if any(item.marked_pm for item in times):  # "from 5 to 7 pm": the marker covers both
         times = [_shifted(item) if item.ambiguous else item for item in times]
     first = times[0]

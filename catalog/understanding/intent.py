@@ -17,20 +17,27 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
 - *Who it is for.* A group for women next to another kind ("a support group for women") is
   that kind for women, not a women's group. A mother or father who is elderly is a senior, not
   a woman or a man. An explicit age (a 15-year-old son) decides between children, youth and
-  seniors whatever family word came with it (see :func:`age_audiences`).
+  seniors whatever family word came with it (see :func:`age_audiences`); a small child's gender
+  is no audience (a teenage girl's can be: girls' football is for young women).
 - *Recruitment.* Joining an association or a team, or becoming a member, is the class
   ``recruitment``; volunteering is the kind ``volunteering``, and volunteering in another kind
   of activity (a volunteer football coach) asks for that kind's recruitment. The people a
   volunteer would help (children, seniors) are not an audience constraint.
+- *A friend, not a volunteer's post.* "A volunteer friend for me" asks for friend activity (the
+  volunteer is the friend); only joining or membership words make it recruitment.
 - *Intent.* ``contact`` when the user asks for the coordinator, a real person, to be called, has
-  a personal matter, or an organisation wants to join the network. Wanting someone (to talk to,
-  to help, a number to call) or telling of one's own trouble (a permit expiring, money cut) is
-  contact when nothing but guidance was asked; asking *where* guidance is given, without asking
-  for a person, stays ``activities``. ``help`` for greetings and questions about the assistant
-  itself (whether it speaks a language, whether it can notify), whatever language they name;
-  ``activities`` whenever anything about activities, a time or a place was recognised;
-  anything else is ``help`` (which offers a person). Kinds, audiences and languages are only
-  reported for ``activities``: for the other intents they would be constraints on nothing.
+  a personal matter, or an organisation wants to join the network. A personal matter (a landlord
+  keeping a deposit, a neighbour, an employer, a lost job, bullying: ``cue.matter``) wants a
+  person even when an activity is named beside it, unless the user only asks *where* to go.
+  Asking whether the assistant is a bot or a person is ``help``, not a wish for a person.
+  Wanting someone (to talk to, to help, a number to call) or telling of one's own trouble (a
+  permit expiring, money cut) is contact when nothing but guidance was asked; asking *where*
+  guidance is given, without asking for a person, stays ``activities``. ``help`` for greetings
+  and questions about the assistant itself (whether it speaks a language, whether it can
+  notify), whatever language they name; ``activities`` whenever anything about activities, a
+  time or a place was recognised; anything else is ``help`` (which offers a person). Kinds,
+  audiences and languages are only reported for ``activities``: for the other intents they would
+  be constraints on nothing.
 """
 
 from __future__ import annotations
@@ -75,6 +82,8 @@ CUES: frozenset[str] = frozenset(
         "cue.whats_on",
         "cue.activity",
         "cue.time",
+        "cue.background",
+        "cue.matter",
         "help.greeting",
         "help.meta",
         "help.thanks",
@@ -110,6 +119,11 @@ _STRONG_CONTACT = frozenset({"cue.coordinator", "cue.human", "cue.personal", "cu
 _PERSON_NEEDS = frozenset({"cue.speak", "cue.contact", "cue.need_help", "cue.call_me"})
 _LEARNING = frozenset({"cue.learn", "cue.course", "cue.practise"})
 _ACTIVITY_CUES = frozenset({"cue.whats_on", "cue.activity", "cue.time"})
+#: Cues that ask for a person, as opposed to asking *whether* the assistant is one.
+_ASKS_FOR_PERSON = frozenset(
+    {"cue.speak", "cue.contact", "cue.call_me", "cue.need_help", "cue.coordinator", "cue.matter"}
+)
+_TELLS_OF_TROUBLE = frozenset({"cue.person", "cue.human", "cue.trouble", *_ASKS_FOR_PERSON})
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +174,8 @@ def interpret(
     classes = _named(concepts, "class")
     if not joins_network and _joins_organisation(cues):
         classes.add("recruitment")
+    if "friend_activity" in kinds and not cues & {"cue.join", "cue.member"}:
+        kinds.discard("volunteering")  # "a volunteer friend for me": the friend is wanted
     if "volunteering" in kinds and kinds - {"volunteering"}:
         classes.add("recruitment")
     intent = _intent(
@@ -184,12 +200,15 @@ def age_audiences(age: int, audiences: Collection[str]) -> set[str]:
     """The audiences once an explicit age is known: it replaces any other age audience.
 
     A child of twelve or under is ``children``, a teenager or young adult ``youth``, from
-    sixty-five ``seniors``; an adult age in between leaves the audiences as they were.
+    sixty-five ``seniors``; an adult age in between leaves the audiences as they were. A
+    child's gender is no audience (a 4-year-old daughter asks for no women's group).
     """
     found = set(audiences)
     if YOUTH_AGE < age < SENIOR_AGE:
         return found
     found -= AGE_AUDIENCES
+    if age <= CHILD_AGE:
+        found -= {"women", "men"}  # "my 4-year-old daughter" asks for no women's group
     if age <= CHILD_AGE:
         found.add("children")
     elif age <= YOUTH_AGE:
@@ -284,7 +303,12 @@ def _joins_organisation(cues: set[str]) -> bool:
 def _intent(
     cues: set[str], *, kinds: set[str], wanted: bool, spoken: bool, joins_network: bool
 ) -> Intent:
-    if joins_network or cues & _STRONG_CONTACT:
+    if joins_network:
+        return "contact"
+    asks_about_me = "help.meta" in cues and not cues & _ASKS_FOR_PERSON
+    if asks_about_me and (not wanted or "cue.human" in cues):
+        return "help"  # "are you a bot or a real person?", "are you a machine?"
+    if cues & _STRONG_CONTACT or _personal_matter(cues, kinds):
         return "contact"
     if kinds <= {"guidance"} and _wants_a_person(cues, kinds):
         return "contact"
@@ -293,6 +317,19 @@ def _intent(
     if wanted or spoken or cues & _ACTIVITY_CUES:
         return "activities"
     return "help"
+
+
+def _personal_matter(cues: set[str], kinds: set[str]) -> bool:
+    """A personal matter (landlord, employer, bullying) told, not a question of where to go.
+
+    Beside activity words ("my son was bullied at football practice, can I talk to
+    someone?") it still wants a person when the message asks for one or tells of trouble.
+    """
+    if "cue.matter" not in cues:
+        return False
+    if "cue.where" in cues and not cues & (_ASKS_FOR_PERSON - {"cue.matter"}):
+        return False
+    return not kinds - {"guidance"} or bool(cues & (_TELLS_OF_TROUBLE - {"cue.matter"}))
 
 
 def _wants_a_person(cues: set[str], kinds: set[str]) -> bool:

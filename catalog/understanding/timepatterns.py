@@ -78,9 +78,7 @@ _YEAR = r"(?:\s*,?\s*\d{4}(?!\d))?"
 _DAY = r"\d{1,2}"
 _NOT_A_NUMERIC_DATE = r"(?!\d|[./:]\d)"
 #: A clock time in digits: 18, 18:30, 18.30, 18h30 (not a date such as 18.12. or 5.12.).
-_CLOCK_DIGITS = (
-    r"(?P<h>\d{1,2})(?:(?:[:h]|\.(?=\d{2}(?!\.)))(?P<m>\d{2}))?(?!\d|[./:]\d)"
-)
+_CLOCK_DIGITS = r"(?P<h>\d{1,2})(?:(?:[:h]|\.(?=\d{2}(?!\.)))(?P<m>\d{2}))?(?!\d|[./:]\d)"
 #: A written hh:mm alone is a clock time in every language; so is hh:mm-hh:mm.
 _BARE_CLOCK = r"\d{1,2}:\d{2}(?!\d)"
 _COUNT_DIGITS = r"(?P<d>\d{1,3})(?!\d|[./:]\d)"
@@ -387,7 +385,7 @@ class _Words:
         return re.compile(source)
 
     def counts(self) -> list[_Alternative]:
-        """"In three days", "in two weeks": the ``in_days`` and ``in_weeks`` templates."""
+        """Counts of days or weeks ("in three days"): the ``in_days``, ``in_weeks`` templates."""
         words = [source for _, source in sorted(self.numbers(14).items(), key=lambda i: -i[0])]
         count = "(?:" + "|".join([r"\d{1,3}(?!\d|[./:]\d)", *words]) + ")"
         found: list[_Alternative] = []
@@ -464,13 +462,23 @@ class _Words:
         return found
 
     def days_of_month(self) -> list[_Alternative]:
-        """Day numbers without a month ("the 28th"), per the ``days_of_month`` templates."""
+        """Day numbers without a month ("the 28th"), per the ``days_of_month`` templates.
+
+        A month name right after the number makes it a whole date ("يوم 12 ديسمبر"), which
+        the date templates read; the day number alone must not take its place.
+        """
+        months = self.data.get("months") or {}
+        with_day = self.data.get("months_with_day") or {}
+        names = [
+            name for month in MONTHS for name in (*months.get(month, ()), *with_day.get(month, ()))
+        ]
+        no_month = rf"(?!\s*{self.either(names)})" if names else ""
         return [
             _Alternative(
                 "day_of_month",
                 0,
-                1,
-                _pattern(template).replace("{day}", _DAY) + _NOT_A_NUMERIC_DATE,
+                1.5,  # after the whole dates, whatever the length of its pattern
+                _pattern(template).replace("{day}", _DAY) + _NOT_A_NUMERIC_DATE + no_month,
             )
             for template in self.data.get("days_of_month") or ()
         ]

@@ -219,7 +219,17 @@ def _names_a_day(found: Iterable[Found]) -> bool:
 
 
 def _without_overlaps(found: Sequence[Found]) -> list[Found]:
-    """Keep the earliest, then longest, of overlapping expressions, in text order."""
+    """Keep the earliest, then longest, of overlapping expressions, in text order.
+
+    A day number that is part of a whole date ("يوم 12" in "يوم 12 ديسمبر") gives way to it.
+    """
+    dated = [item for item in found if item.kind == "date"]
+    found = [
+        item
+        for item in found
+        if item.kind != "day_of_month"
+        or not any(item.start < other.end and other.start < item.end for other in dated)
+    ]
     kept: list[Found] = []
     reach = -1
     for item in sorted(found, key=lambda item: (item.start, item.start - item.end)):

@@ -10,7 +10,7 @@ import pytest
 from catalog.matching import Matcher
 from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
-from catalog.understanding.query import Query, TimeWindow
+from catalog.understanding.query import ClockRange, Query, TimeWindow
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -68,14 +68,26 @@ def test_meetings_for_organisations_only_when_asked(matcher: Matcher, demo: Cata
     assert "nurmijarvi-verkostotapaaminen" in ids(matcher, asked, "nurmijarvi", now)
 
 
-def test_tonight_ranks_evening_first_but_keeps_the_day(matcher: Matcher) -> None:
+def test_a_time_of_day_lists_only_sessions_starting_in_it(matcher: Matcher) -> None:
     now = datetime(2026, 11, 25, 9, 0, tzinfo=HELSINKI)
-    tonight = TimeWindow(date(2026, 11, 25), date(2026, 11, 25), earliest=time(17, 0))
-    found = matcher.search(Query("en", "activities", window=tonight), "nurmijarvi", now).matches
-    evening = [m.occurrence.end.time() > time(17, 0) for m in found if m.occurrence]
-    assert True in evening
-    assert False in evening, "daytime sessions are still listed"
-    assert evening == sorted(evening, reverse=True)
+    day = TimeWindow(date(2026, 11, 25), date(2026, 11, 25))
+    whole_day = matcher.search(Query("en", "activities", window=day), "nurmijarvi", now).matches
+    evening = ClockRange(time(17, 0), None)
+    asked = Query("en", "activities", window=day, clock=evening)
+    found = matcher.search(asked, "nurmijarvi", now).matches
+    starts = [m.occurrence.start.time() for m in found if m.occurrence]
+    assert found
+    assert len(starts) == len(found), "ongoing activities have no clock time"
+    assert all(start >= time(17, 0) for start in starts)
+    assert len(found) < len(whole_day), "daytime sessions are left out"
+
+
+def test_a_clock_range_without_a_day_searches_the_coming_weeks(matcher: Matcher) -> None:
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=HELSINKI)
+    morning = Query("en", "activities", clock=ClockRange(None, time(11, 59)))
+    found = matcher.search(morning, "nurmijarvi", now).matches
+    assert found
+    assert all(m.occurrence and m.occurrence.start.time() <= time(11, 59) for m in found)
 
 
 def test_sessions_already_over_come_last(matcher: Matcher) -> None:

@@ -181,3 +181,35 @@ def test_speaking_finnish_with_a_friend_is_practice_not_a_medium() -> None:
     found = interpret({"kind.friend_activity", "cue.speak", "lang.fi"})
     assert found.kinds == {"friend_activity"}
     assert found.spoken_languages == frozenset()
+
+
+def test_asking_whether_the_assistant_is_a_person_is_help_even_beside_a_kind_word() -> None:
+    machine = interpret({"help.meta", "cue.human", "kind.digital_skills"})
+    assert machine.intent == "help"
+    assert interpret({"help.meta", "cue.human", "cue.speak"}).intent == "contact"
+
+
+def test_a_personal_matter_beside_an_activity_wants_a_person_when_it_asks_for_one() -> None:
+    bullied = interpret({"cue.matter", "kind.sports", "cue.person", "cue.speak"})
+    assert bullied.intent == "contact"
+    employers_at_a_fair = interpret({"cue.matter", "kind.job_search"})
+    assert employers_at_a_fair.intent == "activities"
+    assert interpret({"cue.matter"}).intent == "contact"
+
+
+def test_asking_where_to_go_with_a_matter_stays_a_question_about_activities() -> None:
+    where = interpret({"cue.matter", "cue.where", "kind.guidance"})
+    assert where.intent == "activities"
+    assert where.kinds == {"guidance"}
+
+
+def test_a_volunteer_friend_is_friend_activity_unless_joining() -> None:
+    wanted = interpret({"kind.friend_activity", "kind.volunteering"})
+    assert wanted.kinds == {"friend_activity"}
+    assert wanted.classes == frozenset()
+    joining = interpret({"kind.friend_activity", "kind.volunteering", "cue.join"})
+    assert "recruitment" in joining.classes
+
+
+def test_a_small_childs_gender_is_no_audience() -> None:
+    assert age_audiences(4, {"women"}) == {"children"}

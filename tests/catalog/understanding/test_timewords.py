@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog.understanding.mapped_text import normalise_mapped, normalise_pattern
-from catalog.understanding.query import TimeWindow
+from catalog.understanding.query import ClockRange, TimeWindow
 from catalog.understanding.timepatterns import TIME_LANGUAGES, compile_patterns, time_patterns
 from catalog.understanding.timewords import find_window, find_window_spans
 
@@ -26,7 +26,7 @@ NEW_YEAR = datetime(2026, 12, 30, 12, 0, tzinfo=HELSINKI)
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 EVENING = (time(17, 0), None)
-MORNING = (None, time(12, 0))
+MORNING = (None, time(11, 59))
 AFTERNOON = (time(12, 0), time(18, 0))
 
 
@@ -81,11 +81,14 @@ def expected(spec: str, today: date) -> tuple[date, date]:
     raise AssertionError(spec)
 
 
-def window(
-    spec: str, now: datetime, part: tuple[time | None, time | None] = (None, None)
-) -> TimeWindow:
+def window(spec: str, now: datetime) -> TimeWindow:
     start, end = expected(spec, now.date())
-    return TimeWindow(start, end, *part)
+    return TimeWindow(start, end)
+
+
+def clock_of(part: tuple[time | None, time | None]) -> ClockRange | None:
+    """The clock range a part of the day means, None for no part."""
+    return None if part == (None, None) else ClockRange(*part)
 
 
 # --- per-language tables: (phrase, meaning, part of day) ------------------------------------
@@ -325,7 +328,9 @@ def test_phrase_means_its_window(
     part: tuple[time | None, time | None],
     now: datetime,
 ) -> None:
-    assert find_window(phrase, language, now) == window(spec, now, part)
+    reading = find_window_spans(phrase, language, now)
+    assert reading.window == window(spec, now)
+    assert reading.clock == clock_of(part)
 
 
 def test_every_language_has_a_table() -> None:
@@ -542,10 +547,18 @@ def test_spans_point_at_the_time_words(text: str, language: str, words: list[str
     assert reading.language == language
 
 
-def test_no_spans_without_a_window() -> None:
+def test_no_spans_without_a_time_word() -> None:
+    reading = find_window_spans("Onko kursseja?", "fi", TUESDAY)
+    assert reading.window is None
+    assert reading.clock is None
+    assert reading.spans == ()
+
+
+def test_a_part_of_the_day_alone_is_a_clock_range_without_a_window() -> None:
     reading = find_window_spans("Onko illalla kursseja?", "fi", TUESDAY)
     assert reading.window is None
-    assert reading.spans == ()
+    assert reading.clock == ClockRange(time(17, 0), None)
+    assert reading.spans
 
 
 @given(st.text(max_size=60))
@@ -589,3 +602,31 @@ def test_a_translator_s_entry_is_enough() -> None:
     patterns = compile_patterns("xx", {"tomorrow": ["morgen"], "weekdays": {"friday": ["freitag"]}})
     kinds = [(found.kind, found.value) for found in patterns.scan("morgen oder freitag")]
     assert kinds == [("day", 1), ("weekday", 4)]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "saturday afternoon"),
+        ("en", "saturday after noon"),
+        ("sv", "på lördag eftermiddag"),
+        ("fr", "samedi apres midi"),
+        ("tr", "cumartesi öğleden sonra"),
+        ("ru", "в субботу после обеда"),
+        ("ar", "يوم السبت بعد الظهر"),
+        ("fa", "شنبه بعد از ظهر"),
+    ],
+)
+def test_after_noon_is_the_afternoon_of_that_day(language: str, text: str) -> None:
+    reading = find_window_spans(text, language, TUESDAY)
+    assert reading.window == TimeWindow(date(2026, 11, 28), date(2026, 11, 28))
+    assert reading.clock == ClockRange(time(12, 0), time(18, 0))
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("ar", "هل في شي يوم 12 ديسمبر؟"), ("en", "anything on the 12th of December?")],
+)
+def test_a_day_number_inside_a_whole_date_is_that_date(language: str, text: str) -> None:
+    twelfth = date(2026, 12, 12)
+    assert find_window(text, language, TUESDAY) == TimeWindow(twelfth, twelfth)

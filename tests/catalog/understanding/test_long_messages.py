@@ -1,0 +1,154 @@
+"""Long chat messages and personal matters, written for these tests (not taken from the eval).
+
+Background about the person (when they moved, their work, where they live) shapes who the
+question is for at most, never what, when or where it asks about; a personal matter wants a
+person even beside an activity word; asking whether the bot is a person is a question for help.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.understanding import Understander
+from catalog.understanding.clauses import split_clauses
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+NOW = datetime(2027, 2, 8, 19, 30, tzinfo=HELSINKI)  # a Monday evening in February
+THURSDAY = date(2027, 2, 11)
+SATURDAY = date(2027, 2, 13)
+
+
+@pytest.fixture(scope="module")
+def understander() -> Understander:
+    return Understander()
+
+
+def test_clauses_split_at_sentences_commas_and_line_breaks_not_inside_numbers() -> None:
+    text = "Hei! Muutimme 18.12. Espooseen, klo 18.30 sopii.\nOnko jotain?"
+    clauses = split_clauses(text)
+    pieces = [text[c.start : c.end].strip() for c in clauses]
+    assert pieces == ["Hei!", "Muutimme 18.12. Espooseen,", "klo 18.30 sopii.", "Onko jotain?"]
+    assert [c.question for c in clauses] == [False, False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("We moved to Espoo in October. Is there a language club on Thursday?", THURSDAY),
+        ("Muutimme tänne syyskuussa miehen työn takia. Onko torstaina kielikahvilaa?", THURSDAY),
+        ("Vi flyttade hit i augusti. Finns det ett språkcafé på torsdag?", THURSDAY),
+        ("Мы переехали сюда в августе. Есть ли языковое кафе в четверг?", THURSDAY),
+        ("Llegamos en septiembre. ¿Hay algún club de idiomas el jueves?", THURSDAY),
+    ],
+)
+def test_when_they_moved_is_no_window(understander: Understander, text: str, day: date) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert query.window is not None
+    assert (query.window.start, query.window.end) == (day, day)
+    assert query.kinds == {"language_club"}
+
+
+def test_a_month_told_as_background_alone_gives_no_window(understander: Understander) -> None:
+    text = (
+        "Hi, we arrived from Lagos in November and my husband works long days. "
+        "Any women's group?"
+    )
+    query = understander.understand(text, now=NOW)
+    assert query.window is None
+    assert query.kinds == {"womens_group"}
+    assert "men" not in query.audiences, "a husband mentioned is no audience"
+
+
+def test_work_told_as_background_is_no_kind(understander: Understander) -> None:
+    query = understander.understand(
+        "Mi marido trabaja todo el día y yo estoy sola en casa. ¿Qué hay el sábado?", now=NOW
+    )
+    assert "job_search" not in query.kinds
+    assert query.window is not None
+    assert query.window.start == SATURDAY
+
+
+def test_where_one_lives_yields_to_the_place_asked_about(understander: Understander) -> None:
+    query = understander.understand(
+        "Asun Nurmijärvellä, mutta olen lauantaina Espoossa. Onko siellä jotain lapsille?",
+        now=NOW,
+    )
+    assert query.municipalities == ("Espoo",)
+    assert query.window is not None
+    assert query.window.start == SATURDAY
+
+
+def test_a_place_named_only_in_background_still_counts(understander: Understander) -> None:
+    query = understander.understand(
+        "My sister lives in Hattula and I visit her on Saturday. Anything for kids there?", now=NOW
+    )
+    assert query.municipalities == ("Hattula",)
+
+
+def test_a_stated_child_age_is_no_womens_or_mens_audience(understander: Understander) -> None:
+    query = understander.understand("Is there something for my 5-year-old daughter?", now=NOW)
+    assert query.audiences == {"children", "families"}
+
+
+def test_a_time_word_is_not_read_again_as_a_kind(understander: Understander) -> None:
+    query = understander.understand("Qu'est-ce qu'il y a jeudi en soirée ?", now=NOW)
+    assert query.kinds == frozenset()
+    assert query.clock is not None
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "My landlord won't give back my deposit, who can help me?"),
+        ("fi", "Naapuri häiritsee meitä joka ilta, voinko puhua jonkun kanssa?"),
+        ("sv", "Min arbetsgivare har inte betalat lönen på två månader."),
+        ("fr", "Mon fils est harcelé au club de foot, je voudrais parler à quelqu'un."),
+        ("tr", "Ev sahibim depozitomu geri vermiyor, ne yapmalıyım?"),
+        ("ru", "Меня уволили с работы, хочу поговорить с кем-нибудь."),
+    ],
+)
+def test_a_personal_matter_wants_a_person(
+    understander: Understander, language: str, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert (query.language, query.intent) == (language, "contact")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "are you a bot or a real human?"),
+        ("fi", "Oletko botti vai oikea ihminen?"),
+        ("ru", "вы робот или живой человек?"),
+        ("es", "¿Eres un robot o una persona real?"),
+        ("zh", "你是机器人还是真人？"),
+    ],
+)
+def test_asking_whether_it_is_a_bot_is_help(
+    understander: Understander, language: str, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert (query.language, query.intent) == (language, "help")
+
+
+def test_wanting_a_person_instead_of_the_bot_is_contact(understander: Understander) -> None:
+    query = understander.understand("I don't want a bot, I want to talk to a real person", now=NOW)
+    assert query.intent == "contact"
+
+
+def test_a_volunteer_friend_for_oneself_is_friend_activity(understander: Understander) -> None:
+    query = understander.understand("I'd like a volunteer friend to chat with", now=NOW)
+    assert query.kinds == {"friend_activity"}
+    assert query.classes == frozenset()
+
+
+def test_a_long_message_is_read_to_its_end(understander: Understander) -> None:
+    background = "Hello, we came here last year and I am still learning everything. " * 12
+    text = background + "Is there a language club on Thursday?"
+    assert len(text) > 800
+    query = understander.understand(text, now=NOW)
+    assert query.kinds == {"language_club"}
+    assert query.window is not None
+    assert query.window.start == THURSDAY
