@@ -21,11 +21,12 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from bench.bench_reminders import seed
-from bot.bootstrap import build_app, build_conversation
+from bot.bootstrap import build_app, build_runtime, ensure_catalogue, wall_clock
 from bot.config import Settings
 from bot.storage.models import OutboxRow, SubscriptionRow
 from handlers.conversation import Conversation
@@ -69,7 +70,9 @@ async def run(count: int, directory: Path) -> None:
     settings = Settings(data_dir=directory, coordination_file=coordination)
     app = await build_app(settings)
     try:
-        conversation, live, _parts = await build_conversation(app, with_reminders=True)
+        stored = await ensure_catalogue(app)
+        runtime = await build_runtime(app, stored, clock=wall_clock(ZoneInfo(stored.timezone)))
+        conversation, live = runtime.conversation, runtime.live
         catalogue = live().catalogue
         dated = [a.id for a in catalogue.activities if not a.is_ongoing]
         await seed(app.database, count, dated, [n.id for n in catalogue.networks])

@@ -38,11 +38,10 @@ from nio import (
     SyncResponse,
 )
 
-from bot.bootstrap import build_assistant, demo_catalogue_path
+from bot.bootstrap import build_assistant, build_sql_core, demo_catalogue_path
 from bot.matrix.channel import MatrixChannel, MatrixConfig
 from bot.matrix.login import Account
 from bot.storage.database import Database, database_url
-from bot.storage.profiles import SqlProfileStore
 from catalog.parse import load_catalogue
 from handlers.conversation import Conversation
 from handlers.events import Choice, Command, IncomingMessage, Reply
@@ -64,8 +63,11 @@ NO_GAPS = {"room": {"timeline": {"limit": 200}}}
 class TimedConversation(Conversation):
     """The conversation core, timing every call the channel makes into it."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, built: Conversation) -> None:
+        super().__init__(
+            lambda: built.assistant, built.profiles, built.dialogues, built.clock, built.flows,
+            built.questions, built.default_language,
+        )
         self.seconds: list[float] = []
 
     async def _timed(self, call: Awaitable[list[Reply]]) -> list[Reply]:
@@ -230,9 +232,11 @@ async def bench(workdir: Path, count: int, out: Callable[[str], None]) -> None:
         tasks.append(asyncio.create_task(echo_forever(echo)))
 
         assistant = build_assistant(load_catalogue(demo_catalogue_path()))
-        conversation = TimedConversation(
-            lambda: assistant, SqlProfileStore(database.sessions), lambda: MONDAY
+        built = build_sql_core(
+            lambda: assistant, database.sessions, clock=lambda: MONDAY,
+            translator=assistant.translator,
         )
+        conversation = TimedConversation(built.conversation)
         config = MatrixConfig(
             account=Account(
                 synapse.base_url, users["tarjotin"].user_id, password=users["tarjotin"].password

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the fake server lives in tests/
     sys.path.insert(0, str(ROOT))
 
-from bot.bootstrap import build_assistant, demo_catalogue_path  # noqa: E402
+from bot.bootstrap import build_assistant, build_sql_core, demo_catalogue_path  # noqa: E402
 from bot.storage.database import Database, database_url  # noqa: E402
 from bot.storage.profiles import SqlProfileStore  # noqa: E402
 from bot.telegram.callbacks import CallbackCodec  # noqa: E402
@@ -124,7 +124,10 @@ async def run(users: int, rounds: int, samples: int) -> dict[str, float]:
         assistant = build_assistant(load_catalogue(demo_catalogue_path()))
         database = await Database.open(database_url(Path(folder), None))
         profiles = SqlProfileStore(database.sessions)
-        conversation = Conversation(lambda: assistant, profiles, lambda: NOW)
+        conversation = build_sql_core(
+            lambda: assistant, database.sessions, clock=lambda: NOW,
+            translator=assistant.translator,
+        ).conversation
         everyone = [10_000 + n for n in range(users + 1)]
         for index, user in enumerate(everyone):
             language = QUESTIONS[index % len(QUESTIONS)][0]

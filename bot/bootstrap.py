@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -60,7 +61,7 @@ from handlers.contact import ContactFlow
 from handlers.conversation import Conversation
 from handlers.coordination import Coordination
 from handlers.data_rights import DataRights, DataRightsFlow
-from handlers.events import ChatId
+from handlers.events import ChatId, UserId
 from handlers.flows import FlowTable
 from handlers.i18n import Speaker, Translator
 from handlers.onboarding import Onboarding
@@ -450,6 +451,27 @@ class InviteLinks:
         return f"https://t.me/{name}?start={payload}" if name else None
 
 
+def with_fallback_chat(
+    desks: Mapping[str, Desk], chat: ChatId, *, email: bool
+) -> dict[str, Desk]:
+    """Every desk that has no way to reach its coordinators gets ``chat`` as its chat."""
+    return {
+        network: desk
+        if desk.chats or (email and desk.emails)
+        else Desk(desk.network, desk.coordinators, (chat,), desk.emails)
+        for network, desk in desks.items()
+    }
+
+
+def wall_clock(zone: ZoneInfo) -> Clock:
+    """The real time in ``zone``: what the commands inject; tests inject a fixed clock."""
+
+    def now() -> datetime:
+        return datetime.now(zone)
+
+    return now
+
+
 def no_bot_name() -> str | None:
     """No Telegram bot runs (the terminal, the tests): invites carry codes, not links."""
     return None
@@ -478,6 +500,48 @@ def sql_stores(
     )
 
 
+class Unplanned:
+    """The listener where no reminder planner runs: subscriptions are stored, nothing planned.
+
+    For the benchmarks of answering, which time the conversation and not the planner.
+    """
+
+    async def subscriptions_changed(self, user: UserId) -> None:
+        """Nothing to plan."""
+
+    async def forgotten(self, user: UserId) -> None:
+        """Nothing planned to drop."""
+
+
+async def _no_reload() -> None:
+    """No catalogue watcher to tell."""
+
+
+def build_sql_core(
+    assistant: Callable[[], Assistant],
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    clock: Clock,
+    translator: Translator,
+    options: Options | None = None,
+) -> Core:
+    """The conversation over one database's stores, without planner, outbox or watcher.
+
+    What the answering benchmarks and the channel tests run: every flow is there, but no
+    reminder is planned and no catalogue change is reloaded.
+    """
+    return build_core(
+        assistant,
+        sql_stores(sessions, lambda: None, _no_reload),
+        clock=clock,
+        translator=translator,
+        listener=Unplanned(),
+        desks={},
+        links=InviteLinks(no_bot_name),
+        options=options or Options(),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Runtime:
     """Everything a running bot needs besides its channels, finished and wired."""
@@ -502,11 +566,13 @@ async def build_runtime(
     *,
     clock: Clock,
     bot_name: Callable[[], str | None] = no_bot_name,
+    fallback_chat: ChatId | None = None,
 ) -> Runtime:
     """The conversation over ``catalogue`` (stored in ``app``) with reminders and every flow.
 
     ``clock`` is the only source of "now"; ``bot_name`` gives the Telegram bot's username for
-    invite links once its channel runs.
+    invite links once its channel runs; requests of a network with no coordinator chat or
+    e-mail go to ``fallback_chat`` when one is given (the terminal shows them there).
     """
     settings, sessions = app.settings, app.database.sessions
     changes = await app.catalog_store.occurrence_changes()
@@ -539,6 +605,8 @@ async def build_runtime(
     watcher = build_catalogue_watcher(app, live, (catalogue, changes), planner)
     await watcher.check()  # the baseline fingerprint, so that the next change is seen
     desks = with_catalogue_emails(load_desks(settings.coordination_file), catalogue)
+    if fallback_chat is not None:
+        desks = with_fallback_chat(desks, fallback_chat, email=settings.email_enabled)
     core = build_core(
         live,
         sql_stores(sessions, doorbell.ring, watcher.check),

@@ -21,20 +21,32 @@ from bot.bootstrap import (
     App,
     build_app,
     build_assistant,
-    build_conversation,
     build_reminder_service,
+    build_runtime,
+    catalogue_at_start,
     channel_senders,
     configured_channels,
     email_senders,
     ensure_catalogue,
     telegram_bot_name,
     temporary_database_url,
+    wall_clock,
 )
+from bot.channels import Channel
 from bot.config import ConfigError, Settings, load_settings
 from bot.poster import add_poster_command
 from bot.runner import run_channels
-from bot.terminal import for_terminal
-from bot.terminal_chat import TerminalChat, run_chat
+from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
+from bot.terminal_chat import (
+    CHANNEL,
+    COORDINATOR,
+    TERMINAL_LIMITS,
+    TerminalChat,
+    TerminalSender,
+    line_reader,
+    prompt_on,
+    run_chat,
+)
 from catalog.export import export_text
 from catalog.model import Catalogue
 from catalog.parse import InvalidCatalogueError, load_catalogue
@@ -44,6 +56,7 @@ from handlers.programme import week_programme, week_start
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--network", help="network id (asked when missing)")
     chat.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE")
-    chat.add_argument("--bidi", choices=("visual", "logical"), default="visual")
+    chat.add_argument("--bidi", choices=BIDI_CHOICES, default="auto",
+                      help="right-to-left order: visual on a terminal, logical in a pipe")
     chat.set_defaults(handler=_chat)
 
     ask = commands.add_parser("ask", help="answer one question, or a batch, from a catalogue")
@@ -91,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     week.add_argument("--network", help="network id (default: every network)")
     week.add_argument("--lang", default=None, choices=SUPPORTED_LANGUAGES, metavar="CODE")
     week.add_argument("--date", type=date.fromisoformat, help="any day of the week, YYYY-MM-DD")
-    week.add_argument("--bidi", choices=("visual", "logical"), default="visual")
+    week.add_argument("--bidi", choices=BIDI_CHOICES, default="auto",
+                      help="right-to-left order: visual on a terminal, logical in a file")
     week.set_defaults(handler=_week)
     return parser
 
@@ -149,7 +164,8 @@ async def _week(settings: Settings, args: argparse.Namespace) -> int:
         speaker = app.translator.speaker(args.lang or settings.default_language)
         changes = await app.catalog_store.occurrence_changes()
         text = week_programme(catalogue, changes, speaker, monday, network)
-        sys.stdout.write(for_terminal(text, speaker.right_to_left, args.bidi))
+        mode = resolve_bidi(args.bidi, sys.stdout)
+        sys.stdout.write(for_terminal(text, speaker.right_to_left, mode))
         return EXIT_OK
 
     return await _with_app(settings, work)
@@ -158,43 +174,54 @@ async def _week(settings: Settings, args: argparse.Namespace) -> int:
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not (settings.telegram_enabled or settings.matrix_enabled):
         print("No Telegram or Matrix configured: opening the terminal chat.", file=sys.stderr)
-        return await _chat(settings, argparse.Namespace(network=None, lang=None, bidi="visual"))
+        return await _chat(settings, argparse.Namespace(network=None, lang=None, bidi="auto"))
 
     async def work(app: App) -> int:
-        conversation, live, reminders = await build_conversation(app, with_reminders=True)
-        assert reminders is not None
-        assert reminders.people is not None
-        channels = configured_channels(settings, conversation)
-        reminders.people.links.telegram_bot = telegram_bot_name(channels)
-        zone = ZoneInfo(live().catalogue.timezone)
-        senders = channel_senders(channels) | email_senders(settings)
-        service = build_reminder_service(
-            app, reminders, senders, conversation, lambda: datetime.now(zone)
+        clock = wall_clock(await _zone(app))
+        catalogue = await catalogue_at_start(app, clock().date())
+        channels: list[Channel] = []  # filled below; invite links read it once they run
+        runtime = await build_runtime(
+            app, catalogue, clock=clock, bot_name=telegram_bot_name(channels)
         )
-        watcher = reminders.people.watcher
-        await run_channels(channels, services=[service.run, watcher.run])
+        channels += configured_channels(settings, runtime.conversation)
+        senders = channel_senders(channels) | email_senders(settings)
+        service = build_reminder_service(app, runtime, senders)
+        await run_channels(channels, services=[service.run, runtime.watcher.run])
         return EXIT_OK
 
     return await _with_app(settings, work)
 
 
+async def _zone(app: App) -> ZoneInfo:
+    """The catalogue's time zone (the stored one; the demo's for an empty database)."""
+    return ZoneInfo((await ensure_catalogue(app, quiet=True)).timezone)
+
+
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
-        catalogue = await ensure_catalogue(app)
+        clock = wall_clock(await _zone(app))
+        catalogue = await catalogue_at_start(app, clock().date())
         if args.network and catalogue.network(args.network) is None:
-            print(f"No network {args.network!r}.", file=sys.stderr)
+            known = ", ".join(n.id for n in catalogue.networks)
+            print(f"No network {args.network!r}. Known: {known}", file=sys.stderr)
             return EXIT_USAGE
-        assistant = build_assistant(
-            catalogue,
-            await app.catalog_store.occurrence_changes(),
-            translator=app.translator,
-            default_language=settings.default_language,
-        )
-        zone = ZoneInfo(catalogue.timezone)
-        chat = TerminalChat(
-            assistant, lambda: datetime.now(zone), args.network, args.lang, args.bidi
-        )
-        await asyncio.to_thread(run_chat, chat, input, print)
+        runtime = await build_runtime(app, catalogue, clock=clock, fallback_chat=COORDINATOR)
+        bidi = resolve_bidi(args.bidi, sys.stdout)
+        sender = TerminalSender(print, bidi)
+        service = build_reminder_service(app, runtime, {CHANNEL: (sender, TERMINAL_LIMITS)})
+        chat = TerminalChat(runtime.conversation, print, bidi)
+        stop = asyncio.Event()
+        background = [
+            asyncio.create_task(service.run(stop)),
+            asyncio.create_task(runtime.watcher.run(stop)),
+        ]
+        try:
+            await chat.begin(args.network, args.lang)
+            lines = line_reader(sys.stdin, asyncio.get_running_loop())
+            await run_chat(chat, lines, prompt_on(sys.stdin))
+        finally:
+            stop.set()
+            await asyncio.gather(*background, return_exceptions=True)
         return EXIT_OK
 
     return await _with_app(settings, work)
@@ -244,7 +271,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
             print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         else:
             rtl = app.translator.speaker(answer.reply.language).right_to_left
-            print(for_terminal(answer.reply.text, rtl))
+            print(for_terminal(answer.reply.text, rtl, resolve_bidi("auto", sys.stdout)))
         return EXIT_OK
 
     return await _with_app(settings, work)
@@ -273,7 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     configure_logging(settings.log_level)
     handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]] = args.handler
-    return asyncio.run(handler(settings, args))
+    try:
+        return asyncio.run(handler(settings, args))
+    except KeyboardInterrupt:  # Ctrl-C: leave quietly, as the shell expects
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -1,124 +1,177 @@
-"""The terminal chat: the same core as Telegram and Matrix, in a console.
+"""The terminal chat: one more channel of the same :class:`~handlers.conversation.Conversation`.
 
-Choices that chat apps show as buttons are shown as numbered options; typing the number picks
-one. Anything else is a question. ``/language CODE``, ``/place``, ``/help`` and ``/quit`` work
-as on the chat platforms.
+What ``make run`` opens when no chat platform is configured. Everything works as on Telegram
+and Matrix: onboarding, questions, ``/mydata``, ``/forget``, ``/remind``, ``/reminders``,
+contact requests. Choices that chat apps show as buttons are numbered; typing the number
+(ASCII digits) picks one, anything else starting with ``/`` is a command, the rest a question.
+Reminders and notices that fall due while it runs are printed by :class:`TerminalSender`,
+the outbox sender of the ``terminal`` channel; a request for a network whose coordinators
+have no route configured goes to :data:`COORDINATOR` and is printed as what would be sent.
+
+``/quit``, ``/exit``, Ctrl-D (end of input) and Ctrl-C all leave without a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from typing import TextIO
 
+from bot.outbox import ChannelLimits
 from bot.terminal import BidiMode, for_terminal
-from catalog.model import Catalogue
-from catalog.vocabulary import SUPPORTED_LANGUAGES
-from handlers.assistant import Answer, Assistant
-from handlers.events import Action, ActionKind, Reply
-from handlers.formatting import localised
+from catalog.vocabulary import RIGHT_TO_LEFT
+from handlers.conversation import Conversation
+from handlers.events import (
+    Action,
+    ChatId,
+    Choice,
+    Command,
+    IncomingMessage,
+    Reply,
+    UserId,
+)
+from handlers.ports import SendOutcome
 
-Clock = Callable[[], datetime]
+CHANNEL = "terminal"
+USER = UserId(f"{CHANNEL}:local")
+CHAT = ChatId(f"{CHANNEL}:local")
+COORDINATOR = ChatId(f"{CHANNEL}:coordinator")
+"""Where requests go when their network has no coordinator chat or e-mail configured."""
+
+QUIT = frozenset({"/quit", "/exit"})
+
+#: One person reading: no platform limits, only a short gap between two messages.
+TERMINAL_LIMITS = ChannelLimits(per_second=20.0, burst=20, chat_gap=0.0)
+
+BANNER = "Tarjotin — /help, /language, /place, /mydata, /reminders, /quit"
+
+
+def show(reply: Reply, actions: tuple[Action, ...], bidi: BidiMode) -> str:
+    """A reply's text and its numbered choices, in the terminal's bidi order."""
+    lines = [reply.text]
+    if actions:
+        lines.append("")
+        lines += [f"[{number}] {action.label}" for number, action in enumerate(actions, 1)]
+    return for_terminal("\n".join(lines), reply.language in RIGHT_TO_LEFT, bidi)
+
+
+def choice_number(text: str, offered: int) -> int | None:
+    """The choice a typed line picks: ASCII digits within the offered ones, else ``None``."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= offered else None
 
 
 @dataclass
 class TerminalChat:
-    """One console conversation: remembers the language, network and last answer."""
+    """One console user talking to the conversation; remembers the choices last offered."""
 
-    assistant: Assistant
-    clock: Clock
-    network: str | None = None
-    language: str | None = None
-    bidi: BidiMode = "visual"
-    last: Answer | None = None
+    conversation: Conversation
+    write: Callable[[str], None]
+    bidi: BidiMode = "logical"
     actions: tuple[Action, ...] = field(default=())
 
-    @property
-    def catalogue(self) -> Catalogue:
-        """The catalogue the assistant answers from."""
-        return self.assistant.catalogue
-
-    def show(self, reply: Reply) -> str:
-        """Reply text plus numbered choices, ready for the terminal."""
-        self.actions = tuple(a for a in reply.actions if a.kind is not ActionKind.REMIND)
-        lines = [reply.text]
-        if self.actions:
-            lines.append("")
-            lines += [f"[{i}] {action.label}" for i, action in enumerate(self.actions, start=1)]
-        rtl = self.assistant.translator.speaker(reply.language).right_to_left
-        return for_terminal("\n".join(lines), rtl, self.bidi)
-
-    def network_menu(self) -> str:
-        """The list of networks to choose from."""
-        speaker = self.assistant.translator.speaker(self.language or "en")
-        self.actions = tuple(
-            Action(ActionKind.CHOOSE_NETWORK, localised(n.name, speaker, say_language=False), n.id)
-            for n in self.catalogue.networks
+    async def begin(self, network: str | None, language: str | None) -> None:
+        """Apply ``--network``/``--lang``, then onboard what is still missing."""
+        self.write(BANNER)
+        profile = await self.conversation.profile(USER)
+        wanted = replace(
+            profile,
+            language=language or profile.language,
+            network=network or profile.network,
         )
-        lines = [speaker.gettext("Where do you live? Type a number:")]
-        lines += [f"[{i}] {a.label}" for i, a in enumerate(self.actions, start=1)]
-        return for_terminal("\n".join(lines), speaker.right_to_left, self.bidi)
+        if wanted != profile:
+            await self.conversation.profiles.save(wanted)
+        if not wanted.onboarded:
+            self.answer(await self.conversation.on_command(Command(USER, CHAT, "start")))
 
-    def handle(self, line: str) -> str | None:
-        """Handle one typed line; ``None`` means the user wants to leave."""
+    async def handle(self, line: str) -> bool:
+        """Handle one typed line; ``False`` when the user wants to leave."""
         text = line.strip()
-        if text in ("/quit", "/exit"):
-            return None
-        if text.isdigit() and 1 <= int(text) <= len(self.actions):
-            return self.choose(self.actions[int(text) - 1])
-        if text.startswith("/language"):
-            code = text.partition(" ")[2].strip()
-            if code in SUPPORTED_LANGUAGES:
-                self.language = code
-                return f"OK: {code}"
-            return "/language " + " | ".join(SUPPORTED_LANGUAGES)
-        if text in ("/place", "/network"):
-            return self.network_menu()
-        if text in ("/help", "/start"):
-            text = ""
-        self.last = self.assistant.answer(
-            text, now=self.clock(), network_id=self.network, saved_language=self.language
-        )
-        return self.show(self.last.reply)
+        if text.lower() in QUIT:
+            return False
+        if not text:
+            return True
+        number = choice_number(text, len(self.actions))
+        if number is not None:
+            action = self.actions[number - 1]
+            choice = Choice(USER, CHAT, action.kind, action.argument)
+            self.answer(await self.conversation.on_choice(choice))
+        elif text.startswith("/") and len(text) > 1:
+            name, _, argument = text[1:].partition(" ")
+            self.answer(await self.conversation.on_command(Command(USER, CHAT, name, argument)))
+        else:
+            self.answer(await self.conversation.on_message(IncomingMessage(USER, CHAT, text)))
+        return True
 
-    def choose(self, action: Action) -> str:
-        """Carry out a numbered choice."""
-        if action.kind is ActionKind.CHOOSE_NETWORK:
-            self.network = action.argument
-            return f"✓ {action.label}"
-        if action.kind is ActionKind.MORE and self.last is not None:
-            self.last = self.assistant.page(
-                self.last, int(action.argument or 0), self.clock(), self.network
-            )
-            return self.show(self.last.reply)
-        if action.kind is ActionKind.SHOW:
-            return self.handle_activity(action.argument)
-        language = self.last.query.language if self.last else (self.language or "en")
-        speaker = self.assistant.translator.speaker(language)
-        network = self.catalogue.network(self.network) if self.network else None
-        if action.kind is ActionKind.OTHER_DAY:
-            return speaker.gettext("Which day? For example: tomorrow, Saturday, next week.")
-        return self.show(self.assistant.contact_reply(speaker, network))
-
-    def handle_activity(self, activity_id: str) -> str:
-        """Show one activity's next occurrence and details."""
-        language = self.last.query.language if self.last else (self.language or "en")
-        reply = self.assistant.activity_reply(activity_id, language, self.clock())
-        return self.show(reply)
+    def answer(self, replies: list[Reply]) -> None:
+        """Print the replies; the last one's choices are the ones a number picks."""
+        for reply in replies:
+            self.actions = reply.actions
+            self.write(show(reply, reply.actions, self.bidi))
 
 
-def run_chat(chat: TerminalChat, read: Callable[[str], str], write: Callable[[str], None]) -> None:
-    """The read–answer loop; ends on /quit or end of input."""
-    write("Tarjotin — /help, /language CODE, /place, /quit")
-    if chat.network is None:
-        write(chat.network_menu())
-    while True:
+@dataclass
+class TerminalSender:
+    """The outbox sender of the terminal: prints reminders, notices and forwarded requests."""
+
+    write: Callable[[str], None]
+    bidi: BidiMode = "logical"
+
+    async def send(self, chat: ChatId, reply: Reply, idempotency_key: str) -> SendOutcome:
+        """Print one message; a coordinator's is marked as what would be sent to them."""
+        text = show(reply, (), self.bidi)
+        if chat == COORDINATOR:
+            self.write(f"--- to the coordinator (no route configured; not sent) ---\n{text}\n---")
+        elif chat == CHAT:
+            self.write(f"--- 🔔 ---\n{text}\n---")
+        else:
+            return SendOutcome.failed(f"not the terminal's chat: {chat}")
+        return SendOutcome.delivered()
+
+
+def line_reader(stream: TextIO, loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:
+    """Lines of ``stream`` read by a daemon thread; ``None`` at the end of input.
+
+    A daemon thread, so that a Ctrl-C while it waits for a line ends the program at once.
+    """
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
         try:
-            line = read("> ")
-        except (EOFError, KeyboardInterrupt):
-            write("")
+            for line in stream:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+        except (OSError, ValueError, UnicodeDecodeError):
+            pass
+        loop.call_soon_threadsafe(lines.put_nowait, None)
+
+    threading.Thread(target=read, name="terminal input", daemon=True).start()
+    return lines
+
+
+async def run_chat(
+    chat: TerminalChat,
+    lines: asyncio.Queue[str | None],
+    prompt: Callable[[], None] = lambda: None,
+) -> None:
+    """The read–answer loop; ends on /quit, /exit or the end of input."""
+    while True:
+        prompt()
+        line = await lines.get()
+        if line is None or not await chat.handle(line):
             return
-        answer = chat.handle(line)
-        if answer is None:
-            return
-        write(answer)
+
+
+def prompt_on(stream: TextIO) -> Callable[[], None]:
+    """Show ``> `` before each line when a person types (not when input is piped)."""
+
+    def prompt() -> None:
+        if stream.isatty():
+            sys.stdout.write("> ")
+            sys.stdout.flush()
+
+    return prompt

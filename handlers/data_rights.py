@@ -2,23 +2,28 @@
 
 The store gathers everything kept about one user (:class:`UserData`); :func:`my_data_reply`
 shows it in plain words in their language. Forgetting is one call to the store, which
-deletes every row about the user in one transaction (see ``bot/storage/erasure.py``).
+deletes every row about the user in one transaction (see ``bot/storage/erasure.py``);
+:class:`DataRightsFlow` owns the two commands and the confirmation in the flow table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from catalog.model import Catalogue
-from handlers.events import Profile, Reply, UserId
+from handlers.events import Action, ActionKind, Profile, Reply, UserId
+from handlers.flows import N_, CommandSpec, FlowBase, FlowDeclaration
 from handlers.formatting import localised, organisation_name
 from handlers.i18n import Speaker
 from handlers.languages import NATIVE_NAMES
+from handlers.ports import DialogueStore, ProfileStore
 from handlers.reminder_plan import Subscription
-from handlers.reminders import leads_text, subscription_title
+from handlers.reminders import ReminderFlow, leads_text, subscription_title
 from handlers.requests import ContactRequest, RequestKind, RequestState
 from handlers.staff import Grant, Role
+from handlers.turn import Turn
 
 #: How much of a stored request message /mydata shows.
 EXCERPT = 80
@@ -111,3 +116,55 @@ def my_data_reply(data: UserData, catalogue: Catalogue, speaker: Speaker) -> Rep
         )
     lines.append(_("Use /forget to delete all of it."))
     return Reply("\n".join(lines), speaker.language)
+
+
+class DataRightsFlow(FlowBase):
+    """``/mydata``, ``/forget`` and its confirmation (or *No, keep it*, which also ends a flow)."""
+
+    declaration = FlowDeclaration(
+        "data rights",
+        commands=(
+            CommandSpec("mydata", N_("See what I store about you")),
+            CommandSpec("forget", N_("Delete what I store about you")),
+        ),
+        choices=frozenset({ActionKind.CONFIRM_FORGET, ActionKind.CANCEL}),
+    )
+
+    def __init__(
+        self,
+        rights: DataRights,
+        profiles: ProfileStore,
+        dialogues: DialogueStore,
+        reminders: ReminderFlow,
+        forget_answers: Callable[[UserId], None],
+    ) -> None:
+        self.rights = rights
+        self.profiles = profiles
+        self.dialogues = dialogues
+        self.reminders = reminders
+        self.forget_answers = forget_answers
+
+    async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
+        """``/mydata`` shows everything stored; ``/forget`` asks to confirm."""
+        speaker = turn.speaker
+        if name == "mydata":
+            data = await self.rights.data_of(turn.user)
+            return [my_data_reply(data, turn.catalogue, speaker)]
+        _ = speaker.gettext
+        actions = (
+            Action(ActionKind.CONFIRM_FORGET, _("Yes, delete everything")),
+            Action(ActionKind.CANCEL, _("No, keep it")),
+        )
+        return [Reply(_("Delete everything I know about you?"), speaker.language, actions)]
+
+    async def on_choice(self, turn: Turn, kind: ActionKind, argument: str) -> list[Reply]:
+        """Delete everything, or change nothing (ending any dialogue the user was in)."""
+        _ = turn.speaker.gettext
+        if kind is ActionKind.CANCEL:
+            await self.dialogues.clear(turn.user)
+            return [Reply(_("OK, nothing was changed."), turn.speaker.language)]
+        await self.reminders.forget(turn.profile)
+        await self.rights.forget(turn.user)
+        await self.profiles.delete(turn.user)
+        self.forget_answers(turn.user)
+        return [Reply(_("Done. I deleted everything I knew about you."), turn.speaker.language)]

@@ -9,18 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from handlers.events import UserId
 
 DIALOGUE_LIFETIME = timedelta(hours=2)
 
 
+class DialogueName(StrEnum):
+    """Which flow a dialogue belongs to; each is claimed by one flow in the flow table."""
+
+    CONTACT = "contact"
+    JOIN = "join"
+    VOLUNTEER = "volunteer"
+
+
 @dataclass(frozen=True, slots=True)
 class Dialogue:
-    """``flow`` (``contact``, ``join``, ``volunteer``...) and ``step`` within it."""
+    """``flow`` (contact, join, volunteer) and ``step`` within it."""
 
     user: UserId
-    flow: str
+    flow: DialogueName
     step: str
     updated_at: datetime
     data: dict[str, str] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """Subscribing, listing and stopping reminders, and the texts of the messages they send.
 
-:class:`Reminders` is the part of the conversation about subscriptions; :class:`Conversation`
-delegates the ``remind``/``reminders`` commands and the reminder choices to it. The message
+:class:`Reminders` is the part of the conversation about subscriptions; :class:`ReminderFlow`
+owns the ``remind``/``reminders`` commands and the reminder choices in the flow table. The message
 texts are rendered here, in the subscriber's language, when a reminder is planned; the
 outbox stores the rendered :class:`Reply` and sends it unchanged.
 
@@ -12,14 +12,17 @@ activity id or ``kind:<kind>``; ``STOP_REMINDERS`` a subscription id; ``REMINDER
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from catalog.model import Activity, ActivityId, Catalogue
 from catalog.occurrences import Occurrence
 from catalog.vocabulary import KINDS
+from handlers.answers import invalid_choice_reply
 from handlers.events import Action, ActionKind, ChatId, Profile, Reply
+from handlers.flows import N_, CommandSpec, FlowBase, FlowDeclaration
 from handlers.formatting import (
     activity_title,
     clock,
@@ -38,6 +41,10 @@ from handlers.reminder_plan import (
     Lead,
     Subscription,
 )
+from handlers.turn import Turn
+
+if TYPE_CHECKING:
+    from handlers.assistant import Answer
 
 KIND_ARGUMENT = "kind:"
 
@@ -307,3 +314,72 @@ class Reminders:
         """The user deleted their data: drop their subscriptions and everything queued."""
         await self.store.remove_all(profile.user)
         await self.listener.forgotten(profile.user)
+
+
+class ReminderFlow(FlowBase):
+    """``/remind``, ``/reminders`` and the reminder buttons, over :class:`Reminders`."""
+
+    declaration = FlowDeclaration(
+        "reminders",
+        commands=(
+            CommandSpec("remind", N_("Remind me of an activity"), in_groups=False),
+            CommandSpec("reminders", N_("Your reminders"), in_groups=False),
+        ),
+        choices=frozenset(
+            {ActionKind.REMIND, ActionKind.STOP_REMINDERS, ActionKind.REMINDER_TIMES}
+        ),
+    )
+
+    def __init__(self, reminders: Reminders, speakers: Callable[[str | None], Speaker]) -> None:
+        self.reminders = reminders
+        self.speakers = speakers
+
+    async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
+        """``/remind <activity or kind>`` subscribes; ``/reminders`` or a bare ``/remind`` lists."""
+        if name == "remind" and argument:
+            if argument in KINDS:
+                argument = KIND_ARGUMENT + argument
+            return [await self.subscribe(turn, argument)]
+        return [await self.reminders.listing(turn.profile, turn.catalogue, turn.speaker)]
+
+    async def on_choice(self, turn: Turn, kind: ActionKind, argument: str) -> list[Reply]:
+        """``REMIND``, ``STOP_REMINDERS`` and ``REMINDER_TIMES``."""
+        profile, catalogue, speaker = turn.profile, turn.catalogue, turn.speaker
+        if kind is ActionKind.REMIND:
+            return [await self.subscribe(turn, argument)]
+        if kind is ActionKind.STOP_REMINDERS:
+            return [await self.reminders.stop(profile, argument, catalogue, speaker)]
+        changed = await self.reminders.change_times(profile, argument, catalogue, speaker)
+        return [changed or invalid_choice_reply(speaker)]
+
+    async def subscribe(self, turn: Turn, argument: str) -> Reply:
+        """Subscribe the user to an activity id or ``kind:<kind>``."""
+        return await self.reminders.subscribe(
+            turn.profile, turn.chat, argument, turn.catalogue, turn.speaker
+        )
+
+    async def remind_asked(self, turn: Turn, answer: Answer) -> list[Reply]:
+        """'Remind me about the language club': subscribe to the best match it found.
+
+        With no match, the answer already says so; nothing is subscribed.
+        """
+        if answer.search is None or not answer.search.matches:
+            return []
+        best = answer.search.matches[0].activity.id
+        speaker = self.speakers(answer.query.language)
+        confirmation = await self.reminders.subscribe(
+            turn.profile, turn.chat, best, turn.catalogue, speaker
+        )
+        if len(answer.query.kinds) == 1:  # offer the whole kind, e.g. every language club
+            [kind] = answer.query.kinds
+            every = Action(
+                ActionKind.REMIND,
+                speaker.gettext("All activities of this kind"),
+                f"{KIND_ARGUMENT}{kind}",
+            )
+            confirmation = replace(confirmation, actions=(*confirmation.actions, every))
+        return [confirmation]
+
+    async def forget(self, profile: Profile) -> None:
+        """The user deleted their data: drop their subscriptions and everything queued."""
+        await self.reminders.forget(profile)

@@ -26,6 +26,8 @@ class Turn:
     now: datetime
     in_group: bool = False
     sender_name: str | None = None
+    hint: str | None = None
+    """The platform's guess of the user's language, for a user who has not chosen one."""
 
     @property
     def user(self) -> UserId:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from catalog.model import Activity, Catalogue
 from catalog.occurrences import OccurrenceIndex
-from handlers.dialogue import Dialogue
+from handlers.dialogue import Dialogue, DialogueName
 from handlers.events import Action, ActionKind, Reply, UserId
 from handlers.i18n import Speaker
 from handlers.ports import DialogueStore, StaffStore
@@ -31,7 +31,7 @@ from handlers.staff import (
 )
 from handlers.turn import Turn
 
-FLOW = "volunteer"
+FLOW = DialogueName.VOLUNTEER
 
 OccurrenceSource = Callable[[], tuple[Catalogue, OccurrenceIndex]]
 """Returns the current catalogue and its occurrence index (asked again at every step)."""

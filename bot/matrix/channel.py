@@ -386,6 +386,7 @@ class MatrixChannel:
             names=names,
             direct=is_direct(room.joined_count, room.invited_count),
             bot_events=self._state.bot_events(room.room_id),
+            group_commands=self.conversation.flows.group_commands,
         )
 
     def _is_own_join(self, source: Mapping[str, Any]) -> bool:
@@ -556,7 +557,8 @@ class MatrixChannel:
         for reply in replies:
             actions = offered_actions(reply)
             hint = choice_hint(self.conversation, reply.language) if actions else None
-            plain, markup = render(reply, actions, hint)
+            commands = self.conversation.flows.command_names
+            plain, markup = render(reply, actions, hint, commands)
             content = notice_content(
                 plain,
                 markup,

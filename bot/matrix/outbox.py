@@ -83,7 +83,7 @@ class MatrixOutbox:
             return SendOutcome.transient("the Matrix channel is not running")
         actions = () if channel.is_group_room(room_id) else offered_actions(reply)
         hint = choice_hint(channel.conversation, reply.language) if actions else None
-        plain, markup = render(reply, actions, hint)
+        plain, markup = render(reply, actions, hint, channel.conversation.flows.command_names)
         try:
             response = await channel.send_content(
                 room_id,

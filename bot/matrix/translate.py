@@ -8,7 +8,7 @@ Rules kept here:
 
 * the bot never answers itself, nor any ``m.notice`` (other bots), nor edits;
 * in a direct room every message is for the bot; in a room with more people (a coordinator
-  room) only a mention, a known ``!`` command (the newcomers' or the staff's), a reply to one
+  room) only a mention, a ``!`` command of the flow table's group ones, a reply to one
   of the bot's messages, or a reaction on one is;
 * the core learns which event a message replies to, whether it came from a room with more
   people, and the sender's display name (for the core to use only with consent; never logged);
@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Collection, Container, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
-from handlers.conversation import COMMANDS, STAFF_COMMANDS
 from handlers.events import (
     Action,
     ActionKind,
@@ -46,22 +46,14 @@ KEYCAP = "\ufe0f\u20e3"
 KEYCAP_TEN = "\U0001f51f"
 CONFIRM_KEYS = ("\u2705", "\u2714\ufe0f", "\u2714")
 TEXT_MSGTYPES = frozenset({"m.text", "m.emote"})
-UNSUPPORTED_EVENT_TYPES = frozenset(
-    {"m.sticker", "m.poll.start", "org.matrix.msc3381.poll.start"}
-)
+UNSUPPORTED_EVENT_TYPES = frozenset({"m.sticker", "m.poll.start", "org.matrix.msc3381.poll.start"})
 HTML_FORMAT = "org.matrix.custom.html"
 
 #: Choices the Matrix channel cannot carry out, so they are not offered rather than offered
 #: and refused. Empty: reminders are posted into the room by :mod:`bot.matrix.outbox`.
 NOT_OFFERED: frozenset[ActionKind] = frozenset()
 
-#: ``!`` commands answered in a room with more people without naming the bot.
-GROUP_COMMANDS = frozenset(COMMANDS) | frozenset(STAFF_COMMANDS)
-
 _NUMBER = re.compile(r"[#(\[]?\s*(\d{1,3})\s*[.):\]]?")
-_COMMAND_IN_TEXT = re.compile(
-    r"(?<![\w/])/(" + "|".join((*COMMANDS, *STAFF_COMMANDS)) + r")\b"
-)
 _BLANKS = re.compile(r"\s+")
 
 
@@ -133,6 +125,8 @@ class RoomView:
     names: tuple[str, ...] = ()
     direct: bool = True
     bot_events: Container[str] = frozenset()
+    group_commands: Container[str] = frozenset()
+    """``!`` commands answered here without naming the bot (the flow table's group ones)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +184,7 @@ def inbound(event: Mapping[str, Any], room: RoomView) -> Inbound:
         body = strip_reply_fallback(body)
     mentioned, text = addressed(content, body, room)
     command = parse_command(text, allow_slash=room.direct)
-    if command is not None and (room.direct or command[0] in GROUP_COMMANDS):
+    if command is not None and (room.direct or command[0] in room.group_commands):
         return Inbound(InboundKind.COMMAND, event_id, sender, *command, thread=thread)
     if not (to_bot or mentioned):
         return IGNORED
@@ -199,9 +193,7 @@ def inbound(event: Mapping[str, Any], room: RoomView) -> Inbound:
     return Inbound(InboundKind.TEXT, event_id, sender, text, thread=thread, reply_to=reply_to)
 
 
-def _reaction(
-    event_id: str, sender: str, relation: Mapping[str, Any], room: RoomView
-) -> Inbound:
+def _reaction(event_id: str, sender: str, relation: Mapping[str, Any], room: RoomView) -> Inbound:
     target, key = relation.get("event_id"), relation.get("key")
     if (
         relation.get("rel_type") != "m.annotation"
@@ -243,7 +235,9 @@ def strip_reply_fallback(body: str) -> str:
     lines = body.split("\n")
     if not lines or not lines[0].startswith("> "):
         return body
-    rest = lines[next((i for i, line in enumerate(lines) if not line.startswith(">")), len(lines)):]
+    rest = lines[
+        next((i for i, line in enumerate(lines) if not line.startswith(">")), len(lines)) :
+    ]
     return "\n".join(rest).strip()
 
 
@@ -374,14 +368,27 @@ def offered_actions(reply: Reply) -> tuple[Action, ...]:
     return tuple(action for action in reply.actions if action.kind not in NOT_OFFERED)
 
 
-def matrix_commands(text: str) -> str:
-    """Core texts name commands the Telegram way (``/mydata``); Matrix users type ``!mydata``."""
-    return _COMMAND_IN_TEXT.sub(r"!\1", text)
+@lru_cache(maxsize=8)
+def _command_pattern(commands: frozenset[str]) -> re.Pattern[str]:
+    names = "|".join(sorted(map(re.escape, commands), key=len, reverse=True))
+    return re.compile(r"(?<![\w/])/(" + names + r")\b")
 
 
-def render(reply: Reply, actions: Sequence[Action], hint: str | None) -> tuple[str, str]:
-    """The plain and HTML bodies of a reply with its numbered choices."""
-    text = matrix_commands(reply.text)
+def matrix_commands(text: str, commands: Collection[str]) -> str:
+    """Core texts name commands the Telegram way (``/mydata``); Matrix users type ``!mydata``.
+
+    Only the bot's ``commands`` (the flow table's) are rewritten, not every word after a slash.
+    """
+    if not commands:
+        return text
+    return _command_pattern(frozenset(commands)).sub(r"!\1", text)
+
+
+def render(
+    reply: Reply, actions: Sequence[Action], hint: str | None, commands: Collection[str] = ()
+) -> tuple[str, str]:
+    """The plain and HTML bodies of a reply with its numbered choices and ``!`` commands."""
+    text = matrix_commands(reply.text, commands)
     plain = [text]
     markup = [_html_lines(text)]
     if actions:

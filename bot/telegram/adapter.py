@@ -66,7 +66,9 @@ class TelegramAdapter:
 
     async def on_message(self, message: Message, bot: ExtBot[Any]) -> None:
         """A message: text, a command, or something the bot cannot read."""
-        event = read_message(message, self.bot_username, self.bot_id)
+        event = read_message(
+            message, self.bot_username, self.bot_id, self.conversation.flows.group_commands
+        )
         if event is None or message.from_user is None:
             return
         log.debug("message from user %s", message.from_user.id)

@@ -143,7 +143,10 @@ class TelegramChannel:
         self.adapter.bot_username = application.bot.username
         self.adapter.bot_id = application.bot.id
         await register_commands(
-            application.bot, self.conversation.speaker, self.default_language
+            application.bot,
+            self.conversation.flows.advertised,
+            self.conversation.speaker,
+            self.default_language,
         )
         await application.start()
         updater = application.updater

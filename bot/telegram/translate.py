@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -27,7 +27,6 @@ from telegram import (
     MessageEntity,
 )
 
-from handlers.conversation import COMMANDS, STAFF_COMMANDS
 from handlers.events import Action, ActionKind, ChatId, Command, IncomingMessage, Reply, UserId
 
 PLATFORM = "telegram"
@@ -37,9 +36,6 @@ MAX_MESSAGE_UTF16 = 4096
 
 #: Kinds whose buttons sit two to a row (short labels); every other button gets its own row.
 PAIRED_KINDS = frozenset({ActionKind.CHOOSE_LANGUAGE, ActionKind.CONFIRM_FORGET, ActionKind.CANCEL})
-
-#: Commands answered in a group without naming the bot: the newcomers' and the staff's.
-GROUP_COMMANDS = frozenset(COMMANDS) | frozenset(STAFF_COMMANDS)
 
 #: Buttons the adapter does not show (none at the moment: every kind leads somewhere).
 HIDDEN_KINDS: frozenset[ActionKind] = frozenset()
@@ -88,11 +84,17 @@ def utf16_slice(text: str, offset: int, length: int) -> tuple[str, str, str]:
     return decode(units[:start]), decode(units[start:end]), decode(units[end:])
 
 
-def read_message(message: Message, bot_username: str, bot_id: int | None = None) -> Event | None:
+def read_message(
+    message: Message,
+    bot_username: str,
+    bot_id: int | None = None,
+    group_commands: Container[str] = frozenset(),
+) -> Event | None:
     """The core event for a message, or ``None`` when the bot should stay silent.
 
-    In private chats every message is for the bot. In groups only commands (ours: the known
-    ones and the staff's, or any addressed ``/cmd@bot``), messages mentioning ``@bot`` and
+    In private chats every message is for the bot. In groups only commands (ours: the
+    ``group_commands`` of the flow table, or any addressed ``/cmd@bot``), messages mentioning
+    ``@bot`` and
     replies to the bot's own messages are; stickers and other media there are ignored rather
     than explained, so the group is never flooded. ``bot_id`` recognises the bot's messages
     (by username when it is not known).
@@ -114,7 +116,7 @@ def read_message(message: Message, bot_username: str, bot_id: int | None = None)
         ours = target.lower() == bot_username.lower()
         if target and not ours:
             return None
-        if private or ours or name in GROUP_COMMANDS:
+        if private or ours or name in group_commands:
             return Command(user, chat, name, argument, hint, in_group=group)
         return None
     reply_to, name = replied_message_id(message), sender.full_name

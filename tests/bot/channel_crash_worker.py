@@ -43,11 +43,11 @@ from bot.outbox import MATRIX_LIMITS, TELEGRAM_LIMITS, ChannelLimits, OutboxDrai
 from bot.storage.database import Database
 from bot.storage.models import OutboxRow
 from bot.storage.outbox import SqlOutbox, State
-from bot.storage.profiles import SqlProfileStore
 from catalog.model import Catalogue
 from catalog.understanding.query import Query
 from handlers.conversation import Conversation
 from handlers.ports import OutboxSender
+from tests.wiring import sql_conversation
 
 CHANNELS = ("telegram", "matrix")
 MODES = ("forever", "until-empty")
@@ -124,7 +124,7 @@ def sender_conversation(database: Database) -> Conversation:
     assistant = build_assistant(
         Catalogue("Europe/Helsinki", (), (), (), ()), understander=SendOnly()
     )
-    return Conversation(lambda: assistant, SqlProfileStore(database.sessions), now)
+    return sql_conversation(assistant, database.sessions, now)
 
 
 @asynccontextmanager

@@ -1,6 +1,6 @@
 """A volunteer's change committed through a unit of work is answerable at once in the bot.
 
-The unit's commit hook is the catalogue watcher's ``check`` (as :mod:`bot.people` wires it),
+The unit's commit hook is the catalogue watcher's ``check`` (as :mod:`bot.bootstrap` wires it),
 so the change is reloaded in this process at once. The clock is fixed inside the demo
 catalogue's season, so the test does not depend on today's date.
 """
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.bootstrap import App, LiveAssistant, build_app, build_conversation
+from bot.bootstrap import App, LiveAssistant, build_app, build_runtime, ensure_catalogue
 from bot.config import Settings
 from bot.storage.unit_of_work import SqlUnitsOfWork
 from catalog.model import ActivityId, OccurrenceChange, OneOffDate
@@ -31,13 +31,12 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=ZONE)
 async def wired(tmp_path: Path) -> AsyncIterator[tuple[App, LiveAssistant, SqlUnitsOfWork]]:
     app = await build_app(Settings(data_dir=tmp_path))
     try:
-        _conversation, live, parts = await build_conversation(app, with_reminders=True)
-        assert parts is not None
-        assert parts.people is not None
+        catalogue = await ensure_catalogue(app, quiet=True)
+        runtime = await build_runtime(app, catalogue, clock=lambda: NOW)
         yield (
             app,
-            live,
-            SqlUnitsOfWork(app.database.sessions, on_catalogue_changed=parts.people.watcher.check),
+            runtime.live,
+            SqlUnitsOfWork(app.database.sessions, on_catalogue_changed=runtime.watcher.check),
         )
     finally:
         await app.close()

@@ -16,6 +16,7 @@ from handlers.conversation import Conversation
 from handlers.events import ActionKind, ChatId, Choice, Command, IncomingMessage, Profile, UserId
 from handlers.i18n import Translator
 from tests.fakes import FixedClock, InMemoryProfiles, ScriptedUnderstander
+from tests.wiring import fake_conversation
 
 ANA = UserId("test:ana")
 CHAT = ChatId("test:ana")
@@ -53,7 +54,7 @@ def conversation(
     understander: ScriptedUnderstander,
 ) -> Conversation:
     assistant = Assistant(Matcher(demo, OccurrenceIndex(demo, ())), understander, Translator())
-    return Conversation(lambda: assistant, profiles, clock)
+    return fake_conversation(assistant, clock, profiles)
 
 
 def command(name: str, argument: str = "", hint: str | None = None) -> Command:
@@ -203,10 +204,29 @@ async def test_a_blocked_user_who_writes_again_is_active_again(
     assert profiles.profiles[ANA].active is True
 
 
-async def test_no_remind_choice_where_reminders_are_not_wired(
+async def test_every_conversation_offers_reminders(
     conversation: Conversation, profiles: InMemoryProfiles
 ) -> None:
     await profiles.save(Profile(ANA, language="fi", network="nurmijarvi"))
     [answer] = await conversation.on_message(IncomingMessage(ANA, CHAT, "kielikahvila"))
     assert "Kielikahvila Louhelassa" in answer.text
-    assert ActionKind.REMIND not in {a.kind for a in answer.actions}
+    assert ActionKind.REMIND in {a.kind for a in answer.actions}
+
+
+async def test_a_superscript_digit_is_no_page_number(
+    conversation: Conversation, profiles: InMemoryProfiles
+) -> None:
+    await profiles.save(Profile(ANA, language="en", network="espoo"))
+    await conversation.on_message(IncomingMessage(ANA, CHAT, "what is on"))
+    [expired] = await conversation.on_choice(choice(ActionKind.MORE, "²"))
+    assert "expired" in expired.text
+
+
+async def test_an_unknown_command_gets_the_help(
+    conversation: Conversation, profiles: InMemoryProfiles
+) -> None:
+    await profiles.save(Profile(ANA, language="en", network="espoo"))
+    [unknown] = await conversation.on_command(command("weather"))
+    [helped] = await conversation.on_command(command("HELP"))
+    assert unknown == helped
+    assert ActionKind.CONTACT in {a.kind for a in helped.actions}

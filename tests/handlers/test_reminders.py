@@ -16,7 +16,6 @@ from handlers.conversation import Conversation
 from handlers.events import ActionKind, ChatId, Choice, Command, IncomingMessage, Profile, UserId
 from handlers.i18n import Translator
 from handlers.reminder_plan import DEFAULT_LEADS, EVENING_BEFORE
-from handlers.reminders import Reminders
 from tests.fakes import (
     FixedClock,
     InMemoryListener,
@@ -24,6 +23,7 @@ from tests.fakes import (
     InMemorySubscriptions,
     ScriptedUnderstander,
 )
+from tests.wiring import FakeCore
 
 ANA = UserId("matrix:@ana:example.org")
 ROOM = ChatId("matrix:!dm:example.org")
@@ -58,8 +58,10 @@ def conversation(
     assistant = Assistant(
         Matcher(demo, OccurrenceIndex(demo, ())), ScriptedUnderstander(), Translator()
     )
-    reminders = Reminders(subscriptions, listener, clock)
-    return Conversation(lambda: assistant, profiles, clock, reminders=reminders)
+    fakes = FakeCore(
+        demo, clock, profiles=profiles, subscriptions=subscriptions, listener=listener
+    )
+    return fakes.build(lambda: assistant).conversation
 
 
 def first_activity(demo: Catalogue) -> str:
@@ -168,16 +170,6 @@ async def test_forgetting_removes_subscriptions_and_queued_messages(
     assert listener.forgotten_users == [ANA]
 
 
-async def test_without_reminders_wired_the_choice_says_so(demo: Catalogue) -> None:
-    clock = FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI))
-    assistant = Assistant(
-        Matcher(demo, OccurrenceIndex(demo, ())), ScriptedUnderstander(), Translator()
-    )
-    plain = Conversation(lambda: assistant, InMemoryProfiles(), clock)
-    [reply] = await plain.on_choice(Choice(ANA, ROOM, ActionKind.REMIND, first_activity(demo)))
-    assert "not available" in reply.text
-
-
 async def test_asking_in_words_subscribes_to_the_best_match(
     demo: Catalogue,
     profiles: InMemoryProfiles,
@@ -195,9 +187,10 @@ async def test_asking_in_words_subscribes_to_the_best_match(
         }
     )
     assistant = Assistant(Matcher(demo, OccurrenceIndex(demo, ())), understander, Translator())
-    conversation = Conversation(
-        lambda: assistant, profiles, clock, reminders=Reminders(subscriptions, listener, clock)
+    fakes = FakeCore(
+        demo, clock, profiles=profiles, subscriptions=subscriptions, listener=listener
     )
+    conversation = fakes.build(lambda: assistant).conversation
     answer, confirmation = await conversation.on_message(IncomingMessage(ANA, ROOM, text))
     assert answer.actions
     [stored] = await subscriptions.for_user(ANA)

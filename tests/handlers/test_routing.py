@@ -12,16 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.bootstrap import Options
 from catalog.matching import Matcher
 from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
 from catalog.understanding.query import Query
 from handlers.assistant import Assistant
-from handlers.broadcasting import Broadcasting
-from handlers.contact import ContactFlow
-from handlers.conversation import Conversation
-from handlers.coordination import Coordination
-from handlers.dialogue import DIALOGUE_LIFETIME, Dialogue
+from handlers.dialogue import DIALOGUE_LIFETIME, Dialogue, DialogueName
 from handlers.events import (
     ActionKind,
     ChatId,
@@ -33,25 +30,12 @@ from handlers.events import (
     UserId,
 )
 from handlers.i18n import Translator
-from handlers.routing import PeopleRouter
-from handlers.session_notices import SessionNotices
 from handlers.staff import Desk, Role
-from handlers.staffing import Staffing
-from handlers.volunteering import Volunteering
 from tests.fakes import (
     FixedClock,
-    InMemoryBroadcasts,
-    InMemoryCatalogueEditor,
-    InMemoryDialogues,
-    InMemoryOutbox,
-    InMemoryProfiles,
-    InMemoryRequests,
-    InMemoryStaff,
-    InMemorySubscriberDirectory,
-    InMemorySubscriptions,
-    InMemoryUnitsOfWork,
     ScriptedUnderstander,
 )
+from tests.wiring import FakeCore
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 NEWCOMER = UserId("telegram:1001")
@@ -68,11 +52,6 @@ class World:
     clock: FixedClock = field(
         default_factory=lambda: FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI))
     )
-    profiles: InMemoryProfiles = field(default_factory=InMemoryProfiles)
-    dialogues: InMemoryDialogues = field(default_factory=InMemoryDialogues)
-    staff: InMemoryStaff = field(default_factory=InMemoryStaff)
-    requests: InMemoryRequests = field(default_factory=InMemoryRequests)
-    outbox: InMemoryOutbox = field(default_factory=InMemoryOutbox)
     understander: ScriptedUnderstander = field(
         default_factory=lambda: ScriptedUnderstander(
             {"ihminen": Query(language="fi", intent="contact")}
@@ -80,63 +59,20 @@ class World:
     )
 
     def __post_init__(self) -> None:
-        translator = Translator()
         desks = {"nurmijarvi": Desk("nurmijarvi", (COORDINATOR,), (GROUP,), ("k@example.fi",))}
         index = OccurrenceIndex(self.catalogue, ())
-        assistant = Assistant(Matcher(self.catalogue, index), self.understander, translator)
-        directory = InMemorySubscriberDirectory(InMemorySubscriptions(), self.profiles)
-        broadcasts = InMemoryBroadcasts()
-        units = InMemoryUnitsOfWork(
-            dialogues=self.dialogues,
-            outbox=self.outbox,
-            directory=directory,
-            broadcasts=broadcasts,
-            requests=self.requests,
-            staff=self.staff,
-            editor=InMemoryCatalogueEditor(self.catalogue),
+        assistant = Assistant(Matcher(self.catalogue, index), self.understander, Translator())
+        self.fakes = FakeCore(self.catalogue, self.clock)
+        core = self.fakes.build(
+            lambda: assistant, desks=desks, options=Options(email_enabled=True)
         )
-        broadcasting = Broadcasting(
-            desks,
-            self.staff,
-            self.dialogues,
-            broadcasts,
-            directory,
-            self.outbox,
-            units,
-            translator,
-            self.clock,
-            lambda: self.catalogue,
-        )
-        notices = SessionNotices(directory, translator, self.clock)
-        volunteering = Volunteering(
-            desks,
-            self.staff,
-            self.dialogues,
-            units,
-            lambda: (self.catalogue, index),
-            notices,
-            broadcasting,
-            self.clock,
-        )
-        self.coordination = Coordination(
-            desks,
-            self.requests,
-            self.outbox,
-            translator,
-            self.clock,
-            units=units,
-            email_enabled=True,
-        )
-        router = PeopleRouter(
-            ContactFlow(self.requests, self.dialogues, self.coordination, self.clock, units),
-            self.coordination,
-            volunteering,
-            Staffing(desks, self.staff, self.clock, lambda chat, payload: None, units),
-            self.dialogues,
-        )
-        self.conversation = Conversation(
-            lambda: assistant, self.profiles, self.clock, people=router
-        )
+        self.coordination = core.coordination
+        self.conversation = core.conversation
+        self.profiles = self.fakes.profiles
+        self.dialogues = self.fakes.dialogues
+        self.staff = self.fakes.staff
+        self.requests = self.fakes.requests
+        self.outbox = self.fakes.outbox
 
     async def onboard(self, user: UserId = NEWCOMER, language: str = "fi") -> None:
         await self.profiles.save(Profile(user, language, "nurmijarvi"))
@@ -198,7 +134,7 @@ async def test_an_expired_dialogue_is_ended_and_the_text_answered_as_a_question(
 ) -> None:
     await world.onboard()
     started = world.clock.now
-    await world.dialogues.save(Dialogue(NEWCOMER, "contact", "message", started))
+    await world.dialogues.save(Dialogue(NEWCOMER, DialogueName.CONTACT, "message", started))
     world.clock.advance(seconds=(DIALOGUE_LIFETIME + timedelta(minutes=1)).total_seconds())
     await world.say("kielikahvila tänään")
     assert world.requests.rows == {}

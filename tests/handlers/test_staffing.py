@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from catalog.model import Catalogue
-from handlers.dialogue import Dialogue
 from handlers.events import ActionKind, ChatId, Profile, Reply, UserId
 from handlers.i18n import Translator
 from handlers.staff import Desk, Grant, Invite, Role
@@ -209,12 +208,6 @@ def test_a_token_shared_by_two_ids_resolves_to_neither() -> None:
     twin = seen[token(candidate)]
     assert resolve(token(candidate), [twin, candidate]) is None
     assert resolve(token(candidate), [candidate]) == candidate
-
-
-async def test_text_is_left_to_the_assistant(world: World) -> None:
-    dialogue = Dialogue(NURMI_COORDINATOR, "staff", "any", START)
-    assert await world.flow.text(world.turn(NURMI_COORDINATOR), "hello", dialogue) is None
-    assert not world.staff.invites
 
 
 def test_operations_are_listed_for_routing() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.bootstrap import build_assistant
 from bot.matrix.channel import MatrixChannel, MatrixConfig
@@ -18,11 +19,11 @@ from bot.matrix.login import Account
 from catalog.model import Catalogue
 from handlers.assistant import Assistant
 from handlers.conversation import Conversation
-from handlers.ports import ProfileStore
 from tests.bot.matrix.people import Person
-from tests.fakes import FixedClock, InMemoryProfiles
+from tests.fakes import FixedClock
 from tests.matrix_server.fixtures import UserFactory
 from tests.matrix_server.synapse import MatrixUser, SynapseServer
+from tests.wiring import fake_conversation, sql_conversation
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 #: A Monday inside the demo catalogue's season.
@@ -38,14 +39,16 @@ def demo_assistant(demo: Catalogue) -> Assistant:
     return build_assistant(demo)
 
 
-def conversation_over(assistant: Assistant, profiles: ProfileStore) -> Conversation:
-    """A conversation core on the demo assistant with a clock standing on a demo Monday."""
-    return Conversation(lambda: assistant, profiles, FixedClock(MONDAY))
+def conversation_over(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> Conversation:
+    """A conversation core over one database, with a clock standing on a demo Monday."""
+    return sql_conversation(assistant, sessions, FixedClock(MONDAY))
 
 
 @pytest.fixture
 def conversation(demo_assistant: Assistant) -> Conversation:
-    return conversation_over(demo_assistant, InMemoryProfiles())
+    return fake_conversation(demo_assistant, FixedClock(MONDAY))
 
 
 def bot_config(synapse: SynapseServer, user: MatrixUser, data_dir: Path) -> MatrixConfig:

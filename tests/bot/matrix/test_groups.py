@@ -25,8 +25,9 @@ from handlers.events import (
 from handlers.ports import Outcome
 from tests.bot.matrix.conftest import MONDAY, BotStarter, PersonStarter
 from tests.bot.matrix.people import Person, replied_to
-from tests.fakes import FixedClock, InMemoryProfiles
+from tests.fakes import FixedClock
 from tests.matrix_server.fixtures import UserFactory
+from tests.wiring import fake_conversation
 
 NOTED = "Noted."
 FORWARD = Reply(
@@ -43,7 +44,11 @@ class Recording(Conversation):
     """A conversation core that notes every event and answers each with one short reply."""
 
     def __init__(self, assistant: Assistant) -> None:
-        super().__init__(lambda: assistant, InMemoryProfiles(), FixedClock(MONDAY))
+        base = fake_conversation(assistant, FixedClock(MONDAY))
+        super().__init__(
+            lambda: assistant, base.profiles, base.dialogues, base.clock, base.flows,
+            base.questions,
+        )
         self.events: list[Event] = []
 
     async def on_message(self, message: IncomingMessage) -> list[Reply]:

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from bot.matrix.translate import (
-    GROUP_COMMANDS,
     InboundKind,
     Offer,
     RoomView,
@@ -18,14 +17,22 @@ from bot.matrix.translate import (
     replied_event,
     to_core,
 )
-from handlers.conversation import COMMANDS, STAFF_COMMANDS
 from handlers.events import Action, ActionKind, Choice, Command, IncomingMessage
+from tests.wiring import declared_table
 
 BOT = "@tarjotin:example.org"
 ANA = "@ana:example.org"
 ROOM = "!coordinators:example.org"
 FORWARD = "$forwarded-request"
-GROUP = RoomView(bot=BOT, names=("Tarjotin",), direct=False, bot_events={FORWARD})
+TABLE = declared_table()
+STAFF_COMMANDS = ("volunteer", "invite", "roles", "requests", "close", "reply")
+GROUP = RoomView(
+    bot=BOT,
+    names=("Tarjotin",),
+    direct=False,
+    bot_events={FORWARD},
+    group_commands=TABLE.group_commands,
+)
 DIRECT = RoomView(bot=BOT, names=("Tarjotin",), direct=True, bot_events={FORWARD})
 
 
@@ -88,7 +95,7 @@ def test_staff_and_new_commands_are_taken_in_rooms_without_the_bots_name(name: s
     direct = core_event(message(f"!{name}"), DIRECT)
     assert isinstance(direct, Command)
     assert not direct.in_group
-    assert {*COMMANDS, *STAFF_COMMANDS} == GROUP_COMMANDS
+    assert set(STAFF_COMMANDS) < TABLE.group_commands
 
 
 def test_a_numbered_choice_and_a_reaction_carry_the_senders_name() -> None:
@@ -119,4 +126,5 @@ def test_the_replied_event_is_read_from_any_message() -> None:
 
 
 def test_staff_commands_in_core_texts_read_the_matrix_way() -> None:
-    assert matrix_commands("Use /requests or /close K7Q2.") == "Use !requests or !close K7Q2."
+    text = "Use /requests or /close K7Q2."
+    assert matrix_commands(text, TABLE.command_names) == "Use !requests or !close K7Q2."

@@ -34,19 +34,20 @@ from nio import RoomCreateResponse
 
 from bot.bootstrap import (
     App,
+    Core,
     LiveAssistant,
-    ReminderParts,
+    Runtime,
     build_app,
-    build_conversation,
     build_reminder_service,
+    build_runtime,
     email_senders,
+    ensure_catalogue,
 )
 from bot.config import Settings
 from bot.coordination import load_desks
 from bot.matrix.channel import MatrixChannel
 from bot.matrix.outbox import MatrixOutbox
 from bot.outbox import ChannelLimits
-from bot.people import PeopleParts
 from bot.scheduling import ReminderService
 from bot.storage.database import Database, database_url
 from bot.storage.outbox import SqlOutbox
@@ -142,8 +143,8 @@ class Bench:
     app: App
     conversation: Conversation
     live: LiveAssistant
-    parts: ReminderParts
-    people: PeopleParts
+    parts: Runtime
+    people: Core
     bot: MatrixChannel
     account: MatrixUser
     data_dir: Path
@@ -195,7 +196,7 @@ class Bench:
 
     async def subscribe(self, someone: Person, room: str) -> None:
         await self.one(someone, room, f"!remind {CAFE}")
-        [subscription] = await self.parts.subscriptions.for_user(mx(someone))
+        [subscription] = await self.parts.planner.subscriptions.for_user(mx(someone))
         assert subscription.activity == CAFE
 
     async def request(self, someone: Person, room: str, message: str) -> ContactRequest:
@@ -314,17 +315,16 @@ async def bench(
     (tmp_path / "app").mkdir()
     app = await build_app(settings)
     try:
-        conversation, live, parts = await build_conversation(app, with_reminders=True)
-        assert parts is not None
-        assert parts.people is not None
+        parts = await build_runtime(app, await ensure_catalogue(app, quiet=True), clock=now)
+        conversation, live = parts.conversation, parts.live
         data_dir = tmp_path / "bot"
         bot = await start_bot(account, data_dir, conversation)
         await wait_until(lambda: bot.is_group_room(group), 20.0, "the bot in the coordinator room")
         await coordinator.answers(coordinator_room, bot.user_id)  # the greeting
         senders = {"matrix": (MatrixOutbox(bot), FAST), **email_senders(settings)}
-        service = build_reminder_service(app, parts, senders, conversation, now)
+        service = build_reminder_service(app, parts, senders)
         yield Bench(
-            synapse, app, conversation, live, parts, parts.people, bot, account, data_dir,
+            synapse, app, conversation, live, parts, parts.core, bot, account, data_dir,
             service, mail, settings, group, coordinator, member, coordinator_room, person,
         )  # fmt: skip
     finally:

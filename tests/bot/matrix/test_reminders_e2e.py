@@ -19,10 +19,10 @@ import pytest
 from bot.bootstrap import (
     App,
     LiveAssistant,
-    ReminderParts,
+    Runtime,
     build_app,
     build_assistant,
-    build_reminders,
+    build_runtime,
     ensure_catalogue,
 )
 from bot.config import Settings
@@ -31,7 +31,6 @@ from bot.matrix.channel import MatrixChannel
 from bot.matrix.translate import keycap
 from bot.outbox import ChannelLimits, OutboxDrainer
 from catalog.model import ActivityId, OccurrenceChange
-from handlers.conversation import Conversation
 from handlers.events import ChatId, Reply
 from handlers.ports import Outcome
 from tests.bot.matrix.conftest import HELSINKI, BotStarter, PersonStarter
@@ -59,7 +58,7 @@ class World:
     app: App
     clock: FixedClock
     live: LiveAssistant
-    parts: ReminderParts
+    parts: Runtime
     bot: MatrixChannel
     sender: MatrixOutbox
     drainer: OutboxDrainer
@@ -88,9 +87,8 @@ async def world(
     try:
         clock = FixedClock(local(2027, 3, 22, 10, 0))  # the Monday before a session
         catalogue = await ensure_catalogue(app, quiet=True)
-        live = LiveAssistant(build_assistant(catalogue, translator=app.translator))
-        parts = build_reminders(app, live, clock)
-        conversation = Conversation(live, app.profiles, clock, reminders=parts.reminders)
+        parts = await build_runtime(app, catalogue, clock=clock)
+        live, conversation = parts.live, parts.conversation
         bot = await start_bot(matrix_user("bot"), tmp_path / "bot", conversation)
         sender = MatrixOutbox(bot)
         drainer = OutboxDrainer(

@@ -39,13 +39,21 @@ from handlers.events import (
     Reply,
     UserId,
 )
+from tests.wiring import declared_table
 
 BOT = "@tarjotin:example.org"
 ANA = "@ana:example.org"
 ROOM = "!room:example.org"
 BOT_MESSAGE = "$bot-message"
 DIRECT = RoomView(bot=BOT, names=("Tarjotin",), direct=True, bot_events={BOT_MESSAGE})
-GROUP = RoomView(bot=BOT, names=("Tarjotin",), direct=False, bot_events={BOT_MESSAGE})
+TABLE = declared_table()
+GROUP = RoomView(
+    bot=BOT,
+    names=("Tarjotin",),
+    direct=False,
+    bot_events={BOT_MESSAGE},
+    group_commands=TABLE.group_commands,
+)
 
 
 def message(body: str, sender: Any = ANA, **extra: Any) -> dict[str, Any]:
@@ -285,8 +293,12 @@ def test_a_reply_without_choices_has_no_hint() -> None:
 
 def test_command_names_follow_matrix_usage() -> None:
     text = "Use /mydata to see it and /forget to delete it. https://example.org/help"
-    assert matrix_commands(text) == (
+    assert matrix_commands(text, TABLE.command_names) == (
         "Use !mydata to see it and !forget to delete it. https://example.org/help"
+    )
+    reminders = "Use /reminders to see them and /remind to add one; /remindme is no command."
+    assert matrix_commands(reminders, TABLE.command_names) == (
+        "Use !reminders to see them and !remind to add one; /remindme is no command."
     )
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.storage.database import Database
 from bot.storage.dialogues import SqlDialogueStore, decode_data, encode_data
-from handlers.dialogue import Dialogue
+from handlers.dialogue import Dialogue, DialogueName
 from handlers.events import UserId
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -25,7 +25,7 @@ def test_data_round_trips_with_unicode_and_order() -> None:
 async def test_a_dialogue_is_saved_replaced_and_cleared(database: Database) -> None:
     store = SqlDialogueStore(database.sessions)
     assert await store.get(ANA) is None
-    first = Dialogue(ANA, "contact", "consent", NOW, {"activity": "kielikahvila"})
+    first = Dialogue(ANA, DialogueName.CONTACT, "consent", NOW, {"activity": "kielikahvila"})
     await store.save(first)
     assert await store.get(ANA) == first
     moved = first.at("message", NOW + timedelta(minutes=3), draft="Hei! Voinko tulla?")
@@ -42,8 +42,8 @@ async def test_a_dialogue_is_saved_replaced_and_cleared(database: Database) -> N
 
 async def test_users_have_their_own_dialogues(database: Database) -> None:
     store = SqlDialogueStore(database.sessions)
-    await store.save(Dialogue(ANA, "contact", "consent", NOW))
-    await store.save(Dialogue(BO, "volunteer", "pick", NOW, {"op": "cancel"}))
+    await store.save(Dialogue(ANA, DialogueName.CONTACT, "consent", NOW))
+    await store.save(Dialogue(BO, DialogueName.VOLUNTEER, "pick", NOW, {"op": "cancel"}))
     await store.clear(ANA)
     assert await store.get(ANA) is None
     found = await store.get(BO)
@@ -54,7 +54,7 @@ async def test_users_have_their_own_dialogues(database: Database) -> None:
 
 async def test_two_saves_at_once_leave_one_of_them(database: Database) -> None:
     store = SqlDialogueStore(database.sessions)
-    one = Dialogue(ANA, "contact", "consent", NOW)
-    two = Dialogue(ANA, "join", "form", NOW + timedelta(seconds=1))
+    one = Dialogue(ANA, DialogueName.CONTACT, "consent", NOW)
+    two = Dialogue(ANA, DialogueName.JOIN, "form", NOW + timedelta(seconds=1))
     await asyncio.gather(store.save(one), store.save(two))
     assert await store.get(ANA) in (one, two)

@@ -31,7 +31,7 @@ from catalog.model import (
     OrganisationId,
 )
 from handlers.broadcasts import Broadcast
-from handlers.dialogue import Dialogue
+from handlers.dialogue import Dialogue, DialogueName
 from handlers.events import ChatId, Profile, Reply, UserId
 from handlers.reminder_plan import Subscription
 from handlers.requests import ContactRequest, RequestKind
@@ -83,7 +83,7 @@ async def everything_about(s: Stores, user: UserId, activity: ActivityId, n: int
     """A profile, a subscription, a dialogue, a request and its forward, outbox rows."""
     await s.profiles.save(Profile(user, "uk", "nurmijarvi"))
     await s.subscriptions.add(Subscription(user, ChatId(str(user)), NOW, activity=activity))
-    await s.dialogues.save(Dialogue(user, "contact", "message", NOW, {"draft": "hei"}))
+    await s.dialogues.save(Dialogue(user, DialogueName.CONTACT, "message", NOW, {"draft": "hei"}))
     text = SECRET if user == LEAVER else f"Kysymys {n}"
     request = await s.requests.create(
         ContactRequest(

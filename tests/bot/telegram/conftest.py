@@ -28,6 +28,7 @@ from tests.telegram_server.fixtures import FakeTelegramFactory
 from tests.telegram_server.records import SentMessage
 from tests.telegram_server.server import FakeTelegramServer
 from tests.telegram_server.state import PendingCallback
+from tests.wiring import sql_conversation
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)  # a Monday with a full week ahead
@@ -59,8 +60,8 @@ def profiles(database: Database) -> SqlProfileStore:
 
 
 @pytest.fixture
-def conversation(assistant: Assistant, profiles: SqlProfileStore) -> Conversation:
-    return Conversation(lambda: assistant, profiles, lambda: NOW)
+def conversation(assistant: Assistant, database: Database) -> Conversation:
+    return sql_conversation(assistant, database.sessions, lambda: NOW)
 
 
 @dataclass

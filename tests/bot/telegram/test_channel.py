@@ -18,9 +18,9 @@ from bot.runner import run_channels
 from bot.telegram import build_telegram_channel
 from bot.telegram.callbacks import SECRET_FILE
 from bot.telegram.channel import WebhookConfig, api_root
-from bot.telegram.commands import command_lists, descriptions, telegram_language_codes
+from bot.telegram.commands import command_lists, telegram_language_codes
 from catalog.vocabulary import SUPPORTED_LANGUAGES
-from handlers.conversation import COMMANDS, Conversation
+from handlers.conversation import Conversation
 from tests.bot.telegram.conftest import Bot, BotFactory
 from tests.telegram_server.fixtures import FakeTelegramFactory
 from tests.telegram_server.webhook import SECRET_HEADER
@@ -34,12 +34,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_every_command_has_a_description() -> None:
-    assert set(descriptions(str)) == set(COMMANDS)
-
-
 def test_menus_exist_for_every_language_telegram_can_name(conversation: Conversation) -> None:
-    lists = command_lists(conversation.speaker, "en")
+    lists = command_lists(conversation.flows.commands, conversation.speaker, "en")
     codes = telegram_language_codes()
     assert "fi-x-plain" in SUPPORTED_LANGUAGES
     assert "fi-x-plain" not in codes
@@ -51,8 +47,14 @@ async def test_the_command_menu_is_registered_in_every_language(bot: Bot) -> Non
     for code in (*telegram_language_codes(), ""):
         registered = bot.server.registered_commands(code)
         speaker = bot.conversation.speaker(code or "en")
-        described = descriptions(speaker.gettext)
-        assert registered == [{"command": c, "description": described[c]} for c in COMMANDS]
+        advertised = bot.conversation.flows.advertised
+        assert registered == [
+            {"command": spec.name, "description": speaker.gettext(spec.description or "")}
+            for spec in advertised
+        ]
+        names = [command["command"] for command in registered]
+        assert {"remind", "reminders"} <= set(names)
+        assert len({command["description"] for command in registered}) == len(names)
 
 
 def test_api_url_may_be_given_with_or_without_bot() -> None:

@@ -20,6 +20,7 @@ from bot.telegram.channel import TelegramOptions
 from bot.telegram.limits import RetryPolicy
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.assistant import Assistant
+from handlers.data_rights import UserData, my_data_reply
 from handlers.events import ActionKind, Profile, Reply, UserId
 from handlers.formatting import localised
 from handlers.languages import NATIVE_NAMES
@@ -73,8 +74,9 @@ async def test_a_question_in_somali_finds_the_somali_mothers_group(bot: Bot) -> 
     activity = bot.conversation.assistant.catalogue.activity("somali-hooyo")
     assert activity is not None
     assert localised(activity.title, bot.conversation.speaker("so")) in (answer.plain_text or "")
-    talk = bot.conversation.speaker("so").gettext("Talk to a person")
-    assert labels(answer) == [talk]  # this bot has no reminders wired: no "Remind me"
+    somali = bot.conversation.speaker("so")
+    remind, talk = somali.gettext("Remind me"), somali.gettext("Talk to a person")
+    assert labels(answer) == [remind, talk]  # every channel has reminders
 
 
 async def test_paging_with_the_more_button(bot: Bot, assistant: Assistant) -> None:
@@ -82,7 +84,7 @@ async def test_paging_with_the_more_button(bot: Bot, assistant: Assistant) -> No
     bot.server.user_sends_text(ANA, "What is on this week?")
     [first] = await bot.replies(ANA, 1)
     assert "More" in labels(first)
-    assert "Remind me" not in labels(first)  # no reminders wired in this bot
+    assert "Remind me" in labels(first)  # every channel has reminders
     await bot.press(ANA, first, "More")
     [_, second] = await bot.replies(ANA, 2)
     expected = assistant.answer(
@@ -319,9 +321,10 @@ async def test_server_errors_and_timeouts_are_retried(bot_factory: BotFactory) -
     bot.server.inject_faults("sendMessage", [500, 502, "timeout", "disconnect"], delay=3.0)
     bot.server.user_sends_text(ANA, "/mydata")
     [message] = await bot.replies(ANA, 1)
-    assert message.plain_text == bot.conversation.my_data(
-        Profile(UserId("telegram:1001"), "en", "espoo"), bot.conversation.speaker("en")
-    ).text
+    stored = UserData(Profile(UserId("telegram:1001"), "en", "espoo"))
+    catalogue = bot.conversation.assistant.catalogue
+    speaker = bot.conversation.speaker("en")
+    assert message.plain_text == my_data_reply(stored, catalogue, speaker).text
     assert bot.server.pending_faults("sendMessage") == 0
     assert len(bot.server.sent_messages(ANA)) == 1
 

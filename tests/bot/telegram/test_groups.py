@@ -21,7 +21,7 @@ from handlers.events import (
 )
 from handlers.ports import Outcome
 from tests.bot.telegram.conftest import NOW, Bot, BotFactory
-from tests.fakes import InMemoryProfiles
+from tests.wiring import fake_conversation
 
 ANA, BOB = 1001, 1002
 GROUP = -1001234567890
@@ -36,7 +36,11 @@ class Recording(Conversation):
     """A conversation core that notes every event and answers each with one short reply."""
 
     def __init__(self, assistant: Assistant) -> None:
-        super().__init__(lambda: assistant, InMemoryProfiles(), lambda: NOW)
+        base = fake_conversation(assistant, lambda: NOW)
+        super().__init__(
+            lambda: assistant, base.profiles, base.dialogues, base.clock, base.flows,
+            base.questions,
+        )
         self.events: list[Event] = []
         self.answer = Reply(NOTED, "en")
 

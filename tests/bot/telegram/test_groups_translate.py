@@ -11,15 +11,13 @@ from hypothesis import strategies as st
 from telegram import Chat, ForumTopicCreated, Message, User
 
 from bot.telegram.callbacks import ACTION_CODES, CallbackCodec
-from bot.telegram.commands import descriptions
+from bot.telegram.commands import command_list
 from bot.telegram.outbox import for_chat, is_group
 from bot.telegram.translate import (
-    GROUP_COMMANDS,
     read_message,
     replied_message_id,
     replies_to_bot,
 )
-from handlers.conversation import COMMANDS, STAFF_COMMANDS
 from handlers.events import (
     Action,
     ActionKind,
@@ -29,9 +27,14 @@ from handlers.events import (
     Reply,
     UserId,
 )
+from handlers.i18n import Translator
 from tests.telegram_server.people import detect_entities
+from tests.wiring import declared_table
 
 BOT_NAME = "tarjotin_bot"
+TABLE = declared_table()
+GROUPS = TABLE.group_commands
+STAFF_COMMANDS = ("volunteer", "invite", "roles", "requests", "close", "reply")
 BOT = User(777, "Tarjotin", is_bot=True, username=BOT_NAME)
 OTHER_BOT = User(778, "Weather", is_bot=True, username="weather_bot")
 IMPOSTOR = User(779, "Fake", is_bot=True, username=BOT_NAME.upper())  # same name, other id
@@ -141,19 +144,20 @@ def test_a_mention_in_a_group_is_in_the_group_and_keeps_its_reply() -> None:
 
 @pytest.mark.parametrize("name", [*STAFF_COMMANDS, "join"])
 def test_staff_and_new_commands_are_taken_in_groups_without_the_bots_name(name: str) -> None:
-    event = read_message(message(f"/{name} K7Q2"), BOT_NAME, 777)
+    event = read_message(message(f"/{name} K7Q2"), BOT_NAME, 777, GROUPS)
     assert event == Command(
         UserId("telegram:1001"), ChatId("telegram:-100123"), name, "K7Q2", "fi", in_group=True
     )
-    private = read_message(message(f"/{name}", PRIVATE), BOT_NAME, 777)
+    private = read_message(message(f"/{name}", PRIVATE), BOT_NAME, 777, GROUPS)
     assert isinstance(private, Command)
     assert not private.in_group
 
 
 def test_unknown_commands_in_groups_stay_unheard() -> None:
-    assert read_message(message("/weather"), BOT_NAME, 777) is None
-    assert read_message(message("/close@other_bot K7Q2"), BOT_NAME, 777) is None
-    assert {*COMMANDS, *STAFF_COMMANDS} == GROUP_COMMANDS
+    assert read_message(message("/weather"), BOT_NAME, 777, GROUPS) is None
+    assert read_message(message("/close@other_bot K7Q2"), BOT_NAME, 777, GROUPS) is None
+    assert read_message(message("/reminders"), BOT_NAME, 777, GROUPS) is None  # private only
+    assert isinstance(read_message(message("/reminders", PRIVATE), BOT_NAME, 777, GROUPS), Command)
 
 
 # --- outgoing ---------------------------------------------------------------------------------
@@ -191,7 +195,7 @@ def test_flow_choices_of_up_to_32_ascii_characters_fit_in_a_button(
 
 
 def test_the_menu_advertises_newcomers_commands_only() -> None:
-    described = descriptions(str)
-    assert set(described) == set(COMMANDS)
-    assert "join" in described
-    assert not set(described) & set(STAFF_COMMANDS)
+    menu = command_list(TABLE.commands, Translator().speaker("en"))
+    described = {command.command for command in menu}
+    assert {"join", "remind", "reminders", "mydata", "forget"} <= described
+    assert not described & set(STAFF_COMMANDS)

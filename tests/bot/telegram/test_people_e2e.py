@@ -39,16 +39,19 @@ from telegram import CallbackQuery, Update
 
 from bot.bootstrap import (
     App,
+    Core,
     LiveAssistant,
-    ReminderParts,
+    Runtime,
     build_app,
-    build_conversation,
     build_reminder_service,
+    build_runtime,
     email_senders,
+    ensure_catalogue,
+    telegram_bot_name,
 )
+from bot.channels import Channel
 from bot.config import Settings
 from bot.outbox import ChannelLimits
-from bot.people import PeopleParts
 from bot.scheduling import ReminderService
 from bot.storage.database import Database, database_url
 from bot.storage.models import Base
@@ -207,8 +210,8 @@ class Bench:
     app: App
     conversation: Conversation
     live: LiveAssistant
-    parts: ReminderParts
-    people: PeopleParts
+    parts: Runtime
+    people: Core
     service: ReminderService
     codec: CallbackCodec
     mail: Handler
@@ -314,7 +317,7 @@ class Bench:
     async def subscribe(self, user: int, language: str) -> None:
         """``/remind <the café>``: the user follows the café."""
         await self.say(user, f"/remind {CAFE}", language)
-        [subscription] = await self.parts.subscriptions.for_user(tg(user))
+        [subscription] = await self.parts.planner.subscriptions.for_user(tg(user))
         assert subscription.activity == CAFE
 
     async def open_group(self) -> None:
@@ -389,9 +392,14 @@ async def bench_factory(
             smtp_from="tarjotin@example.org",
         )
         app = await build_app(settings)
-        conversation, live, parts = await build_conversation(app, with_reminders=True)
-        assert parts is not None
-        assert parts.people is not None
+        channels: list[Channel] = []  # the invite links read it once the channel runs
+        parts = await build_runtime(
+            app,
+            await ensure_catalogue(app, quiet=True),
+            clock=now,
+            bot_name=telegram_bot_name(channels),
+        )
+        conversation, live = parts.conversation, parts.live
         server = await fake_telegram_factory(limits=RateLimits.off())
         codec = CallbackCodec(SECRET)
         channel = TelegramChannel(
@@ -399,11 +407,11 @@ async def bench_factory(
         )
         await channel.start()
         opened.append((channel, app))
-        parts.people.links.telegram_bot = lambda: channel.application.bot.username
+        channels.append(channel)
         senders = {"telegram": (TelegramOutbox(channel), UNLIMITED), **email_senders(settings)}
-        service = build_reminder_service(app, parts, senders, conversation, now)
+        service = build_reminder_service(app, parts, senders)
         return Bench(
-            server, app, conversation, live, parts, parts.people, service, codec, mail, settings
+            server, app, conversation, live, parts, parts.core, service, codec, mail, settings
         )
 
     yield make

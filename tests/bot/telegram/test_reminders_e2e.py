@@ -21,11 +21,11 @@ from babel.dates import format_time
 from bot.bootstrap import (
     App,
     LiveAssistant,
-    ReminderParts,
+    Runtime,
     build_app,
     build_assistant,
     build_reminder_service,
-    build_reminders,
+    build_runtime,
     ensure_catalogue,
 )
 from bot.config import Settings
@@ -71,7 +71,7 @@ class Reminding:
     server: FakeTelegramServer
     app: App
     live: LiveAssistant
-    parts: ReminderParts
+    parts: Runtime
     conversation: Conversation
     drainer: OutboxDrainer
     clock: FixedClock
@@ -110,7 +110,7 @@ class Reminding:
         assert self.title(language) in (answer.plain_text or "")
         self.press(user, answer, speaker.gettext("Remind me"))
         await self.wait(user, seen + 2)
-        [subscription] = await self.parts.subscriptions.for_user(UserId(f"telegram:{user}"))
+        [subscription] = await self.parts.planner.subscriptions.for_user(UserId(f"telegram:{user}"))
         assert subscription.activity == CAFE
 
     def title(self, language: str) -> str:
@@ -137,16 +137,15 @@ async def reminding(
     clock = FixedClock(datetime(2027, 3, 22, 9, 0, tzinfo=HELSINKI))
     app = await build_app(Settings(data_dir=tmp_path))
     catalogue = await ensure_catalogue(app, quiet=True)
-    live = LiveAssistant(build_assistant(catalogue, translator=app.translator))
-    parts = build_reminders(app, live, clock)
-    conversation = Conversation(live, app.profiles, clock, reminders=parts.reminders)
+    parts = await build_runtime(app, catalogue, clock=clock)
+    live, conversation = parts.live, parts.conversation
     server = await fake_telegram_factory()
     channel = TelegramChannel(
         conversation, server.token, codec=codec, api_url=server.url, options=FAST
     )
     await channel.start()
     service = build_reminder_service(
-        app, parts, {"telegram": (TelegramOutbox(channel), UNLIMITED)}, conversation, clock
+        app, parts, {"telegram": (TelegramOutbox(channel), UNLIMITED)}
     )
     [drainer] = service.drainers
     try:
@@ -241,7 +240,7 @@ async def test_the_stop_button_on_a_reminder_stops_the_next_ones(reminding: Remi
     *_, stopped = await r.wait(ANA, before + 1)
     stopped_text = speaker.gettext("Stopped: I will no longer remind you of %(what)s.")
     assert stopped.plain_text == stopped_text % {"what": r.title("fi")}
-    assert await r.parts.subscriptions.for_user(UserId(f"telegram:{ANA}")) == []
+    assert await r.parts.planner.subscriptions.for_user(UserId(f"telegram:{ANA}")) == []
 
     await r.plan_at(datetime(2027, 3, 30, 12, 0, tzinfo=HELSINKI))
     assert await r.drain_at(SUMMER_SESSION.replace(hour=15)) == 0

@@ -31,6 +31,7 @@ from handlers.events import (
 )
 from tests.telegram_server.markup import parse_html, render
 from tests.telegram_server.people import detect_entities
+from tests.wiring import declared_table
 
 BOT = "tarjotin_bot"
 ANA = User(1001, "Ana", is_bot=False, language_code="ar")
@@ -73,7 +74,9 @@ def test_in_groups_only_known_or_addressed_commands_and_mentions_count() -> None
     assert read_message(text_message("hei kaikki", GROUP), BOT) is None
     assert read_message(text_message("/weather", GROUP), BOT) is None
     assert isinstance(read_message(text_message("/weather@tarjotin_bot", GROUP), BOT), Command)
-    assert isinstance(read_message(text_message("/place", GROUP), BOT), Command)
+    groups = declared_table().group_commands
+    assert isinstance(read_message(text_message("/place", GROUP), BOT, None, groups), Command)
+    assert read_message(text_message("/place", GROUP), BOT) is None  # no table, no commands
     event = read_message(text_message("@tarjotin_bot onko kerhoa 🙂 tänään?", GROUP), BOT)
     assert isinstance(event, IncomingMessage)
     assert event.text == "onko kerhoa 🙂 tänään?"
