@@ -1,7 +1,11 @@
-"""The single wiring place: builds every long-lived object from the settings.
+"""The single wiring place: every long-lived object is built here, from what it is given.
 
-Nothing is constructed at import time anywhere in the project; commands and tests call
-:func:`build_app` (or build the parts they need by hand, with fakes).
+Nothing is constructed at import time anywhere in the project, and nothing is set on an
+object after it is built. :func:`build_core` makes the conversation and every flow from the
+stores, the clock, the translator and the options it is handed (SQL stores in production,
+the fakes of ``tests/fakes.py`` in tests); :func:`build_runtime` adds what a running bot
+needs over one database (the reminder planner, the outbox, the catalogue watcher);
+:func:`build_reminder_service` the drainers of the running channels.
 """
 
 from __future__ import annotations
@@ -10,39 +14,89 @@ import asyncio
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.catalogue_watch import CatalogueWatcher, Replanner
 from bot.channels import Channel
 from bot.config import Settings
+from bot.coordination import load_desks, with_catalogue_emails
 from bot.outbox import ChannelLimits, OutboxDrainer
-from bot.people import PeopleParts, build_people
-from bot.scheduling import Leadership, ReminderPlanner, ReminderService, ScheduleSource
+from bot.scheduling import (
+    Leadership,
+    PeriodicJob,
+    ReminderPlanner,
+    ReminderService,
+    ScheduleSource,
+)
+from bot.storage.broadcasts import SqlBroadcastStore
 from bot.storage.catalog_store import CatalogStore
+from bot.storage.data_rights import SqlDataRights
 from bot.storage.database import Database, database_url
+from bot.storage.dialogues import SqlDialogueStore
 from bot.storage.lease import SqlLease
 from bot.storage.outbox import SqlOutbox
 from bot.storage.profiles import SqlProfileStore
 from bot.storage.reminders import SqlSubscriptionStore
+from bot.storage.requests import SqlRequestStore
+from bot.storage.staff import SqlStaffStore
+from bot.storage.unit_of_work import SqlUnitsOfWork
 from catalog.matching import Matcher, TermIndex
 from catalog.model import Catalogue, OccurrenceChange
 from catalog.occurrences import OccurrenceIndex
 from catalog.parse import load_catalogue
+from catalog.seasons import season_shift, shifted
 from catalog.understanding import Understander
 from catalog.understanding.normalise import tokenise
 from handlers.assistant import Assistant
 from handlers.assistant import Understander as UnderstanderPort
+from handlers.broadcasting import Broadcasting
+from handlers.contact import ContactFlow
 from handlers.conversation import Conversation
-from handlers.i18n import Translator
-from handlers.ports import Clock, OutboxSender
-from handlers.reminders import Reminders
+from handlers.coordination import Coordination
+from handlers.data_rights import DataRights, DataRightsFlow
+from handlers.events import ChatId, UserId
+from handlers.flows import FlowTable
+from handlers.i18n import Speaker, Translator
+from handlers.onboarding import Onboarding
+from handlers.ports import (
+    BroadcastStore,
+    Clock,
+    DialogueStore,
+    Outbox,
+    OutboxSender,
+    OutgoingMessage,
+    ProfileStore,
+    RequestStore,
+    StaffStore,
+    SubscriberDirectory,
+    SubscriptionListener,
+    SubscriptionStore,
+    UnitOfWorkFactory,
+)
+from handlers.questions import Questions
+from handlers.reminders import ReminderFlow, Reminders
+from handlers.session_notices import SessionNotices
+from handlers.staff import Desk
+from handlers.staffing import Staffing
+from handlers.volunteering import Volunteering
 
 log = logging.getLogger(__name__)
+
+#: How often the leader follows up requests (e-mail fallback, raising again, retention).
+FOLLOW_UP_EVERY = timedelta(minutes=1)
+
+#: How often the leader looks for finished broadcasts to report.
+REPORT_EVERY = timedelta(seconds=10)
+
+#: A full week of the demo catalogue; ``make run`` moves it onto the current week.
+DEMO_WEEK = date(2026, 11, 23)
 
 
 def demo_catalogue_path() -> Path:
@@ -160,119 +214,441 @@ async def ensure_catalogue(app: App, *, quiet: bool = False) -> Catalogue:
     return await app.catalog_store.load()
 
 
-async def build_conversation(
-    app: App, *, with_reminders: bool = False
-) -> tuple[Conversation, LiveAssistant, ReminderParts | None]:
-    """The conversation core over the stored catalogue, with a live assistant to reload.
+async def catalogue_at_start(app: App, today: date) -> Catalogue:
+    """The catalogue ``run`` and ``chat`` start with; the demo is moved to ``today``'s week.
 
-    ``with_reminders`` wires subscriptions in (the chat channels have them; the terminal
-    chat, which cannot send anything unprompted, does not).
+    Only when no catalogue file is configured and the database holds nothing or the demo
+    (the same networks and activities): the demo's full week (:data:`DEMO_WEEK`) is moved by
+    whole weeks onto the current one, so it is never empty, whatever the date.
     """
-    catalogue = await ensure_catalogue(app)
+    if app.settings.catalog_file is not None:
+        return await ensure_catalogue(app)
+    demo = load_catalogue(demo_catalogue_path())
+    if not await app.catalog_store.is_empty() and not is_demo(
+        await app.catalog_store.load(), demo
+    ):
+        return await ensure_catalogue(app)
+    await app.catalog_store.apply(shifted(demo, season_shift(DEMO_WEEK, today)))
+    return await app.catalog_store.load()
+
+
+def is_demo(stored: Catalogue, demo: Catalogue) -> bool:
+    """Whether ``stored`` is the demo catalogue (perhaps moved to another week)."""
+
+    def ids(catalogue: Catalogue) -> tuple[set[str], set[str]]:
+        return {n.id for n in catalogue.networks}, {a.id for a in catalogue.activities}
+
+    return ids(stored) == ids(demo)
+
+
+# --- the core: every flow over the given stores (SQL in production, fakes in tests) ----------
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The settings the flows read (the rest of :class:`Settings` is for channels and storage)."""
+
+    default_language: str = "en"
+    request_raise_after: timedelta = timedelta(hours=24)
+    request_retention: timedelta = timedelta(days=180)
+    email_enabled: bool = False
+
+    @classmethod
+    def of(cls, settings: Settings) -> Options:
+        """The options the settings give."""
+        return cls(
+            settings.default_language,
+            timedelta(hours=settings.request_raise_hours),
+            timedelta(days=settings.request_retention_days),
+            settings.email_enabled,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """Every store the conversation and its flows use."""
+
+    profiles: ProfileStore
+    dialogues: DialogueStore
+    subscriptions: SubscriptionStore
+    directory: SubscriberDirectory
+    staff: StaffStore
+    requests: RequestStore
+    broadcasts: BroadcastStore
+    outbox: Outbox
+    units: UnitOfWorkFactory
+    data_rights: DataRights
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    """The finished conversation and the flows the runner's periodic jobs need."""
+
+    conversation: Conversation
+    flows: FlowTable
+    reminders: Reminders
+    coordination: Coordination
+    broadcasting: Broadcasting
+
+    def jobs(self, catalogue: Callable[[], Catalogue], clock: Clock) -> list[PeriodicJob]:
+        """The leader's periodic work: follow up requests, report finished broadcasts."""
+
+        async def follow_up() -> object:
+            return await self.coordination.follow_up(catalogue())
+
+        async def reports() -> object:
+            return await self.broadcasting.report_finished(clock())
+
+        return [
+            PeriodicJob("requests", follow_up, FOLLOW_UP_EVERY),
+            PeriodicJob("broadcast reports", reports, REPORT_EVERY),
+        ]
+
+
+def build_core(
+    assistant: Callable[[], Assistant],
+    stores: Stores,
+    *,
+    clock: Clock,
+    translator: Translator,
+    listener: SubscriptionListener,
+    desks: Mapping[str, Desk],
+    links: Callable[[ChatId, str], str | None],
+    options: Options = Options(),
+) -> Core:
+    """Every flow, their table and the conversation over them; nothing is set afterwards."""
+    language = options.default_language
+
+    def speakers(wanted: str | None) -> Speaker:
+        return translator.speaker(wanted or language)
+
+    def catalogue() -> Catalogue:
+        return assistant().catalogue
+
+    def occurrences() -> tuple[Catalogue, OccurrenceIndex]:
+        current = assistant()
+        return current.catalogue, current.matcher.occurrences
+
+    broadcasting = Broadcasting(
+        desks,
+        stores.staff,
+        stores.dialogues,
+        stores.broadcasts,
+        stores.directory,
+        stores.outbox,
+        stores.units,
+        translator,
+        clock,
+        catalogue,
+        language,
+    )
+    notices = SessionNotices(stores.directory, translator, clock, language)
+    volunteering = Volunteering(
+        desks, stores.staff, stores.dialogues, stores.units, occurrences, notices, broadcasting,
+        clock,
+    )
+    coordination = Coordination(
+        desks,
+        stores.requests,
+        stores.outbox,
+        translator,
+        clock,
+        units=stores.units,
+        request_raise_after=options.request_raise_after,
+        retention=options.request_retention,
+        email_enabled=options.email_enabled,
+    )
+    contact = ContactFlow(stores.requests, stores.dialogues, coordination, clock, stores.units)
+    staffing = Staffing(desks, stores.staff, clock, links, stores.units)
+    reminders = Reminders(stores.subscriptions, listener, clock)
+    reminder_flow = ReminderFlow(reminders, speakers)
+    questions = Questions(assistant, stores.profiles, contact, reminder_flow, clock)
+    onboarding = Onboarding(stores.profiles, questions, speakers)
+    data_rights = DataRightsFlow(
+        stores.data_rights, stores.profiles, stores.dialogues, reminder_flow, questions.forget
+    )
+    flows = FlowTable.of(
+        (
+            onboarding,
+            questions,
+            contact,
+            reminder_flow,
+            data_rights,
+            volunteering,
+            staffing,
+            coordination,
+        )
+    )
+    conversation = Conversation(
+        assistant, stores.profiles, stores.dialogues, clock, flows, questions, language
+    )
+    return Core(conversation, flows, reminders, coordination, broadcasting)
+
+
+# --- the running product: SQL stores, the planner, the outbox, the catalogue watcher ----------
+
+
+class Doorbell:
+    """Wakes the outbox drainers when a commit queued messages.
+
+    Built before the drainers (they need the channels, which need the conversation); each
+    drainer joins when it is built. Ringing with nobody there does nothing.
+    """
+
+    def __init__(self) -> None:
+        self._wakers: list[Callable[[], None]] = []
+
+    def join(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` at every ring from now on."""
+        self._wakers.append(wake)
+
+    def ring(self) -> None:
+        """Wake everyone who joined."""
+        for wake in self._wakers:
+            wake()
+
+
+class WakingOutbox:
+    """The outbox for the flows: stores like :class:`SqlOutbox`, then rings the doorbell."""
+
+    def __init__(self, outbox: SqlOutbox, ring: Callable[[], None]) -> None:
+        self.outbox = outbox
+        self.ring = ring
+
+    async def enqueue(self, messages: Iterable[OutgoingMessage], now: datetime) -> list[str]:
+        """Store the new messages, then wake the drainers if any was new."""
+        inserted = await self.outbox.enqueue(messages, now)
+        if inserted:
+            self.ring()
+        return inserted
+
+    async def tally(self, batch: str) -> dict[str, int]:
+        """Rows of the batch per state."""
+        return await self.outbox.tally(batch)
+
+    async def withdraw_batch(self, batch: str) -> int:
+        """Delete the batch's waiting rows."""
+        return await self.outbox.withdraw_batch(batch)
+
+    async def key_for_platform_message(self, chat: ChatId, message_id: str) -> str | None:
+        """The key of the row that became this platform message."""
+        return await self.outbox.key_for_platform_message(chat, message_id)
+
+
+@dataclass(frozen=True, slots=True)
+class InviteLinks:
+    """Deep links for invites: ``https://t.me/<bot>?start=<payload>`` on Telegram.
+
+    ``telegram_bot`` gives the running bot's username (``None`` before it started, and on
+    Matrix, which has no deep links).
+    """
+
+    telegram_bot: Callable[[], str | None]
+
+    def __call__(self, chat: ChatId, payload: str) -> str | None:
+        """The link that opens the bot with ``/start payload``, where there is one."""
+        name = self.telegram_bot() if str(chat).startswith("telegram:") else None
+        return f"https://t.me/{name}?start={payload}" if name else None
+
+
+def with_fallback_chat(
+    desks: Mapping[str, Desk], chat: ChatId, *, email: bool
+) -> dict[str, Desk]:
+    """Every desk that has no way to reach its coordinators gets ``chat`` as its chat."""
+    return {
+        network: desk
+        if desk.chats or (email and desk.emails)
+        else Desk(desk.network, desk.coordinators, (chat,), desk.emails)
+        for network, desk in desks.items()
+    }
+
+
+def wall_clock(zone: ZoneInfo) -> Clock:
+    """The real time in ``zone``: what the commands inject; tests inject a fixed clock."""
+
+    def now() -> datetime:
+        return datetime.now(zone)
+
+    return now
+
+
+def no_bot_name() -> str | None:
+    """No Telegram bot runs (the terminal, the tests): invites carry codes, not links."""
+    return None
+
+
+def sql_stores(
+    sessions: async_sessionmaker[AsyncSession],
+    ring: Callable[[], None],
+    on_catalogue_changed: Callable[[], Awaitable[object]],
+) -> Stores:
+    """The SQL stores over one database; commits that queue messages ``ring``."""
+    outbox = WakingOutbox(SqlOutbox(sessions), ring)
+    return Stores(
+        profiles=SqlProfileStore(sessions),
+        dialogues=SqlDialogueStore(sessions),
+        subscriptions=SqlSubscriptionStore(sessions),
+        directory=SqlSubscriptionStore(sessions),
+        staff=SqlStaffStore(sessions),
+        requests=SqlRequestStore(sessions),
+        broadcasts=SqlBroadcastStore(sessions),
+        outbox=outbox,
+        units=SqlUnitsOfWork(
+            sessions, on_enqueued=ring, on_catalogue_changed=on_catalogue_changed
+        ),
+        data_rights=SqlDataRights(sessions),
+    )
+
+
+class Unplanned:
+    """The listener where no reminder planner runs: subscriptions are stored, nothing planned.
+
+    For the benchmarks of answering, which time the conversation and not the planner.
+    """
+
+    async def subscriptions_changed(self, user: UserId) -> None:
+        """Nothing to plan."""
+
+    async def forgotten(self, user: UserId) -> None:
+        """Nothing planned to drop."""
+
+
+async def _no_reload() -> None:
+    """No catalogue watcher to tell."""
+
+
+def build_sql_core(
+    assistant: Callable[[], Assistant],
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    clock: Clock,
+    translator: Translator,
+    options: Options | None = None,
+) -> Core:
+    """The conversation over one database's stores, without planner, outbox or watcher.
+
+    What the answering benchmarks and the channel tests run: every flow is there, but no
+    reminder is planned and no catalogue change is reloaded.
+    """
+    return build_core(
+        assistant,
+        sql_stores(sessions, lambda: None, _no_reload),
+        clock=clock,
+        translator=translator,
+        listener=Unplanned(),
+        desks={},
+        links=InviteLinks(no_bot_name),
+        options=options or Options(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """Everything a running bot needs besides its channels, finished and wired."""
+
+    core: Core
+    live: LiveAssistant
+    planner: ReminderPlanner
+    watcher: CatalogueWatcher
+    outbox: SqlOutbox
+    doorbell: Doorbell
+    clock: Clock
+
+    @property
+    def conversation(self) -> Conversation:
+        """The conversation every channel talks to."""
+        return self.core.conversation
+
+
+async def build_runtime(
+    app: App,
+    catalogue: Catalogue,
+    *,
+    clock: Clock,
+    bot_name: Callable[[], str | None] = no_bot_name,
+    fallback_chat: ChatId | None = None,
+) -> Runtime:
+    """The conversation over ``catalogue`` (stored in ``app``) with reminders and every flow.
+
+    ``clock`` is the only source of "now"; ``bot_name`` gives the Telegram bot's username for
+    invite links once its channel runs; requests of a network with no coordinator chat or
+    e-mail go to ``fallback_chat`` when one is given (the terminal shows them there).
+    """
+    settings, sessions = app.settings, app.database.sessions
     changes = await app.catalog_store.occurrence_changes()
     live = LiveAssistant(
         build_assistant(
             catalogue,
             changes,
             translator=app.translator,
-            default_language=app.settings.default_language,
+            default_language=settings.default_language,
         )
     )
-    zone = ZoneInfo(catalogue.timezone)
     # Build this season's occurrence months now rather than on the first questions.
-    await asyncio.to_thread(live().matcher.warm, datetime.now(zone).date())
-
-    def clock() -> datetime:
-        return datetime.now(zone)
-
-    parts = build_reminders(app, live, clock) if with_reminders else None
-    people = None
-    if parts is not None:  # the chat channels: volunteers, broadcasts, the coordinator too
-        watcher = build_catalogue_watcher(app, live, (catalogue, changes), parts.planner)
-        await watcher.check()  # the baseline fingerprint, so that the next change is seen
-        people = build_people(
-            app.settings,
-            app.database.sessions,
-            app.translator,
-            lambda: live().catalogue,
-            lambda: (live().catalogue, live().matcher.occurrences),
-            watcher,
-            clock,
-        )
-        parts.people = people
-    conversation = Conversation(
-        live,
-        app.profiles,
-        clock,
-        app.settings.default_language,
-        reminders=parts.reminders if parts else None,
-        people=people.router if people else None,
-        data_rights=people.data_rights if people else None,
-    )
-    return conversation, live, parts
-
-
-@dataclass
-class ReminderParts:
-    """The reminder machinery over one database: subscriptions, outbox, planner."""
-
-    subscriptions: SqlSubscriptionStore
-    outbox: SqlOutbox
-    planner: ReminderPlanner
-    reminders: Reminders
-    people: PeopleParts | None = None
-
-
-def build_reminders(app: App, live: LiveAssistant, clock: Clock) -> ReminderParts:
-    """Subscriptions and the planner that turns them into outbox rows."""
-    subscriptions = SqlSubscriptionStore(app.database.sessions)
-    outbox = SqlOutbox(app.database.sessions)
+    await asyncio.to_thread(live().matcher.warm, clock().date())
+    doorbell = Doorbell()
 
     def source() -> ScheduleSource:
         assistant = live()
         return ScheduleSource(assistant.catalogue, assistant.matcher.occurrences)
 
+    outbox = SqlOutbox(sessions)
     planner = ReminderPlanner(
-        subscriptions,
+        SqlSubscriptionStore(sessions),
         outbox,
         app.translator,
         source,
         clock,
-        default_language=app.settings.default_language,
+        default_language=settings.default_language,
+        on_enqueued=doorbell.ring,
     )
-    return ReminderParts(subscriptions, outbox, planner, Reminders(subscriptions, planner, clock))
+    watcher = build_catalogue_watcher(app, live, (catalogue, changes), planner)
+    await watcher.check()  # the baseline fingerprint, so that the next change is seen
+    desks = with_catalogue_emails(load_desks(settings.coordination_file), catalogue)
+    if fallback_chat is not None:
+        desks = with_fallback_chat(desks, fallback_chat, email=settings.email_enabled)
+    core = build_core(
+        live,
+        sql_stores(sessions, doorbell.ring, watcher.check),
+        clock=clock,
+        translator=app.translator,
+        listener=planner,
+        desks=desks,
+        links=InviteLinks(bot_name),
+        options=Options.of(settings),
+    )
+    return Runtime(core, live, planner, watcher, outbox, doorbell, clock)
 
 
 def build_reminder_service(
     app: App,
-    parts: ReminderParts,
+    runtime: Runtime,
     senders: Mapping[str, tuple[OutboxSender, ChannelLimits]],
-    conversation: Conversation,
-    clock: Clock,
 ) -> ReminderService:
     """One drainer per channel (its sender and limits) under one lease-holding service."""
     drainers = [
         OutboxDrainer(
-            parts.outbox, sender, channel, clock, limits=limits, on_blocked=conversation.on_blocked
+            runtime.outbox,
+            sender,
+            channel,
+            runtime.clock,
+            limits=limits,
+            on_blocked=runtime.conversation.on_blocked,
         )
         for channel, (sender, limits) in senders.items()
     ]
-
-    def wake_drainers() -> None:
-        for drainer in drainers:
-            drainer.wake()
-
-    parts.planner.on_enqueued = wake_drainers
-    jobs = []
-    if parts.people is not None:
-        parts.people.outbox.wake = wake_drainers
-        jobs = parts.people.jobs(lambda: parts.planner.source().catalogue, clock)
-    leadership = Leadership(SqlLease(app.database.sessions, "reminders"), clock)
-    return ReminderService(parts.planner, drainers, leadership, jobs=jobs)
+    for drainer in drainers:
+        runtime.doorbell.join(drainer.wake)
+    jobs = runtime.core.jobs(lambda: runtime.live().catalogue, runtime.clock)
+    leadership = Leadership(SqlLease(app.database.sessions, "reminders"), runtime.clock)
+    return ReminderService(runtime.planner, drainers, leadership, jobs=jobs)
 
 
 def telegram_bot_name(channels: Iterable[Channel]) -> Callable[[], str | None]:
-    """The running Telegram bot's username, for invite links (``None`` before it started)."""
+    """The running Telegram bot's username, for invite links (``None`` before it started).
+
+    ``channels`` is read when a link is made, so it may be filled after this is built.
+    """
 
     def name() -> str | None:
         for channel in channels:

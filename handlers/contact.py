@@ -21,8 +21,9 @@ import re
 
 from handlers.answers import coordinator_text, invalid_choice_reply
 from handlers.coordination import ROUTE_EMAIL, Coordination, join_message
-from handlers.dialogue import Dialogue
+from handlers.dialogue import Dialogue, DialogueName
 from handlers.events import Action, ActionKind, Reply
+from handlers.flows import N_, CommandSpec, FlowBase, FlowDeclaration
 from handlers.formatting import activity_title, localised
 from handlers.i18n import Speaker
 from handlers.ports import Clock, DialogueStore, RequestStore, UnitOfWorkFactory
@@ -31,10 +32,9 @@ from handlers.turn import Turn, split_argument
 
 log = logging.getLogger(__name__)
 
-CONTACT_FLOW = "contact"
-JOIN_FLOW = "join"
+CONTACT_FLOW = DialogueName.CONTACT
+JOIN_FLOW = DialogueName.JOIN
 FLOWS = (CONTACT_FLOW, JOIN_FLOW)
-COMMANDS = ("contact", "join")
 
 #: The longest message forwarded (a coordinator reads it in a chat).
 MESSAGE_LIMIT = 2000
@@ -171,7 +171,7 @@ def sent_text(request: ContactRequest, speaker: Speaker) -> str:
 # --- the flow ----------------------------------------------------------------------------------
 
 
-class ContactFlow:
+class ContactFlow(FlowBase):
     """Contact and join requests, from consent to the reference the user keeps."""
 
     def __init__(
@@ -218,6 +218,32 @@ class ContactFlow:
         if self.coordination.route(network.id) is None:
             return self.say(turn, coordinator_text(network, turn.speaker))
         return None
+
+    # --- the flow table's entry points -------------------------------------------------------
+
+    declaration = FlowDeclaration(
+        "contact",
+        commands=(
+            CommandSpec("contact", N_("Talk to a person"), ends_dialogue=True),
+            CommandSpec("join", N_("Bring your organisation to the network"), ends_dialogue=True),
+        ),
+        choices=frozenset({ActionKind.CONTACT, ActionKind.REQUEST}),
+        dialogues=frozenset({DialogueName.CONTACT, DialogueName.JOIN}),
+    )
+
+    async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
+        """``/contact [activity id]`` and ``/join``."""
+        return await self.command(turn, name, argument)
+
+    async def on_choice(self, turn: Turn, kind: ActionKind, argument: str) -> list[Reply]:
+        """*Talk to a person* (``CONTACT``, with an activity or none) or a ``REQUEST`` step."""
+        if kind is ActionKind.CONTACT:
+            return await self.start(turn, argument or None)
+        return await self.choice(turn, argument)
+
+    async def on_text(self, turn: Turn, text: str, dialogue: Dialogue) -> list[Reply] | None:
+        """A typed answer in the ``contact`` or ``join`` dialogue."""
+        return await self.text(turn, text, dialogue)
 
     # --- entry points ----------------------------------------------------------------------
 

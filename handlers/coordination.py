@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from catalog.model import Catalogue
 from handlers.answers import coordinator_text, invalid_choice_reply
 from handlers.events import Action, ActionKind, ChatId, Reply, UserId
+from handlers.flows import CommandSpec, FlowBase, FlowDeclaration
 from handlers.formatting import activity_title
 from handlers.i18n import Speaker, Translator
 from handlers.ports import (
@@ -64,7 +65,6 @@ LIST_LIMIT = 20
 #: How many words of the message ``/requests`` shows.
 PREVIEW_WORDS = 8
 
-COMMANDS = ("requests", "close", "reply")
 
 _UNFINISHED = ("pending", "sending")
 
@@ -285,7 +285,7 @@ class FollowUp:
     deleted: int = 0
 
 
-class Coordination:
+class Coordination(FlowBase):
     """Forwards requests to coordinators, watches them, and carries the answers back."""
 
     def __init__(
@@ -584,6 +584,32 @@ class Coordination:
             "reference": request.reference
         }
         return [Reply(confirmation, turn.speaker.language)]
+
+    # --- the flow table's entry points -------------------------------------------------------
+
+    declaration = FlowDeclaration(
+        "coordination",
+        commands=(CommandSpec("requests"), CommandSpec("close"), CommandSpec("reply")),
+        group_texts=True,
+    )
+
+    async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
+        """A coordinator's command, in a private chat or a coordinator chat."""
+        return await self.command(turn, name, argument)
+
+    def is_coordinator_chat(self, chat: ChatId) -> bool:
+        """Whether ``chat`` is one of the configured coordinator chats."""
+        return any(chat in desk.chats for desk in self.desks.values())
+
+    async def on_group_text(
+        self, turn: Turn, text: str, reply_to: str | None
+    ) -> list[Reply] | None:
+        """In a coordinator chat, a reply to a forwarded request answers it; chatter is left."""
+        if not self.is_coordinator_chat(turn.chat):
+            return None  # an ordinary group: a mention or a reply is a question
+        if reply_to is None:
+            return []
+        return await self.reply_in_group(turn, text, reply_to)
 
     async def command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
         """``/requests``, ``/close <ref>``, ``/reply <ref> <answer>`` (coordinators only)."""

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from catalog.model import Catalogue
-from handlers.dialogue import Dialogue
 from handlers.events import Action, ActionKind, ChatId, Reply, UserId
+from handlers.flows import CommandSpec, FlowBase, FlowDeclaration
 from handlers.formatting import clock, isolate, localised, organisation_name
 from handlers.i18n import Speaker
 from handlers.ports import Clock, StaffStore, UnitOfWorkFactory
@@ -63,7 +63,6 @@ PAGE_SIZE = 8
 #: How many recent audit lines coordinators see under ``/roles``.
 AUDIT_LINES = 10
 
-COMMANDS = ("invite", "roles")
 
 #: The roles an invite can give; a coordinator's role comes from the configuration only.
 INVITABLE = (Role.ORGANISER, Role.VOLUNTEER)
@@ -257,7 +256,7 @@ def audit_line(event: RoleEvent, speaker: Speaker, catalogue: Catalogue) -> str:
 # --- the flow -------------------------------------------------------------------------------
 
 
-class Staffing:
+class Staffing(FlowBase):
     """``/invite``, ``/roles``, revoking, and redeeming an invite code."""
 
     def __init__(
@@ -282,6 +281,31 @@ class Staffing:
         self.units = units
         self.invite_lifetime = invite_lifetime
         self.new_code = new_code
+
+    # --- the flow table's entry points -------------------------------------------------------
+
+    # Every step is a button (or a typed command), so this flow keeps no dialogue.
+    declaration = FlowDeclaration(
+        "staffing",
+        commands=(
+            CommandSpec("invite", ends_dialogue=True),
+            CommandSpec("roles", ends_dialogue=True),
+        ),
+        choices=frozenset({ActionKind.STAFF}),
+        links=(INVITE_LINK,),
+    )
+
+    async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
+        """``/invite`` or ``/roles``."""
+        return await self.command(turn, name, argument)
+
+    async def on_choice(self, turn: Turn, kind: ActionKind, argument: str) -> list[Reply]:
+        """A ``STAFF`` button."""
+        return await self.choice(turn, argument)
+
+    async def on_link(self, turn: Turn, payload: str) -> list[Reply]:
+        """``/start i-<code>``: an invite to a role."""
+        return await self.redeem(turn, payload.removeprefix(INVITE_LINK))
 
     # --- entry points -----------------------------------------------------------------------
 
@@ -316,14 +340,6 @@ class Staffing:
         if operation == Op.REVOKE_KEPT:
             return [self.say(turn, turn.speaker.gettext("Nothing was changed."))]
         return [self.stale(turn)]
-
-    async def text(self, turn: Turn, text: str, dialogue: Dialogue) -> list[Reply] | None:
-        """Free text in a ``staff`` dialogue: none of this flow's steps asks for text.
-
-        Every step is a button (or a typed command), so the flow keeps no dialogue; ``None``
-        hands the text back to be answered as a question.
-        """
-        return None
 
     async def redeem(self, turn: Turn, code: str) -> list[Reply]:
         """Use an invite code (``i-<code>`` from a deep link, or typed after ``/start``)."""

@@ -20,8 +20,9 @@ from dataclasses import replace
 from catalog.model import Catalogue
 from handlers.broadcasting import STEPS as BROADCAST_STEPS
 from handlers.broadcasting import TO_ACTIVITY, TO_ORGANISATION, Broadcasting
-from handlers.dialogue import Dialogue
+from handlers.dialogue import Dialogue, DialogueName
 from handlers.events import Action, ActionKind, Reply
+from handlers.flows import CommandSpec, FlowBase, FlowDeclaration
 from handlers.formatting import localised, organisation_name
 from handlers.i18n import Speaker
 from handlers.ports import Clock, DialogueStore, StaffStore, UnitOfWorkFactory
@@ -48,8 +49,6 @@ from handlers.volunteer_base import (
 from handlers.volunteer_sessions import CANCEL, MOVE, SessionChanges
 from handlers.volunteer_sessions import STEPS as SESSION_STEPS
 
-COMMAND = "volunteer"
-
 #: Buttons per page when listing organisations or activities.
 PAGE = 8
 
@@ -64,7 +63,7 @@ def _page_of(items: Sequence[str], page: int) -> tuple[range, int | None]:
     return range(first, min(first + PAGE, len(items))), following
 
 
-class Volunteering:
+class Volunteering(FlowBase):
     """The volunteer flow: selection and menu here, steps in the sub-flows."""
 
     def __init__(
@@ -85,6 +84,27 @@ class Volunteering:
         self.sessions = SessionChanges(dialogues, units, notices)
         self.additions = Additions(dialogues, units)
         self.broadcasting = broadcasting
+
+    # --- the flow table's entry points -------------------------------------------------------
+
+    declaration = FlowDeclaration(
+        "volunteering",
+        commands=(CommandSpec("volunteer", ends_dialogue=True),),
+        choices=frozenset({ActionKind.VOLUNTEER}),
+        dialogues=frozenset({DialogueName.VOLUNTEER}),
+    )
+
+    async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
+        """``/volunteer``."""
+        return await self.command(turn, name, argument)
+
+    async def on_choice(self, turn: Turn, kind: ActionKind, argument: str) -> list[Reply]:
+        """A ``VOLUNTEER`` button."""
+        return await self.choice(turn, argument)
+
+    async def on_text(self, turn: Turn, text: str, dialogue: Dialogue) -> list[Reply] | None:
+        """Typed text inside the volunteer dialogue."""
+        return await self.text(turn, text, dialogue)
 
     # --- entry points ---------------------------------------------------------------------
 

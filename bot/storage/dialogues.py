@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage.database import SessionSource
 from bot.storage.models import DialogueRow
-from handlers.dialogue import Dialogue
+from handlers.dialogue import Dialogue, DialogueName
 from handlers.events import UserId
 
 
@@ -58,7 +58,7 @@ class SqlDialogueStore:
                 return None
             return Dialogue(
                 user=UserId(row.user_id),
-                flow=row.flow,
+                flow=DialogueName(row.flow),
                 step=row.step,
                 updated_at=row.updated_at,
                 data=decode_data(row.data),
