@@ -198,6 +198,9 @@ async def _zone(app: App) -> ZoneInfo:
 
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.log_level == "INFO":  # the console is the conversation: only warnings besides
+        logging.getLogger().setLevel(logging.WARNING)
+
     async def work(app: App) -> int:
         clock = wall_clock(await _zone(app))
         catalogue = await catalogue_at_start(app, clock().date())

@@ -130,6 +130,6 @@ def marks_after_base(chars: list[dict[str, Any]]) -> list[str]:
             marks.append(char)
             continue
         result.append(entry.get("part", char))
-        result += marks
+        result += reversed(marks)  # reversing the run reversed them too
         marks = []
     return result + marks
