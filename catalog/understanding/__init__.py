@@ -47,6 +47,8 @@ _MIN_TERM = 3
 _MIN_HAN_TERM = 2
 #: Only the start of a very long message is read: a question fits, and time stays bounded.
 MAX_CHARACTERS = 1000
+#: From this length on, a detected language is sure enough that time words are read in it only.
+SURE_LANGUAGE_LENGTH = 200
 
 
 class Understander:
@@ -103,7 +105,12 @@ class Understander:
         places = self._names.match(tokens)
         found = self._concept_hits(text, readings, clauses, places)
         places = places_asked(places, clauses, found)
-        time = find_window_spans(blank_clauses(text, clauses, found), primary, now)
+        time = find_window_spans(
+            blank_clauses(text, clauses, found),
+            primary,
+            now,
+            other_languages=detection.language is None or len(text) <= SURE_LANGUAGE_LENGTH,
+        )
         hits = without_time_words(
             about_the_person(found, clauses), tokens, _time_words(text, time.spans)
         )
@@ -227,9 +234,12 @@ def leftover_terms(
         for index, start, end in hit.spans:
             covered.setdefault(index, []).append((start, end))
     terms: list[str] = []
+    han_stopwords: list[str] | None = None  # looked for once, and only when a Han run comes
     for index, token in enumerate(tokens):
         if token.han:
-            terms.extend(_han_terms(token.text, covered.get(index, []), stopwords))
+            if han_stopwords is None:
+                han_stopwords = [word for word in stopwords if word and is_han(word)]
+            terms.extend(_han_terms(token.text, covered.get(index, []), han_stopwords))
             continue
         if index in covered or token.text.isdigit() or len(token.text) < _MIN_TERM:
             continue
@@ -239,16 +249,13 @@ def leftover_terms(
     return tuple(dict.fromkeys(terms))
 
 
-def _han_terms(
-    text: str, covered: list[tuple[int, int]], stopwords: Collection[str]
-) -> list[str]:
+def _han_terms(text: str, covered: list[tuple[int, int]], stopwords: Iterable[str]) -> list[str]:
+    """The pieces of a Han run that no hit and no (Han) stop word covers."""
     keep = [True] * len(text)
     for start, end in covered:
         for position in range(start, end):
             keep[position] = False
     for word in stopwords:
-        if not is_han(word):
-            continue
         start = text.find(word)
         while start >= 0:
             for position in range(start, start + len(word)):

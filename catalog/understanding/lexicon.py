@@ -27,6 +27,7 @@ only bridge diacritics a user left out, never different ones (:func:`diacritics_
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -140,6 +141,11 @@ class Hit:
 
 
 PartRef = tuple[int, int]  # (entry index, part index)
+#: One part a token meets: the part, its first and end character in the token, and whether
+#: it was met through a typo.
+_TokenPart = tuple[PartRef, int, int, bool]
+#: Tokens whose matches are remembered per lexicon (a few MiB at most; cleared when full).
+_TOKEN_CACHE_SIZE = 50_000
 
 
 #: An index value: the part it leads to and the spelling it was made from (before folding), so
@@ -201,6 +207,7 @@ class Lexicon:
             for spelling in (part.text, part.folded)
         )
         self._index = self._build_index()
+        self._token_cache: dict[tuple[Token, bool], tuple[_TokenPart, ...]] = {}
 
     @property
     def content_words(self) -> frozenset[str]:
@@ -280,13 +287,34 @@ class Lexicon:
         """
         found: dict[PartRef, list[tuple[Span, bool]]] = defaultdict(list)
         for i, token in enumerate(tokens):
-            before = sum(map(len, found.values()))
-            self._match_token(i, token, found)
-            matched = sum(map(len, found.values())) > before
-            if not matched and i not in no_fuzzy and self._fuzzy_candidate(token):
-                self._match_fuzzy(i, token, found)
+            parts = self._token_parts(token, fuzzy=i not in no_fuzzy)
+            for ref, start, end, fuzzy in parts:
+                found[ref].append(((i, start, end), fuzzy))
         hits = self._assemble(found)
         return _drop_contained(hits)
+
+    def _token_parts(self, token: Token, *, fuzzy: bool) -> tuple[_TokenPart, ...]:
+        """The entry parts one token meets, remembered: long messages repeat their words.
+
+        A token is compared for typos only when it met nothing as written (and ``fuzzy``).
+        """
+        key = (token, fuzzy)
+        known = self._token_cache.get(key)
+        if known is not None:
+            return known
+        found: dict[PartRef, list[tuple[Span, bool]]] = defaultdict(list)
+        self._match_token(0, token, found)
+        if not found and fuzzy and self._fuzzy_candidate(token):
+            self._match_fuzzy(0, token, found)
+        parts = tuple(
+            (ref, start, end, is_fuzzy)
+            for ref, spans in found.items()
+            for (_, start, end), is_fuzzy in spans
+        )
+        if len(self._token_cache) >= _TOKEN_CACHE_SIZE:
+            self._token_cache.clear()
+        self._token_cache[key] = parts
+        return parts
 
     def _match_token(
         self, i: int, token: Token, found: dict[PartRef, list[tuple[Span, bool]]]
@@ -363,8 +391,10 @@ class Lexicon:
                 if limit is not None and len(leftover) > limit:
                     continue
                 for ref, is_stem, origin in refs:
-                    if is_stem and options.stem_leftover and not options.stem_leftover.match(
-                        leftover
+                    if (
+                        is_stem
+                        and options.stem_leftover
+                        and not options.stem_leftover.match(leftover)
                     ):
                         continue
                     if not diacritics_agree(written[:length], origin):
@@ -429,12 +459,15 @@ class Lexicon:
 
     def _assemble(self, found: Mapping[PartRef, list[tuple[Span, bool]]]) -> list[Hit]:
         hits: list[Hit] = []
+        # Places arrive in token order: the next word of a phrase is looked up by bisection,
+        # so a long message with many repeated words costs no pairwise comparison.
+        positions = {ref: [span[0] for span, _ in places] for ref, places in found.items()}
         for (e, p), places in found.items():
             if p != 0:
                 continue
             entry = self.entries[e]
             for span, fuzzy in places:
-                chain = self._follow(e, entry, span, found)
+                chain = self._follow(e, entry, span, found, positions)
                 if chain is None:
                     continue
                 spans, chain_fuzzy = chain
@@ -447,14 +480,17 @@ class Lexicon:
         entry: Entry,
         first: Span,
         found: Mapping[PartRef, list[tuple[Span, bool]]],
+        positions: Mapping[PartRef, list[int]],
     ) -> tuple[tuple[Span, ...], bool] | None:
         spans = [first]
         fuzzy = False
         for p in range(1, len(entry.parts)):
             previous = spans[-1]
-            candidates = [
-                (span, fz) for span, fz in found.get((e, p), ()) if _follows(previous, span)
-            ]
+            places = found.get((e, p), ())
+            at = positions.get((e, p), [])
+            low = bisect_left(at, previous[0])
+            high = bisect_right(at, previous[0] + _MAX_PHRASE_GAP + 1)
+            candidates = [(span, fz) for span, fz in places[low:high] if _follows(previous, span)]
             if not candidates:
                 return None
             # the nearest next word, read as a whole rather than by a shorter prefix of it

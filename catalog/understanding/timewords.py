@@ -102,13 +102,19 @@ def find_window(text: str, language: str | None, now: datetime) -> TimeWindow | 
     return find_window_spans(text, language, now).window
 
 
-def find_window_spans(text: str, language: str | None, now: datetime) -> TimeReading:
-    """Like :func:`find_window`, also telling which characters were time words."""
+def find_window_spans(
+    text: str, language: str | None, now: datetime, *, other_languages: bool = True
+) -> TimeReading:
+    """Like :func:`find_window`, also telling which characters were time words.
+
+    ``other_languages=False`` reads only ``language``'s time words: for a long message whose
+    language is sure, trying every other language of its script costs much and finds nothing.
+    """
     mapped = normalise_mapped(text)
     base = _base_language(language)
     if base is not None:
         mapped = timetypos.correct(mapped, timetypos.speller(base))
-    found, read_as = read_time_words(mapped.text, language)
+    found, read_as = read_time_words(mapped.text, language, other_languages=other_languages)
     today = local_today(now)
     window, clock, used = resolve(found, today)
     if window is None and clock is None:
@@ -139,12 +145,14 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(TIME_ZONE)
 
 
-def read_time_words(text: str, language: str | None) -> tuple[list[Found], str | None]:
+def read_time_words(
+    text: str, language: str | None, *, other_languages: bool = True
+) -> tuple[list[Found], str | None]:
     """The time expressions in normalised ``text`` and the language they were read in."""
     numeric = [_numeric_found(item) for item in dates.find_numeric_dates(text)]
     base = _base_language(language)
     primary = time_patterns(base).scan(text) if base else []
-    if base and _names_a_day([*primary, *numeric]):
+    if base and (_names_a_day([*primary, *numeric]) or not other_languages):
         return _without_overlaps([*primary, *numeric]), base
     other, found = _best_other_language(text, base)
     if other is None:
