@@ -1,6 +1,6 @@
 """Issue 7 end to end on Matrix: volunteers, refusals, the coordinator, e-mail, kill -9, /forget.
 
-A real Synapse, a real SQLite database, the wiring of :func:`bot.bootstrap.build_conversation`
+A real Synapse, a real SQLite database, the wiring of :func:`bot.bootstrap.build_runtime`
 and :func:`bot.bootstrap.build_reminder_service`, and a real SMTP server (aiosmtpd) on
 127.0.0.1. People are plain nio clients: they write ``!commands``, pick numbered choices by
 typing their number, and answer the bot's forward by replying to it in the coordinator room

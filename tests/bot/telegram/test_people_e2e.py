@@ -1,7 +1,7 @@
 """Issue 7 end to end on Telegram: volunteers, refusals, the coordinator, e-mail, kill -9, /forget.
 
 The fake Bot API server over real HTTP, a real SQLite database, the wiring of
-:func:`bot.bootstrap.build_conversation` (roles, volunteers, broadcasts, requests) and
+:func:`bot.bootstrap.build_runtime` (roles, volunteers, broadcasts, requests) and
 :func:`bot.bootstrap.build_reminder_service` (one drainer per channel, e-mail included), and a
 real SMTP server (aiosmtpd) on 127.0.0.1. The clock is the wall clock: the demo catalogue's
 season runs through the winter, and every expected date is read from the occurrence index, never
