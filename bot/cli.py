@@ -38,14 +38,13 @@ from bot.poster import add_poster_command
 from bot.runner import run_channels
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
 from bot.terminal_chat import (
-    CHANNEL,
     COORDINATOR,
-    TERMINAL_LIMITS,
     TerminalChat,
     TerminalSender,
     line_reader,
     prompt_on,
     run_chat,
+    terminal_senders,
 )
 from catalog.export import export_text
 from catalog.model import Catalogue
@@ -211,7 +210,7 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
         runtime = await build_runtime(app, catalogue, clock=clock, fallback_chat=COORDINATOR)
         bidi = resolve_bidi(args.bidi, sys.stdout)
         sender = TerminalSender(print, bidi)
-        service = build_reminder_service(app, runtime, {CHANNEL: (sender, TERMINAL_LIMITS)})
+        service = build_reminder_service(app, runtime, terminal_senders(sender))
         chat = TerminalChat(runtime.conversation, print, bidi)
         stop = asyncio.Event()
         background = [

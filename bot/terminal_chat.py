@@ -33,7 +33,7 @@ from handlers.events import (
     Reply,
     UserId,
 )
-from handlers.ports import SendOutcome
+from handlers.ports import OutboxSender, SendOutcome
 
 CHANNEL = "terminal"
 USER = UserId(f"{CHANNEL}:local")
@@ -132,6 +132,11 @@ class TerminalSender:
         else:
             return SendOutcome.failed(f"not the terminal's chat: {chat}")
         return SendOutcome.delivered()
+
+
+def terminal_senders(sender: TerminalSender) -> dict[str, tuple[OutboxSender, ChannelLimits]]:
+    """The terminal's outbox sender with its limits, as the reminder service takes them."""
+    return {CHANNEL: (sender, TERMINAL_LIMITS)}
 
 
 def line_reader(stream: TextIO, loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:

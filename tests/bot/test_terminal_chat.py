@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import bot.cli
-from bot.bootstrap import DEMO_WEEK, build_app, catalogue_at_start, is_demo
+from bot.bootstrap import (
+    DEMO_WEEK,
+    build_app,
+    build_reminder_service,
+    build_runtime,
+    catalogue_at_start,
+    ensure_catalogue,
+    is_demo,
+)
 from bot.cli import main
 from bot.config import Settings
 from bot.terminal import for_terminal, resolve_bidi, visual
@@ -26,6 +34,7 @@ from bot.terminal_chat import (
     TerminalSender,
     choice_number,
     run_chat,
+    terminal_senders,
 )
 from catalog.matching import Matcher
 from catalog.model import Catalogue
@@ -259,5 +268,34 @@ async def test_the_demo_moves_to_the_current_week_and_a_real_catalogue_does_not(
         await app.catalog_store.apply(load_catalogue(own))
         kept = await catalogue_at_start(app, date(2031, 7, 9))
         assert kept.activities == load_catalogue(own).activities  # not the demo: untouched
+    finally:
+        await app.close()
+
+
+# --- reminders and requests while the chat runs -----------------------------------------------
+
+
+async def test_a_reminder_and_a_request_are_printed_while_the_chat_runs(tmp_path: Path) -> None:
+    clock = FixedClock(datetime(2026, 11, 23, 17, 0, tzinfo=ZONE))  # the club is Tuesday 17:00
+    app = await build_app(Settings(data_dir=tmp_path))
+    try:
+        catalogue = await ensure_catalogue(app, quiet=True)
+        runtime = await build_runtime(app, catalogue, clock=clock, fallback_chat=COORDINATOR)
+        printed: list[str] = []
+        service = build_reminder_service(
+            app, runtime, terminal_senders(TerminalSender(printed.append))
+        )
+        [drainer] = service.drainers
+        chat = TerminalChat(runtime.conversation, printed.append)
+        await chat.begin("nurmijarvi", "en")
+        await run_chat(chat, lines_of("/remind louhela-kielikahvila", "/contact", "2", "Hello?"))
+        assert "Sent. Your reference is" in printed[-1]
+        clock.now = datetime(2026, 11, 23, 18, 0, 30, tzinfo=ZONE)  # the evening before
+        assert await drainer.drain_once() == 2
+        reminder, request = sorted(printed[-2:], key=lambda text: "coordinator" in text)
+        assert "🔔" in reminder
+        assert "Kielikahvila Louhelassa" in reminder
+        assert "to the coordinator (no route configured; not sent)" in request
+        assert "Hello?" in request
     finally:
         await app.close()
