@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -159,7 +159,7 @@ async def _week(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"No network {args.network!r}. Known: {known}", file=sys.stderr)
                 return EXIT_USAGE
         zone = ZoneInfo(catalogue.timezone)
-        monday = week_start(args.date or datetime.now(zone).date())
+        monday = week_start(args.date or wall_clock(zone)().date())
         speaker = app.translator.speaker(args.lang or settings.default_language)
         changes = await app.catalog_store.occurrence_changes()
         text = week_programme(catalogue, changes, speaker, monday, network)
