@@ -40,11 +40,11 @@ if str(ROOT) not in sys.path:  # the fake server lives in tests/
     sys.path.insert(0, str(ROOT))
 
 from bot.bootstrap import build_assistant, build_sql_core, demo_catalogue_path  # noqa: E402
+from bot.pacing import ChannelLimits  # noqa: E402
 from bot.storage.database import Database, database_url  # noqa: E402
 from bot.storage.profiles import SqlProfileStore  # noqa: E402
 from bot.telegram.callbacks import CallbackCodec  # noqa: E402
 from bot.telegram.channel import TelegramChannel, TelegramOptions  # noqa: E402
-from bot.telegram.limits import Limits  # noqa: E402
 from catalog.parse import load_catalogue  # noqa: E402
 from handlers.conversation import Conversation  # noqa: E402
 from handlers.events import ChatId, IncomingMessage, Profile, UserId  # noqa: E402
@@ -64,7 +64,7 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
     ("sv", "Finns det språkcafé i Kauniainen?"),
 )
 NETWORKS = ("espoo", "nurmijarvi", "kirkkonummi-kauniainen", "hameenlinna")
-UNLIMITED = Limits(overall=10**9, private_burst=10**9, group=10**9, margin=0.0)
+UNLIMITED = ChannelLimits.unlimited()
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
 
 

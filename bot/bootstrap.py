@@ -27,7 +27,8 @@ from bot.catalogue_watch import CatalogueWatcher, Replanner
 from bot.channels import Channel
 from bot.config import Settings
 from bot.coordination import load_desks, with_catalogue_emails
-from bot.outbox import ChannelLimits, OutboxDrainer
+from bot.outbox import OutboxDrainer
+from bot.pacing import Pacing
 from bot.scheduling import (
     Leadership,
     PeriodicJob,
@@ -623,19 +624,21 @@ async def build_runtime(
 def build_reminder_service(
     app: App,
     runtime: Runtime,
-    senders: Mapping[str, tuple[OutboxSender, ChannelLimits]],
+    senders: Mapping[str, tuple[OutboxSender, Pacing]],
 ) -> ReminderService:
-    """One drainer per channel (its sender and limits) under one lease-holding service."""
+    """One drainer per channel (its sender, pacer and retry policy) under one service."""
     drainers = [
         OutboxDrainer(
             runtime.outbox,
             sender,
             channel,
             runtime.clock,
-            limits=limits,
+            pacer=pacing.pacer,
+            charge=not pacing.charged_by_channel,
+            retry=pacing.retry,
             on_blocked=runtime.conversation.on_blocked,
         )
-        for channel, (sender, limits) in senders.items()
+        for channel, (sender, pacing) in senders.items()
     ]
     for drainer in drainers:
         runtime.doorbell.join(drainer.wake)
@@ -666,33 +669,35 @@ def telegram_bot_name(channels: Iterable[Channel]) -> Callable[[], str | None]:
     return name
 
 
-def email_senders(settings: Settings) -> dict[str, tuple[OutboxSender, ChannelLimits]]:
+def email_senders(settings: Settings) -> dict[str, tuple[OutboxSender, Pacing]]:
     """The e-mail sender for the outbox when an SMTP server is configured (else none)."""
     if not settings.email_enabled:
         return {}
     from bot.email import EMAIL_LIMITS, SmtpSender
 
-    return {"email": (SmtpSender.from_settings(settings), EMAIL_LIMITS)}
+    return {"email": (SmtpSender.from_settings(settings), Pacing.of(EMAIL_LIMITS))}
 
 
-def channel_senders(channels: Iterable[Channel]) -> dict[str, tuple[OutboxSender, ChannelLimits]]:
-    """The outbox sender and sending limits of each running chat channel, by channel name."""
-    from bot.outbox import MATRIX_LIMITS, TELEGRAM_LIMITS
+def channel_senders(channels: Iterable[Channel]) -> dict[str, tuple[OutboxSender, Pacing]]:
+    """Each running chat channel's outbox sender and its one pacer and retry policy.
 
-    senders: dict[str, tuple[OutboxSender, ChannelLimits]] = {}
+    The pacing is the channel's own (its replies use it too), so replies and the outbox share
+    the platform's limits.
+    """
+    senders: dict[str, tuple[OutboxSender, Pacing]] = {}
     for channel in channels:
         if channel.name == "telegram":
             from bot.telegram.channel import TelegramChannel
             from bot.telegram.outbox import TelegramOutbox
 
             assert isinstance(channel, TelegramChannel)
-            senders["telegram"] = (TelegramOutbox(channel), TELEGRAM_LIMITS)
+            senders["telegram"] = (TelegramOutbox(channel), channel.pacing)
         elif channel.name == "matrix":
             from bot.matrix.channel import MatrixChannel
             from bot.matrix.outbox import MatrixOutbox
 
             assert isinstance(channel, MatrixChannel)
-            senders["matrix"] = (MatrixOutbox(channel), MATRIX_LIMITS)
+            senders["matrix"] = (MatrixOutbox(channel), channel.pacing)
     return senders
 
 

@@ -20,7 +20,7 @@ from email.utils import formatdate
 import aiosmtplib
 
 from bot.config import Settings
-from bot.outbox import ChannelLimits
+from bot.pacing import ChannelLimits
 from handlers.events import ChatId, Reply
 from handlers.ports import SendOutcome
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "email"
 
-EMAIL_LIMITS = ChannelLimits(per_second=2.0, burst=5, chat_gap=0.0, concurrency=1)
+EMAIL_LIMITS = ChannelLimits(overall=5, overall_window=2.5, concurrency=1)
 """Requests are few; one connection at a time keeps a small SMTP relay happy."""
 SUBJECT_PREFIX = "Tarjotin: "
 #: Subjects longer than this are cut (mail clients show about this much anyway).

@@ -14,9 +14,14 @@ platform accepted it. After a ``kill -9`` at any moment:
   ``PUT /send/{txnId}`` from the same device, so the Matrix adapter passes the key as the
   transaction id and the duplicate is absorbed by the homeserver.
 
-Limits: a token bucket for the channel (Telegram: 30 messages a second) and a minimum gap per
-chat (Telegram: one a second), both configurable per channel; a ``retry_after`` pauses the
-whole channel. Transient failures back off exponentially; a blocked user's remaining rows are
+Limits and retries: the drainer uses its channel's one :class:`~bot.pacing.Pacer` (the same
+object that paces the channel's replies, so replies and reminders share Telegram's 30 a
+second) and its one :class:`~bot.pacing.RetryPolicy`. It asks the pacer which due message
+may go now; the channel charges the pacer as it sends the message, once (a channel that
+does not pace by itself has the drainer charge: ``charge``); a ``retry_after`` pauses the
+whole pacer; a transient
+failure puts the row back for :meth:`~bot.pacing.RetryPolicy.backoff` and it is tried again,
+up to :attr:`~bot.pacing.RetryPolicy.attempts` times. A blocked user's remaining rows are
 dropped and the conversation is told (the profile turns inactive).
 """
 
@@ -24,13 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.pacing import Budget, ChannelLimits, Pacer, RetryPolicy
 from bot.storage.outbox import ClaimedMessage, SqlOutbox, State
 from handlers.events import UserId
 from handlers.ports import Clock, OutboxSender, Outcome, SendOutcome
@@ -39,92 +44,6 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 """``asyncio.sleep``, or a test's fake that advances a fake clock."""
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelLimits:
-    """A platform's sending limits: overall rate, burst, and the gap between two to one chat."""
-
-    per_second: float
-    burst: int
-    chat_gap: float
-    concurrency: int = 8
-
-
-TELEGRAM_LIMITS = ChannelLimits(per_second=29.5, burst=1, chat_gap=1.05)
-"""Telegram's broadcast limits for bots (30/s, 1/s per chat) with a small margin.
-
-No burst: Telegram counts any one-second window, so starts are spaced evenly; the margins
-absorb network jitter between our start and the server's arrival time (measured by
-``bench.bench_reminders``: no 429 at 96 % of the limit).
-"""
-
-MATRIX_LIMITS = ChannelLimits(per_second=5.0, burst=10, chat_gap=0.5)
-"""A cautious default for a homeserver's ``rc_message`` (exempt bots can raise it)."""
-
-
-_EPSILON = 1e-7
-
-
-class RateLimiter:
-    """A token bucket for the channel and a minimum gap per chat, on an injected clock."""
-
-    def __init__(self, limits: ChannelLimits, now: Callable[[], float]) -> None:
-        self.limits = limits
-        self._now = now
-        self._tokens = float(limits.burst)
-        self._stamp = now()
-        self._paused_until = 0.0
-        self._last_per_chat: dict[str, float] = {}
-
-    def _refill(self) -> None:
-        moment = self._now()
-        elapsed = max(0.0, moment - self._stamp)
-        refilled = self._tokens + elapsed * self.limits.per_second
-        self._tokens = min(float(self.limits.burst), refilled)
-        self._stamp = moment
-
-    def wait_for(self, chat: str) -> float:
-        """Seconds until a message to ``chat`` may be sent (``0`` when it may go now)."""
-        self._refill()
-        moment = self._now()
-        waits = [self._paused_until - moment]
-        if self._tokens < 1 - _EPSILON:
-            waits.append((1 - self._tokens) / self.limits.per_second)
-        last = self._last_per_chat.get(chat)
-        if last is not None:
-            waits.append(last + self.limits.chat_gap - moment)
-        longest = max(waits)
-        # Whole microseconds (what a clock can advance by), never a float crumb that rounds to 0.
-        return 0.0 if longest <= _EPSILON else math.ceil(longest * 1e6) / 1e6
-
-    def take(self, chat: str) -> None:
-        """Use one token for a message to ``chat`` (call only when :meth:`wait_for` is 0)."""
-        self._refill()
-        self._tokens -= 1
-        self._last_per_chat[chat] = self._now()
-        if len(self._last_per_chat) > 10_000:  # forget chats whose gap is long over
-            horizon = self._now() - self.limits.chat_gap
-            self._last_per_chat = {c: t for c, t in self._last_per_chat.items() if t > horizon}
-
-    def pause(self, seconds: float) -> None:
-        """Send nothing for ``seconds`` (the platform said ``retry_after``)."""
-        self._paused_until = max(self._paused_until, self._now() + seconds)
-        self._tokens = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Exponential backoff for transient failures, and when to give up."""
-
-    first: timedelta = timedelta(seconds=5)
-    longest: timedelta = timedelta(hours=1)
-    attempts: int = 8
-
-    def delay(self, attempt: int) -> timedelta:
-        """The wait after the ``attempt``-th failed attempt (1-based)."""
-        factor: int = 2 ** max(0, attempt - 1)
-        return min(self.longest, self.first * factor)
 
 
 @dataclass
@@ -150,7 +69,9 @@ class OutboxDrainer:
         channel: str,
         clock: Clock,
         *,
-        limits: ChannelLimits = TELEGRAM_LIMITS,
+        pacer: Pacer | None = None,
+        limits: ChannelLimits | None = None,
+        charge: bool = True,
         retry: RetryPolicy | None = None,
         on_blocked: Callable[[UserId], Awaitable[None]] | None = None,
         sleep: Sleep = asyncio.sleep,
@@ -161,14 +82,19 @@ class OutboxDrainer:
         self.sender = sender
         self.channel = channel
         self.clock = clock
-        self.limits = limits
+        if pacer is None:
+            if limits is None:
+                raise ValueError("a drainer needs its channel's pacer (or limits to pace by)")
+            pacer = Pacer(limits, lambda: self.clock().timestamp())
+        self.pacer = pacer
+        self.charge = charge
+        self.limits = pacer.limits
         self.retry = retry or RetryPolicy()
         self.on_blocked = on_blocked
         self.sleep = sleep
         self.hold = hold
         self.idle_poll = idle_poll
         self.token = uuid.uuid4().hex
-        self.limiter = RateLimiter(limits, lambda: self.clock().timestamp())
         self.stats = DrainStats()
         self._blocked: set[str] = set()
         self._wake = asyncio.Event()
@@ -179,7 +105,8 @@ class OutboxDrainer:
 
         Large enough that the pause to claim the next batch costs little throughput.
         """
-        return max(1, min(500, int(self.limits.per_second * 10)))
+        per_second = self.limits.overall / max(self.limits.overall_window, 1e-3)
+        return max(1, min(500, int(per_second * 10)))
 
     def wake(self) -> None:
         """Something was enqueued: look again without waiting for the poll."""
@@ -225,7 +152,7 @@ class OutboxDrainer:
         for message in queue:
             if str(message.chat) in busy:
                 continue
-            wait = self.limiter.wait_for(str(message.chat))
+            wait = self.pacer.wait_for(str(message.chat))
             if wait <= 0:
                 return message, None
             shortest = wait if shortest is None else min(shortest, wait)
@@ -244,9 +171,9 @@ class OutboxDrainer:
             if chosen is not None and len(tasks) < self.limits.concurrency:
                 queue.remove(chosen)
                 chat = str(chosen.chat)
-                self.limiter.take(chat)
+                budgets = self.pacer.take(chat) if self.charge else []
                 busy.add(chat)
-                task = asyncio.ensure_future(self._send_one(chosen))
+                task = asyncio.ensure_future(self._send_one(chosen, budgets))
                 task.add_done_callback(_forget_chat(busy, chat))
                 task.add_done_callback(tasks.discard)
                 tasks.add(task)
@@ -256,12 +183,14 @@ class OutboxDrainer:
             elif shortest is not None:
                 await self.sleep(shortest)
 
-    async def _send_one(self, message: ClaimedMessage) -> None:
+    async def _send_one(self, message: ClaimedMessage, budgets: list[Budget]) -> None:
         now = self.clock()
         if str(message.user) in self._blocked:
+            self.pacer.give_back(budgets)
             await self.outbox.mark_final(message.id, self.token, State.DROPPED, "blocked")
             return
         if message.expires_at is not None and message.expires_at <= now:
+            self.pacer.give_back(budgets)
             self.stats.expired += 1
             await self.outbox.mark_final(message.id, self.token, State.DROPPED, "started")
             return
@@ -271,6 +200,8 @@ class OutboxDrainer:
             log.exception("sender raised for %s", message.key)
             outcome = SendOutcome.transient(repr(error))
         self.stats.outcomes.append(outcome.outcome)
+        if outcome.outcome in (Outcome.RETRY_AFTER, Outcome.FAILED, Outcome.BLOCKED):
+            self.pacer.give_back(budgets)  # the platform refused it: nothing was sent
         await self._record(message, outcome)
 
     async def _record(self, message: ClaimedMessage, outcome: SendOutcome) -> None:
@@ -280,12 +211,12 @@ class OutboxDrainer:
             kept = await self.outbox.mark_sent(message.id, self.token, now, outcome.message_id)
             self.stats.sent += 1
         elif outcome.outcome is Outcome.RETRY_AFTER:
-            self.limiter.pause(outcome.seconds)
+            self.pacer.pause(None, outcome.seconds)
             later = now + timedelta(seconds=outcome.seconds)
             kept = await self.outbox.mark_retry(message.id, self.token, later, "retry_after")
             self.stats.retried += 1
         elif outcome.outcome is Outcome.TRANSIENT and message.attempts < self.retry.attempts:
-            later = now + self.retry.delay(message.attempts)
+            later = now + timedelta(seconds=self.retry.backoff(message.attempts))
             kept = await self.outbox.mark_retry(message.id, self.token, later, outcome.error)
             self.stats.retried += 1
         elif outcome.outcome is Outcome.BLOCKED:

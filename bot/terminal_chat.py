@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TextIO
 
-from bot.outbox import ChannelLimits
+from bot.pacing import ChannelLimits, Pacing
 from bot.terminal import BidiMode, for_terminal
 from catalog.vocabulary import RIGHT_TO_LEFT
 from handlers.conversation import Conversation
@@ -43,8 +43,8 @@ COORDINATOR = ChatId(f"{CHANNEL}:coordinator")
 
 QUIT = frozenset({"/quit", "/exit"})
 
-#: One person reading: no platform limits, only a short gap between two messages.
-TERMINAL_LIMITS = ChannelLimits(per_second=20.0, burst=20, chat_gap=0.0)
+#: One person reading: no platform limits, at most 20 messages a second.
+TERMINAL_LIMITS = ChannelLimits(overall=20)
 
 BANNER = "Tarjotin — /help, /language, /place, /mydata, /reminders, /quit"
 
@@ -134,9 +134,9 @@ class TerminalSender:
         return SendOutcome.delivered()
 
 
-def terminal_senders(sender: TerminalSender) -> dict[str, tuple[OutboxSender, ChannelLimits]]:
-    """The terminal's outbox sender with its limits, as the reminder service takes them."""
-    return {CHANNEL: (sender, TERMINAL_LIMITS)}
+def terminal_senders(sender: TerminalSender) -> dict[str, tuple[OutboxSender, Pacing]]:
+    """The terminal's outbox sender with its pacing, as the reminder service takes them."""
+    return {CHANNEL: (sender, Pacing.of(TERMINAL_LIMITS))}
 
 
 def line_reader(stream: TextIO, loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:

@@ -32,7 +32,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,7 +47,16 @@ from nio import (
     SyncError,
 )
 
-from bot.matrix.limits import RetryPolicy, Sleep, Stats, Verdict, call_with_retries, verdict
+from bot.matrix.limits import (
+    MATRIX_LIMITS,
+    MATRIX_RETRY,
+    Sleep,
+    Stats,
+    Verdict,
+    call_with_retries,
+    retry_after_ms,
+    verdict,
+)
 from bot.matrix.login import Account, log_in
 from bot.matrix.state import ChannelState, Credentials, MatrixPaths, load_state, save_state
 from bot.matrix.translate import (
@@ -68,6 +77,7 @@ from bot.matrix.translate import (
     to_core,
 )
 from bot.matrix.trust import trust_on_first_use
+from bot.pacing import ChannelLimits, Pacer, Pacing, RetryPolicy
 from handlers.conversation import Conversation
 from handlers.events import Action, Choice, Command, IncomingMessage, Reply
 
@@ -106,7 +116,8 @@ class MatrixConfig:
     data_dir: Path
     sync_timeout_ms: int = 30_000
     timeline_limit: int = 50
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = MATRIX_RETRY
+    limits: ChannelLimits = MATRIX_LIMITS
     #: How long an undecryptable event waits for its key (keys may trail their message).
     decrypt_grace_seconds: float = 3.0
 
@@ -157,6 +168,8 @@ class MatrixChannel:
         self.conversation = conversation
         self.stats = Stats()
         self._sleep = sleep
+        #: The one pacer and retry policy of this channel, shared with its outbox drainer.
+        self.pacing = Pacing(Pacer(config.limits), config.retry, charged_by_channel=True)
         self._client: Any = None
         self._state = ChannelState()
         self._task: asyncio.Task[None] | None = None
@@ -274,7 +287,7 @@ class MatrixChannel:
             if verdict(response) is Verdict.RATE_LIMITED:
                 self.stats.rate_limited += 1
                 await self._interruptible(
-                    self._sleep(self.config.retry.retry_after(response.retry_after_ms))
+                    self._sleep(self.config.retry.retry_after(retry_after_ms(response)))
                 )
                 return
             if response.status_code == "M_UNKNOWN_TOKEN" and self.config.account.password:
@@ -322,9 +335,7 @@ class MatrixChannel:
         for room_id in response.rooms.leave:
             self._state.forget_room(room_id)
 
-    async def _guard(
-        self, room_id: str, event: Any, work: Callable[[], Awaitable[None]]
-    ) -> None:
+    async def _guard(self, room_id: str, event: Any, work: Callable[[], Awaitable[None]]) -> None:
         """Run one event's work; a failure is logged and never stops the loop."""
         event_id = getattr(event, "event_id", None) if event is not None else None
         if isinstance(event_id, str) and self._state.handled(event_id):
@@ -536,9 +547,7 @@ class MatrixChannel:
         log.debug("undecryptable %s in %s", event.event_id, room.room_id)
         profile = await self.conversation.profile(matrix_user(event.sender))
         reply = resend_request(self.conversation, profile.language)
-        await self._answer(
-            room, event.sender, [reply], answer_to=event.event_id, keep_offer=True
-        )
+        await self._answer(room, event.sender, [reply], answer_to=event.event_id, keep_offer=True)
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -573,16 +582,28 @@ class MatrixChannel:
             self._state.set_offer(room.room_id, user, offer)
 
     async def _send(self, room: Any, content: dict[str, Any]) -> str:
-        """Send one message (encrypted where the room is), riding through rate limits."""
+        """Send one reply (encrypted where the room is), paced, riding through rate limits."""
         transaction = str(uuid4())
+        chat = f"{self.name}:{room.room_id}"
         response = await call_with_retries(
             "send",
-            partial(self._room_send, room, content, transaction),
+            partial(self._paced_send, chat, room, content, transaction),
             policy=self.config.retry,
             stats=self.stats,
             sleep=self._sleep,
+            pause=partial(self.pacing.pacer.pause, None),
         )
         return str(response.event_id)
+
+    async def _paced_send(
+        self, chat: str, room: Any, content: Mapping[str, Any], transaction: str
+    ) -> Any:
+        """One attempt of a reply, once the channel's pacer lets it go."""
+        pacer = self.pacing.pacer
+        while (wait := pacer.wait_for(chat)) > 0:
+            await self._sleep(wait)
+        pacer.take(chat)
+        return await self._room_send(room, content, transaction)
 
     async def _room_send(self, room: Any, content: Mapping[str, Any], transaction: str) -> Any:
         """One ``room_send`` (encrypted where the room is); nio's response, errors included."""
@@ -636,7 +657,7 @@ class MatrixChannel:
         room = self._client.rooms.get(room_id)
         if room is None:
             raise NotInRoomError("the bot is not in the room")
-        response = await self._room_send(room, content, transaction_id)
+        response = await self._paced_send(f"{self.name}:{room_id}", room, content, transaction_id)
         event_id = getattr(response, "event_id", None)
         if isinstance(event_id, str):
             self._remember_sent(room, event_id, offer)

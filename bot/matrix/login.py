@@ -19,9 +19,10 @@ from typing import Any
 
 from nio import ErrorResponse, LoginResponse, WhoamiResponse
 
-from bot.matrix.limits import RetryPolicy, Stats, call_with_retries
+from bot.matrix.limits import Stats, call_with_retries
 from bot.matrix.state import Credentials, load_credentials, save_credentials
 from bot.matrix.translate import localpart
+from bot.pacing import RetryPolicy
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """Unprompted messages (reminders) through the Matrix channel, as :class:`OutboxSender`.
 
-The outbox decides when to retry, so this sender makes one attempt and reports how it went; it
-never raises for the homeserver's errors and never waits out a rate limit itself. The message
+The drainer picks the message through the channel's one pacer (the channel charges it as it
+sends) and decides when to retry, so this sender makes one attempt and reports how it went;
+it never raises for the homeserver's errors and never waits out a rate limit itself. The message
 is sent with a transaction id derived from the outbox row's idempotency key, so a retry after
 a lost answer (or after a crash between sending and marking the row sent) is absorbed by the
 homeserver: the same device repeating ``PUT /send/{txnId}`` gets the first event back.
@@ -19,7 +20,7 @@ import logging
 from typing import Any
 
 from bot.matrix.channel import ChannelStoppedError, MatrixChannel, NotInRoomError, choice_hint
-from bot.matrix.limits import TRANSIENT_ERRORS, Verdict, http_status, verdict
+from bot.matrix.limits import TRANSIENT_ERRORS, Verdict, http_status, retry_after_ms, verdict
 from bot.matrix.translate import notice_content, offered_actions, render
 from handlers.events import ChatId, Reply
 from handlers.ports import Outcome, SendOutcome
@@ -100,7 +101,7 @@ class MatrixOutbox:
         except Exception as error:
             log.warning("a Matrix outbox send failed (%s)", type(error).__name__)
             return SendOutcome.failed(type(error).__name__)
-        wait = channel.config.retry.retry_after(getattr(response, "retry_after_ms", None))
+        wait = channel.config.retry.retry_after(retry_after_ms(response))
         outcome = outcome_of(response, retry_after=wait)
         if outcome.outcome is Outcome.DELIVERED:
             log.debug("outbox message %s delivered", idempotency_key)

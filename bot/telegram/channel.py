@@ -20,10 +20,11 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import Settings
+from bot.pacing import ChannelLimits, Pacing, RetryPolicy
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.callbacks import SECRET_FILE, CallbackCodec, load_or_create_secret
 from bot.telegram.commands import register_commands
-from bot.telegram.limits import Limits, RetryPolicy, TelegramLimiter
+from bot.telegram.limits import TELEGRAM_LIMITS, TelegramLimiter
 from bot.telegram.ordering import PerChatOrder
 from handlers.conversation import Conversation
 
@@ -56,7 +57,7 @@ class TelegramOptions:
 
     poll_timeout: float = 30.0
     request_timeout: float = 10.0
-    limits: Limits = field(default_factory=Limits)
+    limits: ChannelLimits = TELEGRAM_LIMITS
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     stop_grace: float = 5.0
     max_concurrent_updates: int = 256
@@ -102,6 +103,8 @@ class TelegramChannel:
         self.webhook = webhook
         self.default_language = default_language
         self.limiter = TelegramLimiter(self.options.limits, self.options.retry)
+        #: The one pacer and retry policy of this channel, shared with its outbox drainer.
+        self.pacing = Pacing(self.limiter.pacer, self.options.retry, charged_by_channel=True)
         self.application = self._build(token, api_url)
 
     def _build(self, token: str, api_url: str | None) -> AnyApplication:

@@ -1,10 +1,10 @@
 """Unprompted messages (reminders, notices, forwards) through Telegram, as :class:`OutboxSender`.
 
-The outbox decides when to retry, so this sender never raises for Telegram's errors and never
-waits out a ``429`` itself: it reports ``retry_after`` at once. Server errors and timeouts are
-still retried briefly by the limiter before they are reported as transient. Telegram cannot
-deduplicate ``sendMessage``, so the idempotency key is not sent; a retry after a timeout may,
-rarely, deliver a reminder twice.
+The drainer picks the message through the channel's one pacer and decides when to retry, so
+this sender makes one attempt (``OUTBOX``: the limiter paces it like any message but does not
+retry it), never raises for Telegram's errors and reports a ``429`` as ``retry_after`` at
+once. Telegram cannot deduplicate ``sendMessage``, so the idempotency key is not sent; a
+retry after a timeout may, rarely, deliver a reminder twice.
 
 A delivered message is reported with Telegram's id of the (last) message sent, so that a reply
 to it (a coordinator answering a forwarded request) can be matched. Groups (negative chat ids,
@@ -21,7 +21,7 @@ import logging
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.telegram.channel import TelegramChannel
-from bot.telegram.limits import NO_FLOOD_RETRIES, LimiterClosedError, retry_seconds
+from bot.telegram.limits import OUTBOX, LimiterClosedError, retry_seconds
 from bot.telegram.translate import PLATFORM
 from handlers.events import ChatId, Reply
 from handlers.ports import SendOutcome
@@ -69,7 +69,7 @@ class TelegramOutbox:
         bot = self.channel.application.bot
         try:
             sent = await self.channel.adapter.deliver(
-                bot, target, target, [for_chat(reply, target)], flood_retries=NO_FLOOD_RETRIES
+                bot, target, target, [for_chat(reply, target)], flood_retries=OUTBOX
             )
         except RetryAfter as error:
             return SendOutcome.retry_after(retry_seconds(error))

@@ -12,7 +12,7 @@ made for tests: a test kills it with SIGKILL at any moment and starts it again.
 
 The connection JSON (see :class:`Connection`):
 
-- ``limits``: the drainer's :class:`~bot.outbox.ChannelLimits` (default: the channel's own);
+- ``limits``: the drainer's :class:`~bot.pacing.ChannelLimits` (default: the channel's own pacer);
 - ``hold``: seconds a claim holds its rows (how soon a restart takes back a dead one's rows);
 - Telegram: ``api_url``, ``token`` and ``secret`` (the callback codec's key, hex);
 - Matrix: ``homeserver``, ``user``, ``password`` or ``access_token`` and ``data_dir``. The
@@ -31,7 +31,7 @@ import json
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.bootstrap import build_assistant
-from bot.outbox import MATRIX_LIMITS, TELEGRAM_LIMITS, ChannelLimits, OutboxDrainer
+from bot.outbox import OutboxDrainer
+from bot.pacing import ChannelLimits, Pacing
 from bot.storage.database import Database
 from bot.storage.models import OutboxRow
 from bot.storage.outbox import SqlOutbox, State
@@ -53,7 +54,6 @@ CHANNELS = ("telegram", "matrix")
 MODES = ("forever", "until-empty")
 #: The callback codec's key when the connection names none (the test reads buttons with it).
 DEFAULT_SECRET = b"tarjotin-crash-test-secret-01234".hex()
-DEFAULT_LIMITS = {"telegram": TELEGRAM_LIMITS, "matrix": MATRIX_LIMITS}
 #: How long the drainer naps when nothing is due.
 IDLE = 0.05
 
@@ -81,10 +81,10 @@ class Connection:
         return cls(channel, settings)
 
     @property
-    def limits(self) -> ChannelLimits:
-        """The drainer's limits: the channel's production ones unless given."""
+    def limits(self) -> ChannelLimits | None:
+        """Limits of a pacer of the drainer's own, when given (else the channel's pacer)."""
         given = self.settings.get("limits")
-        return ChannelLimits(**given) if given else DEFAULT_LIMITS[self.channel]
+        return ChannelLimits(**given) if given else None
 
     @property
     def hold(self) -> timedelta:
@@ -130,20 +130,21 @@ def sender_conversation(database: Database) -> Conversation:
 @asynccontextmanager
 async def telegram_sender(
     connection: Connection, conversation: Conversation
-) -> AsyncIterator[OutboxSender]:
+) -> AsyncIterator[tuple[OutboxSender, Pacing]]:
     """A Telegram outbox sender on an initialised (connected, not polling) channel."""
+    from bot.pacing import RetryPolicy
     from bot.telegram.callbacks import CallbackCodec
     from bot.telegram.channel import TelegramChannel, TelegramOptions
-    from bot.telegram.limits import Limits, RetryPolicy
+    from bot.telegram.limits import TELEGRAM_LIMITS
     from bot.telegram.outbox import TelegramOutbox
 
     secret = bytes.fromhex(connection.optional("secret") or DEFAULT_SECRET)
     overall = connection.optional("telegram_overall")  # the channel's own 30/s, unless given
     options = TelegramOptions(
         request_timeout=5.0,
-        retry=RetryPolicy(attempts=4, first_delay=0.05, max_delay=0.5),
+        retry=RetryPolicy(reply_attempts=4, first=0.05, longest=0.5),
         stop_grace=0.5,
-        limits=Limits(overall=int(overall)) if overall else Limits(),
+        limits=replace(TELEGRAM_LIMITS, overall=int(overall)) if overall else TELEGRAM_LIMITS,
     )
     channel = TelegramChannel(
         conversation,
@@ -155,7 +156,7 @@ async def telegram_sender(
     try:
         await channel.application.initialize()
         channel.adapter.bot_username = channel.application.bot.username
-        yield TelegramOutbox(channel)
+        yield TelegramOutbox(channel), channel.pacing
     finally:
         await channel.stop()
 
@@ -163,10 +164,10 @@ async def telegram_sender(
 @asynccontextmanager
 async def matrix_sender(
     connection: Connection, conversation: Conversation
-) -> AsyncIterator[OutboxSender]:
+) -> AsyncIterator[tuple[OutboxSender, Pacing]]:
     """A Matrix outbox sender on a running channel that keeps its device across restarts."""
     from bot.matrix.channel import MatrixChannel, MatrixConfig
-    from bot.matrix.limits import RetryPolicy
+    from bot.matrix.limits import MATRIX_RETRY
     from bot.matrix.login import Account
     from bot.matrix.outbox import MatrixOutbox
 
@@ -180,21 +181,21 @@ async def matrix_sender(
         account=account,
         data_dir=Path(connection.text("data_dir")),
         sync_timeout_ms=1_000,
-        retry=RetryPolicy(first_backoff=0.2, max_backoff=2.0),
+        retry=replace(MATRIX_RETRY, first=0.2, longest=2.0),
         decrypt_grace_seconds=0.5,
     )
     channel = MatrixChannel(config, conversation)
     await channel.start()
     try:
-        yield MatrixOutbox(channel)
+        yield MatrixOutbox(channel), channel.pacing
     finally:
         await channel.stop()
 
 
 def open_sender(
     connection: Connection, conversation: Conversation
-) -> AbstractAsyncContextManager[OutboxSender]:
-    """The real sender of the connection's channel."""
+) -> AbstractAsyncContextManager[tuple[OutboxSender, Pacing]]:
+    """The real sender of the connection's channel, with the channel's pacer and retry policy."""
     if connection.channel == "telegram":
         return telegram_sender(connection, conversation)
     return matrix_sender(connection, conversation)
@@ -232,13 +233,17 @@ async def main(url: str, channel: str, connection_json: str, mode: str) -> None:
     database = await Database.open(url, migrate=False)
     try:
         conversation = sender_conversation(database)
-        async with open_sender(connection, conversation) as sender:
+        async with open_sender(connection, conversation) as (sender, pacing):
+            limits = connection.limits
             drainer = OutboxDrainer(
                 SqlOutbox(database.sessions),
                 sender,
                 channel,
                 now,
-                limits=connection.limits,
+                pacer=None if limits else pacing.pacer,
+                limits=limits,
+                charge=limits is not None,
+                retry=pacing.retry,
                 hold=connection.hold,
             )
             await drain(database, drainer, mode)

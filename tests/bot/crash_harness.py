@@ -29,7 +29,8 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from bot.outbox import ChannelLimits, OutboxDrainer
+from bot.outbox import OutboxDrainer
+from bot.pacing import ChannelLimits
 from bot.scheduling import Leadership, ReminderPlanner, ReminderService, ScheduleSource
 from bot.storage.database import Database
 from bot.storage.lease import SqlLease

@@ -12,7 +12,8 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 
-from bot.outbox import ChannelLimits, OutboxDrainer
+from bot.outbox import OutboxDrainer
+from bot.pacing import ChannelLimits
 from bot.storage.database import Database
 from bot.storage.outbox import SqlOutbox
 from handlers.events import ChatId, Reply
@@ -47,7 +48,7 @@ def now() -> datetime:
 async def main(url: str, log: str, mode: str) -> None:
     database = await Database.open(url, migrate=False)
     outbox = SqlOutbox(database.sessions)
-    limits = ChannelLimits(per_second=2000, burst=200, chat_gap=0.0, concurrency=4)
+    limits = ChannelLimits(overall=200, overall_window=0.1, concurrency=4)
     drainer = OutboxDrainer(outbox, FileSender(log), "telegram", now, limits=limits, hold=HOLD)
     try:
         while True:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox import ChannelLimits, OutboxDrainer, RetryPolicy
+from bot.outbox import OutboxDrainer
+from bot.pacing import ChannelLimits, RetryPolicy
 from bot.storage.database import Database, database_url
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
 from handlers.events import ChatId, Reply, UserId
@@ -18,7 +19,7 @@ from handlers.ports import SendOutcome
 from tests.fakes import FakeSleep, FixedClock, RecordingSender
 
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-LIMITS = ChannelLimits(per_second=30.0, burst=30, chat_gap=1.0, concurrency=4)
+LIMITS = ChannelLimits(overall=30, private_interval=1.0, concurrency=4)
 
 
 @pytest.fixture
@@ -72,17 +73,17 @@ async def test_rate_limits_overall_and_per_chat_are_respected(
     await drain(drainer(outbox, sender, clock))
     assert Counter(key for _, _, key, _ in sender.delivered) == Counter(m.key for m in messages)
     times = [when for when, _, _, _ in sender.delivered]
-    for when in times:  # never more than burst + rate * 1 s in any one second
+    for when in times:  # never more than the limit in any one second
         in_second = [t for t in times if when <= t < when + timedelta(seconds=1)]
-        assert len(in_second) <= LIMITS.burst + LIMITS.per_second
+        assert len(in_second) <= LIMITS.overall
     per_chat: dict[str, list[datetime]] = defaultdict(list)
     for when, chat, _, _ in sender.delivered:
         per_chat[chat].append(when)
     for stamps in per_chat.values():
         gaps = [b - a for a, b in pairwise(stamps)]
-        assert all(gap >= timedelta(seconds=LIMITS.chat_gap) for gap in gaps)
+        assert all(gap >= timedelta(seconds=LIMITS.private_interval) for gap in gaps)
     elapsed = (times[-1] - times[0]).total_seconds()
-    assert 205 / LIMITS.per_second - 2 <= elapsed  # burst, then at the rate
+    assert 205 / LIMITS.overall - 2 <= elapsed  # at the rate
 
 
 async def test_transient_failures_back_off_then_succeed(
@@ -99,7 +100,7 @@ async def test_transient_failures_back_off_then_succeed(
             ]
         },
     )
-    retry = RetryPolicy(first=timedelta(seconds=5), attempts=5)
+    retry = RetryPolicy(first=5.0, attempts=5)
     await drain(drainer(outbox, sender, clock, retry=retry))
     stamps = [when for when, _, _ in sender.attempts]
     assert [(b - a).total_seconds() for a, b in pairwise(stamps)] == [5, 10]

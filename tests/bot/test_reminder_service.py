@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox import ChannelLimits, OutboxDrainer
+from bot.outbox import OutboxDrainer
+from bot.pacing import ChannelLimits
 from bot.scheduling import Leadership, ReminderPlanner, ReminderService, ScheduleSource
 from bot.storage.database import Database, database_url
 from bot.storage.lease import SqlLease
@@ -21,7 +22,7 @@ from handlers.events import ChatId, Reply, UserId
 from handlers.i18n import Translator
 from tests.fakes import FixedClock, RecordingSender
 
-FAST = ChannelLimits(per_second=1000, burst=1000, chat_gap=0.0)
+FAST = ChannelLimits.unlimited()
 
 
 def now() -> datetime:

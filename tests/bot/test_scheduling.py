@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.outbox import ChannelLimits, OutboxDrainer
+from bot.outbox import OutboxDrainer
+from bot.pacing import ChannelLimits
 from bot.scheduling import Leadership, ReminderPlanner, ScheduleSource
 from bot.storage.database import Database, database_url
 from bot.storage.lease import SqlLease
@@ -44,7 +45,7 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 CLUB = ActivityId("club")
 ANA = UserId("telegram:1")  # Finnish
 BO = UserId("telegram:2")  # English
-FAST = ChannelLimits(per_second=1000, burst=1000, chat_gap=0.0)
+FAST = ChannelLimits.unlimited()
 
 
 def catalogue(*activities: Activity) -> Catalogue:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.bootstrap import build_assistant
 from bot.matrix.channel import MatrixChannel, MatrixConfig
-from bot.matrix.limits import RetryPolicy
+from bot.matrix.limits import MATRIX_RETRY
 from bot.matrix.login import Account
 from catalog.model import Catalogue
 from handlers.assistant import Assistant
@@ -57,7 +57,7 @@ def bot_config(synapse: SynapseServer, user: MatrixUser, data_dir: Path) -> Matr
         account=Account(synapse.base_url, user.user_id, password=user.password),
         data_dir=data_dir,
         sync_timeout_ms=1_000,
-        retry=RetryPolicy(first_backoff=0.2, max_backoff=2.0),
+        retry=replace(MATRIX_RETRY, first=0.2, longest=2.0),
         decrypt_grace_seconds=0.5,
     )
 

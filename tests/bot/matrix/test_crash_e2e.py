@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from bot.matrix.outbox import MatrixOutbox
-from bot.outbox import ChannelLimits
+from bot.pacing import ChannelLimits
 from bot.scheduling import Leadership
 from bot.storage.database import Database, database_url
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
@@ -58,7 +58,7 @@ KILLS = 3
 REOPENED = 4
 GROUP = "ukraina-naisten-vertaistuki"
 #: The bot is exempt from Synapse's rate limits (see ``matrix_user``); the drainer need not wait.
-FAST = ChannelLimits(per_second=200, burst=20, chat_gap=0.0, concurrency=8)
+FAST = ChannelLimits(overall=20, overall_window=0.1, concurrency=8)
 
 
 @dataclass
@@ -77,9 +77,8 @@ class Audience:
             "password": self.bot.password,
             "data_dir": str(self.data_dir),
             "limits": {
-                "per_second": FAST.per_second,
-                "burst": FAST.burst,
-                "chat_gap": FAST.chat_gap,
+                "overall": FAST.overall,
+                "overall_window": FAST.overall_window,
                 "concurrency": FAST.concurrency,
             },
             "hold": 1.0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,9 +11,16 @@ import pytest
 from aiohttp import ClientConnectionError
 from nio import RoomSendError, RoomSendResponse
 
-from bot.matrix.limits import GaveUpError, RetryPolicy, Stats, Verdict, call_with_retries, verdict
+from bot.matrix.limits import (
+    MATRIX_RETRY,
+    GaveUpError,
+    Stats,
+    Verdict,
+    call_with_retries,
+    verdict,
+)
 
-POLICY = RetryPolicy(transient_attempts=4, first_backoff=0.5, max_backoff=1.5)
+POLICY = replace(MATRIX_RETRY, reply_attempts=4, first=0.5, longest=1.5)
 
 
 class Recorder:
@@ -56,7 +64,7 @@ async def test_rate_limits_are_waited_out_as_long_as_the_server_asks() -> None:
     attempt = scripted(limited(1200), limited(None), limited(10**9), sent())
     response = await call_with_retries("send", attempt, policy=POLICY, stats=stats, sleep=sleep)
     assert response.event_id == "$sent"
-    assert sleep.waits == [1.2, POLICY.default_retry_after, POLICY.max_retry_after]
+    assert sleep.waits == [1.2, POLICY.default_retry_after, POLICY.longest_retry_after]
     assert stats.rate_limited == 3
     assert stats.waited_seconds == pytest.approx(sum(sleep.waits))
     assert stats.given_up == 0
@@ -74,10 +82,10 @@ async def test_transient_failures_back_off_and_then_succeed() -> None:
 
 async def test_transient_failures_give_up_after_the_policys_attempts() -> None:
     sleep, stats = Recorder(), Stats()
-    attempt = scripted(*[ClientConnectionError() for _ in range(POLICY.transient_attempts)])
+    attempt = scripted(*[ClientConnectionError() for _ in range(POLICY.reply_attempts)])
     with pytest.raises(GaveUpError, match="send to !room"):
         await call_with_retries("send to !room", attempt, policy=POLICY, stats=stats, sleep=sleep)
-    assert len(sleep.waits) == POLICY.transient_attempts - 1
+    assert len(sleep.waits) == POLICY.reply_attempts - 1
     assert stats.given_up == 1
 
 

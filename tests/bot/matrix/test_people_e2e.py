@@ -47,7 +47,7 @@ from bot.config import Settings
 from bot.coordination import load_desks
 from bot.matrix.channel import MatrixChannel
 from bot.matrix.outbox import MatrixOutbox
-from bot.outbox import ChannelLimits
+from bot.pacing import ChannelLimits, Pacing
 from bot.scheduling import ReminderService
 from bot.storage.database import Database, database_url
 from bot.storage.outbox import SqlOutbox
@@ -85,7 +85,7 @@ PERSIAN = "سلام، من برای کلاس زبان فنلاندی کمک می
 SUBSCRIBER_LANGUAGES = ("fi", "ar", "uk")
 
 #: The bot is exempt from Synapse's rate limits (see ``matrix_user``); nothing need wait.
-FAST = ChannelLimits(per_second=200, burst=20, chat_gap=0.0, concurrency=8)
+FAST = ChannelLimits(overall=20, overall_window=0.1, concurrency=8)
 
 
 def now() -> datetime:
@@ -321,7 +321,7 @@ async def bench(
         bot = await start_bot(account, data_dir, conversation)
         await wait_until(lambda: bot.is_group_room(group), 20.0, "the bot in the coordinator room")
         await coordinator.answers(coordinator_room, bot.user_id)  # the greeting
-        senders = {"matrix": (MatrixOutbox(bot), FAST), **email_senders(settings)}
+        senders = {"matrix": (MatrixOutbox(bot), Pacing.of(FAST)), **email_senders(settings)}
         service = build_reminder_service(app, parts, senders)
         yield Bench(
             synapse, app, conversation, live, parts, parts.core, bot, account, data_dir,
@@ -636,7 +636,7 @@ async def test_kill_9_mid_broadcast_every_subscriber_gets_it_exactly_once(
         "user": b.account.user_id,
         "password": b.account.password,
         "data_dir": str(b.data_dir),
-        "limits": {"per_second": 200, "burst": 20, "chat_gap": 0.0, "concurrency": 8},
+        "limits": {"overall": 20, "overall_window": 0.1, "concurrency": 8},
         "hold": 1.0,
     }
     url = database_url(b.settings.data_dir, None)

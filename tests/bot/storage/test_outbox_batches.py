@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.outbox import ChannelLimits, OutboxDrainer
+from bot.outbox import OutboxDrainer
+from bot.pacing import ChannelLimits
 from bot.storage.database import Database
 from bot.storage.models import OutboxRow
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
@@ -92,7 +93,7 @@ async def test_the_drainer_keeps_the_platform_message_id(database: Database) -> 
         sender,
         "telegram",
         clock,
-        limits=ChannelLimits(per_second=30.0, burst=30, chat_gap=1.0),
+        limits=ChannelLimits(overall=30, private_interval=1.0),
         sleep=FakeSleep(clock),
     )
     assert await drainer.drain_once() == 1

@@ -15,11 +15,11 @@ import pytest
 from telegram import CallbackQuery, Update
 
 from bot.bootstrap import build_assistant
+from bot.pacing import RetryPolicy
 from bot.storage.database import Database, database_url
 from bot.storage.profiles import SqlProfileStore
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import TelegramChannel, TelegramOptions, WebhookConfig
-from bot.telegram.limits import RetryPolicy
 from catalog.model import Catalogue
 from handlers.assistant import Assistant
 from handlers.conversation import Conversation
@@ -37,7 +37,7 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)  # a Monday with a full wee
 FAST = TelegramOptions(
     poll_timeout=1.0,
     request_timeout=2.0,
-    retry=RetryPolicy(attempts=4, first_delay=0.05, max_delay=0.2),
+    retry=RetryPolicy(reply_attempts=4, first=0.05, longest=0.2),
     stop_grace=0.2,
 )
 

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bot.pacing import RetryPolicy
 from bot.poster import deep_link
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import TelegramOptions
-from bot.telegram.limits import RetryPolicy
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.assistant import Assistant
 from handlers.data_rights import UserData, my_data_reply
@@ -313,7 +313,7 @@ async def test_server_errors_and_timeouts_are_retried(bot_factory: BotFactory) -
     impatient = TelegramOptions(
         poll_timeout=1.0,
         request_timeout=0.3,
-        retry=RetryPolicy(attempts=5, first_delay=0.05, max_delay=0.1),
+        retry=RetryPolicy(reply_attempts=5, first=0.05, longest=0.1),
         stop_grace=0.2,
     )
     bot = await bot_factory(options=impatient)

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox import TELEGRAM_LIMITS
 from bot.scheduling import Leadership
 from bot.storage.database import Database, database_url
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
 from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.limits import TELEGRAM_LIMITS
 from catalog.model import Catalogue
 from handlers.events import Action, ActionKind, ChatId, Reply, UserId
 from tests.bot.channel_crash_worker import (
@@ -170,8 +170,8 @@ async def test_a_standby_takes_over_when_the_leader_dies_and_each_user_hears_onc
     connection = Connection("telegram", {"api_url": server.url, "token": server.token})
     conversation = sender_conversation(database)
     async with (
-        telegram_sender(connection, conversation) as first_sender,
-        telegram_sender(connection, conversation) as second_sender,
+        telegram_sender(connection, conversation) as (first_sender, _),
+        telegram_sender(connection, conversation) as (second_sender, _),
     ):
         first = reminder_service(
             database, demo, "first", Mortal, first_sender, "telegram", TELEGRAM_LIMITS

@@ -7,26 +7,25 @@ import datetime as dtm
 import itertools
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.pacing import RetryPolicy, SlidingWindow, TokenBucket
 from bot.telegram.limits import (
+    TELEGRAM_LIMITS,
     LimiterClosedError,
-    Limits,
-    RetryPolicy,
-    SlidingWindow,
     TelegramLimiter,
-    TokenBucket,
     chat_of,
     is_message_method,
     is_private,
 )
 
 #: Budgets so large that only retries can make a request wait.
-ROOMY = Limits(private_burst=100)
-QUICK_RETRY = RetryPolicy(attempts=4, first_delay=0.02, max_delay=0.05, flood_retries=3,
+ROOMY = replace(TELEGRAM_LIMITS, private_burst=100)
+QUICK_RETRY = RetryPolicy(reply_attempts=4, first=0.02, longest=0.05, flood_retries=3,
                           flood_margin=0.0)  # fmt: skip
 
 
@@ -83,7 +82,7 @@ def test_which_requests_count_as_messages() -> None:
 
 
 async def test_private_chat_gets_a_burst_then_a_steady_pace() -> None:
-    limits = Limits(private_burst=2, private_interval=0.1, margin=0.0)
+    limits = replace(TELEGRAM_LIMITS, private_burst=2, private_interval=0.1, margin=0.0)
     limiter, telegram = TelegramLimiter(limits, QUICK_RETRY), Telegram()
     await asyncio.gather(*(send(limiter, telegram, 1001) for _ in range(5)))
     gaps = [b - a for a, b in itertools.pairwise(telegram.calls)]
@@ -92,7 +91,7 @@ async def test_private_chat_gets_a_burst_then_a_steady_pace() -> None:
 
 
 async def test_chats_do_not_wait_for_each_other() -> None:
-    limits = Limits(private_burst=1, private_interval=10.0, margin=0.0)
+    limits = replace(TELEGRAM_LIMITS, private_burst=1, private_interval=10.0, margin=0.0)
     limiter, telegram = TelegramLimiter(limits, QUICK_RETRY), Telegram()
     started = time.monotonic()
     await asyncio.gather(*(send(limiter, telegram, chat) for chat in range(1, 21)))
@@ -100,7 +99,9 @@ async def test_chats_do_not_wait_for_each_other() -> None:
 
 
 async def test_groups_get_their_window_and_the_bot_its_overall_rate() -> None:
-    limits = Limits(overall=4, overall_window=0.2, group=2, group_window=0.3, margin=0.0)
+    limits = replace(
+        TELEGRAM_LIMITS, overall=4, overall_window=0.2, group=2, group_window=0.3, margin=0.0
+    )
     limiter, telegram = TelegramLimiter(limits, QUICK_RETRY), Telegram()
     await asyncio.gather(*(send(limiter, telegram, -100) for _ in range(3)))
     assert telegram.calls[2] - telegram.calls[0] >= 0.29
@@ -110,7 +111,7 @@ async def test_groups_get_their_window_and_the_bot_its_overall_rate() -> None:
 
 
 async def test_answers_to_button_presses_are_not_held_back() -> None:
-    limits = Limits(private_burst=1, private_interval=10.0, margin=0.0)
+    limits = replace(TELEGRAM_LIMITS, private_burst=1, private_interval=10.0, margin=0.0)
     limiter, telegram = TelegramLimiter(limits, QUICK_RETRY), Telegram()
     await send(limiter, telegram, 1001)
     started = time.monotonic()
@@ -162,7 +163,7 @@ async def test_network_errors_give_up_after_the_attempts() -> None:
     telegram = Telegram([TimedOut()] * 10)
     with pytest.raises(TimedOut):
         await send(limiter, telegram, 1001)
-    assert len(telegram.calls) == QUICK_RETRY.attempts
+    assert len(telegram.calls) == QUICK_RETRY.reply_attempts
 
 
 @pytest.mark.parametrize("error", [BadRequest("message is too long"), Forbidden("blocked")])
@@ -175,11 +176,12 @@ async def test_errors_retrying_cannot_fix_are_raised_at_once(error: Exception) -
 
 
 async def test_closing_drops_long_waits_and_keeps_short_ones() -> None:
-    limits = Limits(private_burst=1, private_interval=30.0, margin=0.0)
+    limits = replace(TELEGRAM_LIMITS, private_burst=1, private_interval=30.0, margin=0.0)
     limiter, telegram = TelegramLimiter(limits, QUICK_RETRY), Telegram()
     await send(limiter, telegram, 1001)
     waiting = asyncio.create_task(send(limiter, telegram, 1001))
-    short = TelegramLimiter(Limits(private_burst=1, private_interval=0.1, margin=0.0), QUICK_RETRY)
+    quick = replace(TELEGRAM_LIMITS, private_burst=1, private_interval=0.1, margin=0.0)
+    short = TelegramLimiter(quick, QUICK_RETRY)
     await send(short, telegram, 2002)
     soon = asyncio.create_task(send(short, telegram, 2002))
     await asyncio.sleep(0.02)
@@ -194,7 +196,7 @@ async def test_closing_drops_long_waits_and_keeps_short_ones() -> None:
 
 
 async def test_refused_requests_give_their_budget_back_but_timeouts_do_not() -> None:
-    limits = Limits(private_burst=1, private_interval=0.3, margin=0.0)
+    limits = replace(TELEGRAM_LIMITS, private_burst=1, private_interval=0.3, margin=0.0)
     limiter = TelegramLimiter(limits, QUICK_RETRY)
     refused = Telegram([NetworkError("Bad Gateway (502)"), RetryAfter(0), BadRequest("no")])
     with pytest.raises(BadRequest):

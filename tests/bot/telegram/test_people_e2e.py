@@ -51,7 +51,7 @@ from bot.bootstrap import (
 )
 from bot.channels import Channel
 from bot.config import Settings
-from bot.outbox import ChannelLimits
+from bot.pacing import ChannelLimits, RetryPolicy
 from bot.scheduling import ReminderService
 from bot.storage.database import Database, database_url
 from bot.storage.models import Base
@@ -61,7 +61,6 @@ from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import TelegramChannel, TelegramOptions
-from bot.telegram.limits import Limits, RetryPolicy
 from bot.telegram.outbox import TelegramOutbox
 from catalog.model import ActivityId
 from catalog.occurrences import Occurrence
@@ -107,14 +106,12 @@ PERSIAN = "سلام، من برای کلاس زبان فنلاندی کمک می
 NEWCOMER, OTHER_VOLUNTEER, MEMBER = 1400, 1401, 1402
 FORGETTER = 1500
 
-#: The drainers' own limits stay out of the way.
-UNLIMITED = ChannelLimits(per_second=1000, burst=1000, chat_gap=0.0)
 #: The channel's limiter opened wide (see the module docstring).
 OPEN = TelegramOptions(
     poll_timeout=1.0,
     request_timeout=5.0,
-    limits=Limits(overall=10_000, private_burst=10_000, group=10_000),
-    retry=RetryPolicy(attempts=4, first_delay=0.05, max_delay=0.2),
+    limits=ChannelLimits.unlimited(),
+    retry=RetryPolicy(reply_attempts=4, first=0.05, longest=0.2),
     stop_grace=0.2,
 )
 SECRET = b"tarjotin-people-e2e-secret-0123456"
@@ -408,7 +405,7 @@ async def bench_factory(
         await channel.start()
         opened.append((channel, app))
         channels.append(channel)
-        senders = {"telegram": (TelegramOutbox(channel), UNLIMITED), **email_senders(settings)}
+        senders = {"telegram": (TelegramOutbox(channel), channel.pacing), **email_senders(settings)}
         service = build_reminder_service(app, parts, senders)
         return Bench(
             server, app, conversation, live, parts, parts.core, service, codec, mail, settings
@@ -771,7 +768,6 @@ async def test_kill_9_mid_broadcast_to_1000_loses_nobody(bench: Bench, tmp_path:
         "api_url": b.server.url,
         "token": b.server.token,
         "hold": 1.0,
-        "limits": {"per_second": 2000, "burst": 2000, "chat_gap": 0.0},
         "telegram_overall": "300",
     }
 

@@ -29,7 +29,8 @@ from bot.bootstrap import (
     ensure_catalogue,
 )
 from bot.config import Settings
-from bot.outbox import ChannelLimits, OutboxDrainer
+from bot.outbox import OutboxDrainer
+from bot.pacing import ChannelLimits, Pacing
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.outbox import TelegramOutbox
@@ -56,7 +57,7 @@ WINTER_SESSION = datetime(2027, 3, 23, 17, 0, tzinfo=HELSINKI)
 SUMMER_SESSION = datetime(2027, 3, 30, 17, 0, tzinfo=HELSINKI)
 
 #: The drainer's own limits stay out of the way; the fake server still enforces Telegram's.
-UNLIMITED = ChannelLimits(per_second=1000, burst=1000, chat_gap=0.0)
+UNLIMITED = ChannelLimits.unlimited()
 
 QUESTIONS = {
     "fi": "Onko tiistaina kielikahvila?",
@@ -145,7 +146,7 @@ async def reminding(
     )
     await channel.start()
     service = build_reminder_service(
-        app, parts, {"telegram": (TelegramOutbox(channel), UNLIMITED)}
+        app, parts, {"telegram": (TelegramOutbox(channel), Pacing.of(UNLIMITED))}
     )
     [drainer] = service.drainers
     try:
