@@ -20,13 +20,13 @@ from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
 from handlers.events import ChatId, Reply, UserId
 from handlers.i18n import Translator
-from tests.fakes import FixedClock, RecordingSender
+from tests.fakes import FixedClock, RecordingSender, RunningClock
 
 FAST = ChannelLimits.unlimited()
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+#: A fixed day in the demo catalogue's season, then real time (leases and drainers really wait).
+now = RunningClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
 
 
 class Mortal(Leadership):
