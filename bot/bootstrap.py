@@ -365,9 +365,7 @@ def build_core(
     reminder_flow = ReminderFlow(reminders, speakers)
     questions = Questions(assistant, stores.profiles, contact, reminder_flow, clock)
     onboarding = Onboarding(stores.profiles, questions, speakers)
-    data_rights = DataRightsFlow(
-        stores.data_rights, stores.profiles, stores.dialogues, reminder_flow, questions.forget
-    )
+    data_rights = DataRightsFlow(stores.data_rights, stores.dialogues, questions.forget)
     flows = FlowTable.of(
         (
             onboarding,

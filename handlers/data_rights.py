@@ -18,9 +18,9 @@ from handlers.flows import N_, CommandSpec, FlowBase, FlowDeclaration
 from handlers.formatting import localised, organisation_name
 from handlers.i18n import Speaker
 from handlers.languages import NATIVE_NAMES
-from handlers.ports import DialogueStore, ProfileStore
+from handlers.ports import DialogueStore
 from handlers.reminder_plan import Subscription
-from handlers.reminders import ReminderFlow, leads_text, subscription_title
+from handlers.reminders import leads_text, subscription_title
 from handlers.requests import ContactRequest, RequestKind, RequestState
 from handlers.staff import Grant, Role
 from handlers.turn import Turn
@@ -133,15 +133,11 @@ class DataRightsFlow(FlowBase):
     def __init__(
         self,
         rights: DataRights,
-        profiles: ProfileStore,
         dialogues: DialogueStore,
-        reminders: ReminderFlow,
         forget_answers: Callable[[UserId], None],
     ) -> None:
         self.rights = rights
-        self.profiles = profiles
         self.dialogues = dialogues
-        self.reminders = reminders
         self.forget_answers = forget_answers
 
     async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
@@ -163,8 +159,8 @@ class DataRightsFlow(FlowBase):
         if kind is ActionKind.CANCEL:
             await self.dialogues.clear(turn.user)
             return [Reply(_("OK, nothing was changed."), turn.speaker.language)]
-        await self.reminders.forget(turn.profile)
+        # One transaction: the profile, subscriptions, queued messages, requests, dialogue and
+        # roles go together (bot.storage.erasure), so a crash leaves all of it or none.
         await self.rights.forget(turn.user)
-        await self.profiles.delete(turn.user)
         self.forget_answers(turn.user)
         return [Reply(_("Done. I deleted everything I knew about you."), turn.speaker.language)]

@@ -13,8 +13,18 @@ from catalog.occurrences import OccurrenceIndex
 from catalog.understanding.query import Query
 from handlers.assistant import Assistant
 from handlers.conversation import Conversation
-from handlers.events import ActionKind, ChatId, Choice, Command, IncomingMessage, Profile, UserId
+from handlers.events import (
+    ActionKind,
+    ChatId,
+    Choice,
+    Command,
+    IncomingMessage,
+    Profile,
+    Reply,
+    UserId,
+)
 from handlers.i18n import Translator
+from handlers.ports import OutgoingMessage
 from handlers.reminder_plan import DEFAULT_LEADS, EVENING_BEFORE
 from tests.fakes import (
     FixedClock,
@@ -158,16 +168,23 @@ async def test_an_unknown_activity_is_not_subscribed(
     assert "no longer on offer" in reply.text
 
 
-async def test_forgetting_removes_subscriptions_and_queued_messages(
-    conversation: Conversation,
-    subscriptions: InMemorySubscriptions,
-    listener: InMemoryListener,
-    demo: Catalogue,
+async def test_forgetting_removes_subscriptions_profile_and_queued_messages_at_once(
+    demo: Catalogue, profiles: InMemoryProfiles, subscriptions: InMemorySubscriptions
 ) -> None:
+    clock = FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI))
+    assistant = Assistant(
+        Matcher(demo, OccurrenceIndex(demo, ())), ScriptedUnderstander(), Translator()
+    )
+    fakes = FakeCore(demo, clock, profiles=profiles, subscriptions=subscriptions)
+    conversation = fakes.build(lambda: assistant).conversation
     await conversation.on_choice(Choice(ANA, ROOM, ActionKind.REMIND, first_activity(demo)))
+    queued = OutgoingMessage("reminder:ana", ROOM, ANA, Reply("Soon", "en"), clock())
+    await fakes.outbox.enqueue([queued], clock())
     await conversation.on_choice(Choice(ANA, ROOM, ActionKind.CONFIRM_FORGET))
+    # One call of the data-rights store (one transaction in SQL) took all of it.
     assert await subscriptions.for_user(ANA) == []
-    assert listener.forgotten_users == [ANA]
+    assert await profiles.get(ANA) is None
+    assert fakes.outbox.to(ROOM) == []
 
 
 async def test_asking_in_words_subscribes_to_the_best_match(
