@@ -127,7 +127,7 @@ async def run(count: int, directory: Path) -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"subscriptions               {count:,}")
         print(f"organisation                {organisation} ({queued:,} people)")
-        print(f"preview (reads all)         {preview:.2f} s")
+        print(f"preview                     {preview:.2f} s")
         print(f"send (store + queue)        {send:.2f} s  = {queued / send:,.0f} rows/s")
         print(f"stop (withdraw waiting)     {stop:.2f} s")
         print(f"peak RSS                    {rss:.0f} MiB")
