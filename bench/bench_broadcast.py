@@ -29,8 +29,8 @@ from bench.bench_reminders import seed
 from bot.bootstrap import build_app, build_runtime, ensure_catalogue, wall_clock
 from bot.config import Settings
 from bot.storage.models import OutboxRow, SubscriptionRow
-from handlers.conversation import Conversation
-from handlers.events import (
+from handlers.core.conversation import Conversation
+from handlers.core.events import (
     Action,
     ActionKind,
     ChatId,

@@ -43,8 +43,8 @@ from bot.matrix.channel import MatrixChannel, MatrixConfig
 from bot.matrix.login import Account
 from bot.storage.database import Database, database_url
 from catalog.parse import load_catalogue
-from handlers.conversation import Conversation
-from handlers.events import Choice, Command, IncomingMessage, Reply
+from handlers.core.conversation import Conversation
+from handlers.core.events import Choice, Command, IncomingMessage, Reply
 from tests.matrix_server.synapse import MatrixUser, SynapseServer, ensure_installed
 
 QUESTIONS = (

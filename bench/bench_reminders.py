@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 
 from bot.bootstrap import demo_catalogue_path
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.scheduling import ReminderPlanner, ScheduleSource
 from bot.storage.database import Database, database_url
 from bot.storage.models import SubscriptionRow, UserRow
@@ -40,10 +40,10 @@ from bot.telegram.limits import telegram_pacer
 from catalog.occurrences import OccurrenceIndex
 from catalog.parse import load_catalogue
 from catalog.vocabulary import SUPPORTED_LANGUAGES
-from handlers.events import ChatId, Reply, UserId
-from handlers.i18n import Translator
-from handlers.ports import SendOutcome
-from handlers.reminder_plan import DEFAULT_LEADS
+from handlers.core.events import ChatId, Reply, UserId
+from handlers.core.i18n import Translator
+from handlers.core.ports import SendOutcome
+from handlers.newcomers.reminder_timing import DEFAULT_LEADS
 from tests.telegram_server.limits import FloodControl, RateLimits
 
 

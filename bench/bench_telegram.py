@@ -46,8 +46,8 @@ from bot.storage.profiles import SqlProfileStore  # noqa: E402
 from bot.telegram.callbacks import CallbackCodec  # noqa: E402
 from bot.telegram.channel import TelegramChannel, TelegramOptions  # noqa: E402
 from catalog.parse import load_catalogue  # noqa: E402
-from handlers.conversation import Conversation  # noqa: E402
-from handlers.events import ChatId, IncomingMessage, Profile, UserId  # noqa: E402
+from handlers.core.conversation import Conversation  # noqa: E402
+from handlers.core.events import ChatId, IncomingMessage, Profile, UserId  # noqa: E402
 from tests.telegram_server.limits import RateLimits  # noqa: E402
 from tests.telegram_server.records import SentMessage  # noqa: E402
 from tests.telegram_server.server import FakeTelegramServer  # noqa: E402

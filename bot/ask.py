@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.bootstrap import build_assistant
 from catalog.model import Catalogue, OccurrenceChange
 from catalog.understanding.query import Query
-from handlers.assistant import Answer, Assistant
+from handlers.newcomers.assistant import Answer, Assistant
 
 
 def answer_json(answer: Answer, question_id: object = None) -> dict[str, Any]:

@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.catalogue_watch import CatalogueWatcher, Replanner
 from bot.channels import Channel
 from bot.config import Settings
-from bot.coordination import load_desks, with_catalogue_emails
-from bot.outbox import OutboxDrainer
+from bot.coordination_file import load_desks, with_catalogue_emails
+from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import Pacing
 from bot.scheduling import (
     Leadership,
@@ -55,18 +55,14 @@ from catalog.parse import load_catalogue
 from catalog.seasons import season_shift, shifted
 from catalog.understanding import Understander
 from catalog.understanding.normalise import tokenise
-from handlers.assistant import Assistant
-from handlers.assistant import Understander as UnderstanderPort
-from handlers.broadcasting import Broadcasting
-from handlers.contact import ContactFlow
-from handlers.conversation import Conversation
-from handlers.coordination import Coordination
-from handlers.data_rights import DataRights, DataRightsFlow
-from handlers.events import ChatId, UserId
-from handlers.flows import FlowTable
-from handlers.i18n import Speaker, Translator
-from handlers.onboarding import Onboarding
-from handlers.ports import (
+from handlers.coordination.permissions import Desk
+from handlers.coordination.request_desk import Coordination
+from handlers.coordination.roles import Staffing
+from handlers.core.conversation import Conversation
+from handlers.core.events import ChatId, UserId
+from handlers.core.flows import FlowTable
+from handlers.core.i18n import Speaker, Translator
+from handlers.core.ports import (
     BroadcastStore,
     Clock,
     DialogueStore,
@@ -81,12 +77,16 @@ from handlers.ports import (
     SubscriptionStore,
     UnitOfWorkFactory,
 )
-from handlers.questions import Questions
-from handlers.reminders import ReminderFlow, Reminders
-from handlers.session_notices import SessionNotices
-from handlers.staff import Desk
-from handlers.staffing import Staffing
-from handlers.volunteering import Volunteering
+from handlers.newcomers.assistant import Assistant
+from handlers.newcomers.assistant import Understander as UnderstanderPort
+from handlers.newcomers.contact import ContactFlow
+from handlers.newcomers.data_rights import DataRights, DataRightsFlow
+from handlers.newcomers.onboarding import Onboarding
+from handlers.newcomers.questions import Questions
+from handlers.newcomers.reminders import ReminderFlow, Reminders
+from handlers.volunteers.broadcast_flow import Broadcasting
+from handlers.volunteers.menu import Volunteering
+from handlers.volunteers.notices import SessionNotices
 
 log = logging.getLogger(__name__)
 
@@ -686,13 +686,13 @@ def channel_senders(channels: Iterable[Channel]) -> dict[str, tuple[OutboxSender
     for channel in channels:
         if channel.name == "telegram":
             from bot.telegram.channel import TelegramChannel
-            from bot.telegram.outbox import TelegramOutbox
+            from bot.telegram.outbox_sender import TelegramOutbox
 
             assert isinstance(channel, TelegramChannel)
             senders["telegram"] = (TelegramOutbox(channel), channel.pacing)
         elif channel.name == "matrix":
             from bot.matrix.channel import MatrixChannel
-            from bot.matrix.outbox import MatrixOutbox
+            from bot.matrix.outbox_sender import MatrixOutbox
 
             assert isinstance(channel, MatrixChannel)
             senders["matrix"] = (MatrixOutbox(channel), channel.pacing)

@@ -50,7 +50,7 @@ from catalog.export import export_text
 from catalog.model import Catalogue
 from catalog.parse import InvalidCatalogueError, load_catalogue
 from catalog.vocabulary import SUPPORTED_LANGUAGES
-from handlers.programme import week_programme, week_start
+from handlers.newcomers.programme import week_programme, week_start
 
 EXIT_OK = 0
 EXIT_INVALID = 1

@@ -21,8 +21,8 @@ import aiosmtplib
 
 from bot.config import Settings
 from bot.pacing import ChannelLimits
-from handlers.events import ChatId, Reply
-from handlers.ports import SendOutcome
+from handlers.core.events import ChatId, Reply
+from handlers.core.ports import SendOutcome
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def outcome_of(error: Exception) -> SendOutcome:
 
 @dataclass(frozen=True)
 class SmtpSender:
-    """An :class:`~handlers.ports.OutboxSender` for the ``email`` channel, over aiosmtplib."""
+    """An :class:`~handlers.core.ports.OutboxSender` for the ``email`` channel, over aiosmtplib."""
 
     host: str
     port: int = 25

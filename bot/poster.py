@@ -28,9 +28,9 @@ from bot.bootstrap import build_app, ensure_catalogue
 from bot.config import Settings
 from catalog.model import Catalogue
 from catalog.vocabulary import RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
-from handlers.formatting import localised
-from handlers.i18n import Translator
-from handlers.onboarding import ACTIVITY_LINK
+from handlers.core.formatting import localised
+from handlers.core.i18n import Translator
+from handlers.newcomers.onboarding import ACTIVITY_LINK
 
 if TYPE_CHECKING:
     from PIL.ImageFont import FreeTypeFont, ImageFont

@@ -16,7 +16,8 @@ Changes. A catalogue re-import or a volunteer's change calls
 are withdrawn and planned again from the new occurrences, so a moved session is reminded at
 its new time (saying so), a cancelled one gets its cancellation instead, and an occurrence
 that no longer exists keeps no reminder. A subscription change calls
-:meth:`ReminderPlanner.subscriptions_changed` (the :class:`~handlers.ports.SubscriptionListener`).
+:meth:`ReminderPlanner.subscriptions_changed` (the
+:class:`~handlers.core.ports.SubscriptionListener`).
 
 One scheduler per database: :class:`Leadership` holds the ``reminders`` lease
 (:class:`~bot.storage.lease.SqlLease`); a second instance stays standby, retrying every third
@@ -37,16 +38,16 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.storage.lease import SqlLease
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
 from bot.storage.reminders import SqlSubscriptionStore, Subscriber
 from catalog.model import ActivityId, Catalogue
 from catalog.occurrences import Occurrence, OccurrenceIndex
-from handlers.events import Reply, UserId
-from handlers.i18n import Translator
-from handlers.ports import Clock
-from handlers.reminder_plan import (
+from handlers.core.events import Reply, UserId
+from handlers.core.i18n import Translator
+from handlers.core.ports import Clock
+from handlers.newcomers.reminder_timing import (
     DEFAULT_QUIET_HOURS,
     PlannedReminder,
     QuietHours,
@@ -55,7 +56,7 @@ from handlers.reminder_plan import (
     new_activity_notices,
     plan_reminders,
 )
-from handlers.reminders import cancellation_reply, new_activity_reply, reminder_reply
+from handlers.newcomers.reminders import cancellation_reply, new_activity_reply, reminder_reply
 
 log = logging.getLogger(__name__)
 

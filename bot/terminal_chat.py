@@ -1,4 +1,6 @@
-"""The terminal chat: one more channel of the same :class:`~handlers.conversation.Conversation`.
+"""The terminal chat: one more channel of the same conversation.
+
+It drives :class:`~handlers.core.conversation.Conversation` like any other adapter.
 
 What ``make run`` opens when no chat platform is configured. Everything works as on Telegram
 and Matrix: onboarding, questions, ``/mydata``, ``/forget``, ``/remind``, ``/reminders``,
@@ -23,8 +25,8 @@ from typing import TextIO
 from bot.pacing import ChannelLimits, Pacing
 from bot.terminal import BidiMode, for_terminal
 from catalog.vocabulary import RIGHT_TO_LEFT
-from handlers.conversation import Conversation
-from handlers.events import (
+from handlers.core.conversation import Conversation
+from handlers.core.events import (
     Action,
     ChatId,
     Choice,
@@ -33,7 +35,7 @@ from handlers.events import (
     Reply,
     UserId,
 )
-from handlers.ports import OutboxSender, SendOutcome
+from handlers.core.ports import OutboxSender, SendOutcome
 
 CHANNEL = "terminal"
 USER = UserId(f"{CHANNEL}:local")

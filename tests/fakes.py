@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 
 from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, OneOffDate
 from catalog.understanding.query import Intent, Query
-from handlers.broadcasts import Broadcast, BroadcastState
-from handlers.dialogue import Dialogue
-from handlers.events import ChatId, Profile, Reply, UserId
-from handlers.ports import Outcome, OutgoingMessage, SendOutcome
-from handlers.reminder_plan import Subscriber, Subscription
-from handlers.requests import ContactRequest, RequestState
-from handlers.staff import Grant, Invite, RoleEvent
+from handlers.coordination.permissions import Grant, Invite, RoleEvent
+from handlers.coordination.requests import ContactRequest, RequestState
+from handlers.core.dialogue import Dialogue
+from handlers.core.events import ChatId, Profile, Reply, UserId
+from handlers.core.ports import Outcome, OutgoingMessage, SendOutcome
+from handlers.newcomers.reminder_timing import Subscriber, Subscription
+from handlers.volunteers.broadcast_state import Broadcast, BroadcastState
 
 
 class InMemoryProfiles:

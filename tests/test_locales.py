@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from catalog.vocabulary import SUPPORTED_LANGUAGES
-from handlers.i18n import SOURCE_LANGUAGE, Translator, default_locales_dir
+from handlers.core.i18n import SOURCE_LANGUAGE, Translator, default_locales_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

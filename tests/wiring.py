@@ -13,21 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.bootstrap import Core, Options, Stores, build_core, build_sql_core
 from catalog.model import Catalogue
-from handlers.assistant import Assistant
-from handlers.contact import ContactFlow
-from handlers.conversation import Conversation
-from handlers.coordination import Coordination
-from handlers.data_rights import DataRightsFlow, UserData
-from handlers.events import ChatId, UserId
-from handlers.flows import FlowBase, FlowDeclaration, FlowTable
-from handlers.i18n import Translator
-from handlers.onboarding import Onboarding
-from handlers.ports import Clock, ProfileStore
-from handlers.questions import Questions
-from handlers.reminders import ReminderFlow
-from handlers.staff import Desk
-from handlers.staffing import Staffing
-from handlers.volunteering import Volunteering
+from handlers.coordination.permissions import Desk
+from handlers.coordination.request_desk import Coordination
+from handlers.coordination.roles import Staffing
+from handlers.core.conversation import Conversation
+from handlers.core.events import ChatId, UserId
+from handlers.core.flows import FlowBase, FlowDeclaration, FlowTable
+from handlers.core.i18n import Translator
+from handlers.core.ports import Clock, ProfileStore
+from handlers.newcomers.assistant import Assistant
+from handlers.newcomers.contact import ContactFlow
+from handlers.newcomers.data_rights import DataRightsFlow, UserData
+from handlers.newcomers.onboarding import Onboarding
+from handlers.newcomers.questions import Questions
+from handlers.newcomers.reminders import ReminderFlow
+from handlers.volunteers.menu import Volunteering
 from tests.fakes import (
     InMemoryBroadcasts,
     InMemoryCatalogueEditor,
@@ -182,7 +182,7 @@ def declared_table() -> FlowTable:
     """The product's flow table from the flows' declarations alone (adapter tests).
 
     The same flows as :func:`bot.bootstrap.build_core` wires, in its order; that test
-    ``tests/handlers/test_flow_table.py`` checks the order of the wired table.
+    ``tests/handlers/core/test_flow_table.py`` checks the order of the wired table.
     """
     flows = (
         Onboarding,

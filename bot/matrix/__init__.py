@@ -14,8 +14,8 @@ from bot.config import ConfigError, Settings
 if TYPE_CHECKING:
     from bot.channels import Channel
     from bot.matrix.channel import MatrixConfig
-    from bot.matrix.outbox import MatrixOutbox
-    from handlers.conversation import Conversation
+    from bot.matrix.outbox_sender import MatrixOutbox
+    from handlers.core.conversation import Conversation
 
 __all__ = ["MatrixOutbox", "build_matrix_channel", "matrix_config"]
 
@@ -23,7 +23,7 @@ __all__ = ["MatrixOutbox", "build_matrix_channel", "matrix_config"]
 def __getattr__(name: str) -> object:
     """``MatrixOutbox`` on first use, so importing the package does not import nio."""
     if name == "MatrixOutbox":
-        from bot.matrix.outbox import MatrixOutbox
+        from bot.matrix.outbox_sender import MatrixOutbox
 
         return MatrixOutbox
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

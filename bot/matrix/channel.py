@@ -16,7 +16,7 @@ included (see :mod:`bot.matrix.translate`). A reply to a bot message older than 
 remembers is recognised by asking the homeserver who sent the replied-to event.
 
 Unprompted messages (reminders, forwarded requests) go out through
-:meth:`MatrixChannel.send_content`, which :mod:`bot.matrix.outbox` uses.
+:meth:`MatrixChannel.send_content`, which :mod:`bot.matrix.outbox_sender` uses.
 
 An event that cannot be decrypted is never passed over in silence: the bot asks the sender's
 devices for the missing key and waits a few seconds (keys can trail their message); if the key
@@ -47,6 +47,7 @@ from nio import (
     SyncError,
 )
 
+from bot.matrix.ids import EventId, MatrixUserId, RoomId, event_id_of, room_id_of, sender_of
 from bot.matrix.limits import (
     MATRIX_LIMITS,
     MATRIX_RETRY,
@@ -78,8 +79,8 @@ from bot.matrix.translate import (
 )
 from bot.matrix.trust import trust_on_first_use
 from bot.pacing import ChannelLimits, Pacer, Pacing, RetryPolicy
-from handlers.conversation import Conversation
-from handlers.events import Action, Choice, Command, IncomingMessage, Reply
+from handlers.core.conversation import Conversation
+from handlers.core.events import Action, Choice, Command, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class MatrixChannel:
         self._idle = False
         self._answered_sessions: OrderedDict[str, None] = OrderedDict()
         self._credentials: Credentials | None = None
-        self._undecrypted: list[tuple[str, Any, float]] = []
+        self._undecrypted: list[tuple[RoomId, Any, float]] = []
         self._needs_full_state = True
         self._reply_authors: OrderedDict[str, bool] = OrderedDict()
 
@@ -322,9 +323,11 @@ class MatrixChannel:
             log.warning("Matrix key housekeeping failed (%s); retried next sync", _name(error))
 
     async def _handle(self, response: Any, *, answer: bool) -> None:
-        for room_id in list(response.rooms.invite):
+        # nio's untyped sync response: its room ids are typed here, where they enter
+        for room_id in map(RoomId, list(response.rooms.invite)):
             await self._guard(room_id, None, partial(self._accept, room_id))
-        for room_id, info in response.rooms.join.items():
+        for room_key, info in response.rooms.join.items():
+            room_id = RoomId(room_key)
             someone_left = False
             for event in info.timeline.events:
                 if answer:
@@ -332,13 +335,16 @@ class MatrixChannel:
                 someone_left |= self._is_departure(event.source)
             if someone_left:
                 await self._guard(room_id, None, partial(self._leave_if_alone, room_id))
-        for room_id in response.rooms.leave:
+        for room_id in map(RoomId, response.rooms.leave):
             self._state.forget_room(room_id)
 
-    async def _guard(self, room_id: str, event: Any, work: Callable[[], Awaitable[None]]) -> None:
+    async def _guard(
+        self, room_id: RoomId, event: Any, work: Callable[[], Awaitable[None]]
+    ) -> None:
         """Run one event's work; a failure is logged and never stops the loop."""
-        event_id = getattr(event, "event_id", None) if event is not None else None
-        if isinstance(event_id, str) and self._state.handled(event_id):
+        raw = getattr(event, "event_id", None) if event is not None else None
+        event_id = EventId(raw) if isinstance(raw, str) else None
+        if event_id is not None and self._state.handled(event_id):
             return
         try:
             await work()
@@ -348,12 +354,12 @@ class MatrixChannel:
             log.error("a Matrix event failed (%s); going on with the next", _name(error))
             log.debug("event %s in %s failed", event_id, room_id, exc_info=True)
         finally:
-            if isinstance(event_id, str):
+            if event_id is not None:
                 self._state.mark_handled(event_id)
 
     # --- rooms -----------------------------------------------------------------------------
 
-    async def _accept(self, room_id: str) -> None:
+    async def _accept(self, room_id: RoomId) -> None:
         await call_with_retries(
             "join",
             lambda: self._client.join(room_id),
@@ -373,7 +379,7 @@ class MatrixChannel:
             and content.get("membership") in ("leave", "ban")
         )
 
-    async def _leave_if_alone(self, room_id: str) -> None:
+    async def _leave_if_alone(self, room_id: RoomId) -> None:
         room = self._client.rooms.get(room_id)
         if room is None or room.joined_count + room.invited_count > 1:
             return
@@ -413,7 +419,7 @@ class MatrixChannel:
 
     # --- events ----------------------------------------------------------------------------
 
-    async def _on_event(self, room_id: str, event: Any) -> None:
+    async def _on_event(self, room_id: RoomId, event: Any) -> None:
         room = self._client.rooms.get(room_id)
         if room is None:
             return
@@ -462,12 +468,13 @@ class MatrixChannel:
             or target is None
             or target in view.bot_events
             or source.get("sender") == view.bot
-            or not await self._sent_by_bot(room.room_id, target)
+            or not await self._sent_by_bot(room_id_of(room), EventId(target))
         ):
             return view
-        return replace(view, bot_events=self._state.bot_events(room.room_id) | {target})
+        bot_events = self._state.bot_events(room_id_of(room)) | {EventId(target)}
+        return replace(view, bot_events=bot_events)
 
-    async def _sent_by_bot(self, room_id: str, event_id: str) -> bool:
+    async def _sent_by_bot(self, room_id: RoomId, event_id: EventId) -> bool:
         """Whether the bot sent an event (asked once; a failed look-up counts as no)."""
         known = self._reply_authors.get(event_id)
         if known is not None:
@@ -515,7 +522,7 @@ class MatrixChannel:
         with suppress(LocalProtocolError):
             await self._client.request_room_key(event)
         deadline = time.monotonic() + self.config.decrypt_grace_seconds
-        self._undecrypted.append((room.room_id, event, deadline))
+        self._undecrypted.append((room_id_of(room), event, deadline))
 
     async def _settle_undecrypted(self, *, force: bool) -> None:
         """Handle events whose key has come; ask for the rest once their grace is over."""
@@ -547,14 +554,16 @@ class MatrixChannel:
         log.debug("undecryptable %s in %s", event.event_id, room.room_id)
         profile = await self.conversation.profile(matrix_user(event.sender))
         reply = resend_request(self.conversation, profile.language)
-        await self._answer(room, event.sender, [reply], answer_to=event.event_id, keep_offer=True)
+        await self._answer(
+            room, sender_of(event), [reply], answer_to=event_id_of(event), keep_offer=True
+        )
 
     # --- sending ---------------------------------------------------------------------------
 
     async def _answer(
         self,
         room: Any,
-        user: str,
+        user: MatrixUserId,
         replies: Iterable[Reply],
         *,
         answer_to: str | None = None,
@@ -576,12 +585,12 @@ class MatrixChannel:
                 thread=thread,
             )
             event_id = await self._send(room, content)
-            self._state.remember_sent(room.room_id, event_id)
+            self._state.remember_sent(room_id_of(room), event_id)
             offer = Offer(event_id, actions) if actions else None
         if not keep_offer:
-            self._state.set_offer(room.room_id, user, offer)
+            self._state.set_offer(room_id_of(room), user, offer)
 
-    async def _send(self, room: Any, content: dict[str, Any]) -> str:
+    async def _send(self, room: Any, content: dict[str, Any]) -> EventId:
         """Send one reply (encrypted where the room is), paced, riding through rate limits."""
         transaction = str(uuid4())
         chat = f"{self.name}:{room.room_id}"
@@ -593,7 +602,7 @@ class MatrixChannel:
             sleep=self._sleep,
             pause=partial(self.pacing.pacer.pause, None),
         )
-        return str(response.event_id)
+        return event_id_of(response)
 
     async def _paced_send(
         self, chat: str, room: Any, content: Mapping[str, Any], transaction: str
@@ -660,13 +669,13 @@ class MatrixChannel:
         response = await self._paced_send(f"{self.name}:{room_id}", room, content, transaction_id)
         event_id = getattr(response, "event_id", None)
         if isinstance(event_id, str):
-            self._remember_sent(room, event_id, offer)
+            self._remember_sent(room, EventId(event_id), offer)
         return response
 
-    def _remember_sent(self, room: Any, event_id: str, offer: tuple[Action, ...]) -> None:
+    def _remember_sent(self, room: Any, event_id: EventId, offer: tuple[Action, ...]) -> None:
         """Note the bot's event; in a direct room its choices become the standing offer."""
         state = self._state
-        state.remember_sent(room.room_id, event_id)
+        state.remember_sent(room_id_of(room), event_id)
         if not offer or not is_direct(room.joined_count, room.invited_count):
             return
         bot = self.user_id

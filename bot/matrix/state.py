@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.matrix.ids import EventId, MatrixUserId, RoomId
 from bot.matrix.translate import Offer
-from handlers.events import Action, ActionKind
+from handlers.core.events import Action, ActionKind
 
 log = logging.getLogger(__name__)
 
@@ -131,17 +132,17 @@ class ChannelState:
 
     def __init__(self) -> None:
         self.sync_token: str | None = None
-        self._offers: OrderedDict[tuple[str, str], Offer] = OrderedDict()
-        self._sent: OrderedDict[str, list[str]] = OrderedDict()
-        self._handled: OrderedDict[str, None] = OrderedDict()
+        self._offers: OrderedDict[tuple[RoomId, MatrixUserId], Offer] = OrderedDict()
+        self._sent: OrderedDict[RoomId, list[EventId]] = OrderedDict()
+        self._handled: OrderedDict[EventId, None] = OrderedDict()
 
     # offers
 
-    def offer(self, room_id: str, user: str) -> Offer | None:
+    def offer(self, room_id: RoomId, user: MatrixUserId) -> Offer | None:
         """The choices ``user`` was last offered in ``room_id``."""
         return self._offers.get((room_id, user))
 
-    def set_offer(self, room_id: str, user: str, offer: Offer | None) -> None:
+    def set_offer(self, room_id: RoomId, user: MatrixUserId, offer: Offer | None) -> None:
         """Replace (or with ``None`` withdraw) a user's standing choices in a room."""
         key = (room_id, user)
         self._offers.pop(key, None)
@@ -152,11 +153,11 @@ class ChannelState:
 
     # the bot's own messages
 
-    def bot_events(self, room_id: str) -> frozenset[str]:
+    def bot_events(self, room_id: RoomId) -> frozenset[EventId]:
         """The bot's recent message ids in a room."""
         return frozenset(self._sent.get(room_id, ()))
 
-    def remember_sent(self, room_id: str, event_id: str) -> None:
+    def remember_sent(self, room_id: RoomId, event_id: EventId) -> None:
         """Note a message the bot sent, so replies and reactions to it are recognised."""
         sent = self._sent.pop(room_id, [])
         sent.append(event_id)
@@ -164,7 +165,7 @@ class ChannelState:
         while len(self._sent) > MAX_ROOMS:
             self._sent.popitem(last=False)
 
-    def forget_room(self, room_id: str) -> None:
+    def forget_room(self, room_id: RoomId) -> None:
         """Drop everything about a room the bot has left."""
         self._sent.pop(room_id, None)
         for key in [key for key in self._offers if key[0] == room_id]:
@@ -172,11 +173,11 @@ class ChannelState:
 
     # handled events
 
-    def handled(self, event_id: str) -> bool:
+    def handled(self, event_id: EventId) -> bool:
         """Whether an event was already handled (a replayed sync must not answer twice)."""
         return event_id in self._handled
 
-    def mark_handled(self, event_id: str) -> None:
+    def mark_handled(self, event_id: EventId) -> None:
         """Remember that an event was handled."""
         self._handled[event_id] = None
         self._handled.move_to_end(event_id)
@@ -218,13 +219,15 @@ class ChannelState:
                     for kind, argument, label in item["actions"]
                 )
                 state.set_offer(
-                    str(item["room"]), str(item["user"]), Offer(str(item["event"]), actions)
+                    RoomId(str(item["room"])),
+                    MatrixUserId(str(item["user"])),
+                    Offer(str(item["event"]), actions),
                 )
             for room, events in dict(data.get("sent", {})).items():
                 for event_id in events:
-                    state.remember_sent(str(room), str(event_id))
+                    state.remember_sent(RoomId(str(room)), EventId(str(event_id)))
             for event_id in data.get("handled", []):
-                state.mark_handled(str(event_id))
+                state.mark_handled(EventId(str(event_id)))
         except (KeyError, TypeError) as error:
             raise ValueError(f"malformed state: {type(error).__name__}") from None
         return state

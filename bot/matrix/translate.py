@@ -28,7 +28,8 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from handlers.events import (
+from bot.matrix.ids import NO_EVENT, NOBODY, EventId, MatrixUserId
+from handlers.core.events import (
     Action,
     ActionKind,
     ChatId,
@@ -50,7 +51,7 @@ UNSUPPORTED_EVENT_TYPES = frozenset({"m.sticker", "m.poll.start", "org.matrix.ms
 HTML_FORMAT = "org.matrix.custom.html"
 
 #: Choices the Matrix channel cannot carry out, so they are not offered rather than offered
-#: and refused. Empty: reminders are posted into the room by :mod:`bot.matrix.outbox`.
+#: and refused. Empty: reminders are posted into the room by :mod:`bot.matrix.outbox_sender`.
 NOT_OFFERED: frozenset[ActionKind] = frozenset()
 
 _NUMBER = re.compile(r"[#(\[]?\s*(\d{1,3})\s*[.):\]]?")
@@ -137,11 +138,11 @@ class Inbound:
     """
 
     kind: InboundKind
-    event_id: str = ""
-    sender: str = ""
+    event_id: EventId = NO_EVENT
+    sender: MatrixUserId = NOBODY
     text: str = ""
     argument: str = ""
-    target: str = ""
+    target: EventId = NO_EVENT
     thread: str | None = None
     reply_to: str | None = None
 
@@ -163,6 +164,18 @@ def inbound(event: Mapping[str, Any], room: RoomView) -> Inbound:
         return IGNORED
     relation = content.get("m.relates_to")
     relation = relation if isinstance(relation, Mapping) else {}
+    # The event's untyped JSON: its ids are typed here, where they enter.
+    return _classified(EventId(event_id), MatrixUserId(sender), content, relation, event, room)
+
+
+def _classified(
+    event_id: EventId,
+    sender: MatrixUserId,
+    content: Mapping[str, Any],
+    relation: Mapping[str, Any],
+    event: Mapping[str, Any],
+    room: RoomView,
+) -> Inbound:
     kind = event.get("type")
     if kind == "m.reaction":
         return _reaction(event_id, sender, relation, room)
@@ -193,7 +206,9 @@ def inbound(event: Mapping[str, Any], room: RoomView) -> Inbound:
     return Inbound(InboundKind.TEXT, event_id, sender, text, thread=thread, reply_to=reply_to)
 
 
-def _reaction(event_id: str, sender: str, relation: Mapping[str, Any], room: RoomView) -> Inbound:
+def _reaction(
+    event_id: EventId, sender: MatrixUserId, relation: Mapping[str, Any], room: RoomView
+) -> Inbound:
     target, key = relation.get("event_id"), relation.get("key")
     if (
         relation.get("rel_type") != "m.annotation"
@@ -202,10 +217,10 @@ def _reaction(event_id: str, sender: str, relation: Mapping[str, Any], room: Roo
         or target not in room.bot_events
     ):
         return IGNORED
-    return Inbound(InboundKind.REACTION, event_id, sender, key, target=target)
+    return Inbound(InboundKind.REACTION, event_id, sender, key, target=EventId(target))
 
 
-def _unsupported(event_id: str, sender: str, thread: str | None) -> Inbound:
+def _unsupported(event_id: EventId, sender: MatrixUserId, thread: str | None) -> Inbound:
     return Inbound(InboundKind.UNSUPPORTED, event_id, sender, thread=thread)
 
 

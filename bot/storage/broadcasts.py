@@ -1,4 +1,4 @@
-"""Volunteers' broadcasts behind :class:`handlers.ports.BroadcastStore`.
+"""Volunteers' broadcasts behind :class:`handlers.core.ports.BroadcastStore`.
 
 The messages themselves go through the outbox (batch ``broadcast:<id>``); this table keeps the
 original text, its versions in other languages (a JSON list of ``[language, text]`` pairs, in
@@ -15,8 +15,8 @@ from sqlalchemy import insert, select, update
 
 from bot.storage.database import SessionSource
 from bot.storage.models import BroadcastRow
-from handlers.broadcasts import Broadcast, BroadcastState
-from handlers.events import ChatId, UserId
+from handlers.core.events import ChatId, UserId
+from handlers.volunteers.broadcast_state import Broadcast, BroadcastState
 
 
 def encode_versions(versions: tuple[tuple[str, str], ...]) -> str:

@@ -52,7 +52,7 @@ from catalog.additions import (
     with_additions,
 )
 from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, OneOffDate, PlaceId
-from handlers.events import UserId
+from handlers.core.events import UserId
 
 _META = table_of(models.CatalogueMeta)
 _ACTIVITIES = table_of(models.ActivityRow)
@@ -639,7 +639,7 @@ async def _set_occurrence_change(
 
 
 class SqlCatalogueChanges:
-    """Volunteers' changes in the caller's transaction (:class:`handlers.ports.CatalogueChanges`).
+    """Volunteers' changes in the caller's transaction: the port's ``CatalogueChanges``.
 
     Used by :class:`~bot.storage.unit_of_work.SqlUnitOfWork`, which commits them together with
     the notices they cause and then has the catalogue reloaded (``changed`` tells it to).

@@ -1,4 +1,6 @@
-"""``/mydata`` and ``/forget`` over every table: :class:`handlers.data_rights.DataRights` in SQL.
+"""``/mydata`` and ``/forget`` over every table, in SQL.
+
+The port is :class:`handlers.newcomers.data_rights.DataRights`.
 
 What is gathered and erased is :mod:`bot.storage.erasure`'s; this adds how many messages
 still wait in the outbox for the user, counted by the database.
@@ -13,8 +15,8 @@ from bot.storage import erasure
 from bot.storage.models import OutboxRow
 from bot.storage.outbox import State
 from bot.storage.profiles import SqlProfileStore
-from handlers.data_rights import UserData
-from handlers.events import UserId
+from handlers.core.events import UserId
+from handlers.newcomers.data_rights import UserData
 
 
 class SqlDataRights:

@@ -1,4 +1,4 @@
-"""The dialogues table behind :class:`handlers.ports.DialogueStore`.
+"""The dialogues table behind :class:`handlers.core.ports.DialogueStore`.
 
 A user's place in a multi-step flow is written before the bot answers, so that a restart in
 the middle of a flow loses nothing. ``data`` (small strings only) is stored as a JSON object.
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage.database import SessionSource
 from bot.storage.models import DialogueRow
-from handlers.dialogue import Dialogue, DialogueName
-from handlers.events import UserId
+from handlers.core.dialogue import Dialogue, DialogueName
+from handlers.core.events import UserId
 
 
 def encode_data(data: dict[str, str]) -> str:

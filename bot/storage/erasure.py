@@ -36,10 +36,10 @@ from bot.storage.profiles import SqlProfileStore
 from bot.storage.reminders import SqlSubscriptionStore
 from bot.storage.requests import SqlRequestStore, request_batch
 from bot.storage.staff import SqlStaffStore
-from handlers.events import UserId
-from handlers.reminder_plan import Subscription
-from handlers.requests import ContactRequest
-from handlers.staff import Grant
+from handlers.coordination.permissions import Grant
+from handlers.coordination.requests import ContactRequest
+from handlers.core.events import UserId
+from handlers.newcomers.reminder_timing import Subscription
 
 FORGOTTEN = "forgotten"
 """What the audit trail says instead of the id of a user who deleted their data."""

@@ -6,7 +6,7 @@ claiming is a conditional ``UPDATE … WHERE state = 'pending'`` tagged with a c
 senders can never both own a row; every outcome is a conditional ``UPDATE`` that only the
 current claimer can make. A claim carries a deadline: rows of a sender that died while
 ``sending`` go back to ``pending`` (:meth:`SqlOutbox.recover`) and are sent again, which is
-the one place a message can be sent twice (see :mod:`bot.outbox`).
+the one place a message can be sent twice (see :mod:`bot.outbox_drainer`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage.database import SessionSource
 from bot.storage.models import OutboxRow
-from handlers.events import Action, ActionKind, ChatId, Reply, UserId
-from handlers.ports import OutgoingMessage
+from handlers.core.events import Action, ActionKind, ChatId, Reply, UserId
+from handlers.core.ports import OutgoingMessage
 
 __all__ = ["ClaimedMessage", "OutgoingMessage", "SqlOutbox", "State", "channel_of"]
 

@@ -1,4 +1,4 @@
-"""The users table behind :class:`handlers.ports.ProfileStore`."""
+"""The users table behind :class:`handlers.core.ports.ProfileStore`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 
 from bot.storage.database import SessionSource
 from bot.storage.models import UserRow
-from handlers.events import Profile, UserId
+from handlers.core.events import Profile, UserId
 
 
 def _now() -> datetime:

@@ -1,4 +1,4 @@
-"""The subscriptions table behind :class:`handlers.ports.SubscriptionStore`."""
+"""The subscriptions table behind :class:`handlers.core.ports.SubscriptionStore`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.storage.database import SessionSource
 from bot.storage.models import SubscriptionRow, UserRow
 from catalog.model import ActivityId
-from handlers.events import ChatId, UserId
-from handlers.reminder_plan import Lead, Subscriber, Subscription
+from handlers.core.events import ChatId, UserId
+from handlers.newcomers.reminder_timing import Lead, Subscriber, Subscription
 
 __all__ = ["SqlSubscriptionStore", "Subscriber"]
 

@@ -1,4 +1,4 @@
-"""Contact and join requests behind :class:`handlers.ports.RequestStore`.
+"""Contact and join requests behind :class:`handlers.core.ports.RequestStore`.
 
 A request's short reference (``K-4821``) is what the user and the coordinators say to each
 other, so no two requests that are not closed share one: :meth:`SqlRequestStore.create` draws
@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import SessionSource
 from bot.storage.models import ContactRequestRow, OutboxRow
-from handlers.events import ChatId, UserId
-from handlers.requests import ContactRequest, RequestKind, RequestState, new_reference
+from handlers.coordination.requests import ContactRequest, RequestKind, RequestState, new_reference
+from handlers.core.events import ChatId, UserId
 
 REFERENCE_ATTEMPTS = 20
 """Draws of a 4-digit reference before falling back to longer ones (190,000 exist)."""
@@ -80,7 +80,8 @@ async def _free_reference(session: AsyncSession, wanted: str, draw: Callable[[in
 class SqlRequestStore:
     """Requests in SQL; each call is one transaction.
 
-    ``draw`` makes a new reference (:func:`handlers.requests.new_reference`; tests inject a
+    ``draw`` makes a new reference (:func:`handlers.coordination.requests.new_reference`; tests
+    inject a
     predictable one).
     """
 

@@ -1,4 +1,4 @@
-"""Roles, one-time invites and the role audit trail behind :class:`handlers.ports.StaffStore`.
+"""Roles, one-time invites and the role audit trail behind :class:`handlers.core.ports.StaffStore`.
 
 Invites are kept only as a SHA-256 hash of their code: a database leak then hands out no
 working invite. Redeeming is one conditional ``UPDATE … WHERE used_by IS NULL AND
@@ -20,8 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage.database import SessionSource
 from bot.storage.models import RoleEventRow, StaffGrantRow, StaffInviteRow
-from handlers.events import UserId
-from handlers.staff import Grant, Invite, Role, RoleEvent
+from handlers.coordination.permissions import Grant, Invite, Role, RoleEvent
+from handlers.core.events import UserId
 
 
 def code_hash(code: str) -> str:

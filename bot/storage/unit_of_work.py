@@ -1,4 +1,6 @@
-"""One transaction for a change and every message it causes (:class:`handlers.ports.UnitOfWork`).
+"""One transaction for a change and every message it causes.
+
+The port is :class:`handlers.core.ports.UnitOfWork`.
 
 A volunteer moving a session writes the change, one outbox row per subscriber and the end of
 their dialogue; a broadcast writes itself and its rows; a contact request writes itself and its
@@ -33,7 +35,7 @@ from bot.storage.outbox import SqlOutbox
 from bot.storage.reminders import SqlSubscriptionStore
 from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
-from handlers.ports import OutgoingMessage
+from handlers.core.ports import OutgoingMessage
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,7 @@ class SqlUnitOfWork:
 
 
 class SqlUnitsOfWork:
-    """The :class:`handlers.ports.UnitOfWorkFactory` over one database.
+    """The :class:`handlers.core.ports.UnitOfWorkFactory` over one database.
 
     ``on_enqueued`` may be set once the drainers exist (the channels start after the flows
     are built); ``on_catalogue_changed`` is the catalogue watcher's ``check``.

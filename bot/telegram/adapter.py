@@ -1,7 +1,7 @@
 """One Telegram update in, the core's replies out: routing only, no conversation logic.
 
 Messages become core events (see :mod:`bot.telegram.translate`); button presses are verified
-(:mod:`bot.telegram.callbacks`) before they become :class:`~handlers.events.Choice` values;
+(:mod:`bot.telegram.callbacks`) before they become :class:`~handlers.core.events.Choice` values;
 a user blocking the bot, or a 403 when sending, marks them inactive in the core. Sending
 reports the ids of the messages sent, so a reply to one of them can be matched later. Logs name
 users by id (at debug level) and never hold message text or names.
@@ -28,9 +28,9 @@ from telegram.ext import ExtBot
 
 from bot.telegram.callbacks import CallbackCodec, InvalidCallbackError, UnencodableError
 from bot.telegram.translate import NonText, chat_id, read_message, render_reply, user_id
-from handlers.conversation import Conversation
-from handlers.events import Action, Choice, Command, Reply, UserId
-from handlers.languages import resolve_language
+from handlers.core.conversation import Conversation
+from handlers.core.events import Action, Choice, Command, Reply, UserId
+from handlers.core.languages import resolve_language
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from handlers.events import ActionKind
+from handlers.core.events import ActionKind
 
 MAX_CALLBACK_BYTES: Final = 64
 VERSION: Final = 1

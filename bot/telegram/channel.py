@@ -26,7 +26,7 @@ from bot.telegram.callbacks import SECRET_FILE, CallbackCodec, load_or_create_se
 from bot.telegram.commands import register_commands
 from bot.telegram.limits import TELEGRAM_LIMITS, TelegramLimiter
 from bot.telegram.ordering import PerChatOrder
-from handlers.conversation import Conversation
+from handlers.core.conversation import Conversation
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The command menu, registered once per language so each user sees it in their own.
 
-The menu is generated from the flow table (:class:`handlers.flows.FlowTable`): every
+The menu is generated from the flow table (:class:`handlers.core.flows.FlowTable`): every
 advertised command with its flow's description, in the order of the table. Staff commands
 carry no description, so they work when typed but are not shown to everyone.
 
@@ -19,8 +19,8 @@ from telegram import Bot, BotCommand
 from telegram.error import TelegramError
 
 from catalog.vocabulary import SUPPORTED_LANGUAGES
-from handlers.flows import CommandSpec
-from handlers.i18n import Speaker
+from handlers.core.flows import CommandSpec
+from handlers.core.i18n import Speaker
 
 log = logging.getLogger(__name__)
 

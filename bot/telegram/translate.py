@@ -1,12 +1,12 @@
 """Pure translation between Telegram's objects and the core's events and replies.
 
-Incoming: a Telegram message becomes an :class:`~handlers.events.IncomingMessage`, a
-:class:`~handlers.events.Command` or a :class:`NonText` (stickers, voice, photos, locations),
+Incoming: a Telegram message becomes an :class:`~handlers.core.events.IncomingMessage`, a
+:class:`~handlers.core.events.Command` or a :class:`NonText` (stickers, voice, photos, locations),
 or nothing at all when it is not meant for the bot (groups: only commands, mentions and replies
 to the bot's own messages, such as a coordinator answering a forwarded request). Events carry
 the id of the message they reply to, whether they came from a group, and the sender's display
 name (for the core to use only with consent; never logged).
-Outgoing: a :class:`~handlers.events.Reply` becomes one or more HTML messages of at most 4096
+Outgoing: a :class:`~handlers.core.events.Reply` becomes one or more HTML messages of at most 4096
 UTF-16 units each, split on line boundaries, the inline keyboard under the last one.
 No I/O here: the adapter does the sending.
 """
@@ -27,7 +27,7 @@ from telegram import (
     MessageEntity,
 )
 
-from handlers.events import Action, ActionKind, ChatId, Command, IncomingMessage, Reply, UserId
+from handlers.core.events import Action, ActionKind, ChatId, Command, IncomingMessage, Reply, UserId
 
 PLATFORM = "telegram"
 

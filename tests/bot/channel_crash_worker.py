@@ -4,9 +4,10 @@
 <forever|until-empty>``
 
 It drains whatever is due in the outbox for that channel, through the production senders:
-:class:`~bot.telegram.outbox.TelegramOutbox` over a :class:`~bot.telegram.channel.TelegramChannel`
+:class:`~bot.telegram.outbox_sender.TelegramOutbox` over a
+:class:`~bot.telegram.channel.TelegramChannel`
 pointed at a Bot API server (the fake one of ``tests/telegram_server``), or
-:class:`~bot.matrix.outbox.MatrixOutbox` over a logged-in
+:class:`~bot.matrix.outbox_sender.MatrixOutbox` over a logged-in
 :class:`~bot.matrix.channel.MatrixChannel` (a real Synapse). Only the process around them is
 made for tests: a test kills it with SIGKILL at any moment and starts it again.
 
@@ -39,15 +40,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.bootstrap import build_assistant
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits, Pacing
 from bot.storage.database import Database
 from bot.storage.models import OutboxRow
 from bot.storage.outbox import SqlOutbox, State
 from catalog.model import Catalogue
 from catalog.understanding.query import Query
-from handlers.conversation import Conversation
-from handlers.ports import OutboxSender
+from handlers.core.conversation import Conversation
+from handlers.core.ports import OutboxSender
 from tests.wiring import sql_conversation
 
 CHANNELS = ("telegram", "matrix")
@@ -136,7 +137,7 @@ async def telegram_sender(
     from bot.telegram.callbacks import CallbackCodec
     from bot.telegram.channel import TelegramChannel, TelegramOptions
     from bot.telegram.limits import TELEGRAM_LIMITS
-    from bot.telegram.outbox import TelegramOutbox
+    from bot.telegram.outbox_sender import TelegramOutbox
 
     secret = bytes.fromhex(connection.optional("secret") or DEFAULT_SECRET)
     overall = connection.optional("telegram_overall")  # the channel's own 30/s, unless given
@@ -169,7 +170,7 @@ async def matrix_sender(
     from bot.matrix.channel import MatrixChannel, MatrixConfig
     from bot.matrix.limits import MATRIX_RETRY
     from bot.matrix.login import Account
-    from bot.matrix.outbox import MatrixOutbox
+    from bot.matrix.outbox_sender import MatrixOutbox
 
     account = Account(
         connection.text("homeserver"),

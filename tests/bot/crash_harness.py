@@ -3,7 +3,7 @@
 The drainer is :mod:`tests.bot.channel_crash_worker` in its own process. A test kills it with
 SIGKILL once it has sent part of a burst, several times, then lets a last one run until the
 outbox is empty, and compares what the platform shows with what the outbox promises
-(:mod:`bot.outbox`): nothing lost; a message goes out again only if it was in the *window*
+(:mod:`bot.outbox_drainer`): nothing lost; a message goes out again only if it was in the *window*
 (the platform had accepted it, the ``sent`` mark was not committed, so the row was left
 ``sending``), at most ``concurrency`` rows per kill.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits
 from bot.scheduling import Leadership, ReminderPlanner, ReminderService, ScheduleSource
 from bot.storage.database import Database
@@ -39,8 +39,8 @@ from bot.storage.outbox import SqlOutbox, State
 from bot.storage.reminders import SqlSubscriptionStore
 from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
-from handlers.i18n import Translator
-from handlers.ports import OutboxSender
+from handlers.core.i18n import Translator
+from handlers.core.ports import OutboxSender
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = "tests.bot.channel_crash_worker"

@@ -12,12 +12,12 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits
 from bot.storage.database import Database
 from bot.storage.outbox import SqlOutbox
-from handlers.events import ChatId, Reply
-from handlers.ports import SendOutcome
+from handlers.core.events import ChatId, Reply
+from handlers.core.ports import SendOutcome
 
 HOLD = timedelta(seconds=1)
 

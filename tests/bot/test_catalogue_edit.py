@@ -19,7 +19,7 @@ from bot.bootstrap import App, LiveAssistant, build_app, build_runtime, ensure_c
 from bot.config import Settings
 from bot.storage.unit_of_work import SqlUnitsOfWork
 from catalog.model import ActivityId, OccurrenceChange, OneOffDate
-from handlers.events import UserId
+from handlers.core.events import UserId
 
 VOLUNTEER = UserId("telegram:300")
 CLUB = ActivityId("louhela-kielikahvila")

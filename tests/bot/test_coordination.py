@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.coordination import CoordinationError, load_desks, parse_desks, with_catalogue_emails
+from bot.coordination_file import CoordinationError, load_desks, parse_desks, with_catalogue_emails
 from catalog.model import Catalogue
-from handlers.staff import Desk
+from handlers.coordination.permissions import Desk
 
 
 def test_a_valid_file_gives_one_desk_per_network(tmp_path: Path) -> None:

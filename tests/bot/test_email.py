@@ -18,8 +18,8 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.email import SmtpSender, address_of, message_id, subject_of
-from handlers.events import ChatId, Reply
-from handlers.ports import Outcome
+from handlers.core.events import ChatId, Reply
+from handlers.core.ports import Outcome
 
 COORDINATOR = ChatId("email:kotoutuminen@example.fi")
 PERSIAN = "سلام، من به کلاس زبان نیاز دارم. لطفاً کمک کنید."

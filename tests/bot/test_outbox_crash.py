@@ -1,6 +1,7 @@
 """kill -9 during a burst of reminders, then restarts: nothing lost, duplicates only in the window.
 
-The window (see :mod:`bot.outbox`): a message the platform accepted whose ``sent`` mark was not
+The window (see :mod:`bot.outbox_drainer`): a message the platform accepted whose ``sent`` mark was
+not
 yet committed. Each key delivered twice must have been ``sending`` when a kill happened, and at
 most ``concurrency`` keys are in flight at once.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from bot.storage.database import Database, database_url
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
-from handlers.events import ChatId, Reply, UserId
+from handlers.core.events import ChatId, Reply, UserId
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 600

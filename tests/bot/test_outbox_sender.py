@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits, RetryPolicy
 from bot.storage.database import Database, database_url
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
-from handlers.events import ChatId, Reply, UserId
-from handlers.ports import SendOutcome
+from handlers.core.events import ChatId, Reply, UserId
+from handlers.core.ports import SendOutcome
 from tests.fakes import FakeSleep, FixedClock, RecordingSender
 
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

@@ -26,8 +26,8 @@ from bot.poster import (
     title_lines,
 )
 from catalog.model import Catalogue
-from handlers.formatting import localised
-from handlers.i18n import Translator
+from handlers.core.formatting import localised
+from handlers.core.i18n import Translator
 from tests.telegram_server.fixtures import FakeTelegramFactory
 
 SVG = "{http://www.w3.org/2000/svg}"

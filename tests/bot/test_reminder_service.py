@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits
 from bot.scheduling import Leadership, ReminderPlanner, ReminderService, ScheduleSource
 from bot.storage.database import Database, database_url
@@ -18,8 +18,8 @@ from bot.storage.outbox import OutgoingMessage, SqlOutbox
 from bot.storage.reminders import SqlSubscriptionStore
 from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
-from handlers.events import ChatId, Reply, UserId
-from handlers.i18n import Translator
+from handlers.core.events import ChatId, Reply, UserId
+from handlers.core.i18n import Translator
 from tests.fakes import FixedClock, RecordingSender, RunningClock
 
 FAST = ChannelLimits.unlimited()

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits
 from bot.scheduling import Leadership, ReminderPlanner, ScheduleSource
 from bot.storage.database import Database, database_url
@@ -36,9 +36,9 @@ from catalog.model import (
     ScheduleRule,
 )
 from catalog.occurrences import OccurrenceIndex
-from handlers.events import ActionKind, ChatId, Profile, UserId
-from handlers.i18n import Translator
-from handlers.reminder_plan import Subscription
+from handlers.core.events import ActionKind, ChatId, Profile, UserId
+from handlers.core.i18n import Translator
+from handlers.newcomers.reminder_timing import Subscription
 from tests.fakes import FakeSleep, FixedClock, RecordingSender
 
 HELSINKI = ZoneInfo("Europe/Helsinki")

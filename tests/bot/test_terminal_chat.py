@@ -41,10 +41,10 @@ from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
 from catalog.parse import load_catalogue
 from catalog.seasons import monday
-from handlers.assistant import Assistant
-from handlers.events import ChatId, Reply
-from handlers.i18n import Translator
-from handlers.ports import Clock, Outcome
+from handlers.core.events import ChatId, Reply
+from handlers.core.i18n import Translator
+from handlers.core.ports import Clock, Outcome
+from handlers.newcomers.assistant import Assistant
 from tests.fakes import FixedClock, ScriptedUnderstander
 from tests.wiring import FakeCore
 

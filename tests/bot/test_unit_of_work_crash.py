@@ -29,9 +29,9 @@ from bot.storage.dialogues import SqlDialogueStore
 from bot.storage.models import OutboxRow
 from bot.storage.profiles import SqlProfileStore
 from bot.storage.reminders import SqlSubscriptionStore
-from handlers.events import ChatId, Profile, UserId
-from handlers.reminder_plan import Subscription
-from handlers.session_notices import notice_key
+from handlers.core.events import ChatId, Profile, UserId
+from handlers.newcomers.reminder_timing import Subscription
+from handlers.volunteers.notices import notice_key
 from tests.bot.storage.catalogues import full_catalogue
 from tests.bot.unit_of_work_crash_worker import ACTIVITY, CHANGES, NOW, sessions, volunteer
 

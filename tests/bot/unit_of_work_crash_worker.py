@@ -2,7 +2,7 @@
 
 ``python -m tests.bot.unit_of_work_crash_worker URL LOG``: cancels and moves, one after the
 other, the first :data:`CHANGES` sessions of the test activity that are not changed yet,
-each through :meth:`handlers.volunteer_sessions.SessionChanges.commit` (the real step: the
+each through :meth:`handlers.volunteers.session_changes.SessionChanges.commit` (the real step: the
 change, every subscriber's notice and the end of the volunteer's dialogue in one unit of
 work). Before each unit it appends ``begin <n>`` to the log and after it ``done <n>``
 (fsynced), so the test knows where its kills landed. The clock is fixed.
@@ -23,13 +23,13 @@ from bot.storage.reminders import SqlSubscriptionStore
 from bot.storage.unit_of_work import SqlUnitsOfWork
 from catalog.model import ActivityId, Catalogue
 from catalog.occurrences import Occurrence, OccurrenceIndex
-from handlers.dialogue import Dialogue
-from handlers.events import ChatId, Profile, UserId
-from handlers.i18n import Translator
-from handlers.session_notices import SessionNotices
-from handlers.turn import Turn
-from handlers.volunteer_base import FLOW, Step
-from handlers.volunteer_sessions import CANCEL, MOVE, SessionChanges, original_key, upcoming
+from handlers.core.dialogue import Dialogue
+from handlers.core.events import ChatId, Profile, UserId
+from handlers.core.i18n import Translator
+from handlers.core.turn import Turn
+from handlers.volunteers.notices import SessionNotices
+from handlers.volunteers.session_changes import CANCEL, MOVE, SessionChanges, original_key, upcoming
+from handlers.volunteers.steps import FLOW, Step
 
 ACTIVITY = ActivityId("kielikahvila")
 NOW = datetime(2026, 8, 1, 9, 0, tzinfo=UTC)

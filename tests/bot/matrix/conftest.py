@@ -17,8 +17,8 @@ from bot.matrix.channel import MatrixChannel, MatrixConfig
 from bot.matrix.limits import MATRIX_RETRY
 from bot.matrix.login import Account
 from catalog.model import Catalogue
-from handlers.assistant import Assistant
-from handlers.conversation import Conversation
+from handlers.core.conversation import Conversation
+from handlers.newcomers.assistant import Assistant
 from tests.bot.matrix.people import Person
 from tests.fakes import FixedClock
 from tests.matrix_server.fixtures import UserFactory

@@ -10,7 +10,7 @@ from typing import Any
 from bot.matrix.state import MatrixPaths
 from bot.matrix.translate import KEYCAP_TEN, keycap
 from bot.storage.database import Database, database_url
-from handlers.conversation import Conversation
+from handlers.core.conversation import Conversation
 from tests.bot.matrix.conftest import MONDAY, BotStarter, PersonStarter, conversation_over
 from tests.bot.matrix.people import replied_to, server_copy
 from tests.fakes import FixedClock

@@ -29,14 +29,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.matrix.outbox import MatrixOutbox
+from bot.matrix.outbox_sender import MatrixOutbox
 from bot.pacing import ChannelLimits
 from bot.scheduling import Leadership
 from bot.storage.database import Database, database_url
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
 from catalog.model import Catalogue
-from handlers.conversation import Conversation
-from handlers.events import Action, ActionKind, ChatId, Reply, UserId
+from handlers.core.conversation import Conversation
+from handlers.core.events import Action, ActionKind, ChatId, Reply, UserId
 from tests.bot.crash_harness import (
     attempts,
     kill_mid_burst,

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.matrix.channel import MatrixChannel
-from bot.matrix.outbox import MatrixOutbox
+from bot.matrix.outbox_sender import MatrixOutbox
 from bot.matrix.translate import keycap
-from handlers.assistant import Assistant
-from handlers.conversation import Conversation
-from handlers.events import (
+from handlers.core.conversation import Conversation
+from handlers.core.events import (
     Action,
     ActionKind,
     ChatId,
@@ -22,7 +21,8 @@ from handlers.events import (
     IncomingMessage,
     Reply,
 )
-from handlers.ports import Outcome
+from handlers.core.ports import Outcome
+from handlers.newcomers.assistant import Assistant
 from tests.bot.matrix.conftest import MONDAY, BotStarter, PersonStarter
 from tests.bot.matrix.people import Person, replied_to
 from tests.fakes import FixedClock

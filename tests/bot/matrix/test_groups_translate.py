@@ -17,7 +17,7 @@ from bot.matrix.translate import (
     replied_event,
     to_core,
 )
-from handlers.events import Action, ActionKind, Choice, Command, IncomingMessage
+from handlers.core.events import Action, ActionKind, Choice, Command, IncomingMessage
 from tests.wiring import declared_table
 
 BOT = "@tarjotin:example.org"

@@ -12,7 +12,7 @@ from bot.matrix import build_matrix_channel, matrix_config
 from bot.matrix.channel import MatrixChannel
 from bot.matrix.login import MatrixLoginError
 from bot.matrix.state import MatrixPaths, load_credentials
-from handlers.conversation import Conversation
+from handlers.core.conversation import Conversation
 from tests.bot.matrix.conftest import BotStarter, PersonStarter, bot_config
 from tests.matrix_server.fixtures import UserFactory
 from tests.matrix_server.synapse import MatrixUser, SynapseServer, request_json

@@ -12,14 +12,15 @@ from aiohttp import ClientConnectionError
 from nio import RoomSendError, RoomSendResponse
 
 from bot.matrix.channel import MatrixChannel, MatrixConfig
+from bot.matrix.ids import MatrixUserId, RoomId
 from bot.matrix.login import Account
-from bot.matrix.outbox import MatrixOutbox, matrix_room, outcome_of, transaction_id
-from handlers.conversation import Conversation
-from handlers.events import Action, ActionKind, ChatId, Reply
-from handlers.ports import Outcome, SendOutcome
+from bot.matrix.outbox_sender import MatrixOutbox, matrix_room, outcome_of, transaction_id
+from handlers.core.conversation import Conversation
+from handlers.core.events import Action, ActionKind, ChatId, Reply
+from handlers.core.ports import Outcome, SendOutcome
 
-ROOM = "!dm:localhost"
-ANA = "@ana:localhost"
+ROOM = RoomId("!dm:localhost")
+ANA = MatrixUserId("@ana:localhost")
 CHAT = ChatId(f"matrix:{ROOM}")
 
 

@@ -45,9 +45,9 @@ from bot.bootstrap import (
     ensure_catalogue,
 )
 from bot.config import Settings
-from bot.coordination import load_desks
+from bot.coordination_file import load_desks
 from bot.matrix.channel import MatrixChannel
-from bot.matrix.outbox import MatrixOutbox
+from bot.matrix.outbox_sender import MatrixOutbox
 from bot.pacing import ChannelLimits, Pacing
 from bot.scheduling import ReminderService
 from bot.storage.database import Database, database_url
@@ -57,16 +57,16 @@ from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
 from catalog.model import ActivityId
 from catalog.occurrences import Occurrence
-from handlers.conversation import Conversation
-from handlers.events import ChatId, Profile, UserId
-from handlers.formatting import activity_title, day_heading, time_range
-from handlers.i18n import Speaker
-from handlers.reasons import reason_label, reason_text
-from handlers.reminder_plan import Subscription
-from handlers.requests import ContactRequest, RequestState
-from handlers.staff import Invite, Role
-from handlers.staffing import new_invite_code
-from handlers.volunteer_sessions import upcoming
+from handlers.coordination.permissions import Invite, Role
+from handlers.coordination.requests import ContactRequest, RequestState
+from handlers.coordination.roles import new_invite_code
+from handlers.core.conversation import Conversation
+from handlers.core.events import ChatId, Profile, UserId
+from handlers.core.formatting import activity_title, day_heading, time_range
+from handlers.core.i18n import Speaker
+from handlers.newcomers.reminder_timing import Subscription
+from handlers.volunteers.reasons import reason_label, reason_text
+from handlers.volunteers.session_changes import upcoming
 from tests.bot.crash_harness import kill_mid_burst, run_until_empty, start_worker
 from tests.bot.matrix.conftest import BotStarter, PersonStarter
 from tests.bot.matrix.people import Person, replied_to

@@ -29,11 +29,11 @@ from bot.config import Settings
 from bot.matrix import MatrixOutbox
 from bot.matrix.channel import MatrixChannel
 from bot.matrix.translate import keycap
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits
 from catalog.model import ActivityId, OccurrenceChange
-from handlers.events import ChatId, Reply
-from handlers.ports import Outcome
+from handlers.core.events import ChatId, Reply
+from handlers.core.ports import Outcome
 from tests.bot.matrix.conftest import HELSINKI, BotStarter, PersonStarter
 from tests.bot.matrix.people import Person, replied_to
 from tests.bot.matrix.test_conversations import QUESTION_UK, content, option_number

@@ -6,6 +6,7 @@ import json
 import stat
 from pathlib import Path
 
+from bot.matrix.ids import EventId, MatrixUserId, RoomId
 from bot.matrix.state import (
     MAX_HANDLED,
     SENT_PER_ROOM,
@@ -18,7 +19,11 @@ from bot.matrix.state import (
     save_state,
 )
 from bot.matrix.translate import Offer
-from handlers.events import Action, ActionKind
+from handlers.core.events import Action, ActionKind
+
+ROOM_A = RoomId("!a:x")
+ANA = MatrixUserId("@ana:x")
+PEKKA = MatrixUserId("@pekka:x")
 
 MENU = Offer(
     "$menu",
@@ -32,9 +37,9 @@ MENU = Offer(
 def filled() -> ChannelState:
     state = ChannelState()
     state.sync_token = "s72594_4483_1934"
-    state.set_offer("!a:x", "@ana:x", MENU)
-    state.remember_sent("!a:x", "$menu")
-    state.mark_handled("$question")
+    state.set_offer(ROOM_A, ANA, MENU)
+    state.remember_sent(ROOM_A, EventId("$menu"))
+    state.mark_handled(EventId("$question"))
     return state
 
 
@@ -43,18 +48,18 @@ def test_state_round_trips_through_its_file(tmp_path: Path) -> None:
     save_state(path, filled())
     loaded = load_state(path)
     assert loaded.sync_token == "s72594_4483_1934"
-    assert loaded.offer("!a:x", "@ana:x") == MENU
-    assert loaded.offer("!a:x", "@pekka:x") is None
-    assert loaded.bot_events("!a:x") == {"$menu"}
-    assert loaded.handled("$question")
-    assert not loaded.handled("$other")
+    assert loaded.offer(ROOM_A, ANA) == MENU
+    assert loaded.offer(ROOM_A, PEKKA) is None
+    assert loaded.bot_events(ROOM_A) == {"$menu"}
+    assert loaded.handled(EventId("$question"))
+    assert not loaded.handled(EventId("$other"))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_a_first_run_has_an_empty_state(tmp_path: Path) -> None:
     state = load_state(tmp_path / "missing.json")
     assert state.sync_token is None
-    assert state.bot_events("!a:x") == frozenset()
+    assert state.bot_events(ROOM_A) == frozenset()
 
 
 def test_a_damaged_file_is_moved_aside_and_the_channel_starts_afresh(tmp_path: Path) -> None:
@@ -69,25 +74,25 @@ def test_a_damaged_file_is_moved_aside_and_the_channel_starts_afresh(tmp_path: P
 
 def test_offers_are_replaced_withdrawn_and_forgotten_with_the_room() -> None:
     state = filled()
-    state.set_offer("!a:x", "@ana:x", None)
-    assert state.offer("!a:x", "@ana:x") is None
+    state.set_offer(ROOM_A, ANA, None)
+    assert state.offer(ROOM_A, ANA) is None
     state = filled()
-    state.forget_room("!a:x")
-    assert state.offer("!a:x", "@ana:x") is None
-    assert state.bot_events("!a:x") == frozenset()
+    state.forget_room(ROOM_A)
+    assert state.offer(ROOM_A, ANA) is None
+    assert state.bot_events(ROOM_A) == frozenset()
 
 
 def test_memory_is_bounded() -> None:
     state = ChannelState()
     for number in range(SENT_PER_ROOM + 5):
-        state.remember_sent("!a:x", f"${number}")
-    assert len(state.bot_events("!a:x")) == SENT_PER_ROOM
-    assert f"${SENT_PER_ROOM + 4}" in state.bot_events("!a:x")
-    assert "$0" not in state.bot_events("!a:x")
+        state.remember_sent(ROOM_A, EventId(f"${number}"))
+    assert len(state.bot_events(ROOM_A)) == SENT_PER_ROOM
+    assert f"${SENT_PER_ROOM + 4}" in state.bot_events(ROOM_A)
+    assert "$0" not in state.bot_events(ROOM_A)
     for number in range(MAX_HANDLED + 1):
-        state.mark_handled(f"$h{number}")
-    assert not state.handled("$h0")
-    assert state.handled(f"$h{MAX_HANDLED}")
+        state.mark_handled(EventId(f"$h{number}"))
+    assert not state.handled(EventId("$h0"))
+    assert state.handled(EventId(f"$h{MAX_HANDLED}"))
 
 
 def test_credentials_are_private_and_never_shown(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.matrix.ids import EventId, MatrixUserId, RoomId
 from bot.matrix.translate import (
     MAX_TEXT_CHARS,
     Inbound,
@@ -29,7 +30,7 @@ from bot.matrix.translate import (
     strip_reply_fallback,
     to_core,
 )
-from handlers.events import (
+from handlers.core.events import (
     Action,
     ActionKind,
     ChatId,
@@ -42,9 +43,10 @@ from handlers.events import (
 from tests.wiring import declared_table
 
 BOT = "@tarjotin:example.org"
-ANA = "@ana:example.org"
-ROOM = "!room:example.org"
-BOT_MESSAGE = "$bot-message"
+ANA = MatrixUserId("@ana:example.org")
+ROOM = RoomId("!room:example.org")
+BOT_MESSAGE = EventId("$bot-message")
+E1 = EventId("$e1")
 DIRECT = RoomView(bot=BOT, names=("Tarjotin",), direct=True, bot_events={BOT_MESSAGE})
 TABLE = declared_table()
 GROUP = RoomView(
@@ -117,7 +119,7 @@ def test_check_mark_confirms_only_a_short_choice() -> None:
 
 def test_a_direct_message_is_text_for_the_bot() -> None:
     assert inbound(message("Onko kerhoa?"), DIRECT) == Inbound(
-        InboundKind.TEXT, "$e1", ANA, "Onko kerhoa?"
+        InboundKind.TEXT, E1, ANA, "Onko kerhoa?"
     )
 
 
@@ -226,7 +228,7 @@ USER, CHAT = matrix_user(ANA), matrix_chat(ROOM)
 
 
 def text(body: str) -> Inbound:
-    return Inbound(InboundKind.TEXT, "$e1", ANA, body)
+    return Inbound(InboundKind.TEXT, E1, ANA, body)
 
 
 def test_text_is_a_message_and_a_number_picks_from_the_standing_offer() -> None:
@@ -239,15 +241,15 @@ def test_text_is_a_message_and_a_number_picks_from_the_standing_offer() -> None:
 
 
 def test_commands_and_unsupported_events() -> None:
-    command = Inbound(InboundKind.COMMAND, "$e1", ANA, "place")
+    command = Inbound(InboundKind.COMMAND, E1, ANA, "place")
     assert to_core(command, ROOM, MENU) == Command(USER, CHAT, "place")
-    assert to_core(Inbound(InboundKind.UNSUPPORTED, "$e1", ANA), ROOM, MENU) is Refusal.UNSUPPORTED
+    assert to_core(Inbound(InboundKind.UNSUPPORTED, E1, ANA), ROOM, MENU) is Refusal.UNSUPPORTED
     assert to_core(Inbound(InboundKind.IGNORE), ROOM, MENU) is None
 
 
 def test_a_reaction_picks_on_the_offer_and_is_stale_elsewhere() -> None:
     def on(target: str, key: str) -> Inbound:
-        return Inbound(InboundKind.REACTION, "$r1", ANA, key, target=target)
+        return Inbound(InboundKind.REACTION, EventId("$r1"), ANA, key, target=EventId(target))
 
     assert to_core(on(BOT_MESSAGE, keycap(1)), ROOM, MENU) == Choice(
         USER, CHAT, ActionKind.CHOOSE_NETWORK, "espoo"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from bot.storage.broadcasts import SqlBroadcastStore, decode_versions, encode_versions
 from bot.storage.database import Database
-from handlers.broadcasts import Broadcast, BroadcastState
-from handlers.events import ChatId, UserId
+from handlers.core.events import ChatId, UserId
+from handlers.volunteers.broadcast_state import Broadcast, BroadcastState
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 VOLUNTEER = UserId("telegram:300")

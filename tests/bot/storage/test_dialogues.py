@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.storage.database import Database
 from bot.storage.dialogues import SqlDialogueStore, decode_data, encode_data
-from handlers.dialogue import Dialogue, DialogueName
-from handlers.events import UserId
+from handlers.core.dialogue import Dialogue, DialogueName
+from handlers.core.events import UserId
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 ANA = UserId("telegram:1")

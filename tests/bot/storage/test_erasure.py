@@ -30,12 +30,12 @@ from catalog.model import (
     OneOffDate,
     OrganisationId,
 )
-from handlers.broadcasts import Broadcast
-from handlers.dialogue import Dialogue, DialogueName
-from handlers.events import ChatId, Profile, Reply, UserId
-from handlers.reminder_plan import Subscription
-from handlers.requests import ContactRequest, RequestKind
-from handlers.staff import Invite, Role
+from handlers.coordination.permissions import Invite, Role
+from handlers.coordination.requests import ContactRequest, RequestKind
+from handlers.core.dialogue import Dialogue, DialogueName
+from handlers.core.events import ChatId, Profile, Reply, UserId
+from handlers.newcomers.reminder_timing import Subscription
+from handlers.volunteers.broadcast_state import Broadcast
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 WEEK_ON = NOW + timedelta(days=7)

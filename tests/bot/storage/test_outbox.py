@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.storage.database import Database
 from bot.storage.outbox import OutgoingMessage, SqlOutbox, State, decode_reply, encode_reply
-from handlers.events import Action, ActionKind, ChatId, Reply, UserId
+from handlers.core.events import Action, ActionKind, ChatId, Reply, UserId
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 HOLD = timedelta(minutes=2)

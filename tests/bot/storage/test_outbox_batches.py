@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits
 from bot.storage.database import Database
 from bot.storage.models import OutboxRow
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
-from handlers.events import ChatId, Reply, UserId
-from handlers.ports import SendOutcome
+from handlers.core.events import ChatId, Reply, UserId
+from handlers.core.ports import SendOutcome
 from tests.fakes import FakeSleep, FixedClock, RecordingSender
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.storage.database import Database
 from bot.storage.profiles import SqlProfileStore
-from handlers.events import Profile, UserId
+from handlers.core.events import Profile, UserId
 
 ANA = UserId("telegram:1001")
 

@@ -10,8 +10,13 @@ from datetime import UTC, datetime, timedelta
 from bot.storage.database import Database
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
 from bot.storage.requests import SqlRequestStore
-from handlers.events import ChatId, Reply, UserId
-from handlers.requests import REFERENCE_ALPHABET, ContactRequest, RequestKind, RequestState
+from handlers.coordination.requests import (
+    REFERENCE_ALPHABET,
+    ContactRequest,
+    RequestKind,
+    RequestState,
+)
+from handlers.core.events import ChatId, Reply, UserId
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 ANA = UserId("telegram:1")

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from bot.storage.database import Database
 from bot.storage.models import RoleEventRow, StaffGrantRow, StaffInviteRow
 from bot.storage.staff import SqlStaffStore, code_hash
-from handlers.events import UserId
-from handlers.staff import Grant, Invite, Role, RoleEvent
+from handlers.coordination.permissions import Grant, Invite, Role, RoleEvent
+from handlers.core.events import UserId
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)

@@ -10,8 +10,8 @@ from bot.storage.database import Database
 from bot.storage.profiles import SqlProfileStore
 from bot.storage.reminders import SqlSubscriptionStore
 from catalog.model import ActivityId
-from handlers.events import ChatId, Profile, UserId
-from handlers.reminder_plan import TWO_HOURS_BEFORE, Lead, Subscription
+from handlers.core.events import ChatId, Profile, UserId
+from handlers.newcomers.reminder_timing import TWO_HOURS_BEFORE, Lead, Subscription
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 ANA = UserId("telegram:1")

@@ -23,12 +23,12 @@ from bot.storage.profiles import SqlProfileStore
 from bot.storage.reminders import SqlSubscriptionStore
 from bot.storage.unit_of_work import SqlUnitsOfWork
 from catalog.model import ActivityId, OccurrenceChange
-from handlers.broadcasts import Broadcast
-from handlers.dialogue import Dialogue
-from handlers.events import ChatId, Profile, Reply, UserId
-from handlers.ports import OutgoingMessage, SubscriberDirectory, UnitOfWorkFactory
-from handlers.reminder_plan import Subscription
-from handlers.volunteer_base import FLOW
+from handlers.core.dialogue import Dialogue
+from handlers.core.events import ChatId, Profile, Reply, UserId
+from handlers.core.ports import OutgoingMessage, SubscriberDirectory, UnitOfWorkFactory
+from handlers.newcomers.reminder_timing import Subscription
+from handlers.volunteers.broadcast_state import Broadcast
+from handlers.volunteers.steps import FLOW
 from tests.bot.storage.catalogues import full_catalogue
 from tests.fakes import (
     InMemoryCatalogueEditor,

@@ -21,9 +21,9 @@ from bot.storage.profiles import SqlProfileStore
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import TelegramChannel, TelegramOptions, WebhookConfig
 from catalog.model import Catalogue
-from handlers.assistant import Assistant
-from handlers.conversation import Conversation
-from handlers.events import Profile, UserId
+from handlers.core.conversation import Conversation
+from handlers.core.events import Profile, UserId
+from handlers.newcomers.assistant import Assistant
 from tests.telegram_server.fixtures import FakeTelegramFactory
 from tests.telegram_server.records import SentMessage
 from tests.telegram_server.server import FakeTelegramServer

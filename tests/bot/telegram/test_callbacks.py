@@ -26,7 +26,7 @@ from bot.telegram.callbacks import (
 )
 from catalog.model import Catalogue
 from catalog.vocabulary import SUPPORTED_LANGUAGES
-from handlers.events import ActionKind
+from handlers.core.events import ActionKind
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 ANA, BOB = 1001, 7_000_000_001

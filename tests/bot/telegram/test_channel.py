@@ -20,7 +20,7 @@ from bot.telegram.callbacks import SECRET_FILE
 from bot.telegram.channel import WebhookConfig, api_root
 from bot.telegram.commands import command_lists, telegram_language_codes
 from catalog.vocabulary import SUPPORTED_LANGUAGES
-from handlers.conversation import Conversation
+from handlers.core.conversation import Conversation
 from tests.bot.telegram.conftest import Bot, BotFactory
 from tests.telegram_server.fixtures import FakeTelegramFactory
 from tests.telegram_server.webhook import SECRET_HEADER

@@ -19,11 +19,11 @@ from bot.poster import deep_link
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import TelegramOptions
 from catalog.vocabulary import SUPPORTED_LANGUAGES
-from handlers.assistant import Assistant
-from handlers.data_rights import UserData, my_data_reply
-from handlers.events import ActionKind, Profile, Reply, UserId
-from handlers.formatting import localised
-from handlers.languages import NATIVE_NAMES
+from handlers.core.events import ActionKind, Profile, Reply, UserId
+from handlers.core.formatting import localised
+from handlers.core.languages import NATIVE_NAMES
+from handlers.newcomers.assistant import Assistant
+from handlers.newcomers.data_rights import UserData, my_data_reply
 from tests.bot.telegram.conftest import NOW, Bot, BotFactory, Clock, eventually
 from tests.telegram_server.faults import Fault
 from tests.telegram_server.records import SentMessage

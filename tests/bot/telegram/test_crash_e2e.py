@@ -29,7 +29,7 @@ from bot.storage.outbox import OutgoingMessage, SqlOutbox
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.limits import TELEGRAM_LIMITS
 from catalog.model import Catalogue
-from handlers.events import Action, ActionKind, ChatId, Reply, UserId
+from handlers.core.events import Action, ActionKind, ChatId, Reply, UserId
 from tests.bot.channel_crash_worker import (
     DEFAULT_SECRET,
     Connection,

@@ -7,10 +7,9 @@ import time
 
 import pytest
 
-from bot.telegram.outbox import TelegramOutbox
-from handlers.assistant import Assistant
-from handlers.conversation import Conversation
-from handlers.events import (
+from bot.telegram.outbox_sender import TelegramOutbox
+from handlers.core.conversation import Conversation
+from handlers.core.events import (
     Action,
     ActionKind,
     ChatId,
@@ -19,7 +18,8 @@ from handlers.events import (
     IncomingMessage,
     Reply,
 )
-from handlers.ports import Outcome
+from handlers.core.ports import Outcome
+from handlers.newcomers.assistant import Assistant
 from tests.bot.telegram.conftest import NOW, Bot, BotFactory
 from tests.wiring import fake_conversation
 

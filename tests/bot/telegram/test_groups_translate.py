@@ -12,13 +12,13 @@ from telegram import Chat, ForumTopicCreated, Message, User
 
 from bot.telegram.callbacks import ACTION_CODES, CallbackCodec
 from bot.telegram.commands import command_list
-from bot.telegram.outbox import for_chat, is_group
+from bot.telegram.outbox_sender import for_chat, is_group
 from bot.telegram.translate import (
     read_message,
     replied_message_id,
     replies_to_bot,
 )
-from handlers.events import (
+from handlers.core.events import (
     Action,
     ActionKind,
     ChatId,
@@ -27,7 +27,7 @@ from handlers.events import (
     Reply,
     UserId,
 )
-from handlers.i18n import Translator
+from handlers.core.i18n import Translator
 from tests.telegram_server.people import detect_entities
 from tests.wiring import declared_table
 

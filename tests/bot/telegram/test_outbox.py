@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.telegram.outbox import TelegramOutbox, telegram_chat
-from handlers.events import Action, ActionKind, ChatId, Reply
-from handlers.ports import Outcome
+from bot.telegram.outbox_sender import TelegramOutbox, telegram_chat
+from handlers.core.events import Action, ActionKind, ChatId, Reply
+from handlers.core.ports import Outcome
 from tests.bot.telegram.conftest import Bot
 from tests.telegram_server.faults import Fault
 

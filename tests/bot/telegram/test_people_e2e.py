@@ -61,20 +61,20 @@ from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import TelegramChannel, TelegramOptions
-from bot.telegram.outbox import TelegramOutbox
+from bot.telegram.outbox_sender import TelegramOutbox
 from catalog.model import ActivityId
 from catalog.occurrences import Occurrence
-from handlers.conversation import Conversation
-from handlers.events import ActionKind, ChatId, UserId
-from handlers.formatting import activity_title, day_heading, time_range
-from handlers.i18n import Speaker
-from handlers.languages import NATIVE_NAMES
-from handlers.reasons import reason_label, reason_text
-from handlers.reminder_plan import Subscription
-from handlers.requests import ContactRequest, RequestState
-from handlers.staff import Invite, Role
-from handlers.staffing import new_invite_code, token
-from handlers.volunteer_sessions import upcoming
+from handlers.coordination.permissions import Invite, Role
+from handlers.coordination.requests import ContactRequest, RequestState
+from handlers.coordination.roles import new_invite_code, token
+from handlers.core.conversation import Conversation
+from handlers.core.events import ActionKind, ChatId, UserId
+from handlers.core.formatting import activity_title, day_heading, time_range
+from handlers.core.i18n import Speaker
+from handlers.core.languages import NATIVE_NAMES
+from handlers.newcomers.reminder_timing import Subscription
+from handlers.volunteers.reasons import reason_label, reason_text
+from handlers.volunteers.session_changes import upcoming
 from tests.bot.crash_harness import (
     expected_deliveries,
     kill_mid_burst,

@@ -29,17 +29,17 @@ from bot.bootstrap import (
     ensure_catalogue,
 )
 from bot.config import Settings
-from bot.outbox import OutboxDrainer
+from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits, Pacing
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.channel import TelegramChannel
-from bot.telegram.outbox import TelegramOutbox
+from bot.telegram.outbox_sender import TelegramOutbox
 from catalog.model import ActivityId, OccurrenceChange
-from handlers.conversation import Conversation
-from handlers.events import UserId
-from handlers.formatting import localised
-from handlers.i18n import Speaker
-from handlers.languages import NATIVE_NAMES
+from handlers.core.conversation import Conversation
+from handlers.core.events import UserId
+from handlers.core.formatting import localised
+from handlers.core.i18n import Speaker
+from handlers.core.languages import NATIVE_NAMES
 from tests.bot.telegram.conftest import FAST
 from tests.fakes import FixedClock
 from tests.telegram_server.fixtures import FakeTelegramFactory

@@ -20,7 +20,7 @@ from bot.telegram.translate import (
     split_text,
     utf16_len,
 )
-from handlers.events import (
+from handlers.core.events import (
     Action,
     ActionKind,
     ChatId,

@@ -1,0 +1,1 @@
+"""The coordinator's side: contact requests, roles and who may do what."""

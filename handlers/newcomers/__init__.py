@@ -1,0 +1,1 @@
+"""What newcomers meet: onboarding, questions, reminders, their data, asking for a person."""

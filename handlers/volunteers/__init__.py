@@ -1,0 +1,1 @@
+"""What volunteers and organisers do: change sessions, add dates and events, broadcast."""
