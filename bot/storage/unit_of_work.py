@@ -138,8 +138,9 @@ class SqlUnitOfWork:
 class SqlUnitsOfWork:
     """The :class:`handlers.core.ports.UnitOfWorkFactory` over one database.
 
-    ``on_enqueued`` may be set once the drainers exist (the channels start after the flows
-    are built); ``on_catalogue_changed`` is the catalogue watcher's ``check``.
+    ``on_enqueued`` rings the drainers' doorbell (they register with it when the channels
+    start, after the flows are built); ``on_catalogue_changed`` is the catalogue watcher's
+    ``check``. Both are given at construction; nothing is assigned later.
     """
 
     def __init__(
