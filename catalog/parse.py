@@ -36,9 +36,16 @@ from catalog.model import (
 )
 from catalog.problems import Problem, problem_at
 from catalog.schema_check import structural_problems
-from catalog.source import Document, Path_, SourceError, read_document
+from catalog.source import MAX_FILE_BYTES, Document, Path_, SourceError, read_document
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+# Bounds on schedules, so that no rule can make expansion slow or overflow (FORMAT.md).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_INTERVAL = 366
+MAX_COUNT = 1000
+MAX_SESSION = timedelta(hours=24)
+_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
 
 class InvalidCatalogueError(Exception):
@@ -49,31 +56,40 @@ class InvalidCatalogueError(Exception):
         self.problems = problems
 
 
-def load_catalogue(path: Path) -> Catalogue:
-    """Read, validate and build a catalogue; raise :class:`InvalidCatalogueError` when wrong."""
+def load_catalogue(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Catalogue:
+    """Read, validate and build a catalogue; raise :class:`InvalidCatalogueError` when wrong.
+
+    A file larger than ``max_bytes`` (64 MiB unless given) is refused unread.
+    """
     try:
-        document = read_document(path, track_lines=False)
+        document = read_document(path, track_lines=False, max_bytes=max_bytes)
         try:
             return parse_document(document)
         except InvalidCatalogueError:
             if document.lines or path.suffix.lower() == ".json":
                 raise
-        return parse_document(read_document(path, track_lines=True))
+        return parse_document(read_document(path, track_lines=True, max_bytes=max_bytes))
     except SourceError as error:
         raise InvalidCatalogueError([Problem(error.line, "catalogue", "", str(error))]) from error
 
 
 def parse_document(document: Document) -> Catalogue:
     """Validate a read document and build the model, or raise :class:`InvalidCatalogueError`."""
+    refused = [problem_at(document, path, message) for path, message in document.refusals]
+    if refused and not document.complete:
+        raise InvalidCatalogueError(sorted(set(refused), key=_order))
     if not isinstance(document.data, dict):
         problem = Problem(1, "catalogue", "", "the top level must be a mapping")
         raise InvalidCatalogueError([problem])
-    problems = structural_problems(document)
+    problems = refused + structural_problems(document)
     problems += meaning_problems(document)
     if problems:
-        unique = sorted(set(problems), key=lambda p: (p.line or 0, p.record, p.field, p.message))
-        raise InvalidCatalogueError(unique)
+        raise InvalidCatalogueError(sorted(set(problems), key=_order))
     return build_catalogue(document.data)
+
+
+def _order(problem: Problem) -> tuple[int, str, str, str]:
+    return (problem.line or 0, problem.record, problem.field, problem.message)
 
 
 # --- value parsing ------------------------------------------------------------------------
@@ -99,8 +115,14 @@ def parse_duration(value: str) -> timedelta:
     match = _DURATION.match(value)
     if match is None:
         raise ValueError(f"not a duration: {value!r}")
+    if any(part is not None and len(part) > 9 for part in match.groups()):
+        raise ValueError(f"duration too long: {value!r}")  # timedelta would overflow
     days, hours, minutes, seconds = (int(part) if part else 0 for part in match.groups())
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def _in_years(value: date | datetime) -> bool:
+    return FIRST_YEAR <= value.year <= LAST_YEAR
 
 
 # --- meaning checks ------------------------------------------------------------------------
@@ -190,10 +212,14 @@ def _parsed(
     if not isinstance(value, str):
         return None
     try:
-        return parser(value)
+        parsed = parser(value)
     except ValueError:
         report(path, f"{value!r} is not a real date or time")
         return None
+    if isinstance(parsed, date) and not _in_years(parsed):
+        report(path, f"{value!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
+        return None
+    return parsed
 
 
 def _check_schedule(
@@ -209,12 +235,15 @@ def _check_schedule(
         for day_position, day in enumerate(_list(rule.get("except"))):
             _parsed(day, parse_local_date, (*rule_path, "except", day_position), report)
         duration = rule.get("duration")
-        if (
-            isinstance(duration, str)
-            and _DURATION.match(duration)
-            and parse_duration(duration) <= timedelta(0)
-        ):
-            report((*rule_path, "duration"), "must be longer than zero")
+        if isinstance(duration, str) and _DURATION.match(duration):
+            try:
+                length = parse_duration(duration)
+            except (ValueError, OverflowError):
+                length = MAX_SESSION * 2
+            if length <= timedelta(0):
+                report((*rule_path, "duration"), "must be longer than zero")
+            elif length > MAX_SESSION:
+                report((*rule_path, "duration"), "a session may last at most 24 hours")
         if start is not None and end is not None and end <= start.time():
             report((*rule_path, "end"), f"ends ({rule['end']}) before it starts ({rule['start']})")
         if start is not None and until is not None and until < start.date():
@@ -233,12 +262,25 @@ def rrule_problem(rrule_text: str, start: datetime) -> str | None:
     parts = dict(part.partition("=")[::2] for part in rrule_text.upper().split(";"))
     if "COUNT" in parts and "UNTIL" in parts:
         return "use COUNT or UNTIL, not both (RFC 5545)"
+    freq = parts.get("FREQ", "")
+    if freq not in _FREQUENCIES:
+        return f"FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY, not {freq!r}"
     interval = parts.get("INTERVAL", "1")
     if not interval.isdigit() or int(interval) < 1:
         return f"INTERVAL must be a whole number of at least 1, not {interval!r}"
+    if len(interval) > 4 or int(interval) > MAX_INTERVAL:
+        return f"INTERVAL may be at most {MAX_INTERVAL}"
+    count = parts.get("COUNT")
+    if count is not None and (not count.isdigit() or len(count) > 5 or int(count) > MAX_COUNT):
+        return f"COUNT must be a whole number of at most {MAX_COUNT}"
+    until = parts.get("UNTIL")
+    if until is not None and not (
+        until[:4].isdigit() and FIRST_YEAR <= int(until[:4]) <= LAST_YEAR
+    ):
+        return f"UNTIL must be a date in the years {FIRST_YEAR}–{LAST_YEAR}"
     try:
         rrulestr(rrule_text, dtstart=start)
-    except (ValueError, TypeError, KeyError, IndexError) as error:
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
         return f"not a valid RRULE: {error}"
     return None
 

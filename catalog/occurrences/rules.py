@@ -48,6 +48,7 @@ _ARITHMETIC_KEYS = frozenset({"FREQ", "INTERVAL", "BYDAY", "UNTIL", "WKST"})
 _DAY_SELECTORS = ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY", "BYEASTER")
 _DATE_ONLY = re.compile(r"^\d{8}$")
 _LOCAL_DATETIME = re.compile(r"^\d{8}T\d{6}$")
+_HORIZON = date(9000, 12, 31)  # windows end here: stepping past date.max would overflow
 
 
 class _Plan(Protocol):
@@ -324,6 +325,7 @@ class CompiledRule:
 
     def starts(self, first: date, last: date) -> Iterator[datetime]:
         """Naive local starts dated ``first``…``last`` (inclusive), until/except honoured."""
+        last = min(last, _HORIZON)
         if self.last_start is not None:
             last = min(last, self.last_start.date())
         if first > last:

@@ -174,7 +174,7 @@ def test_one_off_date_ending_before_it_starts(tmp_path: Path) -> None:
         (b"\x00\x01\x02binary", "binary"),
         (b"\xff\xfe\xfa not utf-8", "UTF-8"),
         (b"format: [unclosed", "not valid YAML"),
-        (b"format: tarjotin/1\nformat: tarjotin/1\n", "appears twice"),
+        (b"format: tarjotin/1\nformat: tarjotin/1\n", "duplicate key"),
         (b"- just\n- a list\n", "top level"),
     ],
 )
