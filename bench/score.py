@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from catalog.model import Activity, Catalogue
 from catalog.occurrences import activity_occurrences
 from catalog.parse import load_catalogue
+from catalog.understanding.query import ClockRange
 
 NO_WINDOW_DAYS = 60
 DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2] / "shared/eval/questions-dev.jsonl"
@@ -59,21 +60,19 @@ def _window(expect: dict[str, Any], now: datetime) -> tuple[date, date] | None:
     return date.fromisoformat(window["start"]), date.fromisoformat(window["end"])
 
 
-def _clock_range(expect: dict[str, Any]) -> tuple[time, time] | None:
+def _clock_range(expect: dict[str, Any]) -> ClockRange | None:
     """The label's inclusive clock range, or None when the question names no time of day."""
     clock = expect.get("time")
     if not clock:
         return None
-    first = time.fromisoformat(clock["from"]) if clock.get("from") else time.min
-    last = time.fromisoformat(clock["to"]) if clock.get("to") else time.max
-    return first, last
+    first = time.fromisoformat(clock["from"]) if clock.get("from") else None
+    last = time.fromisoformat(clock["to"]) if clock.get("to") else None
+    return ClockRange(first, last)
 
 
-def _in_clock_range(start: datetime, clock: tuple[time, time] | None) -> bool:
+def _in_clock_range(start: datetime, clock: ClockRange | None) -> bool:
     """Whether a local start time lies in the inclusive range (minutes are what count)."""
-    if clock is None:
-        return True
-    return clock[0] <= start.time().replace(second=0, microsecond=0) <= clock[1]
+    return clock is None or clock.holds(start.time())
 
 
 def expected_answers(

@@ -104,16 +104,16 @@ class Understander:
         tokens = clauses.tokens
         places = self._names.match(tokens)
         found = self._concept_hits(text, readings, clauses, places)
-        places = places_asked(places, clauses, found)
+        background = clauses.background(found)
+        places = places_asked(places, clauses, background)
         time = find_window_spans(
-            blank_clauses(text, clauses, found),
+            blank_clauses(text, clauses, background),
             primary,
             now,
             other_languages=detection.language is None or len(text) <= SURE_LANGUAGE_LENGTH,
         )
-        hits = without_time_words(
-            about_the_person(found, clauses), tokens, _time_words(text, time.spans)
-        )
+        time_words = _time_words(text, time.spans)
+        hits = without_time_words(about_the_person(found, clauses, background), tokens, time_words)
         municipalities = _municipalities(places)
         window = time.window
         meant = drop_negated_languages(hits, tokens)
@@ -136,7 +136,7 @@ class Understander:
         if remind and intent == "help" and names_something:  # "remind me about the club"
             intent = "activities"
         stopwords = frozenset().union(
-            *(self._lexicons[code].stopwords for code in readings), _time_words(text, time.spans)
+            *(self._lexicons[code].stopwords for code in readings), time_words
         )
         return Query(
             language=language,
@@ -167,7 +167,7 @@ class Understander:
         for code in readings[1:]:
             other = tokenise_clauses(text, _tokeniser(code))
             found = self._lexicons[code].match(other.tokens, no_fuzzy=named)
-            hits.extend(about_the_person(found, other))
+            hits.extend(about_the_person(found, other, other.background(found)))
         return hits
 
     def _reading_languages(self, detection: Detection, language: str) -> list[str]:

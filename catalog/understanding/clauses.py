@@ -110,14 +110,9 @@ def tokenise_clauses(text: str, tokenise: Callable[[str], Sequence[Token]]) -> C
 
 
 def about_the_person(
-    hits: Sequence[Hit], reading: ClauseTokens, evidence: Sequence[Hit] | None = None
+    hits: Sequence[Hit], reading: ClauseTokens, background: frozenset[int]
 ) -> list[Hit]:
-    """``hits`` without what background clauses would otherwise add to the question.
-
-    The background words are looked for among ``evidence`` (the concept hits) when ``hits``
-    are of another kind (place names).
-    """
-    background = reading.background(hits if evidence is None else evidence)
+    """``hits`` without what the ``background`` clauses would otherwise add to the question."""
     if not background:
         return list(hits)
     return [
@@ -130,20 +125,19 @@ def about_the_person(
 
 
 def places_asked(
-    places: Sequence[Hit], reading: ClauseTokens, evidence: Sequence[Hit]
+    places: Sequence[Hit], reading: ClauseTokens, background: frozenset[int]
 ) -> list[Hit]:
     """The places the question is about: where one lives counts only if no other is named.
 
     "I live in Nurmijärvi but will be in Espoo: is there …" asks about Espoo; "my cousin lives
     in Hattula, is there anything there on Sunday?" still asks about Hattula.
     """
-    asked = about_the_person(places, reading, evidence)
+    asked = about_the_person(places, reading, background)
     return asked or list(places)
 
 
-def blank_clauses(text: str, reading: ClauseTokens, hits: Sequence[Hit]) -> str:
-    """``text`` with its background clauses blanked (same length, so offsets still hold)."""
-    background = reading.background(hits)
+def blank_clauses(text: str, reading: ClauseTokens, background: frozenset[int]) -> str:
+    """``text`` with its ``background`` clauses blanked (same length: offsets still hold)."""
     if not background:
         return text
     characters = list(text)
