@@ -37,7 +37,8 @@ class ClockTime:
     marked_pm: bool = False
 
 
-#: What "after noon" means in every language: the afternoon of the labelling conventions.
+#: The afternoon of the labelling conventions: the part of the day, and what "after noon"
+#: means in every language.
 AFTERNOON = ClockRange(time(12, 0), time(18, 0))
 
 

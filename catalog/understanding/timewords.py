@@ -70,7 +70,7 @@ _RANGES: dict[str, Callable[[date], tuple[date, date]]] = {
 _PART_TIMES: dict[str, ClockRange] = {
     "evening": ClockRange(time(17, 0), None),
     "morning": ClockRange(None, time(11, 59)),
-    "afternoon": ClockRange(time(12, 0), time(18, 0)),
+    "afternoon": clocktimes.AFTERNOON,
 }
 _LATIN = ("fi", "en", "sv", "et", "tr", "es", "fr", "so")
 
