@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, OneOffDate
 from catalog.understanding.query import Intent, Query
@@ -53,15 +54,37 @@ class RunningClock:
     """A clock that starts at a fixed instant and then runs at real speed.
 
     For end-to-end tests whose processes really wait (drainers, claims, time-outs) but whose
-    dates must not depend on the day the suite runs (the demo catalogue's season).
+    dates must not depend on the day the suite runs (the demo catalogue's season). ``origin``
+    is the ``time.monotonic()`` reading at ``start``; Linux's monotonic clock is one for the
+    whole machine, so processes a test starts can run the very same clock
+    (:meth:`environment`, :func:`shared_clock`).
     """
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, origin: float | None = None) -> None:
         self.start = start
-        self.origin = time.monotonic()
+        self.origin = time.monotonic() if origin is None else origin
 
     def __call__(self) -> datetime:
         return self.start + timedelta(seconds=time.monotonic() - self.origin)
+
+    def environment(self) -> dict[str, str]:
+        """The variable that hands this clock to a process the test starts."""
+        return {SHARED_CLOCK_VARIABLE: f"{self.start.isoformat()} {self.origin!r}"}
+
+
+#: Names the clock a test process shares with the process that started it.
+SHARED_CLOCK_VARIABLE = "TARJOTIN_TEST_CLOCK"
+#: When the crash tests' clock starts: a Wednesday in the demo's season, whatever today is.
+CRASH_TEST_START = datetime(2027, 3, 3, 9, 0, tzinfo=UTC)
+
+
+def shared_clock(start: datetime) -> RunningClock:
+    """The clock handed down by the starting process, else a new one from ``start``."""
+    handed = os.environ.get(SHARED_CLOCK_VARIABLE)
+    if not handed:
+        return RunningClock(start)
+    instant, origin = handed.split()
+    return RunningClock(datetime.fromisoformat(instant), float(origin))
 
 
 @dataclass

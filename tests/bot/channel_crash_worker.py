@@ -33,7 +33,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from catalog.model import Catalogue
 from catalog.understanding.query import Query
 from handlers.core.conversation import Conversation
 from handlers.core.ports import OutboxSender
+from tests.fakes import CRASH_TEST_START, shared_clock
 from tests.wiring import sql_conversation
 
 CHANNELS = ("telegram", "matrix")
@@ -59,9 +60,8 @@ DEFAULT_SECRET = b"tarjotin-crash-test-secret-01234".hex()
 IDLE = 0.05
 
 
-def now() -> datetime:
-    """The wall clock, as the drainer reads it."""
-    return datetime.now(UTC)
+#: The test's own clock, handed down by crash_harness.start_worker.
+now = shared_clock(CRASH_TEST_START)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -41,6 +41,7 @@ from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
 from handlers.core.i18n import Translator
 from handlers.core.ports import OutboxSender
+from tests.fakes import CRASH_TEST_START, shared_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = "tests.bot.channel_crash_worker"
@@ -49,9 +50,8 @@ Delivered = Callable[[], Awaitable[Counter[str]]]
 """How many times the platform shows each key (read from the platform, not from the outbox)."""
 
 
-def now() -> datetime:
-    """The wall clock."""
-    return datetime.now(UTC)
+#: The clock of the test and of every worker it starts (handed down in their environment).
+now = shared_clock(CRASH_TEST_START)
 
 
 async def start_worker(
@@ -67,7 +67,7 @@ async def start_worker(
         json.dumps(connection),
         mode,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **now.environment()},
     )
 
 

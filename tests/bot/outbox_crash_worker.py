@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits
@@ -18,6 +18,7 @@ from bot.storage.database import Database
 from bot.storage.outbox import SqlOutbox
 from handlers.core.events import ChatId, Reply
 from handlers.core.ports import SendOutcome
+from tests.fakes import CRASH_TEST_START, shared_clock
 
 HOLD = timedelta(seconds=1)
 
@@ -41,8 +42,8 @@ def _append(path: str, line: str) -> None:
         os.fsync(handle.fileno())
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+#: The test's own clock, handed down by test_outbox_crash.start_worker.
+now = shared_clock(CRASH_TEST_START)
 
 
 async def main(url: str, log: str, mode: str) -> None:

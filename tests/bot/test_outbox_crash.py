@@ -14,24 +14,26 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.storage.database import Database, database_url
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
 from handlers.core.events import ChatId, Reply, UserId
+from tests.fakes import CRASH_TEST_START, shared_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 600
 KILLS = 3
 CONCURRENCY = 4
+#: The test's clock, shared with the drainer processes it starts.
+CLOCK = shared_clock(CRASH_TEST_START)
 
 
 def start_worker(url: str, log: Path, mode: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.bot.outbox_crash_worker", url, str(log), mode],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **CLOCK.environment()},
     )
 
 
@@ -43,7 +45,7 @@ async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_in_flight(tmp_
     url = database_url(tmp_path, None)
     database = await Database.open(url)
     outbox = SqlOutbox(database.sessions)
-    now = datetime.now(UTC)
+    now = CLOCK()
     keys = [f"reminder:telegram:{i}:club:2027-03-28T17:00:before-120m" for i in range(MESSAGES)]
     await outbox.enqueue(
         [
