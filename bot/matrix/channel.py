@@ -1,10 +1,14 @@
 """The Matrix channel: one nio client, one sync loop, the conversation core behind it.
 
-The loop syncs, lets nio decrypt, then handles each timeline event in order: it is classified
-and mapped to a core event by :mod:`bot.matrix.translate`, the core answers, and each reply is
-sent as an ``m.notice`` through :mod:`bot.matrix.limits`. Only after every event of a sync is
-handled is the sync token saved, so a restart resumes exactly where the bot stopped; the ids
-of handled events are saved too, so a sync replayed after a crash is not answered twice.
+The loop syncs, lets nio decrypt, then hands each timeline event to the fair intake
+(:mod:`bot.intake`): each room's events are handled in order, rooms alongside each other, and
+a flooding room is told to wait and has its burst of questions coalesced, so nobody else
+waits for it. Each event is classified and mapped to a core event by
+:mod:`bot.matrix.translate`, the core answers, and each reply is sent as an ``m.notice``
+through :mod:`bot.matrix.limits`. The sync token saved for a restart is the newest one whose
+events, and all earlier ones, are handled (:class:`~bot.matrix.fairness.SyncWatermark`), so
+a restart resumes where the bot stopped; the ids of handled events are saved too, so a sync
+replayed after a crash is not answered twice.
 
 Every event is handled inside its own guard: a failure is logged (room and event id, the
 error's type; never message text or names) and the loop goes on with the next event.
@@ -30,7 +34,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
@@ -47,6 +51,8 @@ from nio import (
     SyncError,
 )
 
+from bot.intake import Entry, FairIntake
+from bot.matrix.fairness import SyncBatch, SyncWatermark, weight_of
 from bot.matrix.ids import EventId, MatrixUserId, RoomId, event_id_of, room_id_of, sender_of
 from bot.matrix.limits import (
     MATRIX_LIMITS,
@@ -121,6 +127,13 @@ class MatrixConfig:
     limits: ChannelLimits = MATRIX_LIMITS
     #: How long an undecryptable event waits for its key (keys may trail their message).
     decrypt_grace_seconds: float = 3.0
+    #: Events a room may have waiting before its plain questions are coalesced, and at all.
+    room_queue_bound: int = 8
+    room_queue_cap: int = 200
+    #: Rooms whose events are handled at the same time.
+    max_active_rooms: int = 64
+    #: How long stopping waits for the events in hand.
+    stop_grace: float = 5.0
 
     @property
     def paths(self) -> MatrixPaths:
@@ -181,6 +194,19 @@ class MatrixChannel:
         self._undecrypted: list[tuple[RoomId, Any, float]] = []
         self._needs_full_state = True
         self._reply_authors: OrderedDict[str, bool] = OrderedDict()
+        self.intake = self._new_intake()
+        self._watermark = SyncWatermark(self._keep_token)
+        self._since: str | None = None
+
+    def _new_intake(self) -> FairIntake:
+        config = self.config
+        return FairIntake(
+            bound=config.room_queue_bound,
+            hard_cap=config.room_queue_cap,
+            max_active=config.max_active_rooms,
+            may_coalesce=self._may_coalesce,
+            on_overflow=self._tell_to_wait,
+        )
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -202,6 +228,9 @@ class MatrixChannel:
         self._state = load_state(paths.state)
         self._stopping = False
         self._needs_full_state = True
+        self._since = self._state.sync_token
+        self.intake = self._new_intake()
+        self._watermark = SyncWatermark(self._keep_token)
         self._client = AsyncClient(
             self.config.account.homeserver,
             self.config.account.user,
@@ -234,6 +263,7 @@ class MatrixChannel:
                 task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        await self.intake.close(self.config.stop_grace)
         if self._client is not None and self._undecrypted:
             await self._settle_undecrypted(force=True)
         client, self._client = self._client, None
@@ -270,7 +300,7 @@ class MatrixChannel:
 
     async def _sync_once(self) -> None:
         """One sync and everything it brought; the first after a start carries full state."""
-        since, full = self._state.sync_token, self._needs_full_state
+        since, full = self._since, self._needs_full_state
         timeout = self.config.sync_timeout_ms
         if full:
             timeout = 0
@@ -301,11 +331,17 @@ class MatrixChannel:
                 )
             raise MatrixSyncError(str(response.status_code))
         await self._housekeeping()
+        batch = self._watermark.begin(response.next_batch)
         # The very first sync of a new bot returns old history: join invitations, answer none.
-        await self._handle(response, answer=not (full and since is None))
+        self._hand_over(response, batch, answer=not (full and since is None))
+        self._watermark.seal(batch)
         await self._settle_undecrypted(force=False)
         self._needs_full_state = False
-        self._state.sync_token = response.next_batch
+        self._since = response.next_batch
+
+    def _keep_token(self, token: str) -> None:
+        """Every event up to ``token`` is done: a restart may sync on from there."""
+        self._state.sync_token = token
         self._save()
 
     async def _housekeeping(self) -> None:
@@ -322,21 +358,72 @@ class MatrixChannel:
         except Exception as error:
             log.warning("Matrix key housekeeping failed (%s); retried next sync", _name(error))
 
-    async def _handle(self, response: Any, *, answer: bool) -> None:
+    def _hand_over(self, response: Any, batch: SyncBatch, *, answer: bool) -> None:
+        """Queue the sync's work per room (see :mod:`bot.intake`); nothing runs here."""
         # nio's untyped sync response: its room ids are typed here, where they enter
         for room_id in map(RoomId, list(response.rooms.invite)):
-            await self._guard(room_id, None, partial(self._accept, room_id))
+            self._submit(batch, room_id, None, partial(self._accept, room_id))
         for room_key, info in response.rooms.join.items():
             room_id = RoomId(room_key)
             someone_left = False
             for event in info.timeline.events:
                 if answer:
-                    await self._guard(room_id, event, partial(self._on_event, room_id, event))
+                    self._submit(batch, room_id, event, partial(self._on_event, room_id, event))
                 someone_left |= self._is_departure(event.source)
             if someone_left:
-                await self._guard(room_id, None, partial(self._leave_if_alone, room_id))
+                self._submit(batch, room_id, None, partial(self._leave_if_alone, room_id))
         for room_id in map(RoomId, response.rooms.leave):
             self._state.forget_room(room_id)
+
+    def _submit(
+        self,
+        batch: SyncBatch,
+        room_id: RoomId,
+        event: Any,
+        work: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Queue one event's work behind the room's earlier events."""
+        raw = getattr(event, "event_id", None) if event is not None else None
+        event_id = EventId(raw) if isinstance(raw, str) else None
+        if event_id is not None and self._state.handled(event_id):
+            return
+        done = self._watermark.handed_over(batch)
+        source = getattr(event, "source", None)
+        room = self._client.rooms.get(room_id)
+        direct = room is not None and is_direct(room.joined_count, room.invited_count)
+        weight = weight_of(source if isinstance(source, Mapping) else None, direct=direct)
+
+        def finished(ran: bool) -> None:
+            if not ran and self._stopping:  # left at shutdown: synced again next start
+                return
+            if event_id is not None:  # coalesced events count as handled: on purpose
+                self._state.mark_handled(event_id)
+            done()
+
+        entry = Entry(
+            weight,
+            partial(self._guard, room_id, event, work),
+            finished=finished,
+            subject=(room_id, source),
+        )
+        self.intake.submit(room_id, entry)
+
+    async def _may_coalesce(self, _room: Hashable, entry: Entry) -> bool:
+        """A direct room's burst may be coalesced unless a dialogue waits for its text."""
+        sender = _sender_of(entry)
+        return sender is not None and not await self.conversation.awaits_text(
+            matrix_user(sender)
+        )
+
+    async def _tell_to_wait(self, _room: Hashable, entry: Entry) -> None:
+        """One notice, in the user's language, when a direct room's queue overflows."""
+        sender = _sender_of(entry)
+        room_id = entry.subject[0] if isinstance(entry.subject, tuple) else None
+        room = self._client.rooms.get(room_id) if self._client is not None else None
+        if sender is None or room is None or not is_direct(room.joined_count, room.invited_count):
+            return
+        notice = await self.conversation.busy(matrix_user(sender), None)
+        await self._answer(room, MatrixUserId(sender), [notice], keep_offer=True)
 
     async def _guard(
         self, room_id: RoomId, event: Any, work: Callable[[], Awaitable[None]]
@@ -682,6 +769,14 @@ class MatrixChannel:
         for user in (*room.users, *room.invited_users):
             if user != bot:
                 state.set_offer(room.room_id, user, Offer(event_id, offer))
+
+
+def _sender_of(entry: Entry) -> str | None:
+    """Who sent the event an intake entry carries."""
+    subject = entry.subject
+    source = subject[1] if isinstance(subject, tuple) and len(subject) == 2 else None
+    sender = source.get("sender") if isinstance(source, Mapping) else None
+    return sender if isinstance(sender, str) else None
 
 
 def quiet_nio() -> None:

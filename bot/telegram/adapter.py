@@ -123,6 +123,15 @@ class TelegramAdapter:
             log.debug("user %s blocked the bot", change.from_user.id)
             await self.conversation.on_blocked(user_id(change.from_user.id))
 
+    async def tell_to_wait(self, update: object, bot: ExtBot[Any]) -> None:
+        """Ask a user whose private chat overflows to wait (groups are not written to)."""
+        message = update.message if isinstance(update, Update) else None
+        if message is None or message.from_user is None or message.chat.type != Chat.PRIVATE:
+            return
+        sender = message.from_user
+        notice = await self.conversation.busy(user_id(sender.id), sender.language_code)
+        await self.send(bot, message.chat.id, sender.id, [notice])
+
     async def invalid_choice(self, user: UserId, hint: str | None) -> Reply:
         """The core's polite reply to a forged, stale or foreign button, in the user's language."""
         conversation = self.conversation

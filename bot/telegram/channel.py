@@ -12,6 +12,7 @@ import datetime as dtm
 import logging
 import secrets
 import traceback
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,12 +21,14 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import Settings
+from bot.intake import Entry, FairIntake
 from bot.pacing import ChannelLimits, Pacing, RetryPolicy
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.callbacks import SECRET_FILE, CallbackCodec, load_or_create_secret
 from bot.telegram.commands import register_commands
 from bot.telegram.limits import TELEGRAM_LIMITS, TelegramLimiter
 from bot.telegram.ordering import PerChatOrder
+from bot.telegram.translate import user_id
 from handlers.core.conversation import Conversation
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,10 @@ class TelegramOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     stop_grace: float = 5.0
     max_concurrent_updates: int = 256
+    chat_queue_bound: int = 8
+    """Updates a chat may have waiting before its plain questions are coalesced."""
+    chat_queue_cap: int = 200
+    """Updates a chat may have waiting at all (commands and buttons included)."""
 
 
 def quiet_library_logs() -> None:
@@ -105,6 +112,13 @@ class TelegramChannel:
         self.limiter = TelegramLimiter(self.options.limits, self.options.retry)
         #: The one pacer and retry policy of this channel, shared with its outbox drainer.
         self.pacing = Pacing(self.limiter.pacer, self.options.retry, charged_by_channel=True)
+        self.intake = FairIntake(
+            bound=self.options.chat_queue_bound,
+            hard_cap=self.options.chat_queue_cap,
+            max_active=self.options.max_concurrent_updates,
+            may_coalesce=self._may_coalesce,
+            on_overflow=self._tell_to_wait,
+        )
         self.application = self._build(token, api_url)
 
     def _build(self, token: str, api_url: str | None) -> AnyApplication:
@@ -113,7 +127,7 @@ class TelegramChannel:
             Application.builder()
             .token(token)
             .rate_limiter(self.limiter)
-            .concurrent_updates(PerChatOrder(self.options.max_concurrent_updates))
+            .concurrent_updates(PerChatOrder(self.intake, self.options.max_concurrent_updates))
             .connect_timeout(timeout)
             .read_timeout(timeout)
             .write_timeout(timeout)
@@ -181,6 +195,7 @@ class TelegramChannel:
         updater = application.updater
         if updater is not None and updater.running:
             await updater.stop()
+        await self.intake.close(self.options.stop_grace)
         if application.running:
             await application.stop()
         await application.shutdown()
@@ -189,6 +204,17 @@ class TelegramChannel:
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.adapter.handle(update, context.bot)
+
+    async def _may_coalesce(self, _chat: Hashable, entry: Entry) -> bool:
+        """A burst may be coalesced unless a dialogue waits for the user's text."""
+        update = entry.subject
+        if not isinstance(update, Update) or update.effective_user is None:
+            return False
+        return not await self.conversation.awaits_text(user_id(update.effective_user.id))
+
+    async def _tell_to_wait(self, _chat: Hashable, entry: Entry) -> None:
+        """One notice, in the user's language, when their private chat's queue overflows."""
+        await self.adapter.tell_to_wait(entry.subject, self.application.bot)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failed update and carry on with the next one.

@@ -1,18 +1,22 @@
-"""Many chats at once, one update per chat at a time.
+"""Many chats at once, one update per chat at a time, and no chat can crowd out the rest.
 
-A user waiting for their chat's flood budget must not hold up everyone else, so updates are
-processed concurrently; but one user's message and their next button press must be handled
-in the order they were sent, so updates of the same chat wait for each other.
+python-telegram-bot hands every update to an update processor. This one does not run the
+update: it submits it to the channel's :class:`~bot.intake.FairIntake` and returns at once,
+so a flooding user's backlog never holds the library's concurrency slots (with them all
+held, nobody else's update would even start). The intake works each chat's updates off in
+order; past its bound a burst of plain questions is coalesced (see :mod:`bot.intake`).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.intake import Entry, FairIntake, Weight
 
 
 def chat_key(update: object) -> int | None:
@@ -24,35 +28,54 @@ def chat_key(update: object) -> int | None:
     return None
 
 
-class PerChatOrder(BaseUpdateProcessor):
-    """Processes updates concurrently across chats and in arrival order within a chat."""
+def weight_of(update: object) -> Weight:
+    """Only a private chat's plain text may be coalesced; commands and buttons never are."""
+    if not isinstance(update, Update) or update.message is None:
+        return Weight.KEEP
+    message = update.message
+    text = message.text
+    if (
+        message.chat.type != Chat.PRIVATE
+        or text is None
+        or text.lstrip().startswith("/")
+        or message.reply_to_message is not None
+    ):
+        return Weight.KEEP
+    return Weight.QUESTION
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+
+def _closer(coroutine: Awaitable[Any]) -> Callable[[], None]:
+    def close() -> None:
+        if inspect.iscoroutine(coroutine):
+            coroutine.close()
+
+    return close
+
+
+class PerChatOrder(BaseUpdateProcessor):
+    """Hands each update to the fair intake; the intake runs it in its chat's turn."""
+
+    def __init__(self, intake: FairIntake, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int | None, asyncio.Lock] = {}
-        self._users: dict[int | None, int] = {}
+        self.intake = intake
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run ``coroutine`` once every earlier update of the same chat is done."""
-        key = chat_key(update)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key]
-                del self._locks[key]
+        """Queue ``coroutine`` behind the chat's earlier updates; returns without waiting."""
+
+        async def work() -> None:
+            await coroutine
+
+        entry = Entry(weight_of(update), work, drop=_closer(coroutine), subject=update)
+        self.intake.submit(chat_key(update), entry)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
-        """Nothing to release."""
+        """Nothing may run once the bot is shut down (the channel closes the intake first)."""
+        await self.intake.close(grace=0.0)
 
     @property
     def chats_in_progress(self) -> int:
         """How many chats have an update being processed or waiting (for tests and stats)."""
-        return len(self._locks)
+        return self.intake.chats_in_progress

@@ -170,7 +170,23 @@ class Conversation:
         if profile is not None and profile.active:
             await self.profiles.save(replace(profile, active=False))
 
+    async def awaits_text(self, user: UserId) -> bool:
+        """Whether a dialogue waits for the user's next text (a flood never coalesces it)."""
+        return await self.dialogues.get(user) is not None
+
     # --- replies the adapters ask for ---------------------------------------------------
+
+    async def busy(self, user: UserId, hint: str | None) -> Reply:
+        """The one notice to a user whose messages arrive faster than they can be answered."""
+        profile = await self.profile(user)
+        speaker = self.speaker(profile.language or resolve_language(hint))
+        return Reply(
+            speaker.gettext(
+                "Please wait a moment: I am still answering your earlier messages. "
+                "If you sent several questions, I will answer the latest one."
+            ),
+            speaker.language,
+        )
 
     def invalid_choice(self, speaker: Speaker) -> Reply:
         """The polite answer to a stale, forged or unknown choice; nothing changes."""

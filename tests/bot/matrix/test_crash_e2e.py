@@ -229,7 +229,7 @@ async def test_a_standby_device_takes_over_when_the_leader_dies(
     outbox = SqlOutbox(database.sessions)
     people = await audience(start_bot, matrix_user, person, conversation, tmp_path / "first")
     early = reminders(people.rooms, "early", 3)
-    late = reminders(people.rooms, "late", 3, timedelta(seconds=2.5))
+    late = reminders(people.rooms, "late", 3, timedelta(seconds=6))
     await outbox.enqueue([*early, *late], now())
     # Two instances of the bot, each its own device of the same account.
     first_channel = await start_bot(people.bot, people.data_dir, conversation)

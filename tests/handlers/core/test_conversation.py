@@ -12,6 +12,7 @@ from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
 from catalog.understanding.query import Query
 from handlers.core.conversation import Conversation
+from handlers.core.dialogue import Dialogue, DialogueName
 from handlers.core.events import (
     ActionKind,
     ChatId,
@@ -238,3 +239,18 @@ async def test_an_unknown_command_gets_the_help(
     [helped] = await conversation.on_command(command("HELP"))
     assert unknown == helped
     assert ActionKind.CONTACT in {a.kind for a in helped.actions}
+
+
+async def test_a_flood_is_told_to_wait_and_dialogue_input_is_known(
+    conversation: Conversation, profiles: InMemoryProfiles, clock: FixedClock
+) -> None:
+    await profiles.save(Profile(ANA, language="fi", network="espoo"))
+    assert not await conversation.awaits_text(ANA)
+    notice = await conversation.busy(ANA, hint="en")
+    english = await conversation.busy(UserId("telegram:404"), hint="en")
+    assert (notice.language, english.language) == ("fi", "en")
+    assert notice.text != english.text
+    await conversation.dialogues.save(
+        Dialogue(ANA, DialogueName.CONTACT, "message", clock())
+    )
+    assert await conversation.awaits_text(ANA)

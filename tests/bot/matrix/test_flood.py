@@ -1,0 +1,88 @@
+"""One person flooding the bot on a real Synapse: nobody else waits.
+
+A person sends a flood of questions into their direct room as fast as Synapse takes them
+while 20 others each ask one question (one every 0.1 s): each of them is answered within
+2 s (as the homeserver stamps question and answer), the flooder is told once to wait and
+his burst is answered by its latest question, and no room's queue grows past its cap. The
+bot paces itself as a bot exempt from the homeserver's ``rc_message`` (as the test Synapse
+makes it) may: 30 messages a second, a room two a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+from bot.matrix.limits import MATRIX_LIMITS
+from handlers.core.conversation import Conversation
+from handlers.core.events import Profile, UserId
+from tests.bot.matrix.conftest import BotStarter, PersonStarter
+from tests.bot.matrix.people import Person
+from tests.matrix_server.fixtures import UserFactory
+
+OTHERS = 20
+FLOOD = 300
+EXEMPT = replace(MATRIX_LIMITS, overall=60, overall_window=2.0)
+
+
+async def onboarded(
+    person: PersonStarter, conversation: Conversation, bot: str, prefix: str
+) -> tuple[Person, str]:
+    someone = await person(prefix)
+    await conversation.profiles.save(
+        Profile(UserId(f"matrix:{someone.user_id}"), language="en", network="espoo")
+    )
+    room = await someone.create_room([bot], encrypted=False)
+    await someone.answers(room, bot)  # the greeting: the bot is in the room
+    return someone, room
+
+
+async def answered_after(someone: Person, room: str, bot: str, delay: float) -> float:
+    """Seconds from the question to the answer, as the homeserver stamped them.
+
+    The homeserver's timestamps leave out the test's own clients, which share this
+    process (and its CPU) with the bot and would otherwise be measured too.
+    """
+    await asyncio.sleep(delay)
+    asked = await someone.say(room, "is there a language cafe?")
+    (answer,) = await someone.answers(room, bot, seconds=60.0)
+    [question] = [e for e in someone.messages[room] if e.event_id == asked]
+    return float(answer.server_timestamp - question.server_timestamp) / 1000
+
+
+async def test_twenty_people_are_answered_within_two_seconds_while_one_floods(
+    start_bot: BotStarter,
+    person: PersonStarter,
+    matrix_user: UserFactory,
+    conversation: Conversation,
+    tmp_path: Path,
+) -> None:
+    bot = await start_bot(matrix_user("bot"), tmp_path / "bot", conversation, limits=EXEMPT)
+    flooder, flood_room = await onboarded(person, conversation, bot.user_id, "flooder")
+    others = [await onboarded(person, conversation, bot.user_id, "other") for _ in range(OTHERS)]
+
+    async def flood() -> None:
+        for _ in range(0, FLOOD - 1, 25):
+            await asyncio.gather(
+                *(flooder.say(flood_room, "what is on this week?") for _ in range(25))
+            )
+        await flooder.say(flood_room, "is there football?")
+
+    flooding = asyncio.create_task(flood())
+    await asyncio.sleep(1.0)  # the flood is coming in
+    waits = await asyncio.gather(
+        *(
+            answered_after(someone, room, bot.user_id, 0.1 * number)
+            for number, (someone, room) in enumerate(others)
+        )
+    )
+    await flooding
+    assert max(waits) <= 2.0, sorted(waits)
+
+    await flooder.sync_until(lambda _: bot.intake.chats_in_progress == 0, seconds=60.0)
+    saw = [str(event.body) for event in flooder.from_user(flood_room, bot.user_id)]
+    assert sum("Please wait a moment" in text for text in saw) == 1
+    assert "football" in saw[-1].lower()
+    assert len(saw) <= 2 * bot.intake.bound + 2  # greeting, notice, a few, the latest
+    assert bot.intake.stats.longest_queue <= bot.intake.hard_cap
