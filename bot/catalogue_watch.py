@@ -86,6 +86,8 @@ class CatalogueWatcher:
         self.replanner = replanner
         self.interval = interval
         self.seen: str | None = None
+        #: Catalogue changes picked up since the start (imports, edits by volunteers).
+        self.reloads = 0
 
     async def check(self) -> CatalogueDiff | None:
         """Look once; returns what changed, or ``None`` when nothing did."""
@@ -100,6 +102,7 @@ class CatalogueWatcher:
         self.swap(catalogue, changes)
         self.current = (catalogue, changes)
         self.seen = version
+        self.reloads += 1
         if self.replanner is not None:
             await self.replanner.replan_activities(diff.changed | diff.removed)
             await self.replanner.announce(diff.added)

@@ -34,6 +34,7 @@ from bot.bootstrap import (
 )
 from bot.channels import Channel
 from bot.config import ConfigError, Settings, load_settings
+from bot.observability import build_http_server
 from bot.poster import add_poster_command
 from bot.runner import run_channels
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
@@ -173,7 +174,8 @@ async def _week(settings: Settings, args: argparse.Namespace) -> int:
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not (settings.telegram_enabled or settings.matrix_enabled):
         print("No Telegram or Matrix configured: opening the terminal chat.", file=sys.stderr)
-        return await _chat(settings, argparse.Namespace(network=None, lang=None, bidi="auto"))
+        chat = argparse.Namespace(network=None, lang=None, bidi="auto", serve_http=True)
+        return await _chat(settings, chat)
 
     async def work(app: App) -> int:
         clock = wall_clock(await _zone(app))
@@ -185,7 +187,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         channels += configured_channels(settings, runtime.conversation)
         senders = channel_senders(channels) | email_senders(settings)
         service = build_reminder_service(app, runtime, senders)
-        await run_channels(channels, services=[service.run, runtime.watcher.run])
+        http = build_http_server(app, runtime, channels, service.drainers)
+        served: list[Channel] = [http] if http is not None else []  # up first, down last
+        await run_channels([*served, *channels], services=[service.run, runtime.watcher.run])
         return EXIT_OK
 
     return await _with_app(settings, work)
@@ -212,18 +216,25 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
         sender = TerminalSender(print, bidi)
         service = build_reminder_service(app, runtime, terminal_senders(sender))
         chat = TerminalChat(runtime.conversation, print, bidi)
+        http = None
+        if getattr(args, "serve_http", False):  # `tarjotin run` without channels
+            http = build_http_server(app, runtime, [], service.drainers)
         stop = asyncio.Event()
         background = [
             asyncio.create_task(service.run(stop)),
             asyncio.create_task(runtime.watcher.run(stop)),
         ]
         try:
+            if http is not None:
+                await http.start()
             await chat.begin(args.network, args.lang)
             lines = line_reader(sys.stdin, asyncio.get_running_loop())
             await run_chat(chat, lines, prompt_on(sys.stdin))
         finally:
             stop.set()
             await asyncio.gather(*background, return_exceptions=True)
+            if http is not None:
+                await http.stop()
         return EXIT_OK
 
     return await _with_app(settings, work)

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     default_network: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    http_listen: str = "127.0.0.1"
+    """Where the HTTP server (health, readiness, metrics, webhook) listens; 0.0.0.0 in a
+    container, where 127.0.0.1 is unreachable from outside."""
+    http_port: int = 8080
+    """The HTTP server's port; 0 turns it off."""
+
     telegram_token: SecretStr | None = None
     telegram_api_url: str | None = None
     telegram_webhook_url: str | None = None
@@ -78,6 +84,18 @@ class Settings(BaseSettings):
         if not 0 < value < 65536:
             raise ValueError("must be a TCP port between 1 and 65535")
         return value
+
+    @field_validator("http_port")
+    @classmethod
+    def _port_or_off(cls, value: int) -> int:
+        if not 0 <= value < 65536:
+            raise ValueError("must be a TCP port between 1 and 65535, or 0 for no HTTP server")
+        return value
+
+    @property
+    def http_enabled(self) -> bool:
+        """The HTTP server runs unless its port is 0."""
+        return self.http_port != 0
 
     @property
     def matrix_enabled(self) -> bool:

@@ -30,10 +30,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.pacing import Budget, ChannelLimits, Pacer, RetryPolicy
 from bot.storage.outbox import ClaimedMessage, SqlOutbox, State
@@ -47,6 +47,31 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass
+class LatenessSummary:
+    """How late messages went out after they were due: a count and a sum (never a list)."""
+
+    count: int = 0
+    total_seconds: float = 0.0
+    buckets: dict[float, int] = field(
+        default_factory=lambda: dict.fromkeys((1.0, 5.0, 30.0, 60.0, 300.0, 3600.0), 0)
+    )
+
+    def observe(self, seconds: float) -> None:
+        """One message sent ``seconds`` after it was due (never negative)."""
+        seconds = max(0.0, seconds)
+        self.count += 1
+        self.total_seconds += seconds
+        for bound in self.buckets:
+            if seconds <= bound:
+                self.buckets[bound] += 1
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive UTC datetimes back; PostgreSQL aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@dataclass
 class DrainStats:
     """What a drainer did, for logs and benchmarks."""
 
@@ -56,7 +81,9 @@ class DrainStats:
     blocked: int = 0
     expired: int = 0
     lost_claims: int = 0
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+    """Sends by what the platform said (delivered, retry_after, blocked, ...)."""
+    lateness: LatenessSummary = field(default_factory=lambda: LatenessSummary())
 
 
 class OutboxDrainer:
@@ -199,7 +226,7 @@ class OutboxDrainer:
         except Exception as error:  # an adapter bug must not stop the channel
             log.exception("sender raised for %s", message.key)
             outcome = SendOutcome.transient(repr(error))
-        self.stats.outcomes.append(outcome.outcome)
+        self.stats.outcomes[outcome.outcome] += 1
         if outcome.outcome in (Outcome.RETRY_AFTER, Outcome.FAILED, Outcome.BLOCKED):
             self.pacer.give_back(budgets)  # the platform refused it: nothing was sent
         await self._record(message, outcome)
@@ -210,6 +237,8 @@ class OutboxDrainer:
         if outcome.outcome is Outcome.DELIVERED:
             kept = await self.outbox.mark_sent(message.id, self.token, now, outcome.message_id)
             self.stats.sent += 1
+            if message.due_at is not None:
+                self.stats.lateness.observe((now - _aware(message.due_at)).total_seconds())
         elif outcome.outcome is Outcome.RETRY_AFTER:
             self.pacer.pause(None, outcome.seconds)
             later = now + timedelta(seconds=outcome.seconds)

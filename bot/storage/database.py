@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -115,14 +117,37 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+#: The PostgreSQL advisory lock instances hold while migrating ("tarjotin" in ASCII).
+MIGRATION_LOCK = 0x7461726A6F74696E
+
+
 def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
 async def migrate_to_head(engine: AsyncEngine) -> None:
-    """Apply every pending migration, in one transaction."""
+    """Apply every pending migration, in one transaction, one instance at a time.
+
+    Instances starting together wait for each other: on PostgreSQL behind an advisory lock
+    held until the transaction ends; on SQLite the transaction itself begins with
+    ``BEGIN IMMEDIATE`` (see the engine's hooks), which admits one writer at a time.
+    """
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         await connection.run_sync(_upgrade)
+
+
+def _at_head(connection: Connection) -> bool:
+    script = ScriptDirectory.from_config(alembic_config())
+    current = MigrationContext.configure(connection).get_current_heads()
+    return set(current) == set(script.get_heads())
+
+
+async def schema_at_head(engine: AsyncEngine) -> bool:
+    """Whether the database answers and its schema is the newest this code knows."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_at_head)
 
 
 class SessionSource(Protocol):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -80,6 +80,8 @@ class ClaimedMessage:
     reply: Reply
     attempts: int
     expires_at: datetime | None
+    due_at: datetime | None = None
+    """When it was first due (how late a reminder went out is measured from it)."""
 
 
 def _row_values(message: OutgoingMessage, now: datetime) -> dict[str, Any]:
@@ -191,6 +193,7 @@ class SqlOutbox:
                     reply=decode_reply(row.payload),
                     attempts=row.attempts,
                     expires_at=row.expires_at,
+                    due_at=row.due_at,
                 )
                 for row in rows
             ]
@@ -344,6 +347,26 @@ class SqlOutbox:
                 )
             )
             return found
+
+    async def backlog(self, now: datetime) -> dict[str, tuple[int, float]]:
+        """Per channel: rows waiting to be sent, and how long the oldest due one has waited."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        OutboxRow.channel, func.count(), func.min(OutboxRow.next_attempt_at)
+                    )
+                    .where(OutboxRow.state.in_([State.PENDING.value, State.SENDING.value]))
+                    .group_by(OutboxRow.channel)
+                )
+            ).all()
+        backlog: dict[str, tuple[int, float]] = {}
+        for channel, count, oldest in rows:
+            if oldest is not None and oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=UTC)
+            waited = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+            backlog[str(channel)] = (int(count), waited)
+        return backlog
 
     async def counts(self) -> dict[str, int]:
         """How many rows are in each state (``dropped`` ones also per reason as ``dropped:…``)."""

@@ -9,6 +9,7 @@ Bot API server: Telegram's local server or the test server.
 from __future__ import annotations
 
 import datetime as dtm
+import hmac
 import logging
 import secrets
 import traceback
@@ -17,10 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import Settings
+from bot.http_server import HttpServer
 from bot.intake import Entry, FairIntake
 from bot.pacing import ChannelLimits, Pacing, RetryPolicy
 from bot.telegram.adapter import TelegramAdapter
@@ -32,6 +35,9 @@ from bot.telegram.translate import user_id
 from handlers.core.conversation import Conversation
 
 log = logging.getLogger(__name__)
+
+#: The header Telegram puts the webhook's secret token in.
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 #: The update types the bot needs; Telegram sends nothing else.
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
@@ -120,6 +126,18 @@ class TelegramChannel:
             on_overflow=self._tell_to_wait,
         )
         self.application = self._build(token, api_url)
+        self._mounted = False
+
+    def mount(self, http: HttpServer) -> None:
+        """Take webhook updates on the process's HTTP server (mounted before it starts).
+
+        The channel then opens no listener of its own: the webhook's listen address and port
+        settings are unused.
+        """
+        if self.webhook is None:
+            raise ValueError("no webhook URL is configured")
+        http.add_route("POST", "/" + self.webhook.path, self._on_webhook)
+        self._mounted = True
 
     def _build(self, token: str, api_url: str | None) -> AnyApplication:
         timeout = self.options.request_timeout
@@ -168,7 +186,15 @@ class TelegramChannel:
         await application.start()
         updater = application.updater
         assert updater is not None, "the application is built with an updater"
-        if self.webhook is not None:
+        if self.webhook is not None and self._mounted:
+            await application.bot.set_webhook(
+                self.webhook.url,
+                secret_token=self.webhook.secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+                drop_pending_updates=False,
+            )
+            log.info("Telegram webhook set; updates arrive on the HTTP server")
+        elif self.webhook is not None:
             await updater.start_webhook(
                 listen=self.webhook.listen,
                 port=self.webhook.port,
@@ -201,6 +227,24 @@ class TelegramChannel:
         await application.shutdown()
         if self.limiter.dropped:
             log.warning("%d message(s) dropped at shutdown", self.limiter.dropped)
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """One update posted by Telegram: checked against the secret, queued, acknowledged."""
+        assert self.webhook is not None, "mounted only with a webhook"
+        if not self.application.running:  # starting or stopping: Telegram sends it again
+            return web.Response(status=503)
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.webhook.secret.encode()):
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+            if not isinstance(data, dict):
+                return web.Response(status=400)
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        await self.application.update_queue.put(update)
+        return web.Response()
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.adapter.handle(update, context.bot)

@@ -14,14 +14,16 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings
+from bot.http_server import HttpServer
+from bot.metrics import Metrics
 from bot.runner import run_channels
 from bot.telegram import build_telegram_channel
-from bot.telegram.callbacks import SECRET_FILE
-from bot.telegram.channel import WebhookConfig, api_root
+from bot.telegram.callbacks import SECRET_FILE, CallbackCodec
+from bot.telegram.channel import TelegramChannel, WebhookConfig, api_root
 from bot.telegram.commands import command_lists, telegram_language_codes
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.core.conversation import Conversation
-from tests.bot.telegram.conftest import Bot, BotFactory
+from tests.bot.telegram.conftest import FAST, NOW, Bot, BotFactory
 from tests.telegram_server.fixtures import FakeTelegramFactory
 from tests.telegram_server.webhook import SECRET_HEADER
 
@@ -154,3 +156,38 @@ async def test_a_failed_start_leaves_nothing_running(
         await channel.start()
     assert not channel.application.running
     gc.collect()  # let the leaked socket be reported here, where it is ignored
+
+
+async def test_a_webhook_can_take_updates_on_the_shared_http_server(
+    fake_telegram_factory: FakeTelegramFactory, conversation: Conversation, codec: CallbackCodec
+) -> None:
+    server = await fake_telegram_factory()
+    port = free_port()
+    hook = WebhookConfig(f"http://127.0.0.1:{port}/tg/hook", secret="s3cr3t")
+    channel = TelegramChannel(
+        conversation, server.token, codec=codec, api_url=server.url, webhook=hook, options=FAST
+    )
+    http = HttpServer("127.0.0.1", port, metrics=Metrics(lambda: NOW))
+    channel.mount(http)
+    await http.start()
+    try:
+        await channel.start()
+        server.user_starts(ANA, language_code="sv")
+        [menu] = await server.wait_for_messages(ANA, 1, timeout=10)
+        assert len(menu.buttons) == len(SUPPORTED_LANGUAGES)
+        assert not server.long_polling
+        update = {"update_id": 999, "message": server.delivered_updates()[0]["message"]}
+        async with aiohttp.ClientSession() as client:
+            for headers in ({}, {SECRET_HEADER: "wrong"}):
+                async with client.post(hook.url, json=update, headers=headers) as response:
+                    assert response.status == 403
+            headers = {SECRET_HEADER: "s3cr3t"}
+            async with client.post(hook.url, data=b"[1, 2]", headers=headers) as response:
+                assert response.status == 400
+            async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert response.status == 200
+        await asyncio.sleep(0.1)
+        assert len(server.sent_messages(ANA)) == 1
+    finally:
+        await channel.stop()
+        await http.stop()

@@ -1,0 +1,82 @@
+"""Wiring the HTTP server's readiness checks and metrics to the running bot's parts.
+
+:mod:`bot.http_server` serves the routes and :mod:`bot.metrics` formats the numbers; this
+module only says where each check and number comes from in a ``tarjotin run`` process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.bootstrap import App, Runtime
+from bot.channels import Channel
+from bot.http_server import Check, HttpServer, Readiness
+from bot.intake import FairIntake
+from bot.metrics import Metrics
+from bot.outbox_drainer import OutboxDrainer
+from bot.storage.database import schema_at_head
+from bot.storage.requests import SqlRequestStore
+
+
+def channel_ready(channel: Channel) -> bool:
+    """Whether a channel is connected, or retrying to (its own loop reconnects)."""
+    running = getattr(channel, "running", None)
+    if isinstance(running, bool):
+        return running
+    application = getattr(channel, "application", None)  # Telegram's
+    return bool(getattr(application, "running", True))
+
+
+def build_http_server(
+    app: App,
+    runtime: Runtime,
+    channels: Sequence[Channel],
+    drainers: Iterable[OutboxDrainer],
+) -> HttpServer | None:
+    """The server the settings ask for (``None`` with ``TARJOTIN_HTTP_PORT=0``).
+
+    A channel with a webhook takes its updates on this server (mounted here, before it starts).
+    """
+    settings = app.settings
+    if not settings.http_enabled:
+        return None
+    metrics = Metrics(runtime.clock)
+    readiness = Readiness()
+    server = HttpServer(
+        settings.http_listen, settings.http_port, metrics=metrics, readiness=readiness
+    )
+
+    async def database() -> bool:
+        return await schema_at_head(app.database.engine)
+
+    async def catalogue() -> bool:
+        return bool(runtime.live().catalogue.networks)
+
+    readiness.add("database", database)
+    readiness.add("catalogue", catalogue)
+    for channel in channels:
+        readiness.add(f"channel:{channel.name}", _ready_check(channel))
+        intake = getattr(channel, "intake", None)
+        if isinstance(intake, FairIntake):
+            metrics.watch_intake(channel.name, intake)
+        mount = getattr(channel, "mount", None)
+        if mount is not None and getattr(channel, "webhook", None) is not None:
+            mount(server)
+    metrics.watch_drainers(drainers)
+    requests = SqlRequestStore(app.database.sessions)
+
+    async def open_requests() -> int:
+        networks = [network.id for network in runtime.live().catalogue.networks]
+        return len(await requests.open_in(networks))
+
+    metrics.sources.backlog = runtime.outbox.backlog
+    metrics.sources.open_requests = open_requests
+    metrics.sources.reloads = lambda: runtime.watcher.reloads
+    return server
+
+
+def _ready_check(channel: Channel) -> Check:
+    async def check() -> bool:
+        return channel_ready(channel)
+
+    return check
