@@ -53,6 +53,8 @@ from catalog.parse import InvalidCatalogueError, load_catalogue
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.newcomers.programme import week_programme, week_start
 
+log = logging.getLogger(__name__)
+
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -226,7 +228,14 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
         ]
         try:
             if http is not None:
-                await http.start()
+                try:
+                    await http.start()
+                except OSError as error:  # trying the bot must not need a free port
+                    log.warning(
+                        "HTTP server not started on %s:%d (%s); the chat works without it",
+                        http.listen, http.port, error.strerror,
+                    )  # fmt: skip
+                    http = None
             await chat.begin(args.network, args.lang)
             lines = line_reader(sys.stdin, asyncio.get_running_loop())
             await run_chat(chat, lines, prompt_on(sys.stdin))
