@@ -248,15 +248,17 @@ class Matcher:
         dated = ids - self._ongoing
         if not dated:
             return first
-        for occurrence in self._occurrences.between(start, end, dated):
+
+        def visit(occurrence: Occurrence) -> bool:
             if occurrence.cancelled or not self.starts_in(occurrence, clock):
-                continue
+                return True
             if occurrence.end <= now:
                 over[occurrence.activity] = occurrence
-            else:
-                first.setdefault(occurrence.activity, occurrence)
-                if enough is not None and len(first) >= enough:
-                    break
+                return True
+            first.setdefault(occurrence.activity, occurrence)
+            return enough is None or len(first) < enough
+
+        self._occurrences.scan(start, end, dated, visit, expect=enough)
         for activity_id, occurrence in over.items():
             first.setdefault(activity_id, occurrence)
         return first

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
@@ -51,7 +51,8 @@ def schedule_rules(draw: st.DrawFn) -> dict[str, Any]:
     else:
         rule["duration"] = draw(st.sampled_from(["PT1H", "PT1H30M", "PT45M", "PT2H15M"]))
     if draw(st.booleans()):
-        rule["until"] = str(int(start[:4]) + 1) + start[4:10]
+        first = date.fromisoformat(start[:10])
+        rule["until"] = (first + timedelta(days=365)).isoformat()  # 29 February has no twin
     return rule
 
 

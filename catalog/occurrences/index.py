@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from heapq import merge
 from operator import itemgetter
 from threading import RLock
 from zoneinfo import ZoneInfo
@@ -214,6 +215,46 @@ class OccurrenceIndex:
         if include_cancelled:
             return found
         return [o for o in found if not o.cancelled]
+
+    def scan(
+        self,
+        start: datetime,
+        end: datetime,
+        activity_ids: Collection[ActivityId] | None,
+        visit: Callable[[Occurrence], bool],
+        *,
+        expect: int | None = None,
+    ) -> None:
+        """Show occurrences starting in ``[start, end)`` to ``visit`` in start order.
+
+        The walk ends when ``visit`` returns ``False``; cancelled ones are shown too (the
+        visitor decides). Unlike :meth:`between` nothing is gathered or sorted first, so a
+        caller that needs only the first few (``expect`` of them, a hint for choosing the
+        cheaper walk) stops early however much the window holds.
+        """
+        wanted = _as_set(activity_ids)
+        low, high = self._timestamp(start), self._timestamp(end)
+        months = self._months(low, high)
+        self._prepare(months)
+        with self._lock:
+            slices = [(bucket, *_span(bucket.all, low, high)) for bucket in self._get(months)]
+            by_series = wanted is not None and _prefer_series(wanted, slices, expect)
+            for bucket, lo, hi in slices:
+                if wanted is not None and by_series:
+                    runs = []
+                    for activity_id in wanted:
+                        series = bucket.by_activity.get(activity_id)
+                        if series is not None:
+                            first, last = _span(series, low, high)
+                            if first < last:
+                                runs.append(series.items[first:last])
+                    ordered: Iterable[Occurrence] = merge(*runs, key=sort_key)
+                else:
+                    chunk = bucket.all.items[lo:hi]
+                    ordered = chunk if wanted is None else _only(chunk, wanted)
+                for occurrence in ordered:
+                    if not visit(occurrence):
+                        return
 
     def first_each(
         self,
@@ -477,9 +518,26 @@ _SERIES_COST = 8
 _FIRST_HIT_COST = 6
 
 
-def _prefer_series(wanted: Collection[ActivityId], slices: list[tuple[_Bucket, int, int]]) -> bool:
-    """Whether bisecting each wanted activity beats filtering the slices (a cost estimate)."""
+def _only(chunk: list[Occurrence], wanted: Collection[ActivityId]) -> Iterable[Occurrence]:
+    return (occurrence for occurrence in chunk if occurrence.activity in wanted)
+
+
+def _prefer_series(
+    wanted: Collection[ActivityId],
+    slices: list[tuple[_Bucket, int, int]],
+    expect: int | None = None,
+) -> bool:
+    """Whether bisecting each wanted activity beats filtering the slices (a cost estimate).
+
+    With ``expect`` (the caller stops after that many hits), a filtering walk is expected to
+    stop once it has met that many wanted occurrences: at about ``expect`` over the wanted
+    share of the activities it passes.
+    """
     scanned = sum(hi - lo for _, lo, hi in slices)
+    if expect is not None and slices:
+        activities = max(len(bucket.by_activity) for bucket, _, _ in slices)
+        share = min(1.0, len(wanted) / max(1, activities))
+        scanned = min(scanned, int(expect / max(share, 1e-9)) * 2)
     return len(wanted) * len(slices) * _SERIES_COST < scanned
 
 
