@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,6 @@ from pydantic import SecretStr
 from bot.ask import answer_json, answer_rows, parse_now, read_batch
 from bot.bootstrap import (
     App,
-    build_app,
     build_assistant,
     build_reminder_service,
     build_runtime,
@@ -34,8 +34,10 @@ from bot.bootstrap import (
 )
 from bot.channels import Channel
 from bot.config import ConfigError, Settings, load_settings
+from bot.failures import ExitCode, OperatorError, explain, unexpected
 from bot.poster import add_poster_command
 from bot.runner import run_channels
+from bot.startup_checks import check_settings, open_app, refuse_demo
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
 from bot.terminal_chat import (
     COORDINATOR,
@@ -52,10 +54,10 @@ from catalog.parse import InvalidCatalogueError, load_catalogue
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.newcomers.programme import week_programme, week_start
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_OK = ExitCode.OK
+EXIT_INVALID = ExitCode.INVALID_CATALOGUE
+EXIT_USAGE = ExitCode.USAGE
+EXIT_INTERRUPTED = ExitCode.INTERRUPTED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--config", type=Path, help="a file of TARJOTIN_*=value lines (environment wins)"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback when the command fails"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -111,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -> int:
-    app = await build_app(settings)
+    app = await open_app(settings)
     try:
         return await work(app)
     finally:
@@ -176,6 +181,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         return await _chat(settings, argparse.Namespace(network=None, lang=None, bidi="auto"))
 
     async def work(app: App) -> int:
+        await refuse_demo(app)
         clock = wall_clock(await _zone(app))
         catalogue = await catalogue_at_start(app, clock().date())
         channels: list[Channel] = []  # filled below; invite links read it once they run
@@ -296,17 +302,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(args.config)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return EXIT_USAGE
-    configure_logging(settings.log_level)
-    handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]] = args.handler
-    try:
-        return asyncio.run(handler(settings, args))
+        return _dispatch(args)
     except KeyboardInterrupt:  # Ctrl-C: leave quietly, as the shell expects
         print(file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as error:  # every failure is one paragraph; --debug adds the traceback
+        failure = explain(error) or unexpected(error)
+        if args.debug:
+            traceback.print_exception(error, file=sys.stderr)
+        print(failure.paragraph, file=sys.stderr)
+        return int(failure.code)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Read and check the settings, then run the command."""
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as error:
+        raise OperatorError(ExitCode.INVALID_SETTING, str(error)) from None
+    configure_logging(settings.log_level)
+    check_settings(settings)
+    handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]] = args.handler
+    return int(asyncio.run(handler(settings, args)))
 
 
 if __name__ == "__main__":
