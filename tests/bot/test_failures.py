@@ -51,7 +51,7 @@ def closed_port() -> int:
 
 
 class _Unauthorized(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_POST(self) -> None:
         body = json.dumps({"ok": False, "error_code": 401, "description": "Unauthorized"})
         self.send_response(401)
         self.send_header("Content-Type", "application/json")
@@ -59,7 +59,7 @@ class _Unauthorized(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body.encode())
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         self.do_POST()
 
     def log_message(self, *args: object) -> None:
