@@ -10,7 +10,7 @@ import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -90,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--network", help="the asker's network id")
     ask.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
                      help="the asker's saved language")
-    ask.add_argument("--now", help="the time of asking, ISO 8601 (default: now)")
+    ask.add_argument("--now", type=iso_instant,
+                     help="the time of asking, ISO 8601 (default: now)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--batch", type=Path, help="JSON lines {id, text, lang_hint, network, now}")
     ask.add_argument("text", nargs="?", help="the question")
@@ -113,6 +114,27 @@ def _parser() -> argparse.ArgumentParser:
                       help="right-to-left order: visual on a terminal, logical in a file")
     week.set_defaults(handler=_week)
     return parser
+
+
+def iso_instant(value: str) -> str:
+    """An ``--now`` value, checked when the command line is read (kept as given)."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 time such as 2026-11-23T18:00 "
+            "(local time of the catalogue) or 2026-11-23T18:00+02:00"
+        ) from None
+    return value
+
+
+def _unknown_network(catalogue: Catalogue, network: str | None) -> bool:
+    """Say so (with the known ids) when ``--network`` names no network of the catalogue."""
+    if network is None or catalogue.network(network) is not None:
+        return False
+    known = ", ".join(n.id for n in catalogue.networks)
+    print(f"No network {network!r}. Known: {known}", file=sys.stderr)
+    return True
 
 
 async def _with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -> int:
@@ -156,13 +178,9 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 async def _week(settings: Settings, args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
         catalogue = await ensure_catalogue(app)
-        network = None
-        if args.network:
-            network = catalogue.network(args.network)
-            if network is None:
-                known = ", ".join(n.id for n in catalogue.networks)
-                print(f"No network {args.network!r}. Known: {known}", file=sys.stderr)
-                return EXIT_USAGE
+        if _unknown_network(catalogue, args.network):
+            return EXIT_USAGE
+        network = catalogue.network(args.network) if args.network else None
         zone = ZoneInfo(catalogue.timezone)
         monday = week_start(args.date or wall_clock(zone)().date())
         speaker = app.translator.speaker(args.lang or settings.default_language)
@@ -209,9 +227,7 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
         clock = wall_clock(await _zone(app))
         catalogue = await catalogue_at_start(app, clock().date())
-        if args.network and catalogue.network(args.network) is None:
-            known = ", ".join(n.id for n in catalogue.networks)
-            print(f"No network {args.network!r}. Known: {known}", file=sys.stderr)
+        if _unknown_network(catalogue, args.network):
             return EXIT_USAGE
         runtime = await build_runtime(app, catalogue, clock=clock, fallback_chat=COORDINATOR)
         bidi = resolve_bidi(args.bidi, sys.stdout)
@@ -254,6 +270,8 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
         if given is not None:  # parsed once above; stored in the private in-memory database
             await app.catalog_store.apply(given)
         catalogue = await ensure_catalogue(app)
+        if _unknown_network(catalogue, args.network):
+            return EXIT_USAGE
         assistant = build_assistant(
             catalogue,
             await app.catalog_store.occurrence_changes(),
