@@ -35,9 +35,11 @@ from bot.bootstrap import (
 from bot.channels import Channel
 from bot.config import ConfigError, Settings, load_settings
 from bot.failures import ExitCode, OperatorError, explain, unexpected
+from bot.import_report import MAX_WITHDRAWN_SHARE, refusal_text, summary_text
 from bot.poster import add_poster_command
 from bot.runner import run_channels
-from bot.startup_checks import check_settings, open_app, refuse_demo
+from bot.startup_checks import check_catalogue_file, check_settings, open_app, refuse_demo
+from bot.storage.catalog_store import TooManyWithdrawalsError
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
 from bot.terminal_chat import (
     COORDINATOR,
@@ -99,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser("import", help="import a tarjotin/1 catalogue (YAML or JSON)")
     importer.add_argument("file", type=Path)
+    importer.add_argument("--dry-run", action="store_true",
+                          help="show what would be added, changed, withdrawn and restored")
+    importer.add_argument("--allow-withdraw", action="store_true",
+                          help="allow withdrawing more than a fifth of the activities")
+    importer.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
+                          help="the language of the summary (default: TARJOTIN_DEFAULT_LANGUAGE)")
     importer.set_defaults(handler=_import)
 
     exporter = commands.add_parser("export", help="export the catalogue in the tarjotin/1 format")
@@ -146,6 +154,7 @@ async def _with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -
 
 
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    check_catalogue_file(args.file, "tarjotin import")
     try:
         catalogue = load_catalogue(args.file)
     except InvalidCatalogueError as error:
@@ -156,8 +165,17 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_INVALID
 
     async def work(app: App) -> int:
-        summary = await app.catalog_store.apply(catalogue)
-        print(f"Imported {args.file}: {summary}")
+        speaker = app.translator.speaker(args.lang or settings.default_language)
+        try:
+            summary = await app.catalog_store.apply(
+                catalogue,
+                dry_run=args.dry_run,
+                max_withdrawn_share=None if args.allow_withdraw else MAX_WITHDRAWN_SHARE,
+            )
+        except TooManyWithdrawalsError as refused:
+            sys.stderr.write(refusal_text(refused.summary, str(args.file), speaker))
+            return ExitCode.WITHDRAW_REFUSED
+        sys.stdout.write(summary_text(summary, str(args.file), catalogue.timezone, speaker))
         return EXIT_OK
 
     return await _with_app(settings, work)
@@ -257,6 +275,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     given: Catalogue | None = None
     if args.catalog is not None:
+        check_catalogue_file(args.catalog, "--catalog")
         try:
             given = load_catalogue(args.catalog)
         except InvalidCatalogueError as error:
