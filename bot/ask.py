@@ -97,4 +97,10 @@ def read_batch(text: str) -> Iterator[dict[str, Any]]:
             raise ValueError(f"line {number}: not JSON ({error.msg})") from error
         if not isinstance(row, dict):
             raise ValueError(f"line {number}: expected a JSON object")
+        now = row.get("now")
+        if now is not None:
+            try:
+                datetime.fromisoformat(str(now))
+            except ValueError:
+                raise ValueError(f"line {number}: 'now' is not an ISO 8601 time") from None
         yield row

@@ -58,6 +58,7 @@ from catalog.understanding.normalise import tokenise
 from handlers.coordination.permissions import Desk
 from handlers.coordination.request_desk import Coordination
 from handlers.coordination.roles import Staffing
+from handlers.coordination.whoami import WhoAmIFlow
 from handlers.core.conversation import Conversation
 from handlers.core.events import ChatId, UserId
 from handlers.core.flows import FlowTable
@@ -376,6 +377,7 @@ def build_core(
             volunteering,
             staffing,
             coordination,
+            WhoAmIFlow(),
         )
     )
     conversation = Conversation(

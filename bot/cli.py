@@ -8,8 +8,9 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +20,6 @@ from pydantic import SecretStr
 from bot.ask import answer_json, answer_rows, parse_now, read_batch
 from bot.bootstrap import (
     App,
-    build_app,
     build_assistant,
     build_reminder_service,
     build_runtime,
@@ -34,9 +34,13 @@ from bot.bootstrap import (
 )
 from bot.channels import Channel
 from bot.config import ConfigError, Settings, load_settings
+from bot.failures import ExitCode, OperatorError, explain, unexpected
+from bot.import_report import MAX_WITHDRAWN_SHARE, refusal_text, summary_text
 from bot.observability import build_http_server
 from bot.poster import add_poster_command
 from bot.runner import run_channels
+from bot.startup_checks import check_catalogue_file, check_settings, open_app, refuse_demo
+from bot.storage.catalog_store import TooManyWithdrawalsError
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
 from bot.terminal_chat import (
     COORDINATOR,
@@ -55,10 +59,10 @@ from handlers.newcomers.programme import week_programme, week_start
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_OK = ExitCode.OK
+EXIT_INVALID = ExitCode.INVALID_CATALOGUE
+EXIT_USAGE = ExitCode.USAGE
+EXIT_INTERRUPTED = ExitCode.INTERRUPTED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--config", type=Path, help="a file of TARJOTIN_*=value lines (environment wins)"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback when the command fails"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -88,7 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--network", help="the asker's network id")
     ask.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
                      help="the asker's saved language")
-    ask.add_argument("--now", help="the time of asking, ISO 8601 (default: now)")
+    ask.add_argument("--now", type=iso_instant,
+                     help="the time of asking, ISO 8601 (default: now)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--batch", type=Path, help="JSON lines {id, text, lang_hint, network, now}")
     ask.add_argument("text", nargs="?", help="the question")
@@ -96,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser("import", help="import a tarjotin/1 catalogue (YAML or JSON)")
     importer.add_argument("file", type=Path)
+    importer.add_argument("--dry-run", action="store_true",
+                          help="show what would be added, changed, withdrawn and restored")
+    importer.add_argument("--allow-withdraw", action="store_true",
+                          help="allow withdrawing more than a fifth of the activities")
+    importer.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
+                          help="the language of the summary (default: TARJOTIN_DEFAULT_LANGUAGE)")
     importer.set_defaults(handler=_import)
 
     exporter = commands.add_parser("export", help="export the catalogue in the tarjotin/1 format")
@@ -113,8 +127,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def iso_instant(value: str) -> str:
+    """An ``--now`` value, checked when the command line is read (kept as given)."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 time such as 2026-11-23T18:00 "
+            "(local time of the catalogue) or 2026-11-23T18:00+02:00"
+        ) from None
+    return value
+
+
+def _unknown_network(catalogue: Catalogue, network: str | None) -> bool:
+    """Say so (with the known ids) when ``--network`` names no network of the catalogue."""
+    if network is None or catalogue.network(network) is not None:
+        return False
+    known = ", ".join(n.id for n in catalogue.networks)
+    print(f"No network {network!r}. Known: {known}", file=sys.stderr)
+    return True
+
+
 async def _with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -> int:
-    app = await build_app(settings)
+    app = await open_app(settings)
     try:
         return await work(app)
     finally:
@@ -122,6 +157,7 @@ async def _with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -
 
 
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    check_catalogue_file(args.file, "tarjotin import")
     try:
         catalogue = load_catalogue(args.file)
     except InvalidCatalogueError as error:
@@ -132,8 +168,17 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_INVALID
 
     async def work(app: App) -> int:
-        summary = await app.catalog_store.apply(catalogue)
-        print(f"Imported {args.file}: {summary}")
+        speaker = app.translator.speaker(args.lang or settings.default_language)
+        try:
+            summary = await app.catalog_store.apply(
+                catalogue,
+                dry_run=args.dry_run,
+                max_withdrawn_share=None if args.allow_withdraw else MAX_WITHDRAWN_SHARE,
+            )
+        except TooManyWithdrawalsError as refused:
+            sys.stderr.write(refusal_text(refused.summary, str(args.file), speaker))
+            return ExitCode.WITHDRAW_REFUSED
+        sys.stdout.write(summary_text(summary, str(args.file), catalogue.timezone, speaker))
         return EXIT_OK
 
     return await _with_app(settings, work)
@@ -154,13 +199,9 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 async def _week(settings: Settings, args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
         catalogue = await ensure_catalogue(app)
-        network = None
-        if args.network:
-            network = catalogue.network(args.network)
-            if network is None:
-                known = ", ".join(n.id for n in catalogue.networks)
-                print(f"No network {args.network!r}. Known: {known}", file=sys.stderr)
-                return EXIT_USAGE
+        if _unknown_network(catalogue, args.network):
+            return EXIT_USAGE
+        network = catalogue.network(args.network) if args.network else None
         zone = ZoneInfo(catalogue.timezone)
         monday = week_start(args.date or wall_clock(zone)().date())
         speaker = app.translator.speaker(args.lang or settings.default_language)
@@ -180,6 +221,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         return await _chat(settings, chat)
 
     async def work(app: App) -> int:
+        await refuse_demo(app)
         clock = wall_clock(await _zone(app))
         catalogue = await catalogue_at_start(app, clock().date())
         channels: list[Channel] = []  # filled below; invite links read it once they run
@@ -209,9 +251,7 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
         clock = wall_clock(await _zone(app))
         catalogue = await catalogue_at_start(app, clock().date())
-        if args.network and catalogue.network(args.network) is None:
-            known = ", ".join(n.id for n in catalogue.networks)
-            print(f"No network {args.network!r}. Known: {known}", file=sys.stderr)
+        if _unknown_network(catalogue, args.network):
             return EXIT_USAGE
         runtime = await build_runtime(app, catalogue, clock=clock, fallback_chat=COORDINATOR)
         bidi = resolve_bidi(args.bidi, sys.stdout)
@@ -230,11 +270,8 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
             if http is not None:
                 try:
                     await http.start()
-                except OSError as error:  # trying the bot must not need a free port
-                    log.warning(
-                        "HTTP server not started on %s:%d (%s); the chat works without it",
-                        http.listen, http.port, error.strerror,
-                    )  # fmt: skip
+                except OperatorError as error:  # trying the bot must not need a free port
+                    log.warning("%s The chat works without it.", error.paragraph)
                     http = None
             await chat.begin(args.network, args.lang)
             lines = line_reader(sys.stdin, asyncio.get_running_loop())
@@ -255,6 +292,7 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     given: Catalogue | None = None
     if args.catalog is not None:
+        check_catalogue_file(args.catalog, "--catalog")
         try:
             given = load_catalogue(args.catalog)
         except InvalidCatalogueError as error:
@@ -268,6 +306,8 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
         if given is not None:  # parsed once above; stored in the private in-memory database
             await app.catalog_store.apply(given)
         catalogue = await ensure_catalogue(app)
+        if _unknown_network(catalogue, args.network):
+            return EXIT_USAGE
         assistant = build_assistant(
             catalogue,
             await app.catalog_store.occurrence_changes(),
@@ -316,17 +356,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(args.config)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return EXIT_USAGE
-    configure_logging(settings.log_level)
-    handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]] = args.handler
-    try:
-        return asyncio.run(handler(settings, args))
+        return _dispatch(args)
     except KeyboardInterrupt:  # Ctrl-C: leave quietly, as the shell expects
         print(file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as error:  # every failure is one paragraph; --debug adds the traceback
+        failure = explain(error) or unexpected(error)
+        if args.debug:
+            traceback.print_exception(error, file=sys.stderr)
+        print(failure.paragraph, file=sys.stderr)
+        return int(failure.code)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Read and check the settings, then run the command."""
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as error:
+        raise OperatorError(ExitCode.INVALID_SETTING, str(error)) from None
+    configure_logging(settings.log_level)
+    check_settings(settings)
+    handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]] = args.handler
+    return int(asyncio.run(handler(settings, args)))
 
 
 if __name__ == "__main__":

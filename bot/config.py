@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     default_language: str = "en"
     default_network: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    demo: bool = False
+    """Allow ``tarjotin run`` to serve the invented demo catalogue on Telegram or Matrix."""
 
     http_listen: str = "127.0.0.1"
     """Where the HTTP server (health, readiness, metrics, webhook) listens; 0.0.0.0 in a
@@ -123,12 +125,26 @@ def load_settings(config_file: Path | None = None) -> Settings:
     named = os.environ.get(CONFIG_FILE_VARIABLE)
     file_name = config_file or (Path(named) if named else None)
     if file_name is not None and not file_name.is_file():
-        raise ConfigError(f"{CONFIG_FILE_VARIABLE}: no such file: {file_name}")
+        raise ConfigError(
+            f"The configuration file {file_name} (--config or {CONFIG_FILE_VARIABLE}) was not "
+            "found: no such file. Give the path of a file of TARJOTIN_*=value lines, or leave "
+            "it out to use the environment only."
+        )
     try:
         return Settings(_env_file=file_name)  # type: ignore[call-arg]
     except ValidationError as error:
-        lines = []
+        problems = []
         for problem in error.errors():
             name = "TARJOTIN_" + "_".join(str(part) for part in problem["loc"]).upper()
-            lines.append(f"{name}: {problem['msg']}")
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+            problems.append(f"{name}: {_sentence(problem['msg'])}")
+        raise ConfigError(
+            "The configuration is not valid. "
+            + " ".join(problems)
+            + " Fix the variable in the environment (or in the --config file) and start again."
+        ) from None
+
+
+def _sentence(message: str) -> str:
+    """A validation message as a sentence: pydantic's start in capitals or not, end bare."""
+    message = message.removeprefix("Value error, ")
+    return message[:1].lower() + message[1:].rstrip(".") + "."

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bot.failures import ExitCode, OperatorError
 from bot.metrics import CONTENT_TYPE, Metrics
 
 log = logging.getLogger(__name__)
@@ -109,9 +110,15 @@ class HttpServer:
         await runner.setup()
         try:
             await web.TCPSite(runner, self.listen, self.port).start()
-        except OSError:
+        except OSError as error:
             await runner.cleanup()
-            raise
+            raise OperatorError(
+                ExitCode.HTTP_PORT,
+                f"The HTTP server could not listen on {self.listen}:{self.port} "
+                f"({error.strerror or error}). Another program may be using the port: choose "
+                "a free one with TARJOTIN_HTTP_PORT (0 turns the server off), or fix "
+                "TARJOTIN_HTTP_LISTEN. Nothing was started.",
+            ) from error
         self._runner = runner
         log.info("HTTP server listening on %s:%d", self.listen, self.bound_port)
 

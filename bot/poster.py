@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape as xml_escape
 
-from bot.bootstrap import build_app, ensure_catalogue
+from bot.bootstrap import ensure_catalogue
 from bot.config import Settings
+from bot.startup_checks import open_app
 from catalog.model import Catalogue
 from catalog.vocabulary import RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
 from handlers.core.formatting import localised
@@ -303,7 +304,7 @@ def make_poster(
 async def run_poster(settings: Settings, args: argparse.Namespace) -> int:
     """The ``poster`` command: print the link, write the posters."""
     language = args.lang or settings.default_language
-    app = await build_app(settings)
+    app = await open_app(settings)
     try:
         catalogue = await ensure_catalogue(app)
         username = await bot_username(settings, args.bot)

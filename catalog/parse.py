@@ -66,7 +66,7 @@ def load_catalogue(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Catalogue:
         try:
             return parse_document(document)
         except InvalidCatalogueError:
-            if document.lines or path.suffix.lower() == ".json":
+            if document.lines:
                 raise
         return parse_document(read_document(path, track_lines=True, max_bytes=max_bytes))
     except SourceError as error:
@@ -82,7 +82,10 @@ def parse_document(document: Document) -> Catalogue:
         problem = Problem(1, "catalogue", "", "the top level must be a mapping")
         raise InvalidCatalogueError([problem])
     problems = refused + structural_problems(document)
-    problems += meaning_problems(document)
+    # A value with the wrong shape fails both checks ("not a date like …", "not a real date"):
+    # a field the structure check already named is not named again.
+    named = {(problem.record, problem.field) for problem in problems}
+    problems += [p for p in meaning_problems(document) if (p.record, p.field) not in named]
     if problems:
         raise InvalidCatalogueError(sorted(set(problems), key=_order))
     return build_catalogue(document.data)

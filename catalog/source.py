@@ -257,25 +257,96 @@ def _json_too_deep(text: str) -> int | None:
     return None
 
 
-def parse_json(text: str) -> Document:
-    """Parse JSON text into a :class:`Document` (JSON carries no useful line map)."""
+_JSON_SCAN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]|[^\s\[\]{}:,"]+')
+
+
+@dataclass
+class _Container:
+    """An open JSON object or array met while scanning for lines."""
+
+    path: Path_
+    is_object: bool
+    expect_key: bool = True
+    key: str = "?"
+    index: int = 0
+    keys: dict[str, int] = field(default_factory=dict)
+
+
+def json_lines(text: str) -> dict[Path_, int]:
+    """The line of every value of a well-formed JSON text, keyed by its path."""
+    return _scan_json(text)[0]
+
+
+def _scan_json(text: str) -> tuple[dict[Path_, int], list[tuple[Path_, str]]]:
+    """Lines of every value, and the keys written twice in one object (as refusals).
+
+    A scan over tokens with an explicit stack (no recursion, so any depth is safe); run only
+    on text ``json.loads`` accepted and only when there are problems to report.
+    """
+    lines: dict[Path_, int] = {}
+    duplicates: list[tuple[Path_, str]] = []
+    stack: list[_Container] = []
+    line, position = 1, 0
+    for match in _JSON_SCAN.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        token = match.group()
+        top = stack[-1] if stack else None
+        if token in ("}", "]"):
+            stack.pop()
+            continue
+        if token == ",":
+            if top is not None and top.is_object:
+                top.expect_key = True
+            continue
+        if token == ":":
+            if top is not None:
+                top.expect_key = False
+            continue
+        if top is not None and top.is_object and top.expect_key:
+            top.key = json.loads(token)
+            if top.key in top.keys:
+                message = f"duplicate key {top.key!r} (also on line {top.keys[top.key]})"
+                duplicates.append(((*top.path, top.key), message))
+            else:
+                top.keys[top.key] = line
+            continue
+        path: Path_ = ()
+        if top is not None:
+            path = (*top.path, top.key) if top.is_object else (*top.path, top.index)
+            if not top.is_object:
+                top.index += 1
+        lines[path] = line
+        if token in ("{", "["):
+            stack.append(_Container(path, token == "{"))
+    return lines, duplicates
+
+
+def parse_json(text: str, *, track_lines: bool = True) -> Document:
+    """Parse JSON text into a :class:`Document`, with the line of every value if asked."""
     deep = _json_too_deep(text)
     if deep is not None:
         message = f"nested more than {MAX_DEPTH} levels deep"
         return Document({}, {(): deep}, [((), message)], complete=False)
 
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                raise SourceError(f"duplicate key {key!r}")
-            result[key] = value
+    repeated = False
+
+    def noting_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        result = dict(pairs)
+        repeated = repeated or len(result) < len(pairs)
         return result
 
     try:
-        return Document(json.loads(text, object_pairs_hook=no_duplicates))
+        data = json.loads(text, object_pairs_hook=noting_duplicates)
     except json.JSONDecodeError as error:
         raise SourceError(f"not valid JSON: {error.msg}", error.lineno) from error
+    if not (track_lines or repeated):
+        return Document(data)
+    # Keys written twice are refused like YAML's, each with both lines (the last value is kept
+    # so that the rest of the file is still checked).
+    lines, duplicates = _scan_json(text)
+    return Document(data, lines, duplicates)
 
 
 def read_document(
@@ -301,7 +372,7 @@ def read_document(
     if "\x00" in text:
         raise SourceError("the file is binary, not text")
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        return parse_json(text)
+        return parse_json(text, track_lines=track_lines)
     return parse_yaml(text, track_lines=track_lines)
 
 

@@ -16,6 +16,7 @@ from catalog.model import Catalogue
 from handlers.coordination.permissions import Desk
 from handlers.coordination.request_desk import Coordination
 from handlers.coordination.roles import Staffing
+from handlers.coordination.whoami import WhoAmIFlow
 from handlers.core.conversation import Conversation
 from handlers.core.events import ChatId, UserId
 from handlers.core.flows import FlowBase, FlowDeclaration, FlowTable
@@ -193,5 +194,6 @@ def declared_table() -> FlowTable:
         Volunteering,
         Staffing,
         Coordination,
+        WhoAmIFlow,
     )
     return FlowTable.of(_Declared(flow.declaration) for flow in flows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, TypeVar
 
@@ -90,6 +90,21 @@ class DuplicateRecordError(ValueError):
     """An added event would take an id the catalogue already uses."""
 
 
+class TooManyWithdrawalsError(Exception):
+    """An import would withdraw more of the activities on offer than allowed; nothing changed.
+
+    A truncated but valid file would otherwise quietly take most activities off offer.
+    ``summary`` is what the import would have done.
+    """
+
+    def __init__(self, summary: ImportSummary) -> None:
+        activities = summary.changes.get("activities", RecordChanges())
+        super().__init__(
+            f"would withdraw {len(activities.withdrawn)} of {activities.offered_before} activities"
+        )
+        self.summary = summary
+
+
 @dataclass(frozen=True, slots=True)
 class RecordCounts:
     """What an import did to one record type.
@@ -106,14 +121,33 @@ class RecordCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordChanges:
+    """Which records of one type an import adds, rewrites, withdraws and restores (by id).
+
+    ``offered_before`` counts the records on offer before the import, for the withdrawal
+    guard.
+    """
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    withdrawn: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+    offered_before: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ImportSummary:
-    """What an import did, per record type."""
+    """What an import did (or, in a dry run, would do), per record type."""
 
     networks: RecordCounts
     organisations: RecordCounts
     places: RecordCounts
     activities: RecordCounts
     timezone_changed: bool = False
+    changes: Mapping[str, RecordChanges] = field(default_factory=dict, compare=False)
+    """The ids behind the counts, by record type (``"activities"``…)."""
+    applied: bool = True
+    """False for a dry run: nothing was written."""
 
     @property
     def changed(self) -> bool:
@@ -163,6 +197,7 @@ class _Plan:
     withdrawals: list[str]
     children: dict[str, list[dict[str, Any]]]
     counts: RecordCounts
+    changes: RecordChanges = RecordChanges()
 
     @property
     def rewritten_ids(self) -> list[str]:
@@ -178,6 +213,7 @@ def _plan(
     """Compare the file's records with the stored ones and decide what to write."""
     plan = _Plan([], [], [], [], defaultdict(list), RecordCounts())
     added = updated = unchanged = restored = 0
+    ids: dict[str, list[str]] = {"added": [], "updated": [], "restored": []}
     for position, record in enumerate(records):
         fingerprint = digest(record)
         old = existing.get(record.id)
@@ -196,10 +232,13 @@ def _plan(
             plan.moves.append({"b_id": record.id, "position": position, "withdrawn_at": None})
         if old is None:
             added += 1
+            ids["added"].append(record.id)
         elif was_withdrawn:
             restored += 1
+            ids["restored"].append(record.id)
         elif old.digest != fingerprint:
             updated += 1
+            ids["updated"].append(record.id)
         else:
             unchanged += 1
     in_file = {record.id for record in records}
@@ -209,6 +248,13 @@ def _plan(
         if not old.withdrawn and record_id not in in_file
     ]
     plan.counts = RecordCounts(added, updated, unchanged, len(plan.withdrawals), restored)
+    plan.changes = RecordChanges(
+        tuple(ids["added"]),
+        tuple(ids["updated"]),
+        tuple(plan.withdrawals),
+        tuple(ids["restored"]),
+        offered_before=sum(not old.withdrawn for old in existing.values()),
+    )
     return plan
 
 
@@ -241,12 +287,10 @@ async def _write(
         )
 
 
-async def _apply_records(
-    connection: AsyncConnection,
-    record_type: RecordType[Any],
-    records: Sequence[Any],
-    now: datetime,
-) -> RecordCounts:
+async def _planned(
+    connection: AsyncConnection, record_type: RecordType[Any], records: Sequence[Any]
+) -> _Plan:
+    """What importing ``records`` would write, from the stored digests (nothing written)."""
     table = record_type.table
     result = await connection.execute(
         select(table.c.id, table.c.digest, table.c.position, table.c.withdrawn_at)
@@ -254,9 +298,12 @@ async def _apply_records(
     existing = {
         row.id: _Stored(row.digest, row.position, row.withdrawn_at is not None) for row in result
     }
-    plan = _plan(record_type, records, existing)
-    await _write(connection, record_type, plan, now)
-    return plan.counts
+    return _plan(record_type, records, existing)
+
+
+def withdraws_too_many(changes: RecordChanges, share: float) -> bool:
+    """Whether more than ``share`` of the records on offer would be withdrawn."""
+    return len(changes.withdrawn) > share * changes.offered_before
 
 
 async def _replace_meta(connection: AsyncConnection, values: Mapping[str, str]) -> str | None:
@@ -334,32 +381,62 @@ class CatalogStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def apply(self, catalogue: Catalogue) -> ImportSummary:
+    async def apply(
+        self,
+        catalogue: Catalogue,
+        *,
+        dry_run: bool = False,
+        max_withdrawn_share: float | None = None,
+    ) -> ImportSummary:
         """Make the stored catalogue equal to ``catalogue``, in one transaction.
 
         The catalogue must be valid (the parser checks references); a database error rolls
-        everything back and propagates.
+        everything back and propagates. A ``dry_run`` works out the same summary and writes
+        nothing. With ``max_withdrawn_share`` an import that would withdraw more than that
+        share of the activities on offer raises :class:`TooManyWithdrawalsError` and
+        changes nothing.
         """
         now = _utc_now()
+        record_types = (
+            ("networks", NETWORKS, catalogue.networks),
+            ("organisations", ORGANISATIONS, catalogue.organisations),
+            ("places", PLACES, catalogue.places),
+            ("activities", ACTIVITIES, catalogue.activities),
+        )
         async with self._sessions() as session, session.begin():
             connection = await session.connection()
-            previous_zone = await _replace_meta(
-                connection, {TIMEZONE_KEY: catalogue.timezone, IMPORTED_AT_KEY: now.isoformat()}
-            )
-            counts = [
-                await _apply_records(connection, NETWORKS, catalogue.networks, now),
-                await _apply_records(connection, ORGANISATIONS, catalogue.organisations, now),
-                await _apply_records(connection, PLACES, catalogue.places, now),
-                await _apply_records(connection, ACTIVITIES, catalogue.activities, now),
+            if dry_run:
+                previous_zone = await connection.scalar(
+                    select(_META.c.value).where(_META.c.key == TIMEZONE_KEY)
+                )
+            else:
+                previous_zone = await _replace_meta(
+                    connection,
+                    {TIMEZONE_KEY: catalogue.timezone, IMPORTED_AT_KEY: now.isoformat()},
+                )
+            plans = [
+                (name, record_type, await _planned(connection, record_type, records))
+                for name, record_type, records in record_types
             ]
-        networks, organisations, places, activities = counts
-        return ImportSummary(
-            networks,
-            organisations,
-            places,
-            activities,
-            timezone_changed=previous_zone is not None and previous_zone != catalogue.timezone,
-        )
+            networks, organisations, places, activities = (plan.counts for *_, plan in plans)
+            summary = ImportSummary(
+                networks,
+                organisations,
+                places,
+                activities,
+                timezone_changed=previous_zone is not None
+                and previous_zone != catalogue.timezone,
+                changes={name: plan.changes for name, _, plan in plans},
+                applied=not dry_run,
+            )
+            if max_withdrawn_share is not None and withdraws_too_many(
+                plans[-1][2].changes, max_withdrawn_share
+            ):
+                raise TooManyWithdrawalsError(replace(summary, applied=False))  # rolls back
+            if not dry_run:
+                for _, record_type, plan in plans:
+                    await _write(connection, record_type, plan, now)
+        return summary
 
     async def fingerprint(self) -> str:
         """A short text that changes with every import, occurrence change and addition.

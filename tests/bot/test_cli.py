@@ -123,3 +123,41 @@ def test_ask_one_question_as_json(demo_path: Path, capsys: pytest.CaptureFixture
 
 def test_ask_needs_a_question_or_a_batch(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask"]) == 2
+
+
+def test_ask_refuses_a_time_that_is_not_iso_8601(
+    demo_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["ask", "--catalog", str(demo_path), "--now", "yesterday", "football?"])
+    assert stopped.value.code == 2
+    errors = capsys.readouterr().err
+    assert "'yesterday' is not an ISO 8601 time" in errors
+    assert "Traceback" not in errors
+
+
+def test_ask_refuses_an_unknown_network_like_week(
+    demo_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "--catalog", str(demo_path), "--network", "nosuch", "football?"]) == 2
+    asked = capsys.readouterr().err
+    assert main(["week", "--network", "nosuch"]) == 2
+    assert "No network 'nosuch'. Known: " in asked
+    assert capsys.readouterr().err.endswith(asked)  # week says the same (after its loading line)
+
+
+def test_ask_refuses_an_unknown_language_like_week(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["ask", "--lang", "xx", "football?"], ["week", "--lang", "xx"]):
+        with pytest.raises(SystemExit) as stopped:
+            main(command)
+        assert stopped.value.code == 2
+        assert "invalid choice: 'xx'" in capsys.readouterr().err
+
+
+def test_a_batch_row_with_a_bad_time_is_named_by_its_line(
+    demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text('{"id": 1, "text": "hi"}\n{"id": 2, "text": "hi", "now": "soon"}\n', "utf-8")
+    assert main(["ask", "--catalog", str(demo_path), "--batch", str(batch)]) == 1
+    assert "line 2: 'now' is not an ISO 8601 time" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
+from bot.failures import ExitCode, OperatorError
 from bot.http_server import HttpServer, Readiness
 from bot.intake import Entry, FairIntake, Weight
 from bot.metrics import Metrics
@@ -93,5 +94,6 @@ async def test_metrics_count_updates_time_answers_and_read_the_outbox(
 async def test_a_port_in_use_is_an_error_not_a_hang(served: tuple[HttpServer, str]) -> None:
     server, _ = served
     second = HttpServer("127.0.0.1", server.bound_port, metrics=Metrics(lambda: NOW))
-    with pytest.raises(OSError, match="address already in use"):
+    with pytest.raises(OperatorError, match="TARJOTIN_HTTP_PORT") as refused:
         await second.start()
+    assert refused.value.code is ExitCode.HTTP_PORT

@@ -205,3 +205,48 @@ def test_rrules_that_cannot_be_expanded_are_refused(
 ) -> None:
     problems = problems_of(write(tmp_path, MINIMAL.replace("FREQ=WEEKLY;BYDAY=TU", rrule)))
     assert any(p.field == "schedule[0].rrule" and words in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "record", "field"),
+    [
+        ("language_club", "language_klub", "activity 'cafe'", "kinds[0]"),
+        ("club", "nobody", "activity 'cafe'", "organisation"),
+        ("FREQ=WEEKLY;BYDAY=TU", "FREQ=WEEKLY;BYDAY=XY", "activity 'cafe'", "schedule[0].rrule"),
+        ("18:30", "16:00", "activity 'cafe'", "schedule[0].end"),
+        ("Europe/Helsinki", "Europe/Helsingfors", "catalogue", "timezone"),
+    ],
+)
+def test_json_problems_carry_the_line_of_their_value(
+    tmp_path: Path, old: str, new: str, record: str, field: str
+) -> None:
+    data = yaml.safe_load(MINIMAL)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    key = field.split(".")[-1].split("[")[0]
+    lines = text.splitlines()
+    target = next(  # the line of the value to spoil (the key's line, or a list item's)
+        n for n, line in enumerate(lines) if f'"{old}"' in line and (key in line or "[" in field)
+    )
+    lines[target] = lines[target].replace(f'"{old}"', f'"{new}"')
+    spoiled = "\n".join(lines)
+    [problem] = [
+        p for p in problems_of(write(tmp_path, spoiled, "catalogue.json"))
+        if p.record == record and p.field == field
+    ]
+    assert problem.line == target + 1
+
+
+def test_a_key_written_twice_in_json_names_both_lines(tmp_path: Path) -> None:
+    text = '{\n  "format": "tarjotin/1",\n  "format": "tarjotin/1"\n}\n'
+    [problem] = [
+        p for p in problems_of(write(tmp_path, text, "catalogue.json")) if "duplicate" in p.message
+    ]
+    assert problem.line == 3
+    assert "also on line 2" in problem.message
+
+
+def test_a_value_of_the_wrong_shape_is_reported_once(tmp_path: Path) -> None:
+    text = MINIMAL.replace('start: "2026-08-18T17:00"', 'start: "2026-08-18T25:00"')
+    problems = problems_of(write(tmp_path, text))
+    about_start = [p for p in problems if p.field == "schedule[0].start"]
+    assert len(about_start) == 1, about_start

@@ -112,6 +112,7 @@ def test_every_flow_of_the_product_is_in_the_table(table: FlowTable) -> None:
         "volunteering",
         "staffing",
         "coordination",
+        "whoami",
     ]
     every_choice = {kind for flow in table.flows for kind in flow.declaration.choices}
     assert every_choice == set(ActionKind)  # every button the core offers has an owner
@@ -133,7 +134,7 @@ def test_the_menus_list_the_newcomers_commands_with_reminders(table: FlowTable) 
         "mydata",
         "forget",
     ]
-    staff = {"volunteer", "invite", "roles", "requests", "close", "reply"}
+    staff = {"volunteer", "invite", "roles", "requests", "close", "reply", "whoami"}
     assert table.command_names == set(menu) | staff
     assert table.group_commands == table.command_names - {"remind", "reminders"}
 
