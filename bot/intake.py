@@ -152,7 +152,8 @@ class FairIntake:
             self._coalesce(queue)
         queue.entries.append(entry)
         self.stats.longest_queue = max(self.stats.longest_queue, len(queue.entries))
-        if len(queue.entries) > self.bound and self._typed(queue) > self.bound:
+        typed = entry.weight is not Weight.LIGHT
+        if typed and len(queue.entries) > self.bound and self._typed(queue) > self.bound:
             self._overflow(key, queue, entry)
         if queue.worker is None:
             queue.worker = asyncio.create_task(self._work(key, queue), name="intake-chat")

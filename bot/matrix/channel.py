@@ -391,7 +391,9 @@ class MatrixChannel:
         source = getattr(event, "source", None)
         room = self._client.rooms.get(room_id)
         direct = room is not None and is_direct(room.joined_count, room.invited_count)
-        weight = weight_of(source if isinstance(source, Mapping) else None, direct=direct)
+        weight = weight_of(
+            source if isinstance(source, Mapping) else None, direct=direct, bot=self.user_id
+        )
 
         def finished(ran: bool) -> None:
             if not ran and self._stopping:  # left at shutdown: synced again next start

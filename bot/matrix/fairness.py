@@ -21,13 +21,14 @@ from bot.intake import Weight
 _NOT_A_QUESTION = re.compile(r"\s*(?:[!/]|[#(\[]?\s*\d{1,3}\s*[.):\]]?\s*$)")
 
 
-def weight_of(event: Mapping[str, Any] | None, *, direct: bool) -> Weight:
+def weight_of(event: Mapping[str, Any] | None, *, direct: bool, bot: str) -> Weight:
     """Only a direct room's plain text message may be coalesced in a flood.
 
-    State events and the bot's own housekeeping (``None``: joining, leaving) are light: a
-    room's history arriving in one sync is not a flood.
+    State events, the bot's own messages coming back in the timeline and its housekeeping
+    (``None``: joining, leaving) are light: a room's history arriving in one sync is not a
+    flood, nor are the bot's answers to one.
     """
-    if event is None or "state_key" in event:
+    if event is None or "state_key" in event or event.get("sender") == bot:
         return Weight.LIGHT
     if not direct or event.get("type") != "m.room.message":
         return Weight.KEEP
