@@ -105,7 +105,12 @@ def _messages(error: ValidationError) -> Iterator[tuple[Path_, str]]:
     elif validator in ("minItems", "minProperties", "minLength"):
         yield path, "must not be empty"
     elif validator == "maxItems":
-        yield path, f"has more than {value} items"
+        yield path, f"has more than {value:,} items"
+    elif validator == "maxLength":
+        yield path, f"is longer than {value:,} characters"
+    elif validator == "maxProperties":
+        entries = "languages" if key in _TEXT_FIELDS else "entries"
+        yield path, f"has more than {value} {entries}"
     elif validator == "uniqueItems":
         yield path, "lists the same value twice"
     elif validator in ("minimum", "maximum"):
