@@ -33,7 +33,7 @@ from bot.bootstrap import (
     wall_clock,
 )
 from bot.channels import Channel
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import MAX_CATALOGUE_MB, ConfigError, Settings, load_settings
 from bot.poster import add_poster_command
 from bot.runner import run_channels
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
@@ -56,6 +56,7 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+MIB = 1024 * 1024
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser("import", help="import a tarjotin/1 catalogue (YAML or JSON)")
     importer.add_argument("file", type=Path)
+    importer.add_argument("--max-size", type=_megabytes, metavar="MB",
+                          help="refuse a larger file (default 64, or TARJOTIN_CATALOGUE_MAX_MB)")
     importer.set_defaults(handler=_import)
 
     exporter = commands.add_parser("export", help="export the catalogue in the tarjotin/1 format")
@@ -118,9 +121,36 @@ async def _with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -
         await app.close()
 
 
-async def _import(settings: Settings, args: argparse.Namespace) -> int:
+def _megabytes(text: str) -> int:
+    """``--max-size``: a whole number of MB (MiB), 1 to 4096."""
+    if not text.isdigit() or not 0 < int(text) <= MAX_CATALOGUE_MB:
+        raise argparse.ArgumentTypeError(f"give a whole number of MB from 1 to {MAX_CATALOGUE_MB}")
+    return int(text)
+
+
+def _too_large(path: Path, limit_mb: int) -> str | None:
+    """A plain refusal when the file is over the size limit (checked before reading it)."""
     try:
-        catalogue = load_catalogue(args.file)
+        size = path.stat().st_size
+    except OSError:
+        return None  # the import reports an unreadable file itself
+    if size <= limit_mb * MIB:
+        return None
+    return (
+        f"{path}: the file is {size / MIB:,.1f} MB, larger than the import limit of {limit_mb} MB;"
+        " nothing was changed. Split the catalogue, or raise the limit with --max-size MB"
+        " (or TARJOTIN_CATALOGUE_MAX_MB)."
+    )
+
+
+async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    limit_mb: int = args.max_size or settings.catalogue_max_mb
+    refusal = _too_large(args.file, limit_mb)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        catalogue = load_catalogue(args.file, max_bytes=limit_mb * MIB)
     except InvalidCatalogueError as error:
         count = len(error.problems)
         print(f"{args.file}: {count} problem(s); nothing was changed.", file=sys.stderr)
