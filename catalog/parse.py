@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,15 @@ from catalog.model import (
 from catalog.occurrences.scan import bounded
 from catalog.problems import Problem, problem_at
 from catalog.schema_check import structural_problems
-from catalog.source import MAX_FILE_BYTES, Document, Path_, SourceError, read_document
+from catalog.source import (
+    MAX_FILE_BYTES,
+    Document,
+    Path_,
+    SourceError,
+    read_document,
+    read_text,
+    yaml_lines,
+)
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _LISTS = ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO",
@@ -76,12 +85,32 @@ def load_catalogue(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Catalogue:
         document = read_document(path, track_lines=False, max_bytes=max_bytes)
         try:
             return parse_document(document)
-        except InvalidCatalogueError:
-            if document.lines or path.suffix.lower() == ".json":
+        except InvalidCatalogueError as error:
+            if document.is_json or all(problem.line is not None for problem in error.problems):
                 raise
-        return parse_document(read_document(path, track_lines=True, max_bytes=max_bytes))
+            problems = error.problems
+        lines = yaml_lines(read_text(path, max_bytes), _wanted(problems))
+        raise InvalidCatalogueError(sorted(_with_lines(problems, lines), key=_order))
     except SourceError as error:
         raise InvalidCatalogueError([Problem(error.line, "catalogue", "", str(error))]) from error
+
+
+def _wanted(problems: list[Problem]) -> frozenset[Path_]:
+    """Every path whose line a problem may be reported on: its own and its ancestors'."""
+    return frozenset(
+        problem.path[:end] for problem in problems for end in range(len(problem.path) + 1)
+    )
+
+
+def _with_lines(problems: list[Problem], lines: dict[Path_, int]) -> Iterator[Problem]:
+    for problem in problems:
+        if problem.line is not None:
+            yield problem
+            continue
+        path = problem.path
+        while path and path not in lines:
+            path = path[:-1]
+        yield replace(problem, line=lines.get(path))
 
 
 def parse_document(document: Document) -> Catalogue:
