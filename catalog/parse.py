@@ -88,8 +88,8 @@ def load_catalogue(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Catalogue:
         except InvalidCatalogueError as error:
             if document.is_json or all(problem.line is not None for problem in error.problems):
                 raise
-            problems = error.problems
-        lines = yaml_lines(read_text(path, max_bytes), _wanted(problems))
+            problems, outline = error.problems, document.outline
+        lines = yaml_lines(read_text(path, max_bytes), _wanted(problems), outline)
         raise InvalidCatalogueError(sorted(_with_lines(problems, lines), key=_order))
     except SourceError as error:
         raise InvalidCatalogueError([Problem(error.line, "catalogue", "", str(error))]) from error

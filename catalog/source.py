@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,9 @@ class Document:
     refusals: list[tuple[Path_, str]] = field(default_factory=list)
     complete: bool = True
     is_json: bool = False
+    outline: dict[Path_, int] = field(default_factory=dict)
+    """Lines of the top-level values and of each record (paths of one or two parts), kept
+    even when ``lines`` is not: :func:`yaml_lines` finds a record's text by them."""
 
     def line_of(self, path: Path_) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -121,6 +125,7 @@ class _Walk:
 
     refusals: list[tuple[Path_, str]] = field(default_factory=list)
     lines: dict[Path_, int] = field(default_factory=dict)
+    outline: dict[Path_, int] = field(default_factory=dict)
     too_deep: bool = False
     anchors: bool = False
     unusual: bool = False  # a construct the walk does not build: the full loader must
@@ -182,8 +187,11 @@ def _walk_yaml(text: str, *, build: bool, lines: bool | frozenset[Path_]) -> _Wa
             elif top is not None:
                 path = (*top.path, top.index)
                 top.index += 1
-            if not is_key and (lines is True or (lines and path in lines)):
-                found.lines[path] = line
+            if not is_key:
+                if lines is True or (lines and path in lines):
+                    found.lines[path] = line
+                if len(path) <= 2:
+                    found.outline[path] = line
             if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
                 found.anchors = True
                 found.refuse(path, line, ANCHOR_MESSAGE)
@@ -245,9 +253,42 @@ def _place(stack: list[_Frame], found: _Walk, value: Any) -> None:
         parent.awaiting_key = True
 
 
-def yaml_lines(text: str, paths: frozenset[Path_]) -> dict[Path_, int]:
-    """The lines of the given paths (those present), found in one walk without building."""
-    return _walk_yaml(text, build=False, lines=paths).lines
+def yaml_lines(
+    text: str, paths: frozenset[Path_], outline: dict[Path_, int] | None = None
+) -> dict[Path_, int]:
+    """The lines of the given paths (those present in the text).
+
+    With the document's ``outline``, only the text of the records the paths lie in is read
+    again (a problem in the last of 85,000 records costs one record, not the file); without
+    it, or when a record's text cannot be read alone (flow style), the whole text is walked.
+    """
+    if not outline:
+        return _walk_yaml(text, build=False, lines=paths).lines
+    found = {path: outline[path] for path in paths if path in outline}
+    by_record: dict[Path_, set[Path_]] = {}
+    for path in paths:
+        if len(path) > 2 and path[:2] in outline:
+            by_record.setdefault(path[:2], set()).add(path[2:])
+    if not by_record:
+        return found
+    starts = sorted(set(outline.values()))
+    spans = {}
+    for record in by_record:
+        after = bisect_right(starts, outline[record])
+        spans[record] = (outline[record], starts[after] if after < len(starts) else None)
+    offsets = _line_offsets(text, {line for span in spans.values() for line in span if line})
+    for record, inner in by_record.items():
+        first, following = spans[record]
+        snippet = text[offsets[first] : offsets[following] if following else len(text)]
+        try:
+            walk = _walk_yaml(snippet, build=False, lines=frozenset((0, *p) for p in inner))
+        except SourceError:
+            return _walk_yaml(text, build=False, lines=paths).lines
+        if walk.outline.get((0,)) != 1 or (1,) in walk.outline:  # not one block item alone
+            return _walk_yaml(text, build=False, lines=paths).lines
+        for path, line in walk.lines.items():
+            found[(*record, *path[1:])] = line + first - 1
+    return found
 
 
 def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], loader: yaml.Loader) -> Any:
@@ -265,6 +306,18 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], loader: yaml
             _convert(item, (*path, index), lines, loader) for index, item in enumerate(node.value)
         ]
     return loader.construct_object(node, deep=True)
+
+
+def _line_offsets(text: str, lines: set[int]) -> dict[int, int]:
+    """Where each of the given (1-based) lines begins in the text, in one pass."""
+    offsets: dict[int, int] = {}
+    line, position = 1, 0
+    for wanted in sorted(lines):
+        while line < wanted and position >= 0:
+            position = text.find("\n", position) + 1 or -1
+            line += 1
+        offsets[wanted] = position if position >= 0 else len(text)
+    return offsets
 
 
 def parse_yaml(text: str, *, track_lines: bool = True) -> Document:
@@ -286,7 +339,7 @@ def parse_yaml(text: str, *, track_lines: bool = True) -> Document:
         return document
     if walk.data is None:
         raise SourceError("the file is empty")
-    return Document(walk.data, walk.lines, walk.refusals)
+    return Document(walk.data, walk.lines, walk.refusals, outline=walk.outline)
 
 
 def _load_yaml(text: str, *, track_lines: bool) -> Document:

@@ -61,7 +61,19 @@ def test_catalogues_are_built_alike_with_every_line(document: dict[str, Any]) ->
     assert walked.data == loaded.data
     assert walked.lines == loaded.lines
     wanted = frozenset(list(loaded.lines)[::7])
-    assert yaml_lines(text, wanted) == {path: loaded.lines[path] for path in wanted}
+    expected = {path: loaded.lines[path] for path in wanted}
+    assert yaml_lines(text, wanted) == expected
+    assert yaml_lines(text, wanted, walked.outline) == expected  # records read alone
+
+
+def test_lines_of_records_in_flow_style_are_found_in_the_whole_text() -> None:
+    text = "a: 1\nactivities: [{id: x, kinds: [k]}, {id: y,\n  kinds: [k]}]\n"
+    document = parse_yaml(text, track_lines=False)
+    wanted = frozenset({("activities", 1, "kinds"), ("activities", 0, "kinds", 0)})
+    assert yaml_lines(text, wanted, document.outline) == {
+        ("activities", 1, "kinds"): 3,
+        ("activities", 0, "kinds", 0): 2,
+    }
 
 
 @pytest.mark.parametrize(
