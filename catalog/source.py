@@ -208,13 +208,13 @@ def _walk_yaml(text: str, *, build: bool, lines: bool | frozenset[Path_]) -> _Wa
                 stack.append(_Frame(path, mapping, container))
                 continue
             value: Any = None
-            if isinstance(event, yaml.ScalarEvent) and build and not found.unusual:
-                try:
+            if isinstance(event, yaml.ScalarEvent) and (build or is_key) and not found.unusual:
+                try:  # keys are built even when values are not: paths must match the data's
                     value = _scalar(event, loader)
                 except (KeyError, yaml.YAMLError):
                     found.unusual = True
             if is_key and top is not None:
-                key = str(value) if build and not found.unusual else getattr(event, "value", "?")
+                key = str(value) if not found.unusual else getattr(event, "value", "?")
                 if key in top.keys:
                     message = f"duplicate key {key!r} (also on line {top.keys[key]})"
                     found.refuse((*top.path, key), line, message)
