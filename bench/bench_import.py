@@ -6,6 +6,12 @@ Generating the catalogue is timed apart; reading the file (the catalogue exporte
 JSON, then parsed and validated) is timed apart from the storage steps: first apply, load
 (checked equal to what was applied), an unchanged re-apply, and a re-apply with some records
 changed and some withdrawn. The issue asks for a 10,000-activity import to take under 10 s.
+
+``--limits`` measures instead what issue 12 asks of ``tarjotin import`` itself, each run in a
+process of its own (time, and peak resident memory from ``wait4``): the cost curve at 1,000,
+10,000 and ``--largest`` (85,000) generated activities; the largest file with one error in its
+last record, which must be refused no slower than the valid file is imported; memory under
+1 GiB; and every hostile file of the issue refused in under 20 s and 1 GiB.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -193,6 +201,130 @@ async def _run(n_activities: int, seed: int, url: str, scratch: Path) -> dict[st
     return results
 
 
+# --- issue 12: the limits of `tarjotin import` ----------------------------------------------
+
+LIMIT_SECONDS = 20.0
+LIMIT_MIB = 1024.0
+CURVE = (1_000, 10_000)
+LARGEST = 85_000
+
+_MINIMAL = """\
+format: tarjotin/1
+timezone: Europe/Helsinki
+networks:
+  - id: town
+    name: {fi: Kaupunki}
+    municipalities: [Nurmijärvi]
+    coordinator: {email: coordinator@example.fi}
+organisations:
+  - {id: club, name: {fi: Kerho}, kind: association, level: local, networks: [town]}
+activities:
+  - id: cafe
+    organisation: club
+    class: support
+    kinds: [language_club]
+    title: {fi: Kielikahvila}
+    schedule:
+      - rrule: FREQ=WEEKLY;BYDAY=TU
+        start: "2026-08-18T17:00"
+        end: "18:30"
+"""
+
+
+def _alias_bomb() -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 10)]
+    return "\n".join(lines) + "\n"
+
+
+def hostile_files() -> dict[str, tuple[str, str]]:
+    """Each hostile file of issue 12: name -> (file suffix, text)."""
+    rule = "FREQ=WEEKLY;BYDAY=TU"
+    return {
+        "INTERVAL=99999999999999999999": (
+            "yaml", _MINIMAL.replace(rule, "FREQ=DAILY;INTERVAL=99999999999999999999")),
+        "FREQ=SECONDLY": ("yaml", _MINIMAL.replace(rule, "FREQ=SECONDLY")),
+        "COUNT=1000000000": ("yaml", _MINIMAL.replace(rule, rule + ";COUNT=1000000000")),
+        "FREQ=DAILY;COUNT=1000000000": (
+            "yaml", _MINIMAL.replace(rule, "FREQ=DAILY;COUNT=1000000000")),
+        "duplicate keys": ("yaml", _MINIMAL + "timezone: UTC\n"),
+        "alias bomb (9 levels)": ("yaml", _alias_bomb()),
+        "duration P999999999D": ("yaml", _MINIMAL.replace('end: "18:30"', "duration: P999999999D")),
+        "100,000-deep JSON": ("json", '{"format":\n' + "[" * 100_000 + "]" * 100_000 + "}"),
+        "BYMONTH=2;BYMONTHDAY=30, DAILY": (
+            "yaml", _MINIMAL.replace(rule, "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30")),
+    }
+
+
+# The child reports its own peak: ru_maxrss from wait4 would include the memory of the
+# (large) benchmark process it was forked from; /proc/self/status's VmHWM is the new image's.
+_CHILD = """
+import atexit, sys
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            sys.stderr.write("PEAK_KIB " + line.split()[1] + "\\n")
+atexit.register(peak)
+from bot.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _run_import(path: Path, data_dir: Path) -> tuple[float, float, int]:
+    """``tarjotin import PATH`` in a fresh process: seconds, peak RSS in MiB, exit status."""
+    env = dict(os.environ, TARJOTIN_DATA_DIR=str(data_dir), TARJOTIN_LOG_LEVEL="WARNING")
+    started = time.perf_counter()
+    finished = subprocess.run(
+        [sys.executable, "-c", _CHILD, "import", str(path)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
+    )
+    seconds = time.perf_counter() - started
+    peaks = [line.split()[1] for line in finished.stderr.splitlines() if line.startswith("PEAK")]
+    return seconds, int(peaks[-1]) / 1024 if peaks else float("nan"), finished.returncode
+
+
+def _one_error_in_the_last_record(text: str) -> str:
+    at = text.rindex("\n  class: ")
+    end = text.index("\n", at + 1)
+    return text[:at] + "\n  class: suport" + text[end:]
+
+
+def run_limits(largest: int, seed: int, scratch: Path) -> bool:
+    """Measure issue 12's import targets; print a table; return whether all were met."""
+    generator = _shared_generator() or _fallback_catalogue
+    met = True
+    print(f"{'file':44s} {'MB':>6s} {'exit':>4s} {'time':>8s} {'peak RSS':>10s}")
+
+    def report(label: str, path: Path, expected: int) -> tuple[float, float]:
+        nonlocal met
+        seconds, mib, status = _run_import(path, scratch / f"data-{label[:12]}-{time.time_ns()}")
+        size = path.stat().st_size / 1e6
+        print(f"{label:44s} {size:6.1f} {status:4d} {seconds:7.1f}s {mib:8.0f} MiB", flush=True)
+        if status != expected or mib > LIMIT_MIB:
+            met = False
+        return seconds, mib
+
+    imported = 0.0
+    for count in (*CURVE, largest):
+        path = scratch / f"catalogue-{count}.yaml"
+        path.write_text(export_text(generator(count, seed), "yaml"), encoding="utf-8")
+        imported, _ = report(f"{count:,} activities (valid)", path, 0)
+    bad = scratch / f"catalogue-{largest}-one-error.yaml"
+    bad.write_text(_one_error_in_the_last_record(path.read_text("utf-8")), encoding="utf-8")
+    refused, _ = report(f"{largest:,} activities, one error in the last", bad, 1)
+    if refused > imported:
+        print(f"refusing took longer than importing ({refused:.1f} s > {imported:.1f} s)")
+        met = False
+    for label, (suffix, text) in hostile_files().items():
+        hostile = scratch / f"hostile.{suffix}"
+        hostile.write_text(text, encoding="utf-8")
+        seconds, _ = report(label, hostile, 1)
+        met = met and seconds < LIMIT_SECONDS
+    print(f"targets (refusal <= import, < {LIMIT_MIB:.0f} MiB, hostile < {LIMIT_SECONDS:.0f} s):"
+          f" {'met' if met else 'MISSED'}")
+    return met
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the timings; exit status 1 if over the target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -200,7 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="write the database here instead of a temp dir")
     parser.add_argument("--url", help="an empty database to use instead of SQLite")
+    parser.add_argument("--limits", action="store_true", help="issue 12's import limits instead")
+    parser.add_argument("--largest", type=int, default=LARGEST, help="with --limits")
     args = parser.parse_args(argv)
+    if args.limits:
+        with tempfile.TemporaryDirectory() as scratch:
+            return 0 if run_limits(args.largest, args.seed, Path(scratch)) else 1
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = args.keep or Path(scratch)
         url = database_url(data_dir, args.url)

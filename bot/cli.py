@@ -33,7 +33,7 @@ from bot.bootstrap import (
     wall_clock,
 )
 from bot.channels import Channel
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import MAX_CATALOGUE_MB, ConfigError, Settings, load_settings
 from bot.failures import ExitCode, OperatorError, explain, unexpected
 from bot.import_report import MAX_WITHDRAWN_SHARE, refusal_text, summary_text
 from bot.observability import build_http_server
@@ -63,6 +63,7 @@ EXIT_OK = ExitCode.OK
 EXIT_INVALID = ExitCode.INVALID_CATALOGUE
 EXIT_USAGE = ExitCode.USAGE
 EXIT_INTERRUPTED = ExitCode.INTERRUPTED
+MIB = 1024 * 1024
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -110,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="allow withdrawing more than a fifth of the activities")
     importer.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
                           help="the language of the summary (default: TARJOTIN_DEFAULT_LANGUAGE)")
+    importer.add_argument("--max-size", type=_megabytes, metavar="MB",
+                          help="refuse a larger file (default 64, or TARJOTIN_CATALOGUE_MAX_MB)")
     importer.set_defaults(handler=_import)
 
     exporter = commands.add_parser("export", help="export the catalogue in the tarjotin/1 format")
@@ -156,10 +159,40 @@ async def _with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -
         await app.close()
 
 
+def _megabytes(text: str) -> int:
+    """``--max-size``: a whole number of MB (MiB), 1 to 4096."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 4):
+        raise argparse.ArgumentTypeError(f"give a whole number of MB from 1 to {MAX_CATALOGUE_MB}")
+    if not 0 < int(digits) <= MAX_CATALOGUE_MB:
+        raise argparse.ArgumentTypeError(f"give a whole number of MB from 1 to {MAX_CATALOGUE_MB}")
+    return int(digits)
+
+
+def _too_large(path: Path, limit_mb: int) -> str | None:
+    """A plain refusal when the file is over the size limit (checked before reading it)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # the import reports an unreadable file itself
+    if size <= limit_mb * MIB:
+        return None
+    return (
+        f"{path}: the file is {size / MIB:,.1f} MB, larger than the import limit of {limit_mb} MB;"
+        " nothing was changed. Split the catalogue, or raise the limit with --max-size MB"
+        " (or TARJOTIN_CATALOGUE_MAX_MB)."
+    )
+
+
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
     check_catalogue_file(args.file, "tarjotin import")
+    limit_mb: int = args.max_size or settings.catalogue_max_mb
+    refusal = _too_large(args.file, limit_mb)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return EXIT_INVALID
     try:
-        catalogue = load_catalogue(args.file)
+        catalogue = load_catalogue(args.file, max_bytes=limit_mb * MIB)
     except InvalidCatalogueError as error:
         count = len(error.problems)
         print(f"{args.file}: {count} problem(s); nothing was changed.", file=sys.stderr)

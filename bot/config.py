@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 
 CONFIG_FILE_VARIABLE = "TARJOTIN_CONFIG_FILE"
+MAX_CATALOGUE_MB = 4096
+"""No catalogue file limit may be set above this (4 GiB): a bound that is no bound at all."""
 
 
 class ConfigError(Exception):
@@ -36,6 +38,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: SecretStr | None = None
     catalog_file: Path | None = None
+    catalogue_max_mb: int = 64
+    """The largest catalogue file imported, in MiB (``tarjotin import --max-size`` wins)."""
     default_language: str = "en"
     default_network: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -78,6 +82,13 @@ class Settings(BaseSettings):
     def _known_language(cls, value: str) -> str:
         if value not in SUPPORTED_LANGUAGES:
             raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @field_validator("catalogue_max_mb")
+    @classmethod
+    def _megabytes(cls, value: int) -> int:
+        if not 0 < value <= MAX_CATALOGUE_MB:
+            raise ValueError(f"must be a number of MB from 1 to {MAX_CATALOGUE_MB}")
         return value
 
     @field_validator("telegram_webhook_port", "smtp_port")

@@ -9,13 +9,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
+from catalog.limits import (
+    COUNTED_SEARCH_MONTHS,
+    COUNTED_YEARS,
+    FIRST_SEARCH_MONTHS,
+    FIRST_SESSION_WITHIN,
+    FIRST_YEAR,
+    FREQUENCIES,
+    LAST_YEAR,
+    MAX_COUNT,
+    MAX_COUNTED_SESSIONS,
+    MAX_INTERVAL,
+    MAX_RULE_VALUES,
+    MAX_SESSION,
+    MAX_STARTS_A_DAY,
+)
 from catalog.model import (
     Activity,
     ActivityId,
@@ -34,18 +50,22 @@ from catalog.model import (
     Text,
     text_of,
 )
+from catalog.occurrences.scan import bounded
 from catalog.problems import Problem, problem_at
 from catalog.schema_check import structural_problems
-from catalog.source import MAX_FILE_BYTES, Document, Path_, SourceError, read_document
+from catalog.source import (
+    MAX_FILE_BYTES,
+    Document,
+    Path_,
+    SourceError,
+    read_document,
+    read_text,
+    yaml_lines,
+)
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
-
-# Bounds on schedules, so that no rule can make expansion slow or overflow (FORMAT.md).
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-MAX_INTERVAL = 366
-MAX_COUNT = 1000
-MAX_SESSION = timedelta(hours=24)
-_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+_LISTS = ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO",
+          "BYMONTH", "BYSETPOS", "BYEASTER")
 
 
 class InvalidCatalogueError(Exception):
@@ -65,12 +85,34 @@ def load_catalogue(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Catalogue:
         document = read_document(path, track_lines=False, max_bytes=max_bytes)
         try:
             return parse_document(document)
-        except InvalidCatalogueError:
-            if document.lines:
+        except InvalidCatalogueError as error:
+            if all(problem.line is not None for problem in error.problems):
                 raise
-        return parse_document(read_document(path, track_lines=True, max_bytes=max_bytes))
+            if document.is_json:  # JSON's lines are found by reading it once more
+                return parse_document(read_document(path, track_lines=True, max_bytes=max_bytes))
+            problems, outline = error.problems, document.outline
+        lines = yaml_lines(read_text(path, max_bytes), _wanted(problems), outline)
+        raise InvalidCatalogueError(sorted(_with_lines(problems, lines), key=_order))
     except SourceError as error:
         raise InvalidCatalogueError([Problem(error.line, "catalogue", "", str(error))]) from error
+
+
+def _wanted(problems: list[Problem]) -> frozenset[Path_]:
+    """Every path whose line a problem may be reported on: its own and its ancestors'."""
+    return frozenset(
+        problem.path[:end] for problem in problems for end in range(len(problem.path) + 1)
+    )
+
+
+def _with_lines(problems: list[Problem], lines: dict[Path_, int]) -> Iterator[Problem]:
+    for problem in problems:
+        if problem.line is not None:
+            yield problem
+            continue
+        path = problem.path
+        while path and path not in lines:
+            path = path[:-1]
+        yield replace(problem, line=lines.get(path))
 
 
 def parse_document(document: Document) -> Catalogue:
@@ -164,6 +206,7 @@ def meaning_problems(document: Document) -> list[Problem]:
         for position, network in enumerate(_list(organisation.get("networks"))):
             if isinstance(network, str) and network not in networks:
                 report(("organisations", index, "networks", position), f"no network {network!r}")
+    counted = [0]  # COUNT values so far, against MAX_COUNTED_SESSIONS
     for index, activity in _records(data, "activities"):
         path: Path_ = ("activities", index)
         organisation_id = activity.get("organisation")
@@ -172,7 +215,7 @@ def meaning_problems(document: Document) -> list[Problem]:
         place_id = activity.get("place")
         if isinstance(place_id, str) and place_id not in places:
             report((*path, "place"), f"no place {place_id!r}")
-        _check_schedule(activity, path, report)
+        _check_schedule(activity, path, report, counted)
         _check_dates(activity, path, report)
         _check_age(activity, path, report)
     return problems
@@ -226,7 +269,7 @@ def _parsed(
 
 
 def _check_schedule(
-    activity: dict[str, Any], path: Path_, report: Callable[[Path_, str], None]
+    activity: dict[str, Any], path: Path_, report: Callable[[Path_, str], None], counted: list[int]
 ) -> None:
     for position, rule in enumerate(_list(activity.get("schedule"))):
         if not isinstance(rule, dict):
@@ -253,20 +296,25 @@ def _check_schedule(
             report((*rule_path, "until"), "is before the first occurrence ('start')")
         rrule_text = rule.get("rrule")
         if isinstance(rrule_text, str):
-            message = rrule_problem(rrule_text, start or datetime(2000, 1, 1))
+            message = rrule_problem(rrule_text, start or datetime(2000, 1, 1), counted)
             if message:
                 report((*rule_path, "rrule"), message)
 
 
-def rrule_problem(rrule_text: str, start: datetime) -> str | None:
-    """Why an RRULE cannot be used, or ``None`` when it parses."""
+def rrule_problem(
+    rrule_text: str, start: datetime, counted: list[int] | None = None
+) -> str | None:
+    """Why an RRULE cannot be used, or ``None`` when it parses and keeps the limits.
+
+    ``counted`` holds the COUNT values of the catalogue's rules so far (one number, updated).
+    """
     if "DTSTART" in rrule_text.upper():
         return "write DTSTART as 'start', not inside the RRULE"
     parts = dict(part.partition("=")[::2] for part in rrule_text.upper().split(";"))
     if "COUNT" in parts and "UNTIL" in parts:
         return "use COUNT or UNTIL, not both (RFC 5545)"
     freq = parts.get("FREQ", "")
-    if freq not in _FREQUENCIES:
+    if freq not in FREQUENCIES:
         return f"FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY, not {freq!r}"
     interval = parts.get("INTERVAL", "1")
     if not interval.isdigit() or int(interval) < 1:
@@ -281,11 +329,46 @@ def rrule_problem(rrule_text: str, start: datetime) -> str | None:
         until[:4].isdigit() and FIRST_YEAR <= int(until[:4]) <= LAST_YEAR
     ):
         return f"UNTIL must be a date in the years {FIRST_YEAR}–{LAST_YEAR}"
+    too_many = [key for key in _LISTS if len(parts.get(key, "").split(",")) > MAX_RULE_VALUES]
+    if too_many:
+        return f"{too_many[0]} may list at most {MAX_RULE_VALUES} values"
+    starts_a_day = 1
+    for key in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+        starts_a_day *= len(set(parts[key].split(","))) if key in parts else 1
+    if starts_a_day > MAX_STARTS_A_DAY:
+        return f"a rule may start at most {MAX_STARTS_A_DAY} sessions a day (BYHOUR × BYMINUTE)"
     try:
-        rrulestr(rrule_text, dtstart=start)
+        parsed = rrulestr(rrule_text, dtstart=start)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
         return f"not a valid RRULE: {error}"
+    if not isinstance(parsed, rrule):
+        return "write one rule"
+    return _sessions_problem(parsed, start, int(count) if count else None, counted or [0])
+
+
+def _sessions_problem(
+    parsed: rrule, start: datetime, count: int | None, counted: list[int]
+) -> str | None:
+    """Whether the rule's sessions are cheap to find: soon after ``start``, few if counted."""
+    first = next(bounded(parsed, FIRST_SEARCH_MONTHS), None)
+    if first is None or first - start > FIRST_SESSION_WITHIN:
+        return "the rule gives no session within a year of its start: check its BY… parts"
+    if count is None:
+        return None
+    if counted[0] + count > MAX_COUNTED_SESSIONS:
+        return f"the catalogue's COUNTs add up to more than {MAX_COUNTED_SESSIONS:,} sessions"
+    counted[0] += count
+    found = list(bounded(parsed, COUNTED_SEARCH_MONTHS))
+    if len(found) < count or found[-1] > _years_after(start, COUNTED_YEARS):
+        return f"all sessions of a counted rule must lie within {COUNTED_YEARS} years of its start"
     return None
+
+
+def _years_after(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # the 29th of February
+        return moment.replace(year=moment.year + years, day=28)
 
 
 def _check_dates(

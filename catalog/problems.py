@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as data_field
 
 from catalog.source import Document, Path_
 
@@ -22,6 +23,8 @@ class Problem:
     record: str
     field: str
     message: str
+    path: Path_ = data_field(default=(), compare=False, repr=False)
+    """Where in the data it is: lets an importer look up the line later (not compared)."""
 
     def __str__(self) -> str:
         where = f"line {self.line}: " if self.line is not None else ""
@@ -59,4 +62,4 @@ def field_name(path: Path_) -> str:
 def problem_at(document: Document, path: Path_, message: str) -> Problem:
     """Build a problem for the value at ``path``."""
     record, rest = describe_record(document, path)
-    return Problem(document.line_of(path), record, field_name(rest), message)
+    return Problem(document.line_of(path), record, field_name(rest), message, path)

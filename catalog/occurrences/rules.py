@@ -20,6 +20,12 @@ to a window instead of iterating from DTSTART every time:
     A rule with no occurrence at all (``BYMONTH=2;BYMONTHDAY=30``, or an ``INTERVAL`` below 1,
     which dateutil would loop on or crash over) yields nothing, instead of searching to 9999.
 
+dateutil is never left to search unbounded (:mod:`catalog.occurrences.scan`): a window is
+searched only up to its last month, a rule whose first session is not found within about a
+year of DTSTART counts as empty, and a counted rule keeps the sessions of its first ten years.
+The importer refuses rules beyond those bounds (:mod:`catalog.limits`), so for an imported
+catalogue they change nothing.
+
 Semantics are dateutil's, with two deliberate readings: a date-only ``UNTIL`` means the whole
 local day (as the format's own ``until`` does), and ``WKST`` defaults to Monday regardless of
 the process's :mod:`calendar` setting. As in dateutil, a DTSTART that the rule does not match is
@@ -38,7 +44,9 @@ from typing import Literal, Protocol
 
 from dateutil.rrule import rrule, rruleset, rrulestr
 
+from catalog.limits import COUNTED_SEARCH_MONTHS, FIRST_SEARCH_MONTHS
 from catalog.model import ScheduleRule
+from catalog.occurrences.scan import bounded, months_between
 
 Strategy = Literal["weekly", "daily", "rebased", "finite", "scan", "empty"]
 
@@ -191,9 +199,9 @@ class _Rebased:
         first = max(first, self.dtstart.date())
         if first > last:
             return
-        anchor = self._anchor(first)
-        rule = self.rule if anchor <= self.dtstart else self.rule.replace(dtstart=anchor)
-        for start in rule:
+        anchor = max(self._anchor(first), self.dtstart)
+        budget = months_between(anchor.date(), last) + 3  # the window's months, and no more
+        for start in bounded(self.rule, budget, dtstart=anchor):
             day = start.date()
             if day > last:
                 return
@@ -290,10 +298,10 @@ def _plan(text: str, dtstart: datetime) -> tuple[Strategy, _Plan, datetime | Non
         return ("weekly" if parts["FREQ"] == "WEEKLY" else "daily"), arithmetic, until
     rule = rrulestr(_text(parts), dtstart=dtstart)
     assert isinstance(rule, rrule)
-    if rule.after(dtstart, inc=True) is None:
+    if next(bounded(rule, FIRST_SEARCH_MONTHS), None) is None:
         return "empty", _Empty(), until
     if "COUNT" in parts:
-        return "finite", _Finite(tuple(rule)), until
+        return "finite", _Finite(tuple(bounded(rule, COUNTED_SEARCH_MONTHS))), until
     if parts["FREQ"] not in _PERIODIC:
         return "scan", _Scan(rule), until
     explicit = rrulestr(_text(_explicit_defaults(parts, dtstart)), dtstart=dtstart)

@@ -161,3 +161,40 @@ def test_a_batch_row_with_a_bad_time_is_named_by_its_line(
     batch.write_text('{"id": 1, "text": "hi"}\n{"id": 2, "text": "hi", "now": "soon"}\n', "utf-8")
     assert main(["ask", "--catalog", str(demo_path), "--batch", str(batch)]) == 1
     assert "line 2: 'now' is not an ISO 8601 time" in capsys.readouterr().err
+
+
+def test_import_refuses_a_file_over_the_size_limit_plainly(
+    demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    big = tmp_path / "big.yaml"
+    text = demo_path.read_text("utf-8")
+    big.write_text(text + "#" * (1024 * 1024) + "\n", encoding="utf-8")
+    assert main(["import", "--max-size", "1", str(big)]) == 1
+    error = capsys.readouterr().err
+    assert "larger than the import limit of 1 MB; nothing was changed" in error
+    assert "--max-size" in error
+    assert "Traceback" not in error
+    monkeypatch.setenv("TARJOTIN_CATALOGUE_MAX_MB", "1")
+    assert main(["import", str(big)]) == 1
+    assert "limit of 1 MB" in capsys.readouterr().err
+    assert main(["import", "--max-size", "2", str(big)]) == 0  # the option wins
+    assert main(["import", str(demo_path)]) == 0
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "1.5", "lots", "5000"])
+def test_a_size_limit_that_is_not_a_number_of_megabytes_is_a_usage_error(
+    demo_path: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["import", "--max-size", value, str(demo_path)])
+    assert stopped.value.code == 2
+    assert "whole number of MB" in capsys.readouterr().err
+
+
+def test_a_bad_size_setting_is_named(
+    demo_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TARJOTIN_CATALOGUE_MAX_MB", "0")
+    assert main(["import", str(demo_path)]) == 3  # an invalid setting
+    assert "TARJOTIN_CATALOGUE_MAX_MB" in capsys.readouterr().err

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -184,8 +184,11 @@ _RULES = st.one_of(
     st.integers(1, 366).map(lambda n: f"FREQ=DAILY;INTERVAL={n}"),
     st.integers(1, 366).map(lambda n: f"FREQ=WEEKLY;INTERVAL={n};BYDAY=MO,TU,WE,TH,FR,SA,SU"),
     st.integers(1, 1000).map(lambda n: f"FREQ=DAILY;COUNT={n}"),
-    st.tuples(st.integers(1, 366), st.integers(1, 1000)).map(
-        lambda p: f"FREQ=DAILY;INTERVAL={p[0]};COUNT={p[1]};BYHOUR=0,6,12,18"
+    # four a day, every n-th day, all within ten years (the first day may have none left)
+    st.integers(1, 366).flatmap(
+        lambda n: st.integers(1, min(1000, 4 * (3652 // n - 1))).map(
+            lambda c: f"FREQ=DAILY;INTERVAL={n};COUNT={c};BYHOUR=0,6,12,18"
+        )
     ),
     st.integers(1, 366).map(lambda n: f"FREQ=MONTHLY;INTERVAL={n};BYDAY=-1FR"),
     st.integers(1, 366).map(lambda n: f"FREQ=YEARLY;INTERVAL={n};BYYEARDAY=1,100,-1"),
@@ -225,3 +228,138 @@ def test_rules_near_the_limits_parse_and_expand(
     )
     assert len(found) <= 4 * 366
     assert all(o.start.year in (window_year, window_year + 1) for o in found)
+
+
+def endless(text: str) -> str:
+    return text.replace('        until: "2026-12-15"\n', "")
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "no session within a year"),
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "no session within a year"),
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29", "no session within a year"),
+        ("FREQ=DAILY;COUNT=1000;BYMONTH=2;BYMONTHDAY=29", "no session within a year"),
+        ("FREQ=MONTHLY;BYSETPOS=300;BYDAY=MO", "no session within a year"),
+        ("FREQ=YEARLY;BYWEEKNO=20;BYMONTH=1", "no session within a year"),
+        ("FREQ=YEARLY;BYYEARDAY=366;BYMONTH=1", "no session within a year"),
+        ("FREQ=WEEKLY;COUNT=1000", "within 10 years"),
+        ("FREQ=YEARLY;COUNT=12", "within 10 years"),
+        ("FREQ=MONTHLY;BYMONTHDAY=" + ",".join(str(d) for d in range(1, 32)) + ",-1",
+         "at most 31 values"),
+        ("FREQ=YEARLY;BYSETPOS=" + ",".join(str(d) for d in range(1, 40)), "at most 31 values"),
+        ("FREQ=DAILY;BYHOUR=" + ",".join(str(h) for h in range(24)) + ";BYMINUTE=0,30",
+         "at most 24 sessions a day"),
+        ("FREQ=DAILY;BYHOUR=9;BYMINUTE=0;BYSECOND=" + ",".join(str(s) for s in range(25)),
+         "at most 24 sessions a day"),
+    ],
+)
+def test_rules_that_are_costly_or_never_occur_are_refused(
+    tmp_path: Path, rule: str, words: str
+) -> None:
+    text = endless(MINIMAL.replace("FREQ=WEEKLY;BYDAY=TU", rule))
+    problems = problems_of(write(tmp_path, text))
+    [problem] = [p for p in problems if p.field == "schedule[0].rrule"]
+    assert problem.record == "activity 'cafe'"
+    assert words in problem.message
+    assert problem.line == line_of(text, "rrule:")
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO",  # 2026 has a week 53
+        "FREQ=DAILY;COUNT=1000",
+        "FREQ=WEEKLY;COUNT=520",
+        "FREQ=YEARLY;COUNT=11",
+        "FREQ=MONTHLY;BYMONTHDAY=31",
+        "FREQ=DAILY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18,19;BYMINUTE=0,30",
+        "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+    ],
+)
+def test_rules_within_the_limits_are_accepted(tmp_path: Path, rule: str) -> None:
+    text = endless(MINIMAL.replace("FREQ=WEEKLY;BYDAY=TU", rule))
+    assert load_catalogue(write(tmp_path, text)).activities[0].schedule[0].rrule == rule
+
+
+def test_counted_sessions_of_the_whole_catalogue_are_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("catalog.parse.MAX_COUNTED_SESSIONS", 100)
+    second = '      - {rrule: "FREQ=DAILY;COUNT=60", start: "2026-09-01T10:00", duration: PT1H}\n'
+    text = MINIMAL.replace("FREQ=WEEKLY;BYDAY=TU", "FREQ=DAILY;COUNT=60")
+    text = text.replace('        until: "2026-12-15"\n', "").replace(
+        '        except: ["2026-12-08"]\n', '        except: ["2026-12-08"]\n' + second
+    )
+    [problem] = problems_of(write(tmp_path, text))
+    assert problem.field == "schedule[1].rrule"
+    assert "add up to more than 100 sessions" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        ("title: {fi: Kielikahvila}", "title: {fi: " + "k" * 501 + "}", "title.fi",
+         "longer than 500 characters"),
+        ("title: {fi: Kielikahvila}",
+         "title: {fi: Kahvila}\n    description: {fi: " + "k" * 10_001 + "}",
+         "description.fi", "longer than 10,000 characters"),
+        ("title: {fi: Kielikahvila}",
+         "title: {" + ", ".join(f"{a}{b}: x" for a in "abcdefg" for b in "abcdef") + "}",
+         "title", "more than 40 languages"),
+        ('except: ["2026-12-08"]',
+         "except: [" + ", ".join(f'"2027-{1 + d // 28:02d}-{1 + d % 28:02d}"'
+                                 for d in range(336)) + "]",
+         "", ""),
+        ("kinds: [language_club]", "kinds: [language_club]\n    languages: ["
+         + ", ".join(f"{a}{b}" for a in "abcdefg" for b in "abcdef") + "]",
+         "languages", "more than 40 items"),
+    ],
+)
+def test_texts_and_lists_beyond_the_limits_are_refused(
+    tmp_path: Path, old: str, new: str, field: str, words: str
+) -> None:
+    assert old in MINIMAL
+    text = MINIMAL.replace(old, new, 1)
+    if not field:  # 336 exception dates are well within the limit
+        assert load_catalogue(write(tmp_path, text))
+        return
+    problems = problems_of(write(tmp_path, text))
+    matching = [p for p in problems if p.record == "activity 'cafe'" and p.field == field]
+    assert matching, problems
+    assert words in matching[0].message
+    assert matching[0].line is not None
+
+
+def _many(count: int, item: str) -> str:
+    return "[" + ", ".join(item.format(n=n) for n in range(count)) + "]"
+
+
+@pytest.mark.parametrize(
+    ("key", "count", "item", "limit"),
+    [
+        ("except", 1001, '"{n}"', "1,000"),
+        ("dates", 1001, "{{start: 2027-01-01T10:00, end: 2027-01-01T11:00}}", "1,000"),
+        ("schedule", 51, "{{rrule: FREQ=WEEKLY, start: 2027-01-01T10:00, end: '11:00'}}", "50"),
+    ],
+)
+def test_long_session_lists_are_refused(
+    tmp_path: Path, key: str, count: int, item: str, limit: str
+) -> None:
+    days = [date(2027, 1, 1) + timedelta(days=n) for n in range(count)]
+    listed = _many(count, item).replace('"', "'") if key != "except" else (
+        "[" + ", ".join(f'"{day.isoformat()}"' for day in days) + "]"
+    )
+    if key == "except":
+        text = MINIMAL.replace('except: ["2026-12-08"]', f"except: {listed}")
+    else:
+        text = MINIMAL.replace("    place: library\n", f"    place: library\n    {key}: {listed}\n")
+        if key == "schedule":
+            start = text.index("    schedule:\n      - rrule")
+            end = text.index("\n", text.index("except:", start))
+            text = text[:start] + text[end + 1 :]
+    problems = problems_of(write(tmp_path, text))
+    wanted = "schedule[0].except" if key == "except" else key
+    words = f"more than {limit} items"
+    assert [p for p in problems if p.field == wanted and words in p.message], problems
