@@ -34,6 +34,7 @@ from bot.bootstrap import (
 )
 from bot.channels import Channel
 from bot.config import ConfigError, Settings, load_settings
+from bot.coordination_file import CoordinationError
 from bot.poster import add_poster_command
 from bot.runner import run_channels
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
@@ -304,6 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]] = args.handler
     try:
         return asyncio.run(handler(settings, args))
+    except CoordinationError as error:  # read at start: a sentence, not a traceback
+        print(f"The coordination file is not usable: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:  # Ctrl-C: leave quietly, as the shell expects
         print(file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -85,7 +85,12 @@ def _strip_resolvers() -> None:
     _StringyLoader.yaml_implicit_resolvers = resolvers
     _StringyLoader.add_implicit_resolver(
         "tag:yaml.org,2002:int",
-        re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+        # At most 100 digits: a longer "number" stays a string (Python refuses to convert
+        # more than 4,300 digits, and no field of the format needs more than a few).
+        re.compile(
+            r"^(?:[-+]?0b[0-1_]{1,100}|[-+]?0[0-7_]{1,100}|[-+]?(?:0|[1-9][0-9_]{0,99})"
+            r"|[-+]?0x[0-9a-fA-F_]{1,100})$"
+        ),
         list("-+0123456789"),
     )
     _StringyLoader.add_implicit_resolver(
@@ -232,6 +237,8 @@ def _load_yaml(text: str, *, track_lines: bool) -> Document:
         raise SourceError(f"not valid YAML: {error.problem}", line) from error
     except yaml.YAMLError as error:
         raise SourceError(f"not valid YAML: {error}") from error
+    except ValueError as error:  # an explicitly tagged value Python cannot hold (!!int 9999…)
+        raise SourceError(f"not valid YAML: a value that cannot be read ({error!s:.80})") from error
     finally:
         loader.dispose()
     return Document(data, lines)
@@ -272,8 +279,15 @@ def parse_json(text: str) -> Document:
             result[key] = value
         return result
 
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > 100:  # Python refuses more than 4,300 digits anyway
+            raise SourceError(f"a number of {len(digits)} digits")
+        return int(digits)
+
     try:
-        return Document(json.loads(text, object_pairs_hook=no_duplicates))
+        return Document(
+            json.loads(text, object_pairs_hook=no_duplicates, parse_int=bounded_int)
+        )
     except json.JSONDecodeError as error:
         raise SourceError(f"not valid JSON: {error.msg}", error.lineno) from error
 
