@@ -109,7 +109,8 @@ class TerminalChat:
             choice = Choice(USER, CHAT, action.kind, action.argument)
             self.answer(await self.conversation.on_choice(choice))
         elif self.actions and is_typed_number(text):
-            self.answer([await self.invalid_choice()])
+            reply = await self.invalid_choice()  # the offer still stands: type again
+            self.write(show(reply, reply.actions, self.bidi))
         elif text.startswith("/") and len(text) > 1:
             name, _, argument = text[1:].partition(" ")
             self.answer(await self.conversation.on_command(Command(USER, CHAT, name, argument)))

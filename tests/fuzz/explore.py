@@ -57,3 +57,12 @@ def explore(
 
     one()
     return tally
+
+
+def fuzz_strictly(entry: Entry[X], inputs: st.SearchStrategy[X], examples: int = 200) -> Tally:
+    """The suite's run: ``examples`` inputs on a loop of their own; fails on the first problem."""
+    loop = Loop()
+    try:
+        return explore(entry, inputs, loop, examples, strict=True)
+    finally:
+        loop.close()

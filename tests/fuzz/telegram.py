@@ -110,7 +110,9 @@ def messages(
         message["from"] = draw(senders(number))
     kind = draw(st.sampled_from(("text",) * 6 + ("sticker", "location", "voice", "none")))
     if kind == "text":
-        message["text"], message["entities"] = draw(texts or texts_with_entities())
+        message["text"], message["entities"] = draw(
+            texts if texts is not None else texts_with_entities()
+        )
     elif kind == "sticker":
         message["sticker"] = {
             "file_id": "s",
