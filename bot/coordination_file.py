@@ -19,9 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from catalog.model import Catalogue
+from catalog.source import SourceError, parse_yaml
 from handlers.coordination.permissions import Desk
 from handlers.core.events import ChatId, UserId
 
@@ -30,6 +29,9 @@ from handlers.core.events import ChatId, UserId
 _PLATFORM_ID = re.compile(r"^(telegram:-?\d+|matrix:@[^\s:]+:\S+|matrix:![^\s]+)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FIELDS = ("coordinators", "chats", "emails")
+
+#: A coordination file names a few people and chats per network; a megabyte is far beyond.
+MAX_FILE_BYTES = 1024 * 1024
 
 
 class CoordinationError(ValueError):
@@ -87,14 +89,42 @@ def parse_desks(document: Any) -> dict[str, Desk]:
 
 
 def load_desks(path: Path | None) -> dict[str, Desk]:
-    """The desks of the coordination file (none without a file)."""
+    """The desks of the coordination file (none without a file).
+
+    YAML is read like a catalogue's (:func:`catalog.source.parse_yaml`): a file over
+    :data:`MAX_FILE_BYTES`, not UTF-8, not YAML, with duplicate keys, anchors or aliases, or
+    nested too deep is refused with one sentence, never a traceback.
+    """
     if path is None:
         return {}
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise CoordinationError(f"{path}: {error}") from None
-    return parse_desks(document)
+        document = parse_yaml(_read_text(path))
+    except SourceError as error:
+        where = f" (line {error.line})" if error.line else ""
+        raise CoordinationError(f"{path}{where}: {error}") from None
+    if document.refusals:
+        raise CoordinationError(
+            "; ".join(
+                f"{path} line {document.line_of(place)}: {'.'.join(map(str, place))}: {message}"
+                for place, message in document.refusals
+            )
+        )
+    return parse_desks(document.data)
+
+
+def _read_text(path: Path) -> str:
+    """The file's text; :class:`CoordinationError` when it cannot be read, is too big or binary."""
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise CoordinationError(f"{path}: cannot read it ({error.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise CoordinationError(f"{path}: larger than 1 MiB, which no coordination file needs")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CoordinationError(f"{path}: not UTF-8 text") from None
 
 
 def with_catalogue_emails(desks: Mapping[str, Desk], catalogue: Catalogue) -> dict[str, Desk]:

@@ -5,7 +5,8 @@ It drives :class:`~handlers.core.conversation.Conversation` like any other adapt
 What ``make run`` opens when no chat platform is configured. Everything works as on Telegram
 and Matrix: onboarding, questions, ``/mydata``, ``/forget``, ``/remind``, ``/reminders``,
 contact requests. Choices that chat apps show as buttons are numbered; typing the number
-(ASCII digits) picks one, anything else starting with ``/`` is a command, the rest a question.
+(ASCII digits) picks one, and a number that is not on offer gets the chat's "no longer valid"
+answer; anything else starting with ``/`` is a command, the rest a question.
 Reminders and notices that fall due while it runs are printed by :class:`TerminalSender`,
 the outbox sender of the ``terminal`` channel; a request for a network whose coordinators
 have no route configured goes to :data:`COORDINATOR` and is printed as what would be sent.
@@ -35,6 +36,7 @@ from handlers.core.events import (
     Reply,
     UserId,
 )
+from handlers.core.numbers import ascii_number
 from handlers.core.ports import OutboxSender, SendOutcome
 
 CHANNEL = "terminal"
@@ -62,10 +64,13 @@ def show(reply: Reply, actions: tuple[Action, ...], bidi: BidiMode) -> str:
 
 def choice_number(text: str, offered: int) -> int | None:
     """The choice a typed line picks: ASCII digits within the offered ones, else ``None``."""
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if 1 <= number <= offered else None
+    number = ascii_number(text)
+    return number if number is not None and 1 <= number <= offered else None
+
+
+def is_typed_number(text: str) -> bool:
+    """Whether a line is only ASCII digits (of any length): meant as a choice, not a question."""
+    return text.isascii() and text.isdecimal()
 
 
 @dataclass
@@ -103,12 +108,21 @@ class TerminalChat:
             action = self.actions[number - 1]
             choice = Choice(USER, CHAT, action.kind, action.argument)
             self.answer(await self.conversation.on_choice(choice))
+        elif self.actions and is_typed_number(text):
+            reply = await self.invalid_choice()  # the offer still stands: type again
+            self.write(show(reply, reply.actions, self.bidi))
         elif text.startswith("/") and len(text) > 1:
             name, _, argument = text[1:].partition(" ")
             self.answer(await self.conversation.on_command(Command(USER, CHAT, name, argument)))
         else:
             self.answer(await self.conversation.on_message(IncomingMessage(USER, CHAT, text)))
         return True
+
+    async def invalid_choice(self) -> Reply:
+        """The chat's localised answer to a choice that is not on offer; nothing changes."""
+        conversation = self.conversation
+        profile = await conversation.profile(USER)
+        return conversation.invalid_choice(conversation.speaker(profile.language))
 
     def answer(self, replies: list[Reply]) -> None:
         """Print the replies; the last one's choices are the ones a number picks."""

@@ -90,7 +90,12 @@ def _strip_resolvers() -> None:
     _StringyLoader.yaml_implicit_resolvers = resolvers
     _StringyLoader.add_implicit_resolver(
         "tag:yaml.org,2002:int",
-        re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+        # At most 100 digits: a longer "number" stays a string (Python refuses to convert
+        # more than 4,300 digits, and no field of the format needs more than a few).
+        re.compile(
+            r"^(?:[-+]?0b[0-1_]{1,100}|[-+]?0[0-7_]{1,100}|[-+]?(?:0|[1-9][0-9_]{0,99})"
+            r"|[-+]?0x[0-9a-fA-F_]{1,100})$"
+        ),
         list("-+0123456789"),
     )
     _StringyLoader.add_implicit_resolver(
@@ -231,6 +236,8 @@ def _walk_yaml(text: str, *, build: bool, lines: bool | frozenset[Path_]) -> _Wa
         ) from error
     except yaml.YAMLError as error:
         raise SourceError(f"not valid YAML: {error}") from error
+    except ValueError as error:  # an explicitly tagged value Python cannot hold (!!int 9999…)
+        raise SourceError(f"not valid YAML: a value that cannot be read ({error!s:.80})") from error
     finally:
         loader.dispose()
     return found
@@ -363,6 +370,8 @@ def _load_yaml(text: str, *, track_lines: bool) -> Document:
         raise SourceError(f"not valid YAML: {error.problem}", line) from error
     except yaml.YAMLError as error:
         raise SourceError(f"not valid YAML: {error}") from error
+    except ValueError as error:  # an explicitly tagged value Python cannot hold (!!int 9999…)
+        raise SourceError(f"not valid YAML: a value that cannot be read ({error!s:.80})") from error
     finally:
         loader.dispose()
     return Document(data, lines)
@@ -468,8 +477,13 @@ def parse_json(text: str, *, track_lines: bool = True) -> Document:
         repeated = repeated or len(result) < len(pairs)
         return result
 
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > 100:  # Python refuses more than 4,300 digits anyway
+            raise SourceError(f"a number of {len(digits)} digits")
+        return int(digits)
+
     try:
-        data = json.loads(text, object_pairs_hook=noting_duplicates)
+        data = json.loads(text, object_pairs_hook=noting_duplicates, parse_int=bounded_int)
     except json.JSONDecodeError as error:
         raise SourceError(f"not valid JSON: {error.msg}", error.lineno) from error
     if not (track_lines or repeated):

@@ -176,7 +176,7 @@ def _classified(
     event: Mapping[str, Any],
     room: RoomView,
 ) -> Inbound:
-    kind = event.get("type")
+    kind = _text_or_none(event.get("type"))
     if kind == "m.reaction":
         return _reaction(event_id, sender, relation, room)
     reply_to = _reply_target(relation)
@@ -186,7 +186,7 @@ def _classified(
         return _unsupported(event_id, sender, thread) if to_bot else IGNORED
     if kind != "m.room.message" or relation.get("rel_type") == "m.replace":
         return IGNORED
-    msgtype = content.get("msgtype")
+    msgtype = _text_or_none(content.get("msgtype"))
     if msgtype == "m.notice":
         return IGNORED
     body = content.get("body")
@@ -204,6 +204,11 @@ def _classified(
     if len(text) > MAX_TEXT_CHARS:
         return _unsupported(event_id, sender, thread)
     return Inbound(InboundKind.TEXT, event_id, sender, text, thread=thread, reply_to=reply_to)
+
+
+def _text_or_none(value: object) -> str | None:
+    """A JSON value that must be a string (a list or an object would not even hash)."""
+    return value if isinstance(value, str) else None
 
 
 def _reaction(

@@ -41,6 +41,7 @@ from handlers.core.events import Action, ActionKind, ChatId, Reply, UserId
 from handlers.core.flows import CommandSpec, FlowBase, FlowDeclaration
 from handlers.core.formatting import activity_title
 from handlers.core.i18n import Speaker, Translator
+from handlers.core.numbers import ascii_number
 from handlers.core.ports import (
     Clock,
     Outbox,
@@ -107,7 +108,7 @@ def forwarded_request_id(key: str) -> int | None:
     parts = key.split(":")
     if len(parts) < 4 or parts[0] != "request" or parts[2] != "forward":
         return None
-    return int(parts[1]) if parts[1].isdigit() else None
+    return ascii_number(parts[1])
 
 
 def answer_number(coordinator: UserId, text: str, anchor: str, day: datetime) -> str:
@@ -641,12 +642,13 @@ class Coordination(FlowBase):
     async def choice(self, turn: Turn, argument: str) -> list[Reply]:
         """A ``REQUEST`` button of a coordinator: ``close:<request id>``."""
         operation, value = split_argument(argument)
-        if operation != "close" or not value.isdigit():
+        number = ascii_number(value)
+        if operation != "close" or number is None:
             return [invalid_choice_reply(turn.speaker)]
         networks = self.visible_networks(turn)
         if not networks:
             return [self.refusal(turn.speaker)]
-        request = await self.requests.get(int(value))
+        request = await self.requests.get(number)
         if request is None or request.network not in networks:
             return [invalid_choice_reply(turn.speaker)]
         return await self.close(turn, request)

@@ -41,6 +41,7 @@ from handlers.core.events import Action, ActionKind, ChatId, Reply, UserId
 from handlers.core.flows import CommandSpec, FlowBase, FlowDeclaration
 from handlers.core.formatting import clock, isolate, localised, organisation_name
 from handlers.core.i18n import Speaker
+from handlers.core.numbers import ascii_number
 from handlers.core.ports import Clock, StaffStore, UnitOfWorkFactory
 from handlers.core.turn import Turn, split_argument
 
@@ -198,7 +199,7 @@ def page_count(items: int) -> int:
 
 def parse_page(value: str) -> int | None:
     """A page number from a button, ``None`` when it is not one."""
-    return int(value) if value.isdigit() and len(value) <= 4 else None
+    return ascii_number(value, max_digits=4)
 
 
 # --- wording --------------------------------------------------------------------------------

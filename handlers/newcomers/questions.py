@@ -19,6 +19,7 @@ from handlers.core.events import Action, ActionKind, Profile, Reply, UserId
 from handlers.core.flows import N_, CommandSpec, FlowBase, FlowDeclaration
 from handlers.core.i18n import Speaker
 from handlers.core.languages import NATIVE_NAMES
+from handlers.core.numbers import ascii_number
 from handlers.core.ports import Clock, ProfileStore
 from handlers.core.turn import Turn
 from handlers.newcomers.answers import invalid_choice_reply
@@ -158,11 +159,12 @@ class Questions(FlowBase):
     def more(self, profile: Profile, argument: str, speaker: Speaker) -> Reply:
         """The next page of the user's last answer."""
         answer = self._answers.get(profile.user)
-        if answer is None or not argument.isascii() or not argument.isdigit():
+        page = ascii_number(argument)
+        if answer is None or page is None:
             return Reply(
                 speaker.gettext("That list has expired. Please ask again."), speaker.language
             )
-        answer = self.assistant.page(answer, int(argument), self.clock(), profile.network)
+        answer = self.assistant.page(answer, page, self.clock(), profile.network)
         self.remember(profile.user, answer)
         return answer.reply
 

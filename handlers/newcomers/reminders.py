@@ -31,6 +31,7 @@ from handlers.core.formatting import (
     time_range,
 )
 from handlers.core.i18n import Speaker
+from handlers.core.numbers import ascii_number
 from handlers.core.ports import Clock, SubscriptionListener, SubscriptionStore
 from handlers.core.turn import Turn
 from handlers.newcomers.answers import invalid_choice_reply
@@ -179,14 +180,15 @@ def subscription_title(subscription: Subscription, catalogue: Catalogue, speaker
 
 def parse_times_argument(argument: str) -> tuple[int, tuple[Lead, ...]] | None:
     """Read ``<id>:<code>[,<code>]`` from a ``REMINDER_TIMES`` choice; ``None`` if malformed."""
-    number, _, codes = argument.partition(":")
-    if not number.isdigit() or not codes:
+    text, _, codes = argument.partition(":")
+    number = ascii_number(text)
+    if number is None or not codes:
         return None
     try:
         leads = tuple(Lead.parse(code) for code in codes.split(","))
     except ValueError:
         return None
-    return int(number), leads
+    return number, leads
 
 
 # --- the conversation about subscriptions ------------------------------------------------------
@@ -275,9 +277,8 @@ class Reminders:
     ) -> Reply:
         """``STOP_REMINDERS``: cancel one subscription (its pending reminders go too)."""
         _ = speaker.gettext
-        removed = None
-        if argument.isdigit():
-            removed = await self.store.remove(profile.user, int(argument))
+        number = ascii_number(argument)
+        removed = None if number is None else await self.store.remove(profile.user, number)
         if removed is None:
             return Reply(_("That reminder was already stopped."), speaker.language)
         await self.listener.subscriptions_changed(profile.user)

@@ -17,6 +17,7 @@ from catalog.model import Activity, ActivityId, OneOffDate, OrganisationId, Plac
 from catalog.vocabulary import KINDS
 from handlers.core.events import Action, ActionKind, Reply
 from handlers.core.formatting import activity_title, day_heading, localised, place_line, time_range
+from handlers.core.numbers import ascii_number
 from handlers.core.ports import DialogueStore, UnitOfWorkFactory
 from handlers.volunteers.session_changes import place_choices
 from handlers.volunteers.steps import (
@@ -67,10 +68,11 @@ def example_when(step: Step) -> str:
 def session_times(step: Step) -> tuple[datetime, datetime] | None:
     """The new session's local start and end from the dialogue, if both are known."""
     start, minutes = step.data.get("time", ""), step.data.get("minutes", "")
-    if not start or not minutes.isdigit():
+    length = ascii_number(minutes)
+    if not start or length is None:
         return None
     begins = datetime.fromisoformat(start)
-    return begins, begins + timedelta(minutes=int(minutes))
+    return begins, begins + timedelta(minutes=length)
 
 
 class Additions:
@@ -173,8 +175,9 @@ class Additions:
         if state == "new-kind" and op == "kind" and value in KINDS and new:
             await save(self.dialogues, step.dialogue.at("new-when", step.now, kind=value))
             return self.when_question(step)
-        if state == "duration" and op == "dur" and value.isdigit():
-            if int(value) not in self.durations(step):
+        minutes = ascii_number(value) if op == "dur" else None
+        if state == "duration" and minutes is not None:
+            if minutes not in self.durations(step):
                 return stale(step.speaker)
             if new:
                 return await self.ask_place(step, minutes=value)

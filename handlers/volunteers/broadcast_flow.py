@@ -26,6 +26,7 @@ from handlers.core.events import Action, ActionKind, Reply
 from handlers.core.formatting import activity_title, isolate, organisation_name
 from handlers.core.i18n import Speaker, Translator
 from handlers.core.languages import NATIVE_NAMES
+from handlers.core.numbers import ascii_number
 from handlers.core.ports import (
     BroadcastStore,
     Clock,
@@ -438,7 +439,8 @@ class Broadcasting:
         """
         speaker = turn.speaker
         _ = speaker.gettext
-        broadcast = await self.broadcasts.get(int(value)) if value.isdigit() else None
+        number = ascii_number(value)
+        broadcast = await self.broadcasts.get(number) if number is not None else None
         if broadcast is None:
             return stale(speaker)
         catalogue = self.catalogue()

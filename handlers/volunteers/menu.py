@@ -25,6 +25,7 @@ from handlers.core.events import Action, ActionKind, Reply
 from handlers.core.flows import CommandSpec, FlowBase, FlowDeclaration
 from handlers.core.formatting import localised, organisation_name
 from handlers.core.i18n import Speaker
+from handlers.core.numbers import ascii_number
 from handlers.core.ports import Clock, DialogueStore, StaffStore, UnitOfWorkFactory
 from handlers.core.turn import Turn, split_argument
 from handlers.volunteers.additions import ADD, NEW, Additions
@@ -209,8 +210,9 @@ class Volunteering(FlowBase):
     async def selection(self, step: Step, op: str, value: str) -> list[Reply]:
         """``org:<n>``, ``opage:<n>``, ``apage:<n>``, ``pick:<n>``, ``do:<what>``."""
         state = step.dialogue.step
-        if state == "org" and op == "opage" and value.isdigit():
-            return await self.organisations(step, int(value))
+        page = ascii_number(value)
+        if state == "org" and op == "opage" and page is not None:
+            return await self.organisations(step, page)
         if state == "org" and op == "org":
             organisation = pick(step.data, "orgs", value)
             if organisation is None:
@@ -218,8 +220,8 @@ class Volunteering(FlowBase):
             if not await self.permissions.may_act_for(step.user, organisation, step.catalogue):
                 return refused(step.speaker)
             return await self.activities(step, organisation, 0)
-        if state == "activity" and op == "apage" and value.isdigit():
-            return await self.activities(step, step.organisation, int(value))
+        if state == "activity" and op == "apage" and page is not None:
+            return await self.activities(step, step.organisation, page)
         if state == "activity" and op == "pick":
             return await self.picked(step, value)
         if state in ("activity", "menu") and op == "do":

@@ -28,6 +28,7 @@ from handlers.coordination.permissions import (
 from handlers.core.dialogue import Dialogue, DialogueName
 from handlers.core.events import Action, ActionKind, Reply, UserId
 from handlers.core.i18n import Speaker
+from handlers.core.numbers import ascii_number
 from handlers.core.ports import DialogueStore, StaffStore
 from handlers.core.turn import Turn
 
@@ -91,9 +92,10 @@ def listed(data: Mapping[str, str], key: str) -> list[str]:
 def pick(data: Mapping[str, str], key: str, value: str) -> str | None:
     """The ``value``-th item of a listed key, or ``None`` for a forged or stale index."""
     items = listed(data, key)
-    if not value.isdigit() or int(value) >= len(items):
+    index = ascii_number(value)
+    if index is None or index >= len(items):
         return None
-    return items[int(value)]
+    return items[index]
 
 
 def moved_on(dialogue: Dialogue, step: str, now: datetime, **data: str) -> Dialogue:
