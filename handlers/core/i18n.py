@@ -24,8 +24,15 @@ SOURCE_LANGUAGE = "en"
 
 
 def default_locales_dir() -> Path:
-    """The ``locales/`` folder of the source tree."""
-    return Path(__file__).resolve().parents[2] / "locales"
+    """Where the catalogs are: inside the installed package, else the source tree's ``locales/``.
+
+    A wheel carries them as ``handlers/locales/`` (``setup.py`` copies them there), so that a
+    regular install speaks every language; a source checkout or an editable install reads
+    ``locales/`` at the top of the tree, where translators edit them.
+    """
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "locales"
+    return installed if installed.is_dir() else package.parent / "locales"
 
 
 #: Formatting locales where the bare language would pick another country's conventions:
