@@ -34,6 +34,7 @@ from bot.bootstrap import (
 )
 from bot.channels import Channel
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 from bot.poster import add_poster_command
 from bot.runner import run_channels
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
@@ -279,17 +280,6 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_app(settings, work)
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr at ``level``, never message texts.
-
-    Libraries that would log SQL parameters, tokens or message texts (aiosqlite, SQLAlchemy,
-    httpx, nio) are kept at WARNING whatever the level.
-    """
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("aiosqlite", "sqlalchemy", "alembic", "httpx", "httpcore", "nio", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tarjotin`` console script."""
     # python-telegram-bot 22 reports durations as timedeltas only when asked to.
@@ -300,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.data_dir)
     handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]] = args.handler
     try:
         return asyncio.run(handler(settings, args))

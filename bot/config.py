@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     default_language: str = "en"
     default_network: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    """``text`` for a terminal, ``json`` (one object per line) for a log collector."""
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str | None = None
@@ -71,6 +73,11 @@ class Settings(BaseSettings):
         if value not in SUPPORTED_LANGUAGES:
             raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("telegram_webhook_port", "smtp_port")
     @classmethod
