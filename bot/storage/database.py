@@ -63,12 +63,17 @@ def is_memory_sqlite(url: URL) -> bool:
 def create_engine(url: str, *, connect_args: Mapping[str, Any] | None = None) -> AsyncEngine:
     """Create an async engine; for SQLite with foreign keys on, WAL and real transactions.
 
+    Errors never show the statement's parameters. SQLite overwrites deleted content
+    (``secure_delete``).
+
     The SQLite file's directory is created if missing. Python's sqlite3 module would otherwise
     skip ``BEGIN`` before DDL and SELECT, so the engine emits ``BEGIN`` itself: migrations and
     imports are then atomic as they are on PostgreSQL.
     """
     parsed = make_url(url)
-    options: dict[str, Any] = {}
+    # A database error's message (logged with its traceback) then names the statement but not
+    # its parameters: those are user ids and message texts.
+    options: dict[str, Any] = {"hide_parameters": True}
     if is_memory_sqlite(parsed):
         # One connection for the engine's life: an in-memory database lives only as long as a
         # connection to it does (``tarjotin ask --catalog`` uses one).

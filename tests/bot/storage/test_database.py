@@ -150,3 +150,17 @@ async def test_a_reader_holding_the_wal_makes_the_truncation_report_busy(
         assert await truncate_wal(database.engine)
     finally:
         await database.close()
+
+
+async def test_a_database_error_names_no_parameter(tmp_path: Path) -> None:
+    database = await Database.open(database_url(tmp_path, None))
+    try:
+        with pytest.raises(IntegrityError) as caught:
+            async with database.engine.begin() as connection:
+                await connection.execute(
+                    insert(NetworkLanguage),
+                    [{"network_id": "telegram:7318264059", "position": 0, "language": "fi"}],
+                )
+        assert "7318264059" not in str(caught.value)
+    finally:
+        await database.close()
