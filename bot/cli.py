@@ -36,6 +36,7 @@ from bot.channels import Channel
 from bot.config import MAX_CATALOGUE_MB, ConfigError, Settings, load_settings
 from bot.failures import ExitCode, OperatorError, explain, unexpected
 from bot.import_report import MAX_WITHDRAWN_SHARE, refusal_text, summary_text
+from bot.logs import configure_logging
 from bot.observability import build_http_server
 from bot.poster import add_poster_command
 from bot.runner import run_channels
@@ -372,17 +373,6 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_app(settings, work)
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr at ``level``, never message texts.
-
-    Libraries that would log SQL parameters, tokens or message texts (aiosqlite, SQLAlchemy,
-    httpx, nio) are kept at WARNING whatever the level.
-    """
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("aiosqlite", "sqlalchemy", "alembic", "httpx", "httpcore", "nio", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tarjotin`` console script."""
     # python-telegram-bot 22 reports durations as timedeltas only when asked to.
@@ -407,7 +397,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         settings = load_settings(args.config)
     except ConfigError as error:
         raise OperatorError(ExitCode.INVALID_SETTING, str(error)) from None
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.data_dir)
     check_settings(settings)
     handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]] = args.handler
     return int(asyncio.run(handler(settings, args)))

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     http_port: int = 8080
     """The HTTP server's port; 0 turns it off."""
 
+    log_format: Literal["text", "json"] = "text"
+    """``text`` for a terminal, ``json`` (one object per line) for a log collector."""
+
     telegram_token: SecretStr | None = None
     telegram_api_url: str | None = None
     telegram_webhook_url: str | None = None
@@ -90,6 +93,11 @@ class Settings(BaseSettings):
         if not 0 < value <= MAX_CATALOGUE_MB:
             raise ValueError(f"must be a number of MB from 1 to {MAX_CATALOGUE_MB}")
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("telegram_webhook_port", "smtp_port")
     @classmethod

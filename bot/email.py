@@ -20,6 +20,7 @@ from email.utils import formatdate
 import aiosmtplib
 
 from bot.config import Settings
+from bot.log_ids import key_label
 from bot.pacing import ChannelLimits
 from handlers.core.events import ChatId, Reply
 from handlers.core.ports import SendOutcome
@@ -140,6 +141,6 @@ class SmtpSender:
             )
         except (aiosmtplib.SMTPException, OSError) as error:
             outcome = outcome_of(error)
-            log.warning("e-mail %s not sent: %s", idempotency_key, outcome.error)
+            log.warning("e-mail %s not sent: %s", key_label(idempotency_key), outcome.error)
             return outcome
         return SendOutcome.delivered(str(message["Message-ID"]))

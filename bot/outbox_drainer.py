@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.log_ids import key_label
 from bot.pacing import Budget, ChannelLimits, Pacer, RetryPolicy
 from bot.storage.outbox import ClaimedMessage, SqlOutbox, State
 from handlers.core.events import UserId
@@ -224,7 +225,7 @@ class OutboxDrainer:
         try:
             outcome = await self.sender.send(message.chat, message.reply, message.key)
         except Exception as error:  # an adapter bug must not stop the channel
-            log.exception("sender raised for %s", message.key)
+            log.exception("sender raised for %s", key_label(message.key))
             outcome = SendOutcome.transient(repr(error))
         self.stats.outcomes[outcome.outcome] += 1
         if outcome.outcome in (Outcome.RETRY_AFTER, Outcome.FAILED, Outcome.BLOCKED):
@@ -261,7 +262,9 @@ class OutboxDrainer:
             self.stats.failed += 1
         if not kept:
             self.stats.lost_claims += 1
-            log.warning("claim on %s was lost before its outcome was recorded", message.key)
+            log.warning(
+                "claim on %s was lost before its outcome was recorded", key_label(message.key)
+            )
 
 
 

@@ -52,6 +52,7 @@ from nio import (
 )
 
 from bot.intake import Entry, FairIntake
+from bot.log_ids import who
 from bot.matrix.fairness import SyncBatch, SyncWatermark, weight_of
 from bot.matrix.ids import EventId, MatrixUserId, RoomId, event_id_of, room_id_of, sender_of
 from bot.matrix.limits import (
@@ -441,7 +442,7 @@ class MatrixChannel:
             raise
         except Exception as error:
             log.error("a Matrix event failed (%s); going on with the next", _name(error))
-            log.debug("event %s in %s failed", event_id, room_id, exc_info=True)
+            log.debug("event %s in %s failed", who(event_id), who(room_id), exc_info=True)
         finally:
             if event_id is not None:
                 self._state.mark_handled(event_id)
@@ -457,7 +458,7 @@ class MatrixChannel:
             sleep=self._sleep,
         )
         log.info("joined a Matrix room")
-        log.debug("joined %s", room_id)
+        log.debug("joined %s", who(room_id))
 
     def _is_departure(self, source: Mapping[str, Any]) -> bool:
         content = source.get("content")
@@ -481,7 +482,7 @@ class MatrixChannel:
         )
         self._state.forget_room(room_id)
         log.info("left a Matrix room where nobody else was")
-        log.debug("left %s", room_id)
+        log.debug("left %s", who(room_id))
 
     def _view(self, room: Any) -> RoomView:
         bot = self._client.user_id
@@ -533,7 +534,7 @@ class MatrixChannel:
         )
         if core is None:
             return
-        log.debug("answering %s in %s", incoming.event_id, room_id)
+        log.debug("answering %s in %s", who(incoming.event_id), who(room_id))
         replies = await self._ask(core, incoming.sender)
         await self._answer(
             room,
@@ -640,7 +641,7 @@ class MatrixChannel:
         while len(self._answered_sessions) > REMEMBERED_SESSIONS:
             self._answered_sessions.popitem(last=False)
         log.info("could not decrypt a Matrix event; asking the sender to send it again")
-        log.debug("undecryptable %s in %s", event.event_id, room.room_id)
+        log.debug("undecryptable %s in %s", who(event.event_id), who(room.room_id))
         profile = await self.conversation.profile(matrix_user(event.sender))
         reply = resend_request(self.conversation, profile.language)
         await self._answer(

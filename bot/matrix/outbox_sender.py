@@ -19,6 +19,7 @@ import hashlib
 import logging
 from typing import Any
 
+from bot.log_ids import key_label
 from bot.matrix.channel import ChannelStoppedError, MatrixChannel, NotInRoomError, choice_hint
 from bot.matrix.limits import TRANSIENT_ERRORS, Verdict, http_status, retry_after_ms, verdict
 from bot.matrix.translate import notice_content, offered_actions, render
@@ -104,5 +105,5 @@ class MatrixOutbox:
         wait = channel.config.retry.retry_after(retry_after_ms(response))
         outcome = outcome_of(response, retry_after=wait)
         if outcome.outcome is Outcome.DELIVERED:
-            log.debug("outbox message %s delivered", idempotency_key)
+            log.debug("outbox message %s delivered", key_label(idempotency_key))
         return outcome

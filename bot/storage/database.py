@@ -65,12 +65,17 @@ def is_memory_sqlite(url: URL) -> bool:
 def create_engine(url: str, *, connect_args: Mapping[str, Any] | None = None) -> AsyncEngine:
     """Create an async engine; for SQLite with foreign keys on, WAL and real transactions.
 
+    Errors never show the statement's parameters. SQLite overwrites deleted content
+    (``secure_delete``).
+
     The SQLite file's directory is created if missing. Python's sqlite3 module would otherwise
     skip ``BEGIN`` before DDL and SELECT, so the engine emits ``BEGIN`` itself: migrations and
     imports are then atomic as they are on PostgreSQL.
     """
     parsed = make_url(url)
-    options: dict[str, Any] = {}
+    # A database error's message (logged with its traceback) then names the statement but not
+    # its parameters: those are user ids and message texts.
+    options: dict[str, Any] = {"hide_parameters": True}
     if is_memory_sqlite(parsed):
         # One connection for the engine's life: an in-memory database lives only as long as a
         # connection to it does (``tarjotin ask --catalog`` uses one).
@@ -95,6 +100,9 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not just unlinked: after /forget and a
+        # checkpoint (truncate_wal) no page of the file still holds the person's bytes.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     def on_begin(connection: Connection) -> None:
@@ -104,6 +112,28 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 
     event.listen(engine.sync_engine, "connect", on_connect)
     event.listen(engine.sync_engine, "begin", on_begin)
+
+
+async def truncate_wal(engine: AsyncEngine) -> bool:
+    """SQLite: copy the write-ahead log into the database file and empty it; else nothing.
+
+    Run after an erasure commits: until a checkpoint, the ``-wal`` file still holds the pages
+    as they were before the delete. ``TRUNCATE`` waits (the busy timeout) for readers and
+    writers to finish, then leaves the file at zero bytes. Returns whether the whole log was
+    checkpointed (``False`` when another connection kept it busy: the next checkpoint, at the
+    latest SQLite's automatic one after 1,000 pages, carries on). Always ``True`` elsewhere.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        # The driver's own connection: no BEGIN around it (a checkpoint cannot run inside a
+        # transaction), and nothing of it is left for the pool to roll back.
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _log, _done = await cursor.fetchone()
+        await cursor.close()
+    return not busy
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -1,23 +1,43 @@
 """A user's right to see and to erase their data (/mydata, /forget).
 
-:func:`forget_user` removes, in ONE transaction, every row about the user: their profile,
-subscriptions, dialogue, requests, roles, unused invites they made, broadcasts they sent, and
-every outbox row to them or carrying their words (the forwards of their requests to the
-coordinators). Rows that are someone else's record keep existing with the user's id replaced:
-the role audit trail names :data:`FORGOTTEN` instead, catalogue additions and occurrence
-changes forget who made them. Either everything goes or nothing does.
+:func:`forget_user` removes, in ONE transaction, every row about the user, then (SQLite)
+checkpoints and empties the write-ahead log so that no file keeps the old pages. Per table:
+
+* **deleted**: ``users`` (language, network, the one waiting question), ``subscriptions``,
+  ``dialogues`` (drafts of a request or a broadcast), ``contact_requests`` (the message and
+  the name they agreed to share), ``broadcasts`` they sent (text and versions),
+  ``staff_grants`` they hold, ``staff_invites`` they made that nobody used;
+* **deleted from the outbox**, whatever the state (waiting, being sent, sent, failed): every
+  row to them (reminders, answers, notices, reports, others' broadcasts to them), every row
+  carrying their words to someone else — the forwards of their requests to the coordinator
+  chats and e-mail addresses (batch ``request:<id>``) and every copy of a broadcast they sent
+  (batch ``broadcast:<id>``), sent copies included. Nothing needs those rows any more: their
+  broadcasts and requests are gone, so no tally, report or re-plan reads them. A copy being
+  sent at that very moment may still arrive (the sender already holds it); its outcome is
+  then simply not recorded;
+* **scrubbed** (the row is someone else's record and stays, the user's id replaced): the role
+  audit trail, grants they gave and invites they made or used name :data:`FORGOTTEN`;
+  catalogue additions and occurrence changes forget who made them (``NULL``). What a volunteer
+  put into the catalogue (a new event's title, a date, a cancellation with a reason from the
+  fixed list) stays: it is the organisation's public listing, not a message of theirs.
+
+Either everything goes or nothing does. The database itself overwrites deleted content
+(``PRAGMA secure_delete``, :mod:`bot.storage.database`); PostgreSQL keeps dead row versions
+until (auto)vacuum reuses the space (see the README).
 
 :func:`user_data` gathers what /mydata shows.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, false, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import ColumnElement, delete, false, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.storage.database import truncate_wal
 from bot.storage.models import (
     BroadcastRow,
     CatalogueAdditionRow,
@@ -31,7 +51,6 @@ from bot.storage.models import (
     SubscriptionRow,
     UserRow,
 )
-from bot.storage.outbox import State
 from bot.storage.profiles import SqlProfileStore
 from bot.storage.reminders import SqlSubscriptionStore
 from bot.storage.requests import SqlRequestStore, request_batch
@@ -40,6 +59,8 @@ from handlers.coordination.permissions import Grant
 from handlers.coordination.requests import ContactRequest
 from handlers.core.events import UserId
 from handlers.newcomers.reminder_timing import Subscription
+
+log = logging.getLogger(__name__)
 
 FORGOTTEN = "forgotten"
 """What the audit trail says instead of the id of a user who deleted their data."""
@@ -96,10 +117,7 @@ async def forget_user(sessions: async_sessionmaker[AsyncSession], user: UserId) 
                     or_(
                         OutboxRow.user_id == who,
                         _in(OutboxRow.batch, request_batches),
-                        and_(
-                            _in(OutboxRow.batch, broadcast_batches),
-                            OutboxRow.state == State.PENDING.value,
-                        ),
+                        _in(OutboxRow.batch, broadcast_batches),
                     )
                 ),
             ),
@@ -158,6 +176,9 @@ async def forget_user(sessions: async_sessionmaker[AsyncSession], user: UserId) 
             changed = await _count(session, statement)
             if changed:
                 done[name] = changed
+    engine = sessions.kw.get("bind")
+    if done and isinstance(engine, AsyncEngine) and not await truncate_wal(engine):
+        log.warning("after an erasure the SQLite write-ahead log was busy; not yet emptied")
     return done
 
 

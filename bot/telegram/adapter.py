@@ -26,6 +26,7 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ExtBot
 
+from bot.log_ids import who
 from bot.telegram.callbacks import CallbackCodec, InvalidCallbackError, UnencodableError
 from bot.telegram.translate import NonText, chat_id, read_message, render_reply, user_id
 from handlers.core.conversation import Conversation
@@ -71,7 +72,7 @@ class TelegramAdapter:
         )
         if event is None or message.from_user is None:
             return
-        log.debug("message from user %s", message.from_user.id)
+        log.debug("message from user %s", who(user_id(message.from_user.id)))
         conversation = self.conversation
         if isinstance(event, NonText):
             profile = await conversation.profile(event.user)
@@ -91,7 +92,7 @@ class TelegramAdapter:
         chat = message.chat if message is not None else None
         target = chat.id if chat is not None else presser.id
         private = chat is None or chat.type == Chat.PRIVATE
-        log.debug("button from user %s", presser.id)
+        log.debug("button from user %s", who(user_id(presser.id)))
         try:
             decoded = self.codec.decode(query.data or "", presser.id)
         except InvalidCallbackError as error:
@@ -120,7 +121,7 @@ class TelegramAdapter:
         if change.chat.type != Chat.PRIVATE:
             return
         if change.new_chat_member.status == ChatMember.BANNED:
-            log.debug("user %s blocked the bot", change.from_user.id)
+            log.debug("user %s blocked the bot", who(user_id(change.from_user.id)))
             await self.conversation.on_blocked(user_id(change.from_user.id))
 
     async def tell_to_wait(self, update: object, bot: ExtBot[Any]) -> None:
@@ -168,10 +169,10 @@ class TelegramAdapter:
             await self.deliver(bot, chat, telegram_user, replies, reply_to=reply_to)
         except Forbidden:
             if chat > 0:
-                log.debug("user %s has blocked the bot", chat)
+                log.debug("user %s has blocked the bot", who(user_id(chat)))
                 await self.conversation.on_blocked(user_id(chat))
             else:
-                log.debug("the bot may no longer write in group %s", chat)
+                log.debug("the bot may no longer write in group %s", who(chat_id(chat)))
 
     async def deliver(
         self,

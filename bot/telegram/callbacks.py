@@ -19,21 +19,21 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
+from bot.secret_file import load_or_create_secret as load_or_create_secret
 from handlers.core.events import ActionKind
 
 MAX_CALLBACK_BYTES: Final = 64
 VERSION: Final = 1
 MAC_BYTES: Final = 9
-SECRET_BYTES: Final = 32
 SECRET_FILE: Final = "telegram-callbacks.key"
+"""The button-signing secret in the data directory (:func:`load_or_create_secret`); deleting
+it invalidates every button already sent: they become stale."""
+
 
 #: Hours are counted from here (3 bytes last until the 3900s).
 EPOCH: Final = 1_704_067_200  # 2024-01-01T00:00:00Z
@@ -183,34 +183,3 @@ class CallbackCodec:
 def _text(raw: bytes) -> str:
     """Unpadded URL-safe base64."""
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def load_or_create_secret(path: Path) -> bytes:
-    """The installation's callback secret; created (owner-only) on first use.
-
-    Deleting the file invalidates every button already sent: they become stale.
-    """
-    try:
-        return _read_secret(path)
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_bytes(SECRET_BYTES)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first
-        return _read_secret(path)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(secret.hex() + "\n")
-    return secret
-
-
-def _read_secret(path: Path) -> bytes:
-    text = path.read_text("ascii").strip()
-    try:
-        secret = bytes.fromhex(text)
-    except ValueError:
-        raise ValueError(f"{path}: not a hex-encoded secret") from None
-    if len(secret) < 16:
-        raise ValueError(f"{path}: the secret is too short")
-    return secret

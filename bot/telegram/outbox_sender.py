@@ -20,6 +20,7 @@ import logging
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.log_ids import key_label
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.limits import OUTBOX, LimiterClosedError, retry_seconds
 from bot.telegram.translate import PLATFORM
@@ -81,5 +82,5 @@ class TelegramOutbox:
             return SendOutcome.transient(f"{type(error).__name__}: {error}")
         except TelegramError as error:
             return SendOutcome.failed(f"{type(error).__name__}: {error}")
-        log.debug("outbox message %s delivered", idempotency_key)
+        log.debug("outbox message %s delivered", key_label(idempotency_key))
         return SendOutcome.delivered(str(sent[-1]) if sent else "")

@@ -41,6 +41,7 @@ from handlers.core.events import Action, ActionKind, ChatId, Reply, UserId
 from handlers.core.flows import CommandSpec, FlowBase, FlowDeclaration
 from handlers.core.formatting import clock, isolate, localised, organisation_name
 from handlers.core.i18n import Speaker
+from handlers.core.log_ids import who
 from handlers.core.numbers import ascii_number
 from handlers.core.ports import Clock, StaffStore, UnitOfWorkFactory
 from handlers.core.turn import Turn, split_argument
@@ -359,7 +360,7 @@ class Staffing(FlowBase):
                 else:
                     await unit.commit()
         if grant is None:
-            log.info("invite code refused for %s", turn.user)
+            log.info("invite code refused for %s", who(turn.user))
             return [
                 self.say(
                     turn,
@@ -369,7 +370,7 @@ class Staffing(FlowBase):
                     ),
                 )
             ]
-        log.info("invite redeemed: %s is %s of %s", turn.user, grant.role, grant.organisation)
+        log.info("invite redeemed: %s is %s of %s", who(turn.user), grant.role, grant.organisation)
         values = {
             "organisation": organisation_name(turn.catalogue, grant.organisation, turn.speaker)
         }
@@ -489,7 +490,7 @@ class Staffing(FlowBase):
         code = self.new_code()
         invite = Invite(code, role, organisation, turn.user, now, now + self.invite_lifetime)
         await self.staff.create_invite(invite)
-        log.info("invite created by %s: %s of %s", turn.user, role, organisation)
+        log.info("invite created by %s: %s of %s", who(turn.user), role, organisation)
         return self.invite_replies(turn, invite)
 
     def invite_replies(self, turn: Turn, invite: Invite) -> list[Reply]:
@@ -661,7 +662,7 @@ class Staffing(FlowBase):
         organisation, person, grants = found
         if not await self.staff.revoke(person, organisation, turn.user, self.clock()):
             return [self.stale(turn)]
-        log.info("roles of %s in %s revoked by %s", person, organisation, turn.user)
+        log.info("roles of %s in %s revoked by %s", who(person), organisation, who(turn.user))
         values = self.revoke_values(turn, organisation, person, grants)
         return [
             self.say(turn, _("%(person)s is no longer %(roles)s of %(organisation)s.") % values)

@@ -17,6 +17,7 @@ from catalog.model import Activity, ActivityId, OneOffDate, OrganisationId, Plac
 from catalog.vocabulary import KINDS
 from handlers.core.events import Action, ActionKind, Reply
 from handlers.core.formatting import activity_title, day_heading, localised, place_line, time_range
+from handlers.core.log_ids import who
 from handlers.core.numbers import ascii_number
 from handlers.core.ports import DialogueStore, UnitOfWorkFactory
 from handlers.volunteers.session_changes import place_choices
@@ -252,7 +253,7 @@ class Additions:
                 await unit.dialogues.clear(step.user)
                 await unit.commit()
             if event is not None:
-                log.info("event %s added by %s", event.id, step.user)
+                log.info("event %s added by %s", event.id, who(step.user))
         else:
             activity = step.activity
             if activity is None:
@@ -266,7 +267,7 @@ class Additions:
                 await unit.catalogue.add_date(activity.id, OneOffDate(*times), step.user)
                 await unit.dialogues.clear(step.user)
                 await unit.commit()
-            log.info("date added to %s by %s", activity.id, step.user)
+            log.info("date added to %s by %s", activity.id, who(step.user))
             title = localised(activity.title, step.speaker)
         start, end = (to_aware(t, step.zone) for t in times)
         when = f"{day_heading(start.date(), step.speaker)} {time_range(start, end, step.speaker)}"

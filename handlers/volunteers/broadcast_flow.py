@@ -26,6 +26,7 @@ from handlers.core.events import Action, ActionKind, Reply
 from handlers.core.formatting import activity_title, isolate, organisation_name
 from handlers.core.i18n import Speaker, Translator
 from handlers.core.languages import NATIVE_NAMES
+from handlers.core.log_ids import who
 from handlers.core.numbers import ascii_number
 from handlers.core.ports import (
     BroadcastStore,
@@ -403,7 +404,7 @@ class Broadcasting:
             await unit.outbox.enqueue(messages, step.now)
             await unit.dialogues.clear(step.user)
             await unit.commit()
-        log.info("broadcast %s by %s queued to %d", broadcast.id, step.user, len(messages))
+        log.info("broadcast %s by %s queued to %d", broadcast.id, who(step.user), len(messages))
         text = step.speaker.ngettext(
             "Sending to %(count)d person. You will get a report.",
             "Sending to %(count)d people. You will get a report.",
@@ -459,7 +460,8 @@ class Broadcasting:
                 report = self.report(catalogue, broadcast, tally, withdrawn, self.clock())
                 await unit.outbox.enqueue([report], report.due_at)
             await unit.commit()
-        log.info("broadcast %s stopped by %s; %d withdrawn", broadcast.id, turn.user, withdrawn)
+        stopper = who(turn.user)
+        log.info("broadcast %s stopped by %s; %d withdrawn", broadcast.id, stopper, withdrawn)
         return [report_reply(catalogue, broadcast, tally, speaker, withdrawn)]
 
     async def report_finished(self, now: datetime) -> int:

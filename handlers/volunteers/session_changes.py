@@ -19,6 +19,7 @@ from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, Pla
 from catalog.occurrences import Occurrence, OccurrenceIndex
 from handlers.core.events import Action, ActionKind, Reply
 from handlers.core.formatting import activity_title, clock, day_heading, place_line
+from handlers.core.log_ids import who
 from handlers.core.ports import DialogueStore, UnitOfWorkFactory
 from handlers.volunteers.notices import SessionNotices, notice_reply
 from handlers.volunteers.reasons import REASONS, reason_label
@@ -329,7 +330,7 @@ class SessionChanges:
             original_key(occurrence),
             activity.id,
             "cancelled" if change.cancelled else "moved",
-            step.user,
+            who(step.user),
             told,
         )
         speaker = step.speaker

@@ -82,3 +82,12 @@ def test_secrets_never_appear_in_a_repr(monkeypatch: pytest.MonkeyPatch) -> None
 def test_a_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_settings(tmp_path / "missing.env")
+
+
+def test_logs_are_text_unless_json_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().log_format == "text"
+    monkeypatch.setenv("TARJOTIN_LOG_FORMAT", "JSON")
+    assert load_settings().log_format == "json"
+    monkeypatch.setenv("TARJOTIN_LOG_FORMAT", "xml")
+    with pytest.raises(ConfigError, match="TARJOTIN_LOG_FORMAT"):
+        load_settings()

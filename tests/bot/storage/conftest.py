@@ -22,7 +22,8 @@ POSTGRES_URL_VARIABLE = "TARJOTIN_TEST_POSTGRES_URL"
 
 
 @asynccontextmanager
-async def _postgres_database(url: str) -> AsyncIterator[Database]:
+async def postgres_database(url: str) -> AsyncIterator[Database]:
+    """A migrated database in a schema of its own on the server at ``url``, dropped after."""
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url)
     async with admin.begin() as connection:
@@ -50,7 +51,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     url = os.environ.get(POSTGRES_URL_VARIABLE)
     if not url:
         pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
-    async with _postgres_database(database_url(tmp_path, url)) as database:
+    async with postgres_database(database_url(tmp_path, url)) as database:
         yield database
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage.database import DATABASE_FILE, Database, database_url, is_sqlite
+from bot.storage.database import DATABASE_FILE, Database, database_url, is_sqlite, truncate_wal
 from bot.storage.models import NetworkLanguage
 
 
@@ -83,5 +84,83 @@ async def test_sqlite_rolls_back_ddl_so_a_failed_migration_leaves_nothing(
                 text("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'")
             )
         assert tables == 0
+    finally:
+        await database.close()
+
+
+def bytes_of(path: Path) -> bytes:
+    """The raw bytes of a database file."""
+    return path.read_bytes()
+
+
+async def test_sqlite_overwrites_deleted_rows_and_an_emptied_wal_keeps_nothing(
+    tmp_path: Path,
+) -> None:
+    database = await Database.open(database_url(tmp_path, None))
+    file = tmp_path / DATABASE_FILE
+    wal = Path(f"{file}-wal")
+    marker = "Salaisuus-7318264059"
+    try:
+        async with database.engine.connect() as connection:
+            assert await connection.scalar(text("PRAGMA secure_delete")) == 1
+        async with database.engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE notes (body TEXT)"))
+
+        async def write(statement: str) -> None:
+            async with database.engine.begin() as connection:
+                await connection.execute(text(statement), {"b": marker})
+
+        # Written and deleted before any checkpoint: the log holds the row, then the file not.
+        await write("INSERT INTO notes VALUES (:b)")
+        await write("DELETE FROM notes WHERE body = :b")
+        assert marker.encode() in bytes_of(wal)
+        assert await truncate_wal(database.engine)
+        assert not bytes_of(wal)
+        assert marker.encode() not in bytes_of(file)
+        # Checkpointed into the file, then deleted: the file keeps the old page until the
+        # next checkpoint, which writes the page as secure_delete left it (zeros).
+        await write("INSERT INTO notes VALUES (:b)")
+        assert await truncate_wal(database.engine)
+        assert marker.encode() in bytes_of(file)
+        await write("DELETE FROM notes WHERE body = :b")
+        assert marker.encode() in bytes_of(file)
+        assert await truncate_wal(database.engine)
+        assert not bytes_of(wal)
+        assert marker.encode() not in bytes_of(file)  # overwritten with zeros
+    finally:
+        await database.close()
+
+
+async def test_a_reader_holding_the_wal_makes_the_truncation_report_busy(
+    tmp_path: Path,
+) -> None:
+    database = await Database.open(database_url(tmp_path, None), connect_args={"timeout": 0.05})
+    try:
+        async with database.engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE notes (body TEXT)"))
+        async with database.engine.connect() as reader:
+            # A plain read transaction (the engine's own always begins IMMEDIATE).
+            driver: Any = (await reader.get_raw_connection()).driver_connection
+            await driver.execute("BEGIN")
+            await (await driver.execute("SELECT count(*) FROM notes")).fetchall()
+            async with database.engine.begin() as connection:
+                await connection.execute(text("INSERT INTO notes VALUES ('x')"))
+            assert not await truncate_wal(database.engine)
+            await driver.execute("ROLLBACK")
+        assert await truncate_wal(database.engine)
+    finally:
+        await database.close()
+
+
+async def test_a_database_error_names_no_parameter(tmp_path: Path) -> None:
+    database = await Database.open(database_url(tmp_path, None))
+    try:
+        with pytest.raises(IntegrityError) as caught:
+            async with database.engine.begin() as connection:
+                await connection.execute(
+                    insert(NetworkLanguage),
+                    [{"network_id": "telegram:7318264059", "position": 0, "language": "fi"}],
+                )
+        assert "7318264059" not in str(caught.value)
     finally:
         await database.close()

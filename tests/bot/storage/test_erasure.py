@@ -226,10 +226,11 @@ async def test_forgetting_leaves_no_trace_of_the_user_anywhere(
         "staff_grants": 1,
         "staff_invites": 1,  # the unused one; the used ones stay, pseudonymised
         "broadcasts": 1,
-        # reminder, forward, answer, report, the stayer's broadcast to them, own waiting copy
-        "outbox": 6,
+        # reminder, forward, answer, report, the stayer's broadcast to them, and both copies
+        # of their own broadcast (the one already sent too: it carries their words)
+        "outbox": 7,
     }
-    assert done["outbox"] == 6
+    assert done["outbox"] == 7
     assert done["users"] == 1
     assert done["role_events.actor"] == 3  # the leaver's two invites and their own grant
     assert done["role_events.subject"] == 1
@@ -250,9 +251,11 @@ async def test_other_peoples_records_stay_whole(database: Database, demo: Catalo
     assert await s.dialogues.get(STAYER) is not None
     stayer_request = stayer_before.requests[0]
     assert await s.outbox.tally(stayer_request.batch) == {"pending": 2}
-    # The copy a reader already received is theirs; the stayer's broadcast goes on.
+    # The copy a reader already received carried the leaver's words: it went with them (the
+    # reader still has the message in their chat); the stayer's broadcast goes on.
     assert reader_copy == "b:sent"
-    assert await s.outbox.key_for_platform_message(ChatId(str(READER)), "9001") == "b:sent"
+    assert await s.outbox.key_for_platform_message(ChatId(str(READER)), "9001") is None
+    assert await s.outbox.states(["t:to-reader"]) == {"t:to-reader": "pending"}
     assert len(await s.broadcasts.sending()) == 1
     # The stayer's role, granted by the leaver, stays; the audit keeps its lines.
     async with database.sessions() as session:

@@ -16,10 +16,15 @@ into minutes (the limits have their own tests).
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import os
 import re
+import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_bytes
@@ -34,9 +39,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 from telegram import CallbackQuery, Update
 
+from bot import log_ids
 from bot.bootstrap import (
     App,
     Core,
@@ -51,11 +57,15 @@ from bot.bootstrap import (
 )
 from bot.channels import Channel
 from bot.config import Settings
+from bot.log_ids import pseudonym
+from bot.logs import log_handler, quiet_libraries
 from bot.pacing import ChannelLimits, RetryPolicy
 from bot.scheduling import ReminderService
+from bot.storage.catalog_store import CatalogStore
 from bot.storage.database import Database, database_url
 from bot.storage.models import Base
 from bot.storage.outbox import SqlOutbox
+from bot.storage.profiles import SqlProfileStore
 from bot.storage.reminders import SqlSubscriptionStore
 from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
@@ -70,8 +80,9 @@ from handlers.coordination.roles import new_invite_code, token
 from handlers.core.conversation import Conversation
 from handlers.core.events import ActionKind, ChatId, UserId
 from handlers.core.formatting import activity_title, day_heading, time_range
-from handlers.core.i18n import Speaker
+from handlers.core.i18n import Speaker, Translator
 from handlers.core.languages import NATIVE_NAMES
+from handlers.core.log_ids import use_key
 from handlers.newcomers.reminder_timing import Subscription
 from handlers.volunteers.reasons import reason_label, reason_text
 from handlers.volunteers.session_changes import upcoming
@@ -81,6 +92,7 @@ from tests.bot.crash_harness import (
     run_until_empty,
     start_worker,
 )
+from tests.bot.storage.conftest import POSTGRES_URL_VARIABLE, postgres_database
 from tests.bot.test_email import Handler, free_port
 from tests.fakes import RunningClock
 from tests.telegram_server.fixtures import FakeTelegramFactory
@@ -105,7 +117,6 @@ SUBSCRIBERS = {1101: "fi", 1102: "ar", 1103: "uk"}
 PERSIAN_USER = 1300
 PERSIAN = "سلام، من برای کلاس زبان فنلاندی کمک می‌خواهم. کجا ثبت نام کنم؟"
 NEWCOMER, OTHER_VOLUNTEER, MEMBER = 1400, 1401, 1402
-FORGETTER = 1500
 
 #: The channel's limiter opened wide (see the module docstring).
 OPEN = TelegramOptions(
@@ -364,7 +375,9 @@ class Bench:
 
 
 class BenchFactory(Protocol):
-    def __call__(self, *, coordination: bool = True) -> Awaitable[Bench]: ...
+    def __call__(
+        self, *, coordination: bool = True, database: Database | None = None
+    ) -> Awaitable[Bench]: ...
 
 
 @pytest.fixture
@@ -374,7 +387,7 @@ async def bench_factory(
     mail, port = smtp
     opened: list[tuple[TelegramChannel, App]] = []
 
-    async def make(*, coordination: bool = True) -> Bench:
+    async def make(*, coordination: bool = True, database: Database | None = None) -> Bench:
         desk_file = tmp_path / "coordination.yaml"
         desk: dict[str, list[str]] = {
             "coordinators": [f"telegram:{COORDINATOR}"],
@@ -390,7 +403,8 @@ async def bench_factory(
             smtp_port=port,
             smtp_from="tarjotin@example.org",
         )
-        app = await build_app(settings)
+        # The product's App over the given database (PostgreSQL too), else its own SQLite.
+        app = await build_app(settings) if database is None else app_over(settings, database)
         channels: list[Channel] = []  # the invite links read it once the channel runs
         parts = await build_runtime(
             app,
@@ -417,6 +431,17 @@ async def bench_factory(
     for channel, app in reversed(opened):
         await channel.stop()
         await app.close()
+
+
+def app_over(settings: Settings, database: Database) -> App:
+    """What :func:`build_app` wires, over a database the test opened."""
+    return App(
+        settings=settings,
+        database=database,
+        catalog_store=CatalogStore(database.sessions),
+        translator=Translator(),
+        profiles=SqlProfileStore(database.sessions),
+    )
 
 
 @pytest.fixture
@@ -817,42 +842,179 @@ async def test_kill_9_mid_broadcast_to_1000_loses_nobody(bench: Bench, tmp_path:
     )
 
 
-# --- 6. /forget leaves nothing behind ----------------------------------------------------------
+# --- 6. /forget leaves nothing behind: no table, no database file, no log line ----------------
 
 
-async def test_forget_leaves_no_row_of_the_user_anywhere(bench: Bench) -> None:
-    b = bench
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A file-based SQLite database in ``tmp_path/db``, or PostgreSQL when a server is given."""
+    if request.param == "sqlite":
+        database = await Database.open(database_url(tmp_path / "db", None))
+        try:
+            yield database
+        finally:
+            await database.close()
+        return
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not url:
+        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
+    async with postgres_database(database_url(tmp_path, url)) as database:
+        yield database
+
+
+@dataclass
+class Logs:
+    """The product's log handlers (text and JSON) writing to two files at DEBUG."""
+
+    files: list[Path]
+    handlers: list[logging.Handler]
+
+    def read(self) -> str:
+        for handler in self.handlers:
+            handler.flush()
+        return "\n".join(path.read_text("utf-8") for path in self.files)
+
+
+@pytest.fixture
+def debug_logs(tmp_path: Path) -> Iterator[Logs]:
+    """Everything logged at DEBUG, as ``tarjotin run`` configures it, with the bench's key."""
+    log_ids.install(tmp_path)  # the bench's data directory
+    root = logging.getLogger()
+    level = root.level
+    with ExitStack() as files:
+        paths = [tmp_path / "tarjotin.log", tmp_path / "tarjotin.jsonl"]
+        streams = [files.enter_context(path.open("w", encoding="utf-8")) for path in paths]
+        handlers = [log_handler("text", streams[0]), log_handler("json", streams[1])]
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(logging.DEBUG)
+        quieted = quiet_libraries("DEBUG")
+        try:
+            yield Logs(paths, handlers)
+        finally:
+            for handler in handlers:
+                root.removeHandler(handler)
+            root.setLevel(level)
+            for name, previous in quieted.items():
+                logging.getLogger(name).setLevel(previous)
+            use_key(lambda: secrets.token_bytes(32))
+
+
+async def traces(database: Database, needles: Iterable[str]) -> list[tuple[str, str, str]]:
+    """Every (table, column, needle) where a value, read as text, contains a needle."""
+    wanted = [n.casefold() for n in needles]
+    hits: list[tuple[str, str, str]] = []
+    async with database.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in (await session.execute(select(table))).mappings():
+                for column, value in row.items():
+                    if value is None:
+                        continue
+                    text = (
+                        value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                    ).casefold()
+                    hits += [(table.name, str(column), n) for n in wanted if n in text]
+    return hits
+
+
+def file_traces(database: Database, needles: Iterable[str]) -> list[tuple[str, str]]:
+    """Every (file, needle) where the raw bytes of a SQLite file (main, -wal, -shm) hold one.
+
+    Each needle is looked for as UTF-8, in its own spelling and folded to lower case.
+    """
+    path = Path(make_url(str(database.engine.url)).database or "")
+    hits: list[tuple[str, str]] = []
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if not name.exists():
+            continue
+        data = name.read_bytes()
+        for needle in needles:
+            if any(form.encode("utf-8") in data for form in {needle, needle.casefold()}):
+                hits.append((name.name, needle))
+    return hits
+
+
+#: The person who asks, subscribes, writes to the coordinator, broadcasts as a volunteer and
+#: then deletes their data: an id and a name found nowhere else.
+FORGETTER = 7318264059
+FORGETTER_NAME = "Zerubabel"
+QUESTION = "Onko kielikahvilassa kvarkkipiirakkaa torstaina?"
+REQUEST = "Tarvitsen apua asuntoasiassa, olen Zorblaxin naapuri."
+BROADCAST = "Kielikahvilassa pelataan torstaina Quokkabingoa. Tervetuloa!"
+WORDS = ("kvarkkipiirakkaa", "Zorblaxin", "Quokkabingoa")
+READER = 1101
+
+
+async def test_forget_leaves_no_trace_in_tables_database_files_or_logs(
+    debug_logs: Logs, bench_factory: BenchFactory, backend: Database
+) -> None:
+    b = await bench_factory(database=backend)
     started = time.monotonic()
+    speaker = b.speaker("fi")
     await b.open_group()
-    await b.onboard(FORGETTER, "fa")
-    await b.subscribe(FORGETTER, "fa")
-    message = "من دنبال کار داوطلبانه هستم. شماره من ۰۴۰۱۲۳۴۵۶۷ است."
-    request = await b.request(FORGETTER, message)
-    assert await b.drain() == 1
+    b.server.world.user(FORGETTER, first_name=FORGETTER_NAME, language_code="fi")
+    await b.onboard(FORGETTER, "fi")
+    await b.say(FORGETTER, QUESTION, "fi")
+    await b.subscribe(FORGETTER, "fi")
+    await b.onboard(READER, "fi")
+    await b.subscribe(READER, "fi")
+    request = await b.request(FORGETTER, REQUEST, "fi")
+    assert request.name == FORGETTER_NAME
+    assert await b.drain() == 1  # the forward to the coordinator chat
     [*_, forward] = b.server.sent_messages(GROUP)
+    assert "Zorblaxin" in (forward.plain_text or "")
+
+    # As a volunteer of the café's organisation they write to its subscribers (themselves and
+    # the reader); every copy is sent, then their report waits.
+    await b.grant(FORGETTER, Role.VOLUNTEER, LOUHELA)
+    catalogue = b.live().catalogue
+    activities = await b.say(FORGETTER, "/volunteer", "fi")
+    menu = await b.press(FORGETTER, activities, activity_title(catalogue, CAFE, speaker), "fi")
+    await b.press(FORGETTER, menu, speaker.gettext("Message to subscribers"), "fi")
+    preview = await b.say(FORGETTER, BROADCAST, "fi")
+    await b.press(FORGETTER, preview, speaker.gettext("Send"), "fi")
+    assert await b.drain() == 2
+    assert any("Quokkabingoa" in text for text in b.texts(READER))
+    assert await b.people.broadcasting.report_finished(now()) == 1  # the report waits
+    # The coordinator answers the request: the answer waits in the outbox too.
     await b.in_group(COORDINATOR, "Soitan sinulle huomenna.", forward.message_id)
-    # The answer waits in the outbox (not drained): a queued message for the user.
-    reader = b.speaker("fa")
-    mydata = await b.say(FORGETTER, "/mydata", "fa")
+    mydata = await b.say(FORGETTER, "/mydata", "fi")
     assert request.reference in (mydata.plain_text or "")
-    assert reader.ngettext(
+    assert speaker.ngettext(
         "%(count)d message waiting to be sent to you",
         "%(count)d messages waiting to be sent to you",
-        1,
-    ) % {"count": 1} in (mydata.plain_text or "")
-    name = b.server.world.users[FORGETTER].full_name
-    needles = [str(tg(FORGETTER)), message, name]
-    assert {table for table, _, _ in await mentions(b.database, needles)} >= {
-        "users",
-        "subscriptions",
-        "contact_requests",
-        "outbox",
-    }
+        2,
+    ) % {"count": 2} in (mydata.plain_text or "")
 
-    ask = await b.say(FORGETTER, "/forget", "fa")
-    done = await b.press(FORGETTER, ask, reader.gettext("Yes, delete everything"), "fa")
-    assert done.plain_text == reader.gettext("Done. I deleted everything I knew about you.")
+    needles = [str(FORGETTER), FORGETTER_NAME, *WORDS]
+    found = await traces(b.database, needles)
+    # The setup really puts the person everywhere: their id in their rows, their name with the
+    # request, each of their words in a row (the question only while it was being answered).
+    assert {table for table, _, _ in found} >= {
+        "users", "subscriptions", "contact_requests", "broadcasts", "outbox", "staff_grants",
+    }  # fmt: skip
+    assert {needle for _, _, needle in found} >= {
+        str(FORGETTER), FORGETTER_NAME.casefold(), "zorblaxin", "quokkabingoa",
+    }  # fmt: skip
+    assert ("outbox", "payload", "quokkabingoa") in found  # the reader's sent copy
+    sqlite = backend.engine.dialect.name == "sqlite"
+    if sqlite:
+        assert str(FORGETTER) in {needle for _, needle in file_traces(b.database, needles)}
+    log = debug_logs.read()
+    assert f"message from user {pseudonym(tg(FORGETTER))}" in log  # the adapter's lines are in
+
+    ask = await b.say(FORGETTER, "/forget", "fi")
+    done = await b.press(FORGETTER, ask, speaker.gettext("Yes, delete everything"), "fi")
+    assert done.plain_text == speaker.gettext("Done. I deleted everything I knew about you.")
     await b.server.wait_until_consumed()
-    assert await mentions(b.database, needles) == []
-    assert await b.drain() == 0  # the queued answer went with the rest
-    print(f"telegram forget: {time.monotonic() - started:.1f} s")
+    assert await b.drain() == 0  # the waiting report and answer went with the rest
+
+    assert await traces(b.database, needles) == []
+    if sqlite:
+        assert file_traces(b.database, needles) == []
+    log = debug_logs.read()
+    assert [needle for needle in needles if needle.casefold() in log.casefold()] == []
+    assert f"button from user {pseudonym(tg(FORGETTER))}" in log
+    for line in debug_logs.files[1].read_text("utf-8").splitlines():
+        assert set(json.loads(line)) >= {"time", "level", "logger", "message"}
+    print(f"forget, {backend.engine.dialect.name}: {time.monotonic() - started:.1f} s")
