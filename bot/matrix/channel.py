@@ -76,6 +76,7 @@ from bot.matrix.translate import (
     answered_event,
     inbound,
     is_direct,
+    matrix_account,
     matrix_chat,
     matrix_user,
     notice_content,
@@ -87,7 +88,7 @@ from bot.matrix.translate import (
 from bot.matrix.trust import trust_on_first_use
 from bot.pacing import ChannelLimits, Pacer, Pacing, RetryPolicy
 from handlers.core.conversation import Conversation
-from handlers.core.events import Action, Choice, Command, IncomingMessage, Reply
+from handlers.core.events import Action, Choice, Command, IncomingMessage, Reply, UserId
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +297,24 @@ class MatrixChannel:
 
     def _save(self) -> None:
         save_state(self.config.paths.state, self._state)
+
+    async def user_erased(self, user: UserId) -> None:
+        """After /forget: drop the person's standing offers and save the state at once.
+
+        The state file is the channel's only record naming a person (their Matrix id keys
+        their offers); what nio's crypto store keeps is public device keys, see
+        :mod:`bot.matrix.state`. A stopped channel scrubs the saved file (start reloads it).
+        """
+        account = matrix_account(user)
+        path = self.config.paths.state
+        if account is None or (self._client is None and not path.exists()):
+            return
+        running = self._client is not None
+        if not running:
+            self._state = load_state(path)
+        # Saved even with nothing dropped now: the file may be older than the memory.
+        if self._state.forget_user(account) or running:
+            self._save()
 
     # --- syncing ---------------------------------------------------------------------------
 
