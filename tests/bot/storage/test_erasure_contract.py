@@ -25,6 +25,7 @@ from bot.storage.profiles import SqlProfileStore
 from bot.storage.reminders import SqlSubscriptionStore
 from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
+from catalog.model import ActivityId
 from handlers.coordination.permissions import Invite, Role
 from handlers.coordination.requests import ContactRequest, RequestKind
 from handlers.core.events import ChatId, Profile, Reply, UserId
@@ -57,7 +58,7 @@ READER = UserId("telegram:4444")
 COORDINATOR = UserId("telegram:7777")
 DESK = ChatId("telegram:-1002222")
 ORGANISATION = "seurakunta"
-ACTIVITY = "kielikahvila"
+ACTIVITY = ActivityId("kielikahvila")
 
 
 @dataclass
