@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from contextlib import suppress
@@ -461,7 +462,10 @@ class MatrixChannel:
             raise
         except Exception as error:
             log.error("a Matrix event failed (%s); going on with the next", _name(error))
-            log.debug("event %s in %s failed", who(event_id), who(room_id), exc_info=True)
+            # Where it failed, not the error's text (a server's or nio's, it may quote an id).
+            log.debug(
+                "event %s in %s failed at\n%s", who(event_id), who(room_id), _frames(error)
+            )
         finally:
             if event_id is not None:
                 self._state.mark_handled(event_id)
@@ -806,6 +810,11 @@ def quiet_nio() -> None:
     nio_log = logging.getLogger("nio")
     if nio_log.level == logging.NOTSET and nio_log.getEffectiveLevel() < logging.WARNING:
         nio_log.setLevel(logging.WARNING)
+
+
+def _frames(error: BaseException) -> str:
+    """The traceback's frames (files, lines, code) without the error's message."""
+    return "".join(traceback.format_tb(error.__traceback__))
 
 
 def _name(error: BaseException) -> str:
