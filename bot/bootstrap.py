@@ -27,6 +27,7 @@ from bot.catalogue_watch import CatalogueWatcher, Replanner
 from bot.channels import Channel
 from bot.config import Settings
 from bot.coordination_file import load_desks, with_catalogue_emails
+from bot.erasures import AnnouncingDataRights, Erasures
 from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import Pacing
 from bot.scheduling import (
@@ -111,8 +112,13 @@ def temporary_database_url() -> str:
     return f"sqlite+aiosqlite:///file:tarjotin-{uuid.uuid4().hex}?mode=memory&cache=shared&uri=true"
 
 
-def configured_channels(settings: Settings, conversation: Conversation) -> list[Channel]:
-    """The chat channels the settings turn on (imported only when configured)."""
+def configured_channels(
+    settings: Settings, conversation: Conversation, erasures: Erasures | None = None
+) -> list[Channel]:
+    """The chat channels the settings turn on (imported only when configured).
+
+    Those that keep per-person state of their own join ``erasures`` (told after /forget).
+    """
     channels: list[Channel] = []
     if settings.telegram_enabled:
         from bot.telegram import build_telegram_channel
@@ -122,6 +128,8 @@ def configured_channels(settings: Settings, conversation: Conversation) -> list[
         from bot.matrix import build_matrix_channel
 
         channels.append(build_matrix_channel(settings, conversation))
+    if erasures is not None:
+        erasures.join_channels(channels)
     return channels
 
 
@@ -482,8 +490,12 @@ def sql_stores(
     sessions: async_sessionmaker[AsyncSession],
     ring: Callable[[], None],
     on_catalogue_changed: Callable[[], Awaitable[object]],
+    erasures: Erasures | None = None,
 ) -> Stores:
-    """The SQL stores over one database; commits that queue messages ``ring``."""
+    """The SQL stores over one database; commits that queue messages ``ring``.
+
+    After each /forget, ``erasures`` tells the channels that joined it (none by default).
+    """
     outbox = WakingOutbox(SqlOutbox(sessions), ring)
     return Stores(
         profiles=SqlProfileStore(sessions),
@@ -497,7 +509,7 @@ def sql_stores(
         units=SqlUnitsOfWork(
             sessions, on_enqueued=ring, on_catalogue_changed=on_catalogue_changed
         ),
-        data_rights=SqlDataRights(sessions),
+        data_rights=AnnouncingDataRights(SqlDataRights(sessions), erasures or Erasures()),
     )
 
 
@@ -554,6 +566,7 @@ class Runtime:
     outbox: SqlOutbox
     doorbell: Doorbell
     clock: Clock
+    erasures: Erasures
 
     @property
     def conversation(self) -> Conversation:
@@ -588,6 +601,7 @@ async def build_runtime(
     # Build this season's occurrence months now rather than on the first questions.
     await asyncio.to_thread(live().matcher.warm, clock().date())
     doorbell = Doorbell()
+    erasures = Erasures()  # the channels join once they are built (they need the core)
 
     def source() -> ScheduleSource:
         assistant = live()
@@ -610,7 +624,7 @@ async def build_runtime(
         desks = with_fallback_chat(desks, fallback_chat, email=settings.email_enabled)
     core = build_core(
         live,
-        sql_stores(sessions, doorbell.ring, watcher.check),
+        sql_stores(sessions, doorbell.ring, watcher.check, erasures),
         clock=clock,
         translator=app.translator,
         listener=planner,
@@ -618,7 +632,7 @@ async def build_runtime(
         links=InviteLinks(bot_name),
         options=Options.of(settings),
     )
-    return Runtime(core, live, planner, watcher, outbox, doorbell, clock)
+    return Runtime(core, live, planner, watcher, outbox, doorbell, clock, erasures)
 
 
 def build_reminder_service(

@@ -262,7 +262,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         runtime = await build_runtime(
             app, catalogue, clock=clock, bot_name=telegram_bot_name(channels)
         )
-        channels += configured_channels(settings, runtime.conversation)
+        channels += configured_channels(settings, runtime.conversation, runtime.erasures)
         senders = channel_senders(channels) | email_senders(settings)
         service = build_reminder_service(app, runtime, senders)
         http = build_http_server(app, runtime, channels, service.drainers)

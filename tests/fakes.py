@@ -251,6 +251,15 @@ class InMemoryDialogues:
         self.dialogues.pop(user, None)
 
 
+FORGOTTEN = UserId("forgotten")
+"""Who others' records name after /forget (``bot.storage.erasure.FORGOTTEN``; the erasure
+contract in ``tests/bot/storage/test_erasure_contract.py`` holds both to it)."""
+
+
+def _unnamed(user: UserId, gone: UserId) -> UserId:
+    return FORGOTTEN if user == gone else user
+
+
 def invite_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
@@ -306,6 +315,31 @@ class InMemoryStaff:
 
     async def events(self, organisations: Sequence[str]) -> list[RoleEvent]:
         return [e for e in self.audit if e.organisation in organisations]
+
+    def forget_user(self, user: UserId) -> None:
+        """As the SQL erasure: their grants and unused invites go.
+
+        Others' records (grants they gave, invites, the audit trail) name :data:`FORGOTTEN`.
+        """
+        self.grants = [
+            replace(g, granted_by=_unnamed(g.granted_by, user))
+            for g in self.grants
+            if g.user != user
+        ]
+        self.invites = {
+            key: (replace(invite, created_by=_unnamed(invite.created_by, user)),
+                  _unnamed(used, user) if used is not None else None)
+            for key, (invite, used) in self.invites.items()
+            if not (invite.created_by == user and used is None)
+        }  # fmt: skip
+        self.audit = [
+            replace(
+                e,
+                actor=_unnamed(e.actor, user),
+                subject=_unnamed(e.subject, user) if e.subject is not None else None,
+            )
+            for e in self.audit
+        ]
 
 
 class InMemoryRequests:
@@ -382,6 +416,12 @@ class InMemoryBroadcasts:
     async def sending(self) -> list[Broadcast]:
         return [b for b in self.rows.values() if b.state is BroadcastState.SENDING]
 
+    def forget_sender(self, user: UserId) -> list[Broadcast]:
+        """Delete the broadcasts ``user`` sent; returns them (their batches go too)."""
+        sent = [b for b in self.rows.values() if b.sender == user]
+        self.rows = {n: b for n, b in self.rows.items() if b.sender != user}
+        return sent
+
 
 @dataclass
 class OutboxEntry:
@@ -426,6 +466,22 @@ class InMemoryOutbox:
             if entry.message.chat == chat and entry.platform_message_id == message_id:
                 return key
         return None
+
+    def forget(self, user: UserId, batches: Iterable[str]) -> int:
+        """Delete the rows to ``user`` and those of ``batches``, whatever their state.
+
+        ``batches``: the forwards of their requests and the copies of their broadcasts, as the
+        SQL erasure deletes them.
+        """
+        wanted = set(batches)
+        gone = [
+            key
+            for key, entry in self.entries.items()
+            if entry.message.user == user or entry.message.batch in wanted
+        ]
+        for key in gone:
+            del self.entries[key]
+        return len(gone)
 
     def deliver(self, key: str, platform_message_id: str = "") -> None:
         """Mark one message sent, as a drainer would."""

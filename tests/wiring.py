@@ -59,6 +59,7 @@ class InMemoryDataRights:
     staff: InMemoryStaff
     dialogues: InMemoryDialogues
     outbox: InMemoryOutbox
+    broadcasts: InMemoryBroadcasts
 
     async def data_of(self, user: UserId) -> UserData:
         """What the fakes hold about ``user``."""
@@ -76,13 +77,21 @@ class InMemoryDataRights:
         )
 
     async def forget(self, user: UserId) -> None:
-        """Drop the rows about ``user`` (the fakes hold no audit trail to pseudonymise)."""
+        """What ``bot.storage.erasure.forget_user`` does, over the fakes.
+
+        Every outbox row to them or carrying their words (the forwards of their requests, each
+        copy of a broadcast they sent, sent or not) goes; others' role records name
+        ``FORGOTTEN``. The contract test ``tests/bot/storage/test_erasure_contract.py`` holds
+        this and the SQL store to the same outcome.
+        """
+        requests = await self.requests.for_user(user)
+        broadcasts = self.broadcasts.forget_sender(user)
+        self.outbox.forget(user, [r.batch for r in requests] + [b.batch for b in broadcasts])
         await self.subscriptions.remove_all(user)
         await self.requests.forget_user(user)
         await self.dialogues.clear(user)
         await self.profiles.delete(user)
-        for key in [k for k, e in self.outbox.entries.items() if e.message.user == user]:
-            del self.outbox.entries[key]
+        self.staff.forget_user(user)
 
 
 @dataclass
@@ -113,7 +122,7 @@ class FakeCore:
         )
         self.data_rights = InMemoryDataRights(
             self.profiles, self.subscriptions, self.requests, self.staff, self.dialogues,
-            self.outbox,
+            self.outbox, self.broadcasts,
         )
 
     @property

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from contextlib import suppress
@@ -76,6 +77,7 @@ from bot.matrix.translate import (
     answered_event,
     inbound,
     is_direct,
+    matrix_account,
     matrix_chat,
     matrix_user,
     notice_content,
@@ -87,7 +89,7 @@ from bot.matrix.translate import (
 from bot.matrix.trust import trust_on_first_use
 from bot.pacing import ChannelLimits, Pacer, Pacing, RetryPolicy
 from handlers.core.conversation import Conversation
-from handlers.core.events import Action, Choice, Command, IncomingMessage, Reply
+from handlers.core.events import Action, Choice, Command, IncomingMessage, Reply, UserId
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +299,24 @@ class MatrixChannel:
     def _save(self) -> None:
         save_state(self.config.paths.state, self._state)
 
+    async def user_erased(self, user: UserId) -> None:
+        """After /forget: drop the person's standing offers and save the state at once.
+
+        The state file is the channel's only record naming a person (their Matrix id keys
+        their offers); what nio's crypto store keeps is public device keys, see
+        :mod:`bot.matrix.state`. A stopped channel scrubs the saved file (start reloads it).
+        """
+        account = matrix_account(user)
+        path = self.config.paths.state
+        if account is None or (self._client is None and not path.exists()):
+            return
+        running = self._client is not None
+        if not running:
+            self._state = load_state(path)
+        # Saved even with nothing dropped now: the file may be older than the memory.
+        if self._state.forget_user(account) or running:
+            self._save()
+
     # --- syncing ---------------------------------------------------------------------------
 
     async def _sync_once(self) -> None:
@@ -442,7 +462,10 @@ class MatrixChannel:
             raise
         except Exception as error:
             log.error("a Matrix event failed (%s); going on with the next", _name(error))
-            log.debug("event %s in %s failed", who(event_id), who(room_id), exc_info=True)
+            # Where it failed, not the error's text (a server's or nio's, it may quote an id).
+            log.debug(
+                "event %s in %s failed at\n%s", who(event_id), who(room_id), _frames(error)
+            )
         finally:
             if event_id is not None:
                 self._state.mark_handled(event_id)
@@ -787,6 +810,11 @@ def quiet_nio() -> None:
     nio_log = logging.getLogger("nio")
     if nio_log.level == logging.NOTSET and nio_log.getEffectiveLevel() < logging.WARNING:
         nio_log.setLevel(logging.WARNING)
+
+
+def _frames(error: BaseException) -> str:
+    """The traceback's frames (files, lines, code) without the error's message."""
+    return "".join(traceback.format_tb(error.__traceback__))
 
 
 def _name(error: BaseException) -> str:

@@ -79,7 +79,7 @@ class MatrixOutbox:
         """
         room_id = matrix_room(chat)
         if room_id is None:
-            return SendOutcome.failed(f"not a Matrix chat: {chat}")
+            return SendOutcome.failed("not a Matrix chat")
         channel = self.channel
         if not channel.running:
             return SendOutcome.transient("the Matrix channel is not running")

@@ -10,6 +10,16 @@
   twice even if the process dies between answering and saving the token);
 * ``crypto/`` – nio's Olm/Megolm store (SQLite) for that device.
 
+After /forget (:meth:`~bot.matrix.channel.MatrixChannel.user_erased`) ``state.json`` is saved
+without the person's offers, its only entries that name anyone; sent and handled events and
+rooms are opaque ids. What stays in ``crypto/`` is what the homeserver publishes to everyone
+sharing an encrypted room with the person: their Matrix id, device ids and device names, public
+identity keys (Curve25519, Ed25519), the trust mark pinned on first use (:mod:`bot.matrix.trust`),
+Olm sessions and inbound Megolm session keys of their devices (keys, no message text). nio has
+no call to delete one user's devices, it fetches them again while the person is in a room with
+the bot, and dropping a pinned key would let a substituted device be trusted on first use; so
+they are kept, and they mean nothing to anyone without the homeserver's records of the person.
+
 Files are replaced atomically (write, fsync, rename); a damaged ``state.json`` is moved aside
 and the channel starts as on a first run rather than not at all.
 """
@@ -164,6 +174,17 @@ class ChannelState:
         self._sent[room_id] = sent[-SENT_PER_ROOM:]
         while len(self._sent) > MAX_ROOMS:
             self._sent.popitem(last=False)
+
+    def forget_user(self, user: MatrixUserId) -> int:
+        """Drop every standing offer of ``user`` (after /forget); returns how many there were.
+
+        Offers are the only entries that name a person: sent and handled events are opaque
+        event ids, rooms opaque room ids.
+        """
+        mine = [key for key in self._offers if key[1] == user]
+        for key in mine:
+            del self._offers[key]
+        return len(mine)
 
     def forget_room(self, room_id: RoomId) -> None:
         """Drop everything about a room the bot has left."""

@@ -63,6 +63,12 @@ def matrix_user(mxid: str) -> UserId:
     return UserId(f"matrix:{mxid}")
 
 
+def matrix_account(user: UserId) -> MatrixUserId | None:
+    """The Matrix id behind a core user id (``None`` for a user of another channel)."""
+    channel, _, mxid = str(user).partition(":")
+    return MatrixUserId(mxid) if channel == "matrix" and mxid else None
+
+
 def matrix_chat(room_id: str) -> ChatId:
     """The core's chat id of a Matrix room."""
     return ChatId(f"matrix:{room_id}")

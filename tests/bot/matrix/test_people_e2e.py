@@ -322,6 +322,7 @@ async def bench(
         conversation, live = parts.conversation, parts.live
         data_dir = tmp_path / "bot"
         bot = await start_bot(account, data_dir, conversation)
+        assert parts.erasures.join_channels([bot]) == 1  # as configured_channels does
         await wait_until(lambda: bot.is_group_room(group), 20.0, "the bot in the coordinator room")
         await coordinator.answers(coordinator_room, bot.user_id)  # the greeting
         senders = {"matrix": (MatrixOutbox(bot), Pacing.of(FAST)), **email_senders(settings)}
@@ -699,9 +700,21 @@ async def test_forget_leaves_no_row_of_the_user_anywhere(bench: Bench) -> None:
         "outbox",
     }
 
+    # A second direct room where the person's choices stand: the channel's state file keeps
+    # them under their Matrix id (answering in the first room does not touch them).
+    second = await someone.create_room([b.bot_id], encrypted=False)
+    await someone.answers(second, b.bot_id)
+    await b.one(someone, second, "!mydata")
+    await b.one(someone, second, "!forget")
+    state = b.bot.config.paths.state
+    await wait_until(lambda: someone.user_id in state.read_text("utf-8"), 20.0, "offer saved")
+
     ask = await b.one(someone, room, "!forget")
     done = await b.choose(someone, room, ask, reader.gettext("Yes, delete everything"))
     assert body(done) == reader.gettext("Done. I deleted everything I knew about you.")
     assert await mentions(b.database, needles) == []
+    saved = state.read_text("utf-8")
+    assert someone.user_id not in saved
+    assert someone.user_id.partition(":")[0] not in saved  # not even the localpart
     assert await b.drain() == 0
     print(f"matrix forget: {time.monotonic() - started:.1f} s")

@@ -82,6 +82,25 @@ def test_offers_are_replaced_withdrawn_and_forgotten_with_the_room() -> None:
     assert state.bot_events(ROOM_A) == frozenset()
 
 
+def test_forgetting_a_user_drops_their_offers_in_every_room_and_only_theirs(
+    tmp_path: Path,
+) -> None:
+    state = filled()
+    room_b = RoomId("!b:x")
+    state.set_offer(room_b, ANA, MENU)
+    state.set_offer(ROOM_A, PEKKA, MENU)
+    assert state.forget_user(ANA) == 2
+    assert state.forget_user(ANA) == 0
+    path = tmp_path / "state.json"
+    save_state(path, state)
+    assert "@ana" not in path.read_text("utf-8")
+    loaded = load_state(path)
+    assert loaded.offer(ROOM_A, ANA) is None
+    assert loaded.offer(room_b, ANA) is None
+    assert loaded.offer(ROOM_A, PEKKA) == MENU
+    assert loaded.bot_events(ROOM_A) == {"$menu"}  # the room's own memory stays
+
+
 def test_memory_is_bounded() -> None:
     state = ChannelState()
     for number in range(SENT_PER_ROOM + 5):
