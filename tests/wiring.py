@@ -30,6 +30,7 @@ from handlers.newcomers.reminders import ReminderFlow
 from handlers.volunteers.menu import Volunteering
 from tests.fakes import (
     InMemoryBroadcasts,
+    InMemoryCalendarFeeds,
     InMemoryCatalogueEditor,
     InMemoryDialogues,
     InMemoryListener,
@@ -58,6 +59,7 @@ class InMemoryDataRights:
     staff: InMemoryStaff
     dialogues: InMemoryDialogues
     outbox: InMemoryOutbox
+    calendar_feeds: InMemoryCalendarFeeds
 
     async def data_of(self, user: UserId) -> UserData:
         """What the fakes hold about ``user``."""
@@ -80,6 +82,7 @@ class InMemoryDataRights:
         await self.requests.forget_user(user)
         await self.dialogues.clear(user)
         await self.profiles.delete(user)
+        self.calendar_feeds.forget(user)
         for key in [k for k, e in self.outbox.entries.items() if e.message.user == user]:
             del self.outbox.entries[key]
 
@@ -98,6 +101,7 @@ class FakeCore:
     requests: InMemoryRequests = field(default_factory=InMemoryRequests)
     broadcasts: InMemoryBroadcasts = field(default_factory=InMemoryBroadcasts)
     outbox: InMemoryOutbox = field(default_factory=InMemoryOutbox)
+    calendar_feeds: InMemoryCalendarFeeds = field(default_factory=InMemoryCalendarFeeds)
 
     def __post_init__(self) -> None:
         self.directory = InMemorySubscriberDirectory(self.subscriptions, self.profiles)
@@ -112,7 +116,7 @@ class FakeCore:
         )
         self.data_rights = InMemoryDataRights(
             self.profiles, self.subscriptions, self.requests, self.staff, self.dialogues,
-            self.outbox,
+            self.outbox, self.calendar_feeds,
         )
 
     @property
@@ -129,6 +133,7 @@ class FakeCore:
             outbox=self.outbox,
             units=self.units,
             data_rights=self.data_rights,
+            calendar_feeds=self.calendar_feeds,
         )
 
     def build(

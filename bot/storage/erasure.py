@@ -1,7 +1,8 @@
 """A user's right to see and to erase their data (/mydata, /forget).
 
 :func:`forget_user` removes, in ONE transaction, every row about the user: their profile,
-subscriptions, dialogue, requests, roles, unused invites they made, broadcasts they sent, and
+subscriptions, personal calendar feed, dialogue, requests, roles, unused invites they made,
+broadcasts they sent, and
 every outbox row to them or carrying their words (the forwards of their requests to the
 coordinators). Rows that are someone else's record keep existing with the user's id replaced:
 the role audit trail names :data:`FORGOTTEN` instead, catalogue additions and occurrence
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import (
     BroadcastRow,
+    CalendarFeedRow,
     CatalogueAdditionRow,
     ContactRequestRow,
     DialogueRow,
@@ -105,6 +107,7 @@ async def forget_user(sessions: async_sessionmaker[AsyncSession], user: UserId) 
             ),
             ("users", delete(UserRow).where(UserRow.id == who)),
             ("subscriptions", delete(SubscriptionRow).where(SubscriptionRow.user_id == who)),
+            ("calendar_feeds", delete(CalendarFeedRow).where(CalendarFeedRow.user_id == who)),
             ("dialogues", delete(DialogueRow).where(DialogueRow.user_id == who)),
             ("contact_requests", delete(ContactRequestRow).where(ContactRequestRow.user_id == who)),
             ("broadcasts", delete(BroadcastRow).where(BroadcastRow.sender_id == who)),
