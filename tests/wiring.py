@@ -22,6 +22,7 @@ from handlers.core.flows import FlowBase, FlowDeclaration, FlowTable
 from handlers.core.i18n import Translator
 from handlers.core.ports import Clock, ProfileStore
 from handlers.newcomers.assistant import Assistant
+from handlers.newcomers.calendar import CalendarFlow
 from handlers.newcomers.contact import ContactFlow
 from handlers.newcomers.data_rights import DataRightsFlow, UserData
 from handlers.newcomers.onboarding import Onboarding
@@ -194,6 +195,7 @@ def declared_table() -> FlowTable:
         Questions,
         ContactFlow,
         ReminderFlow,
+        CalendarFlow,
         DataRightsFlow,
         Volunteering,
         Staffing,
