@@ -56,7 +56,7 @@ def calendar_action(links: FeedLinks | None, activity_id: str, speaker: Speaker)
 def titled_calendar_action(
     links: FeedLinks | None, activity_id: str, title: str, speaker: Speaker
 ) -> Action | None:
-    """ "Add to calendar: <title>", for a reply that lists several activities."""
+    """The titled "Add to calendar" link, for a reply that lists several activities."""
     if links is None:
         return None
     label = speaker.gettext("Add to calendar: %(title)s") % {"title": title}

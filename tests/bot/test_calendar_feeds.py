@@ -1,4 +1,4 @@
-"""Calendars end to end: the feed routes, /calendar, "Add to calendar", holidays, ``tarjotin ical``."""
+"""Calendars end to end: feed routes, /calendar, "Add to calendar", holidays, ``tarjotin ical``."""
 
 from __future__ import annotations
 
@@ -83,7 +83,10 @@ async def test_activity_and_network_feeds_are_served_with_their_filters(served: 
     status, kind, body = await get(f"{served.base}/calendar/activity/{FOOTBALL}.ics?lang=en")
     assert (status, kind) == (200, "text/calendar")
     assert (
-        "STATUS:CANCELLED" in body and "RECURRENCE-ID;TZID=Europe/Helsinki:20261213T160000" in body
+        "STATUS:CANCELLED" in body
+    )
+    assert (
+        "RECURRENCE-ID;TZID=Europe/Helsinki:20261213T160000" in body
     )
     status, _, everything = await get(f"{served.base}/calendar/network/nurmijarvi.ics?lang=fi")
     status_sports, _, sports = await get(
@@ -108,7 +111,8 @@ async def test_unknown_ids_and_bad_parameters_are_refused(
     served: Served, path: str, status: int
 ) -> None:
     code, _, body = await get(served.base + path)
-    assert code == status and body.strip()
+    assert code == status
+    assert body.strip()
 
 
 async def test_calendar_gives_a_personal_feed_that_a_new_link_or_forget_revokes(
@@ -122,10 +126,12 @@ async def test_calendar_gives_a_personal_feed_that_a_new_link_or_forget_revokes(
     await fakes.subscriptions.add(Subscription(USER, CHAT, NOW, activity=FOOTBALL))  # type: ignore[arg-type]
     [reply] = await conversation.on_command(Command(USER, CHAT, "calendar"))
     [link] = [a for a in reply.actions if a.kind is ActionKind.LINK]
-    assert link.argument.startswith(f"{BASE}/calendar/personal/") and link.argument in reply.text
+    assert link.argument.startswith(f"{BASE}/calendar/personal/")
+    assert link.argument in reply.text
     personal = served.base + link.argument.removeprefix(BASE)
     status, _, body = await get(personal)
-    assert status == 200 and len(summaries(body)) == 1
+    assert status == 200
+    assert len(summaries(body)) == 1
     [renewed] = await conversation.on_command(Command(USER, CHAT, "calendar"))
     assert (await get(personal))[0] == 404  # the old link stops working
     [new_link] = [a for a in renewed.actions if a.kind is ActionKind.LINK]
@@ -138,7 +144,8 @@ async def test_without_a_public_address_calendar_says_so(demo: Catalogue) -> Non
     conversation = fakes.build(lambda: assistant_over(demo, ScriptedUnderstander())).conversation
     await fakes.profiles.save(Profile(USER, "fi", "nurmijarvi"))
     [reply] = await conversation.on_command(Command(USER, CHAT, "calendar"))
-    assert reply.actions == () and "Kalenterilinkit" in reply.text
+    assert reply.actions == ()
+    assert "Kalenterilinkit" in reply.text
     assert fakes.calendar_feeds.tokens == {}
 
 
@@ -153,12 +160,14 @@ def test_add_to_calendar_is_under_every_dated_activity_and_every_reminder(
     assert links == [f"{BASE}/calendar/activity/{m.activity.id}.ics?lang=en" for m in listed]
     one = assistant.activity_reply(FOOTBALL, "uk", NOW)
     assert f"{BASE}/calendar/activity/{FOOTBALL}.ics?lang=uk" in [a.argument for a in one.actions]
+    football = demo.activity(FOOTBALL)
+    assert football is not None
     [occurrence] = activity_occurrences(
-        demo.activity(FOOTBALL),
+        football,
         HELSINKI,
         date(2026, 12, 13),
         date(2026, 12, 13),
-        {},  # type: ignore[arg-type]
+        {},
     )
     subscription = Subscription(USER, CHAT, NOW, activity=FOOTBALL, id=1)  # type: ignore[arg-type]
     speaker = Translator().speaker("fi")
@@ -178,7 +187,8 @@ def test_every_adapter_renders_the_link(demo: Catalogue) -> None:
     assert [b.url for b in buttons if b.url] == [url]
     assert all(b.callback_data for b in buttons if not b.url)
     plain, markup = render(reply, offered_actions(reply), None)
-    assert f"Add to calendar: {url}" in plain and f'href="{url.replace("&", "&amp;")}"' in markup
+    assert f"Add to calendar: {url}" in plain
+    assert f'href="{url.replace("&", "&amp;")}"' in markup
     assert all(a.kind is not ActionKind.LINK for a in offered_actions(reply))
     assert url in show(reply, choices(reply), "logical")
     assert ActionKind.LINK not in {a.kind for a in choices(reply)}
