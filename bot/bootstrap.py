@@ -38,6 +38,7 @@ from bot.scheduling import (
     ScheduleSource,
 )
 from bot.storage.broadcasts import SqlBroadcastStore
+from bot.storage.calendar_feeds import SqlCalendarFeeds
 from bot.storage.catalog_store import CatalogStore
 from bot.storage.data_rights import SqlDataRights
 from bot.storage.database import Database, database_url
@@ -66,6 +67,7 @@ from handlers.core.flows import FlowTable
 from handlers.core.i18n import Speaker, Translator
 from handlers.core.ports import (
     BroadcastStore,
+    CalendarFeedStore,
     Clock,
     DialogueStore,
     Outbox,
@@ -81,6 +83,7 @@ from handlers.core.ports import (
 )
 from handlers.newcomers.assistant import Assistant
 from handlers.newcomers.assistant import Understander as UnderstanderPort
+from handlers.newcomers.calendar import CalendarFlow, FeedLinks
 from handlers.newcomers.contact import ContactFlow
 from handlers.newcomers.data_rights import DataRights, DataRightsFlow
 from handlers.newcomers.onboarding import Onboarding
@@ -148,6 +151,7 @@ def build_assistant(
     translator: Translator | None = None,
     understander: UnderstanderPort | None = None,
     default_language: str = "en",
+    calendar: FeedLinks | None = None,
 ) -> Assistant:
     """Wire an assistant for one catalogue version (indexes are built here, once)."""
     municipalities = {p.municipality for p in catalogue.places} | {
@@ -161,6 +165,7 @@ def build_assistant(
         understander or Understander(sorted(municipalities)),
         translator or Translator(),
         default_language,
+        calendar,
     )
 
 
@@ -262,6 +267,7 @@ class Options:
     request_raise_after: timedelta = timedelta(hours=24)
     request_retention: timedelta = timedelta(days=180)
     email_enabled: bool = False
+    public_url: str | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> Options:
@@ -271,7 +277,13 @@ class Options:
             timedelta(hours=settings.request_raise_hours),
             timedelta(days=settings.request_retention_days),
             settings.email_enabled,
+            settings.public_url,
         )
+
+    @property
+    def feed_links(self) -> FeedLinks | None:
+        """Where the calendar feeds are reached, when the deployment says."""
+        return FeedLinks(self.public_url) if self.public_url else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +300,7 @@ class Stores:
     outbox: Outbox
     units: UnitOfWorkFactory
     data_rights: DataRights
+    calendar_feeds: CalendarFeedStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,12 +388,14 @@ def build_core(
     questions = Questions(assistant, stores.profiles, contact, reminder_flow, clock)
     onboarding = Onboarding(stores.profiles, questions, speakers)
     data_rights = DataRightsFlow(stores.data_rights, stores.dialogues, questions.forget)
+    calendar = CalendarFlow(stores.calendar_feeds, options.feed_links, clock)
     flows = FlowTable.of(
         (
             onboarding,
             questions,
             contact,
             reminder_flow,
+            calendar,
             data_rights,
             volunteering,
             staffing,
@@ -510,6 +525,7 @@ def sql_stores(
             sessions, on_enqueued=ring, on_catalogue_changed=on_catalogue_changed
         ),
         data_rights=AnnouncingDataRights(SqlDataRights(sessions), erasures or Erasures()),
+        calendar_feeds=SqlCalendarFeeds(sessions),
     )
 
 
@@ -596,6 +612,7 @@ async def build_runtime(
             changes,
             translator=app.translator,
             default_language=settings.default_language,
+            calendar=Options.of(settings).feed_links,
         )
     )
     # Build this season's occurrence months now rather than on the first questions.
@@ -616,6 +633,7 @@ async def build_runtime(
         clock,
         default_language=settings.default_language,
         on_enqueued=doorbell.ring,
+        calendar=Options.of(settings).feed_links,
     )
     watcher = build_catalogue_watcher(app, live, (catalogue, changes), planner)
     await watcher.check()  # the baseline fingerprint, so that the next change is seen
@@ -736,6 +754,7 @@ def build_catalogue_watcher(
                 translator=app.translator,
                 understander=live().understander,
                 default_language=app.settings.default_language,
+                calendar=Options.of(app.settings).feed_links,
             )
         )
 

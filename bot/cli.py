@@ -32,6 +32,7 @@ from bot.bootstrap import (
     temporary_database_url,
     wall_clock,
 )
+from bot.calendar_feeds import BadFeedRequestError, write_feed
 from bot.channels import Channel
 from bot.config import MAX_CATALOGUE_MB, ConfigError, Settings, load_settings
 from bot.failures import ExitCode, OperatorError, explain, unexpected
@@ -120,6 +121,14 @@ def _parser() -> argparse.ArgumentParser:
     exporter.add_argument("--format", choices=("yaml", "json"), default="yaml")
     exporter.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     exporter.set_defaults(handler=_export)
+
+    ical = commands.add_parser("ical", help="write a network's (or one activity's) iCal feed")
+    ical.add_argument("--network", required=True, help="network id")
+    ical.add_argument("--activity", help="only this activity of the network")
+    ical.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
+                      help="language of titles and descriptions (default: the bot's)")
+    ical.add_argument("-o", "--output", type=Path, required=True, help="the .ics file to write")
+    ical.set_defaults(handler=_ical)
 
     week = commands.add_parser("week", help="print a week's programme")
     week.add_argument("--network", help="network id (default: every network)")
@@ -225,6 +234,24 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             args.output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
+        return EXIT_OK
+
+    return await _with_app(settings, work)
+
+
+async def _ical(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(app: App) -> int:
+        catalogue = await ensure_catalogue(app)
+        changes = await app.catalog_store.occurrence_changes()
+        now = wall_clock(ZoneInfo(catalogue.timezone))()
+        language = args.lang or settings.default_language
+        try:
+            body = write_feed(catalogue, changes, args.network, args.activity, language, now)
+        except BadFeedRequestError as error:
+            print(f"Nothing written: {error}.", file=sys.stderr)
+            return EXIT_USAGE
+        args.output.write_bytes(body)
+        print(f"Wrote {args.output}", file=sys.stderr)
         return EXIT_OK
 
     return await _with_app(settings, work)

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     container, where 127.0.0.1 is unreachable from outside."""
     http_port: int = 8080
     """The HTTP server's port; 0 turns it off."""
+    public_url: str | None = None
+    """The address the HTTP server is reached at from outside (``https://tarjotin.example.fi``):
+    calendar links are built from it; without it no calendar link is offered."""
 
     log_format: Literal["text", "json"] = "text"
     """``text`` for a terminal, ``json`` (one object per line) for a log collector."""
@@ -105,6 +108,13 @@ class Settings(BaseSettings):
         if not 0 < value < 65536:
             raise ValueError("must be a TCP port between 1 and 65535")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be a web address starting with https:// (or http://)")
+        return value.rstrip("/") if value is not None else None
 
     @field_validator("http_port")
     @classmethod

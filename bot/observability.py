@@ -1,4 +1,4 @@
-"""Wiring the HTTP server's readiness checks and metrics to the running bot's parts.
+"""Wiring the HTTP server's readiness checks, metrics and calendar feeds to the running bot.
 
 :mod:`bot.http_server` serves the routes and :mod:`bot.metrics` formats the numbers; this
 module only says where each check and number comes from in a ``tarjotin run`` process.
@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from bot.bootstrap import App, Runtime
+from bot.calendar_feeds import CalendarFeeds
 from bot.channels import Channel
 from bot.http_server import Check, HttpServer, Readiness
 from bot.intake import FairIntake
 from bot.metrics import Metrics
 from bot.outbox_drainer import OutboxDrainer
+from bot.storage.calendar_feeds import SqlCalendarFeeds
 from bot.storage.database import schema_at_head
+from bot.storage.reminders import SqlSubscriptionStore
 from bot.storage.requests import SqlRequestStore
 
 
@@ -69,6 +72,14 @@ def build_http_server(
         networks = [network.id for network in runtime.live().catalogue.networks]
         return len(await requests.open_in(networks))
 
+    CalendarFeeds(
+        lambda: (runtime.live().catalogue, runtime.live().matcher.occurrences.changes()),
+        SqlSubscriptionStore(app.database.sessions),
+        app.profiles,
+        SqlCalendarFeeds(app.database.sessions),
+        runtime.clock,
+        settings.default_language,
+    ).mount(server)
     metrics.sources.backlog = runtime.outbox.backlog
     metrics.sources.open_requests = open_requests
     metrics.sources.reloads = lambda: runtime.watcher.reloads

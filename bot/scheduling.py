@@ -47,6 +47,7 @@ from catalog.occurrences import Occurrence, OccurrenceIndex
 from handlers.core.events import Reply, UserId
 from handlers.core.i18n import Translator
 from handlers.core.ports import Clock
+from handlers.newcomers.calendar import FeedLinks
 from handlers.newcomers.reminder_timing import (
     DEFAULT_QUIET_HOURS,
     PlannedReminder,
@@ -103,7 +104,9 @@ class ReminderPlanner:
         quiet: QuietHours = DEFAULT_QUIET_HOURS,
         default_language: str = "en",
         on_enqueued: Callable[[], None] | None = None,
+        calendar: FeedLinks | None = None,
     ) -> None:
+        self.calendar = calendar
         self.subscriptions = subscriptions
         self.outbox = outbox
         self.translator = translator
@@ -239,7 +242,7 @@ class ReminderPlanner:
         else:
             speaker = self.translator.speaker(language)
             render = cancellation_reply if planned.is_cancellation else reminder_reply
-            reply = render(catalogue, planned.occurrence, subscription, speaker)
+            reply = render(catalogue, planned.occurrence, subscription, speaker, self.calendar)
         return OutgoingMessage(
             planned.key,
             subscription.chat,

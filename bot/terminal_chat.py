@@ -29,6 +29,7 @@ from catalog.vocabulary import RIGHT_TO_LEFT
 from handlers.core.conversation import Conversation
 from handlers.core.events import (
     Action,
+    ActionKind,
     ChatId,
     Choice,
     Command,
@@ -53,9 +54,18 @@ TERMINAL_LIMITS = ChannelLimits(overall=20)
 BANNER = "Tarjotin — /help, /language, /place, /mydata, /reminders, /quit"
 
 
+def choices(reply: Reply) -> tuple[Action, ...]:
+    """The reply's actions a typed number picks (links are printed, not chosen)."""
+    return tuple(action for action in reply.actions if action.kind is not ActionKind.LINK)
+
+
 def show(reply: Reply, actions: tuple[Action, ...], bidi: BidiMode) -> str:
-    """A reply's text and its numbered choices, in the terminal's bidi order."""
+    """A reply's text, its links and its numbered choices, in the terminal's bidi order."""
     lines = [reply.text]
+    links = [action for action in reply.actions if action.kind is ActionKind.LINK]
+    if links:
+        lines.append("")
+        lines += [f"{link.label}: {link.argument}" for link in links]
     if actions:
         lines.append("")
         lines += [f"[{number}] {action.label}" for number, action in enumerate(actions, 1)]
@@ -127,8 +137,8 @@ class TerminalChat:
     def answer(self, replies: list[Reply]) -> None:
         """Print the replies; the last one's choices are the ones a number picks."""
         for reply in replies:
-            self.actions = reply.actions
-            self.write(show(reply, reply.actions, self.bidi))
+            self.actions = choices(reply)
+            self.write(show(reply, self.actions, self.bidi))
 
 
 @dataclass

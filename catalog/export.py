@@ -100,6 +100,7 @@ def _organisation(organisation: Organisation) -> dict[str, Any]:
             ("level", organisation.level),
             ("networks", list(organisation.networks)),
             ("contact", _contact(organisation.contact)),
+            ("holidays", organisation.holidays),
         ]
     )
 
@@ -158,6 +159,7 @@ def _activity(activity: Activity) -> dict[str, Any]:
             ("contact", _contact(activity.contact)),
             ("stages", list(activity.stages)),
             ("age", age),
+            ("holidays", activity.holidays),
         ]
     )
 

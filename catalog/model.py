@@ -16,6 +16,9 @@ OrganisationId = NewType("OrganisationId", str)
 PlaceId = NewType("PlaceId", str)
 ActivityId = NewType("ActivityId", str)
 
+#: The value of ``holidays`` that leaves out sessions on Finnish public holidays.
+HOLIDAYS_SKIP = "skip"
+
 #: A language code (ISO 639-1, or ``fi-x-plain``) to the text in that language, in file order.
 Text = tuple[tuple[str, str], ...]
 
@@ -65,6 +68,9 @@ class Organisation:
     level: str
     networks: tuple[NetworkId, ...]
     contact: Contact | None = None
+    holidays: str | None = None
+    """``skip``: its activities have no sessions on Finnish public holidays; ``run`` or unset:
+    they run as scheduled (an activity's own ``holidays`` wins)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +150,8 @@ class Activity:
     contact: Contact | None = None
     stages: tuple[str, ...] = ()
     age: AgeRange | None = None
+    holidays: str | None = None
+    """As written: ``skip``, ``run`` or unset (then the organisation's setting applies)."""
 
     @property
     def is_ongoing(self) -> bool:
@@ -191,6 +199,21 @@ class Catalogue:
     def activity(self, activity_id: str) -> Activity | None:
         """Look up an activity by id."""
         return _lookup(self, "activities", activity_id)  # type: ignore[return-value]
+
+    def skips_holidays(self, activity: Activity) -> bool:
+        """Whether the activity's scheduled sessions are left out on Finnish public holidays.
+
+        The activity's own ``holidays`` decides; without one, its organisation's; the default
+        is that it runs.
+        """
+        organisation = self.organisation(activity.organisation)
+        return skips_holidays(activity, organisation.holidays if organisation else None)
+
+
+def skips_holidays(activity: Activity, organisation_holidays: str | None) -> bool:
+    """The activity's own ``holidays`` setting, else its organisation's; by default it runs."""
+    setting = activity.holidays if activity.holidays is not None else organisation_holidays
+    return setting == HOLIDAYS_SKIP
 
 
 def _lookup(catalogue: Catalogue, kind: str, record_id: str) -> object | None:

@@ -444,6 +444,7 @@ def _activity(raw: dict[str, Any]) -> Activity:
         contact=_contact(raw.get("contact")),
         stages=tuple(raw.get("stages", ())),
         age=AgeRange(age.get("min"), age.get("max")) if isinstance(age, dict) else None,
+        holidays=raw.get("holidays"),
     )
 
 
@@ -471,6 +472,7 @@ def build_catalogue(data: dict[str, Any]) -> Catalogue:
             level=raw["level"],
             networks=tuple(NetworkId(n) for n in raw["networks"]),
             contact=_contact(raw.get("contact")),
+            holidays=raw.get("holidays"),
         )
         for raw in data["organisations"]
     )

@@ -163,6 +163,28 @@ class InMemoryListener:
         self.forgotten_users.append(user)
 
 
+class InMemoryCalendarFeeds:
+    """Personal feed tokens (numbered, so tests can tell a renewed one from the old)."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[UserId, str] = {}
+        self.issued = 0
+
+    async def renew(self, user: UserId, now: datetime) -> str:
+        """A new token; the user's old one is gone."""
+        self.issued += 1
+        self.tokens[user] = f"token-{self.issued}"
+        return self.tokens[user]
+
+    async def user_of(self, token: str) -> UserId | None:
+        """The user the token is current for."""
+        return next((user for user, held in self.tokens.items() if held == token), None)
+
+    def forget(self, user: UserId) -> None:
+        """The user deleted their data."""
+        self.tokens.pop(user, None)
+
+
 class InMemorySubscriptions:
     """A SubscriptionStore in a dict, with ids counted from 1."""
 

@@ -23,6 +23,7 @@ from handlers.core.flows import FlowBase, FlowDeclaration, FlowTable
 from handlers.core.i18n import Translator
 from handlers.core.ports import Clock, ProfileStore
 from handlers.newcomers.assistant import Assistant
+from handlers.newcomers.calendar import CalendarFlow
 from handlers.newcomers.contact import ContactFlow
 from handlers.newcomers.data_rights import DataRightsFlow, UserData
 from handlers.newcomers.onboarding import Onboarding
@@ -31,6 +32,7 @@ from handlers.newcomers.reminders import ReminderFlow
 from handlers.volunteers.menu import Volunteering
 from tests.fakes import (
     InMemoryBroadcasts,
+    InMemoryCalendarFeeds,
     InMemoryCatalogueEditor,
     InMemoryDialogues,
     InMemoryListener,
@@ -60,6 +62,7 @@ class InMemoryDataRights:
     dialogues: InMemoryDialogues
     outbox: InMemoryOutbox
     broadcasts: InMemoryBroadcasts
+    calendar_feeds: InMemoryCalendarFeeds
 
     async def data_of(self, user: UserId) -> UserData:
         """What the fakes hold about ``user``."""
@@ -92,6 +95,7 @@ class InMemoryDataRights:
         await self.dialogues.clear(user)
         await self.profiles.delete(user)
         self.staff.forget_user(user)
+        self.calendar_feeds.forget(user)
 
 
 @dataclass
@@ -108,6 +112,7 @@ class FakeCore:
     requests: InMemoryRequests = field(default_factory=InMemoryRequests)
     broadcasts: InMemoryBroadcasts = field(default_factory=InMemoryBroadcasts)
     outbox: InMemoryOutbox = field(default_factory=InMemoryOutbox)
+    calendar_feeds: InMemoryCalendarFeeds = field(default_factory=InMemoryCalendarFeeds)
 
     def __post_init__(self) -> None:
         self.directory = InMemorySubscriberDirectory(self.subscriptions, self.profiles)
@@ -122,7 +127,7 @@ class FakeCore:
         )
         self.data_rights = InMemoryDataRights(
             self.profiles, self.subscriptions, self.requests, self.staff, self.dialogues,
-            self.outbox, self.broadcasts,
+            self.outbox, self.broadcasts, self.calendar_feeds,
         )
 
     @property
@@ -139,6 +144,7 @@ class FakeCore:
             outbox=self.outbox,
             units=self.units,
             data_rights=self.data_rights,
+            calendar_feeds=self.calendar_feeds,
         )
 
     def build(
@@ -199,6 +205,7 @@ def declared_table() -> FlowTable:
         Questions,
         ContactFlow,
         ReminderFlow,
+        CalendarFlow,
         DataRightsFlow,
         Volunteering,
         Staffing,

@@ -52,7 +52,8 @@ HTML_FORMAT = "org.matrix.custom.html"
 
 #: Choices the Matrix channel cannot carry out, so they are not offered rather than offered
 #: and refused. Empty: reminders are posted into the room by :mod:`bot.matrix.outbox_sender`.
-NOT_OFFERED: frozenset[ActionKind] = frozenset()
+NOT_OFFERED: frozenset[ActionKind] = frozenset({ActionKind.LINK})
+"""Links are written into the text (Matrix has no buttons), not offered as numbered choices."""
 
 _NUMBER = re.compile(r"[#(\[]?\s*(\d{1,3})\s*[.):\]]?")
 _BLANKS = re.compile(r"\s+")
@@ -417,6 +418,10 @@ def render(
     text = matrix_commands(reply.text, commands)
     plain = [text]
     markup = [_html_lines(text)]
+    links = [action for action in reply.actions if action.kind is ActionKind.LINK]
+    if links:
+        plain.append("\n".join(f"{link.label}: {link.argument}" for link in links))
+        markup.append("<br>".join(_html_link(link) for link in links))
     if actions:
         options = [f"{keycap(number)} {action.label}" for number, action in enumerate(actions, 1)]
         plain.append("\n".join(options))
@@ -425,6 +430,12 @@ def render(
             plain.append(hint)
             markup.append(f"<em>{html.escape(hint, quote=False)}</em>")
     return "\n\n".join(plain), "<br><br>".join(markup)
+
+
+def _html_link(link: Action) -> str:
+    """``<a href="url">label</a>``: the label is what a reader sees and taps."""
+    url = html.escape(link.argument, quote=True)
+    return f'<a href="{url}">{html.escape(link.label, quote=False)}</a>'
 
 
 def _html_lines(text: str) -> str:

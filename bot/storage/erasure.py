@@ -4,6 +4,7 @@
 checkpoints and empties the write-ahead log so that no file keeps the old pages. Per table:
 
 * **deleted**: ``users`` (language, network, the one waiting question), ``subscriptions``,
+  ``calendar_feeds`` (the hash of their personal feed's token),
   ``dialogues`` (drafts of a request or a broadcast), ``contact_requests`` (the message and
   the name they agreed to share), ``broadcasts`` they sent (text and versions),
   ``staff_grants`` they hold, ``staff_invites`` they made that nobody used;
@@ -40,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.storage.database import truncate_wal
 from bot.storage.models import (
     BroadcastRow,
+    CalendarFeedRow,
     CatalogueAdditionRow,
     ContactRequestRow,
     DialogueRow,
@@ -123,6 +125,7 @@ async def forget_user(sessions: async_sessionmaker[AsyncSession], user: UserId) 
             ),
             ("users", delete(UserRow).where(UserRow.id == who)),
             ("subscriptions", delete(SubscriptionRow).where(SubscriptionRow.user_id == who)),
+            ("calendar_feeds", delete(CalendarFeedRow).where(CalendarFeedRow.user_id == who)),
             ("dialogues", delete(DialogueRow).where(DialogueRow.user_id == who)),
             ("contact_requests", delete(ContactRequestRow).where(ContactRequestRow.user_id == who)),
             ("broadcasts", delete(BroadcastRow).where(BroadcastRow.sender_id == who)),

@@ -153,6 +153,7 @@ class OrganisationRow(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     kind: Mapped[str] = mapped_column(String(CODE_LENGTH))
     level: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    holidays: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     has_contact: Mapped[bool] = mapped_column(Boolean)
     contact_email: Mapped[str | None] = mapped_column(Text)
     contact_phone: Mapped[str | None] = mapped_column(Text)
@@ -242,6 +243,7 @@ class ActivityRow(Base):
     contact_email: Mapped[str | None] = mapped_column(Text)
     contact_phone: Mapped[str | None] = mapped_column(Text)
     contact_url: Mapped[str | None] = mapped_column(Text)
+    holidays: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
 
 
 class ActivityText(Base):
@@ -611,3 +613,17 @@ class CatalogueAdditionRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     added_by: Mapped[str | None] = mapped_column(String(USER_ID_LENGTH))
     added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CalendarFeedRow(Base):
+    """A user's personal calendar feed: only a hash of its secret token is kept.
+
+    One per user; a new ``/calendar`` link replaces it, ``/forget`` deletes it.
+    """
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

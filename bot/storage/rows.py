@@ -210,6 +210,7 @@ def organisation_rows(organisation: Organisation) -> RecordRows:
             "id": organisation.id,
             "kind": organisation.kind,
             "level": organisation.level,
+            "holidays": organisation.holidays,
             **_contact_columns(organisation.contact),
         },
         children={
@@ -232,6 +233,7 @@ def organisation_from_rows(row: StoredRow, children: ChildRows) -> Organisation:
         level=row["level"],
         networks=tuple(NetworkId(network) for network in networks),
         contact=_contact(row, texts.get("contact_name", ())),
+        holidays=row["holidays"],
     )
 
 
@@ -335,6 +337,7 @@ def activity_rows(activity: Activity) -> RecordRows:
             "has_age": age is not None,
             "age_min": age.min if age else None,
             "age_max": age.max if age else None,
+            "holidays": activity.holidays,
             **_contact_columns(activity.contact),
         },
         children={
@@ -407,6 +410,7 @@ def activity_from_rows(row: StoredRow, children: ChildRows) -> Activity:
         contact=_contact(row, texts.get("contact_name", ())),
         stages=_values(children.get(_ACTIVITY_STAGES.name, ()), "stage"),
         age=AgeRange(min=row["age_min"], max=row["age_max"]) if row["has_age"] else None,
+        holidays=row["holidays"],
     )
 
 

@@ -43,6 +43,7 @@ DEFAULT_MAX_AGE: Final = 30 * 24 * 3600.0
 
 #: Stable wire codes: never renumber, only add. The header has four bits for them (1..15), so
 #: one code is left; a later action needs a new :data:`VERSION` with a wider header.
+#: ``ActionKind.LINK`` has none: a link is a URL button, never callback data.
 ACTION_CODES: Final[dict[ActionKind, int]] = {
     ActionKind.REMIND: 1,
     ActionKind.CONTACT: 2,

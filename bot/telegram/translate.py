@@ -229,12 +229,16 @@ def keyboard(
 ) -> InlineKeyboardMarkup | None:
     """The inline keyboard for ``actions``; ``encode`` gives each button's callback data.
 
-    A button whose data cannot be encoded (``None``) is left out rather than sent broken.
+    A link (``ActionKind.LINK``) is a URL button, opened by Telegram, never a callback. A button
+    whose data cannot be encoded (``None``) is left out rather than sent broken.
     """
     rows = []
     for row in keyboard_rows(shown_actions(actions)):
         buttons = []
         for action in row:
+            if action.kind is ActionKind.LINK:
+                buttons.append(InlineKeyboardButton(action.label, url=action.argument))
+                continue
             data = encode(action)
             if data is not None:
                 buttons.append(InlineKeyboardButton(action.label, callback_data=data))

@@ -12,6 +12,11 @@ Which occurrences belong to a window ``first``…``last`` (inclusive local dates
 - a change whose original start is not (or no longer) a session of the activity is ignored:
   after a re-import moved the club to 18:00, a cancellation of "17:00" cancels nothing.
 
+An activity that skips holidays (``holidays: skip``, see :meth:`Catalogue.skips_holidays`)
+keeps its scheduled sessions on Finnish public holidays, flagged ``cancelled`` with the
+``holiday``'s key, so that a reply can say why a usual session is not on. One-off dates and
+sessions a volunteer moved are explicit, and held whatever the day.
+
 Identical sessions (two rules, or a rule and a one-off date, giving the same start and end)
 are listed once. A change applies to every session that starts at its original start.
 
@@ -28,8 +33,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
+from catalog.holidays import public_holiday
 from catalog.localtime import to_aware, to_local
-from catalog.model import Activity, ActivityId, OccurrenceChange, PlaceId
+from catalog.model import HOLIDAYS_SKIP, Activity, ActivityId, OccurrenceChange, PlaceId
 from catalog.occurrences.rules import CompiledRule, compile_rule
 
 ChangeKey = tuple[ActivityId, datetime]
@@ -52,6 +58,9 @@ class Occurrence:
     moved: bool = False
     cancelled: bool = False
     reason: str | None = None
+    holiday: str | None = None
+    """The public holiday (key) that a ``holidays: skip`` activity is not held on; such an
+    occurrence is ``cancelled`` too, so everything that leaves cancelled sessions out does."""
 
 
 def local_naive(value: datetime, zone: tzinfo) -> datetime:
@@ -101,8 +110,22 @@ def _make(
     zone: tzinfo,
     session: tuple[datetime, datetime],
     change: OccurrenceChange | None,
+    holiday: str | None = None,
 ) -> Occurrence:
     start, end = session
+    if holiday is not None and (change is None or not is_move(change)):
+        aware_start, aware_end = _instants(start, end, zone)
+        reason = change.reason if change is not None else None
+        return Occurrence(
+            activity.id,
+            aware_start,
+            aware_end,
+            start,
+            activity.place,
+            cancelled=True,
+            reason=reason,
+            holiday=holiday,
+        )
     if change is None or not (change.cancelled or is_move(change)):
         aware_start, aware_end = _instants(start, end, zone)
         reason = change.reason if change is not None else None
@@ -151,15 +174,18 @@ def expand_activity(
     first: date,
     last: date,
     changes: Mapping[datetime, OccurrenceChange],
+    skip_holidays: bool = False,
 ) -> list[Occurrence]:
     """List the activity's occurrences in the window, given its compiled rules and changes.
 
-    ``changes`` maps naive local original starts to the activity's changes. Unsorted.
+    ``changes`` maps naive local original starts to the activity's changes;
+    ``skip_holidays`` flags scheduled sessions on public holidays (see the module). Unsorted.
     """
-    if not changes and len(rules) == 1 and not activity.dates:
+    if not changes and len(rules) == 1 and not activity.dates and not skip_holidays:
         return _plain(activity, rules[0], zone, first, last)
     result: list[Occurrence] = []
     seen: set[tuple[datetime, datetime]] = set()
+    scheduled = _scheduled(rules, first, last) if skip_holidays else frozenset()
     for session in sessions(activity, rules, first, last):
         if session in seen:
             continue
@@ -169,10 +195,18 @@ def expand_activity(
             new_start = moved_to(change, session, activity.place, zone)[0]
             if not first <= new_start.date() <= last:
                 continue  # moved out of the window
-        result.append(_make(activity, zone, session, change))
+        holiday = public_holiday(session[0].date()) if session in scheduled else None
+        result.append(_make(activity, zone, session, change, holiday))
     if changes:
         result += _moved_in(activity, rules, zone, first, last, changes)
     return result
+
+
+def _scheduled(
+    rules: Sequence[CompiledRule], first: date, last: date
+) -> frozenset[tuple[datetime, datetime]]:
+    """The sessions the rules (not the one-off dates) give in the window."""
+    return frozenset(session for rule in rules for session in rule.sessions(first, last))
 
 
 def _plain(
@@ -229,16 +263,23 @@ def activity_occurrences(
     window_start: date,
     window_end: date,
     changes: Mapping[ChangeKey, OccurrenceChange],
+    skip_holidays: bool | None = None,
 ) -> list[Occurrence]:
     """List the activity's occurrences starting on the window's local dates, in time order.
 
     ``changes`` maps ``(activity id, original local start)`` to a change; only this activity's
-    are used. Cancelled occurrences are included, flagged.
+    are used. Cancelled occurrences are included, flagged. ``skip_holidays`` defaults to the
+    activity's own ``holidays`` (pass :meth:`Catalogue.skips_holidays` to honour its
+    organisation's).
     """
+    if skip_holidays is None:
+        skip_holidays = activity.holidays == HOLIDAYS_SKIP
     own = {
         local_naive(start, zone): change
         for (activity_id, start), change in changes.items()
         if activity_id == activity.id
     }
-    found = expand_activity(activity, compiled_rules(activity), zone, window_start, window_end, own)
+    found = expand_activity(
+        activity, compiled_rules(activity), zone, window_start, window_end, own, skip_holidays
+    )
     return sorted(found, key=sort_key)

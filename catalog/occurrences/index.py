@@ -26,7 +26,7 @@ from threading import RLock
 from zoneinfo import ZoneInfo
 
 from catalog.localtime import local_date, to_aware
-from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange
+from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, skips_holidays
 from catalog.occurrences.expand import (
     Occurrence,
     changes_by_start,
@@ -84,10 +84,14 @@ class _Entry:
     rules: tuple[CompiledRule, ...]
     first: date
     last: date | None  # None: an endless rule
+    skip_holidays: bool = False
 
 
 def _entry(
-    activity: Activity, changes: Mapping[datetime, OccurrenceChange], zone: ZoneInfo
+    activity: Activity,
+    changes: Mapping[datetime, OccurrenceChange],
+    zone: ZoneInfo,
+    skip_holidays: bool = False,
 ) -> _Entry | None:
     """Describe a dated activity for the index; ``None`` when it never occurs (ongoing)."""
     if activity.is_ongoing:
@@ -103,10 +107,15 @@ def _entry(
             lasts.append(moved_to)
     known = [day for day in lasts if day is not None]
     last = None if len(known) < len(lasts) else max(known)
-    return _Entry(activity, rules, min(firsts), last)
+    return _Entry(activity, rules, min(firsts), last, skip_holidays)
 
 
 ChangeMap = Mapping[ActivityId, Mapping[datetime, OccurrenceChange]]
+
+
+def _organisation_holidays(catalogue: Catalogue) -> dict[str, str | None]:
+    """Each organisation's ``holidays`` setting, which its activities inherit."""
+    return {organisation.id: organisation.holidays for organisation in catalogue.organisations}
 
 
 def _expand_month(
@@ -123,7 +132,9 @@ def _expand_month(
     if entry.first > last or (entry.last is not None and entry.last < first - timedelta(1)):
         return []
     own = changes.get(entry.activity.id, _NO_CHANGES)
-    found = expand_activity(entry.activity, entry.rules, zone, first - timedelta(days=1), last, own)
+    found = expand_activity(
+        entry.activity, entry.rules, zone, first - timedelta(days=1), last, own, entry.skip_holidays
+    )
     return [o for o in found if o.start.year * 12 + o.start.month - 1 == month]
 
 
@@ -175,6 +186,7 @@ class OccurrenceIndex:
         self.zone = ZoneInfo(catalogue.timezone)
         self._buckets: OrderedDict[Month, _Bucket] = OrderedDict()
         self._activities: dict[ActivityId, Activity] = {a.id: a for a in catalogue.activities}
+        self._organisation_holidays = _organisation_holidays(catalogue)
         self._changes = changes_by_start(changes, self.zone)
         self._entries: dict[ActivityId, _Entry] = {}
         for activity in catalogue.activities:
@@ -389,11 +401,17 @@ class OccurrenceIndex:
                 self._reset(catalogue, self._all_changes() if changes is None else changes)
                 return frozenset(self._activities)
             incoming = {a.id: a for a in catalogue.activities}
+            holidays = _organisation_holidays(catalogue)
             touched = {
                 i
                 for i in incoming.keys() | self._activities.keys()
                 if incoming.get(i) != self._activities.get(i)
+                or (
+                    i in incoming
+                    and self._skips(incoming[i]) != self._skips(incoming[i], holidays)
+                )
             }
+            self._organisation_holidays = holidays
             if changes is not None:
                 grouped = changes_by_start(changes, self.zone)
                 touched |= {
@@ -408,6 +426,21 @@ class OccurrenceIndex:
             return frozenset(touched)
 
     # --- internals ------------------------------------------------------------------------
+
+    def changes(self) -> list[OccurrenceChange]:
+        """Every volunteer's change the index holds (what a calendar feed shows besides rules)."""
+        with self._lock:
+            return self._all_changes()
+
+    def skips_holidays(self, activity_id: ActivityId) -> bool:
+        """Whether the activity's sessions on public holidays are left out."""
+        with self._lock:
+            activity = self._activities.get(activity_id)
+            return activity is not None and self._skips(activity)
+
+    def _skips(self, activity: Activity, holidays: Mapping[str, str | None] | None = None) -> bool:
+        table = self._organisation_holidays if holidays is None else holidays
+        return skips_holidays(activity, table.get(activity.organisation))
 
     def _all_changes(self) -> list[OccurrenceChange]:
         return [change for own in self._changes.values() for change in own.values()]
@@ -453,7 +486,8 @@ class OccurrenceIndex:
         activity = self._activities.get(activity_id)
         entry = None
         if activity is not None:
-            entry = _entry(activity, self._changes.get(activity_id, _NO_CHANGES), self.zone)
+            own = self._changes.get(activity_id, _NO_CHANGES)
+            entry = _entry(activity, own, self.zone, self._skips(activity))
         if entry is None:
             self._entries.pop(activity_id, None)
         else:

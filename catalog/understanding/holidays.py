@@ -20,26 +20,10 @@ from collections.abc import Mapping
 from datetime import date
 from functools import cache
 
-__all__ = ["HOLIDAY_KEYS", "coming_holiday", "finnish_holidays", "holiday_days", "is_one_day"]
+from catalog.holidays import PACKAGE_NAMES
+from catalog.holidays import finnish_holidays as public_holidays
 
-#: The package's English (en_US) names of the Finnish holidays that are single days.
-_PACKAGE_NAMES: dict[str, str] = {
-    "new_years_day": "New Year's Day",
-    "epiphany": "Epiphany",
-    "good_friday": "Good Friday",
-    "easter_sunday": "Easter Sunday",
-    "easter_monday": "Easter Monday",
-    "vappu": "May Day",
-    "ascension_day": "Ascension Day",
-    "pentecost": "Pentecost",
-    "midsummer_eve": "Midsummer Eve",
-    "midsummer_day": "Midsummer Day",
-    "all_saints_day": "All Saints' Day",
-    "independence_day": "Independence Day",
-    "christmas_eve": "Christmas Eve",
-    "christmas_day": "Christmas Day",
-    "boxing_day": "Second Day of Christmas",
-}
+__all__ = ["HOLIDAY_KEYS", "coming_holiday", "finnish_holidays", "holiday_days", "is_one_day"]
 
 #: Days not in the package's table: key -> (month, day).
 _FIXED: dict[str, tuple[int, int]] = {
@@ -56,23 +40,13 @@ _SPANS: dict[str, tuple[str, str, bool]] = {
 }
 
 #: Every holiday key the data files may use.
-HOLIDAY_KEYS: frozenset[str] = frozenset({*_PACKAGE_NAMES, *_FIXED, *_SPANS})
+HOLIDAY_KEYS: frozenset[str] = frozenset({*PACKAGE_NAMES, *_FIXED, *_SPANS})
 
 
 @cache
 def finnish_holidays(year: int) -> Mapping[str, date]:
-    """The single-day holidays of ``year`` by key, from the package's table (read once).
-
-    The package is imported here, on the first holiday asked about, as it takes a while.
-    """
-    from holidays import country_holidays
-
-    table = country_holidays("FI", years=year, language="en_US")
-    by_name: dict[str, date] = {}
-    for day, names in table.items():
-        for name in str(names).split("; "):
-            by_name[name] = day
-    days = {key: by_name[name] for key, name in _PACKAGE_NAMES.items() if name in by_name}
+    """The single-day holidays of ``year`` by key: the public ones and the two eves."""
+    days = dict(public_holidays(year))
     days.update({key: date(year, month, day) for key, (month, day) in _FIXED.items()})
     return days
 

@@ -38,6 +38,9 @@ class ActionKind(StrEnum):
     """A step of a contact or join request (consent, send, cancel); argument ``<op>:<value>``."""
     STAFF = "staff"
     """A coordinator's or organiser's choice (invite, roles, revoke, requests); ``<op>:<value>``."""
+    LINK = "link"
+    """Not a choice but a web link (``argument`` is the URL): a URL button on Telegram, a link
+    in the text on Matrix and the terminal. It never comes back as a :class:`Choice`."""
 
 
 @dataclass(frozen=True, slots=True)

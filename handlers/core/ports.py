@@ -34,6 +34,16 @@ class ProfileStore(Protocol):
         """Forget the user entirely."""
 
 
+class CalendarFeedStore(Protocol):
+    """Personal calendar feeds: one secret token per user, of which only a hash is kept."""
+
+    async def renew(self, user: UserId, now: datetime) -> str:
+        """A new token for the user's feed; the one before stops working."""
+
+    async def user_of(self, token: str) -> UserId | None:
+        """Whose feed a token opens (``None``: unknown, replaced or forgotten)."""
+
+
 class Clock(Protocol):
     """The current time (aware); injected so tests control it."""
 

@@ -9,9 +9,18 @@ from babel.lists import format_list
 
 from catalog.matching import Match
 from catalog.model import Activity, Catalogue, Network
+from catalog.occurrences import Occurrence
 from catalog.understanding.query import ClockRange, Holiday
 from handlers.core.events import Reply
-from handlers.core.formatting import clock, day_heading, isolate, localised, place_line, short_date
+from handlers.core.formatting import (
+    activity_title,
+    clock,
+    day_heading,
+    isolate,
+    localised,
+    place_line,
+    short_date,
+)
 from handlers.core.i18n import Speaker
 
 PAGE_SIZE = 5
@@ -149,6 +158,22 @@ def holiday_line(holiday: Holiday, speaker: Speaker) -> str | None:
     return speaker.gettext("%(holiday)s is on %(when)s.") % {
         "holiday": speaker.gettext(name),
         "when": window_phrase(holiday.start, holiday.end, speaker),
+    }
+
+
+def holiday_name(key: str, speaker: Speaker) -> str:
+    """A holiday's name in the reader's language (its key if the replies do not name it)."""
+    name = HOLIDAY_NAMES.get(key)
+    return speaker.gettext(name) if name is not None else key.replace("_", " ")
+
+
+def holiday_notice(catalogue: Catalogue, occurrence: Occurrence, speaker: Speaker) -> str:
+    """"No Language café on Independence Day (Sunday 6 December)."."""
+    assert occurrence.holiday is not None
+    return speaker.gettext("No %(title)s on %(holiday)s (%(day)s).") % {
+        "title": activity_title(catalogue, occurrence.activity, speaker),
+        "holiday": holiday_name(occurrence.holiday, speaker),
+        "day": day_heading(occurrence.start.date(), speaker),
     }
 
 

@@ -7,6 +7,7 @@ decides what to say. It never imports a chat library or a database session.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -22,10 +23,12 @@ from handlers.newcomers.answers import (
     clock_phrase,
     coordinator_text,
     holiday_line,
+    holiday_notice,
     match_block,
     results_text,
     window_phrase,
 )
+from handlers.newcomers.calendar import FeedLinks, calendar_action, titled_calendar_action
 
 #: Longer messages are not questions; they are refused politely and not processed.
 MAX_MESSAGE_CHARS = 2000
@@ -35,6 +38,9 @@ MAX_RESULTS = 60
 
 #: How many alternatives to suggest when nothing matches.
 ALTERNATIVES = 3
+
+#: At most this many "no club on Independence Day" lines head an answer.
+HOLIDAY_NOTES = 3
 
 
 class Understander(Protocol):
@@ -80,12 +86,14 @@ class Assistant:
         understander: Understander,
         translator: Translator,
         default_language: str = "en",
+        calendar: FeedLinks | None = None,
     ) -> None:
         self.matcher = matcher
         self.catalogue = matcher.catalogue
         self.understander = understander
         self.translator = translator
         self.default_language = default_language
+        self.calendar = calendar
 
     def answer(
         self,
@@ -148,12 +156,26 @@ class Assistant:
         description = localised(activity.description, speaker)
         if description:
             text += "\n\n" + description
-        actions = (
+        actions = [
             Action(ActionKind.REMIND, _("Remind me"), activity.id),
             # The activity goes with the request, so the coordinator knows what it is about.
             Action(ActionKind.CONTACT, _("Talk to a person"), activity.id),
-        )
-        return Reply(text, speaker.language, actions)
+        ]
+        if not activity.is_ongoing:
+            actions += filter(None, [calendar_action(self.calendar, activity.id, speaker)])
+        return Reply(text, speaker.language, tuple(actions))
+
+    def calendar_actions(self, matches: Sequence[Match], speaker: Speaker) -> list[Action]:
+        """"Add to calendar" for each dated activity listed (none where feeds are not served)."""
+        found = []
+        for match in matches:
+            if match.activity.is_ongoing:
+                continue
+            title = localised(match.activity.title, speaker)
+            action = titled_calendar_action(self.calendar, match.activity.id, title, speaker)
+            if action is not None:
+                found.append(action)
+        return found
 
     def help_text(self, speaker: Speaker, network: Network | None) -> str:
         """What the bot does, with two example questions."""
@@ -218,11 +240,13 @@ class Assistant:
         else:
             heading = _("Found %(count)s. Coming up next:") % {"count": count}
         heading = self.holiday_prefix(query, speaker) + heading
+        skipped = self.holiday_notes(query, network, search.start, search.end, speaker)
+        if skipped:
+            heading = skipped + "\n\n" + heading
         text = results_text(self.catalogue, search.matches, speaker, page, heading, now)
-        actions = [
-            Action(ActionKind.REMIND, _("Remind me"), match.activity.id)
-            for match in search.matches[page * PAGE_SIZE : (page + 1) * PAGE_SIZE][:1]
-        ]
+        shown = search.matches[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        actions = [Action(ActionKind.REMIND, _("Remind me"), m.activity.id) for m in shown[:1]]
+        actions += self.calendar_actions(shown, speaker)
         if (page + 1) * PAGE_SIZE < len(search.matches):
             actions.append(Action(ActionKind.MORE, _("More"), str(page + 1)))
         if query.window is not None:
@@ -250,6 +274,35 @@ class Assistant:
                 if len(found) >= ALTERNATIVES:
                     return list(found.values())
         return list(found.values())
+
+    def holiday_notes(
+        self,
+        query: Query,
+        network: Network | None,
+        start: datetime,
+        end: datetime,
+        speaker: Speaker,
+    ) -> str:
+        """Why usual sessions asked about are not on: "No Language café on Independence Day".
+
+        Sessions of the activities the question is about (``holidays: skip``) that fall on a
+        public holiday in the searched span, soonest first, at most :data:`HOLIDAY_NOTES`.
+        """
+        scope = self.matcher.scope(network.id if network else None, query.municipalities)
+        ids = self.matcher.constrained(query, scope)
+        if not ids:
+            return ""
+        skipped = [
+            occurrence
+            for occurrence in self.matcher.occurrences.between(
+                start, end, ids, include_cancelled=True
+            )
+            if occurrence.holiday is not None
+        ]
+        return "\n".join(
+            holiday_notice(self.catalogue, occurrence, speaker)
+            for occurrence in skipped[:HOLIDAY_NOTES]
+        )
 
     @staticmethod
     def holiday_prefix(query: Query, speaker: Speaker) -> str:
@@ -283,6 +336,10 @@ class Assistant:
         """Say plainly that nothing matches, suggest alternatives, offer the coordinator."""
         _ = speaker.gettext
         parts = [self.holiday_prefix(query, speaker) + _("I found nothing that matches.")]
+        start, end = self.matcher.instants(query.window, now)
+        skipped = self.holiday_notes(query, network, start, end, speaker)
+        if skipped:
+            parts.append(skipped)
         suggestions = self.alternatives(query, network.id if network else None, now)
         if suggestions:
             notes = self.outside_notes(suggestions, query, network, speaker)
@@ -294,4 +351,5 @@ class Assistant:
             for m in suggestions
         ]
         actions.append(Action(ActionKind.CONTACT, _("Talk to a person")))
+        actions += self.calendar_actions(suggestions, speaker)
         return Reply("\n\n".join(parts), speaker.language, tuple(actions))

@@ -19,6 +19,7 @@ from handlers.core.formatting import (
     time_range,
 )
 from handlers.core.i18n import Speaker
+from handlers.newcomers.answers import holiday_name
 
 
 def week_start(day: date) -> date:
@@ -30,7 +31,11 @@ def occurrence_lines(catalogue: Catalogue, occurrence: Occurrence, speaker: Spea
     """The lines describing one occurrence: time and title, then the place."""
     title = activity_title(catalogue, occurrence.activity, speaker)
     head = f"{time_range(occurrence.start, occurrence.end, speaker)}  {title}"
-    if occurrence.cancelled:
+    if occurrence.holiday is not None:
+        head += " — " + speaker.gettext("not held: %(holiday)s") % {
+            "holiday": holiday_name(occurrence.holiday, speaker)
+        }
+    elif occurrence.cancelled:
         head += " — " + speaker.gettext("cancelled this time")
     elif occurrence.moved:
         head += " — " + speaker.gettext("moved")

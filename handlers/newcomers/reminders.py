@@ -34,7 +34,8 @@ from handlers.core.i18n import Speaker
 from handlers.core.numbers import ascii_number
 from handlers.core.ports import Clock, SubscriptionListener, SubscriptionStore
 from handlers.core.turn import Turn
-from handlers.newcomers.answers import invalid_choice_reply
+from handlers.newcomers.answers import holiday_notice, invalid_choice_reply
+from handlers.newcomers.calendar import FeedLinks, calendar_action
 from handlers.newcomers.reminder_timing import (
     DEFAULT_LEADS,
     EVENING_BEFORE,
@@ -108,11 +109,20 @@ def _stop(subscription: Subscription, speaker: Speaker) -> Action:
     )
 
 
+def _actions(
+    subscription: Subscription, occurrence: Occurrence, speaker: Speaker, links: FeedLinks | None
+) -> tuple[Action, ...]:
+    """Stop, and "Add to calendar" where feeds are served."""
+    add = calendar_action(links, occurrence.activity, speaker)
+    return (_stop(subscription, speaker), *([add] if add is not None else []))
+
+
 def reminder_reply(
     catalogue: Catalogue,
     occurrence: Occurrence,
     subscription: Subscription,
     speaker: Speaker,
+    links: FeedLinks | None = None,
 ) -> Reply:
     """A reminder of one occurrence: what, when, where, and any change to this time."""
     _ = speaker.gettext
@@ -128,7 +138,8 @@ def reminder_reply(
     reason = reason_text(occurrence.reason, speaker)
     if reason:
         lines.append(_("Reason: %(reason)s.") % {"reason": reason})
-    return Reply("\n".join(lines), speaker.language, (_stop(subscription, speaker),))
+    actions = _actions(subscription, occurrence, speaker, links)
+    return Reply("\n".join(lines), speaker.language, actions)
 
 
 def cancellation_reply(
@@ -136,9 +147,13 @@ def cancellation_reply(
     occurrence: Occurrence,
     subscription: Subscription,
     speaker: Speaker,
+    links: FeedLinks | None = None,
 ) -> Reply:
-    """The notice sent instead of a reminder when this occurrence is cancelled."""
+    """The notice sent instead of a reminder when this occurrence is cancelled (or a holiday)."""
     _ = speaker.gettext
+    actions = _actions(subscription, occurrence, speaker, links)
+    if occurrence.holiday is not None:
+        return Reply(holiday_notice(catalogue, occurrence, speaker), speaker.language, actions)
     title = activity_title(catalogue, occurrence.activity, speaker)
     lines = [
         _("Cancelled this time: %(title)s") % {"title": title},
@@ -147,7 +162,7 @@ def cancellation_reply(
     reason = reason_text(occurrence.reason, speaker)
     if reason:
         lines.append(_("Reason: %(reason)s.") % {"reason": reason})
-    return Reply("\n".join(lines), speaker.language, (_stop(subscription, speaker),))
+    return Reply("\n".join(lines), speaker.language, actions)
 
 
 def new_activity_reply(

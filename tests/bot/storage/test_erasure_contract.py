@@ -43,6 +43,7 @@ from handlers.volunteers.broadcast_state import Broadcast
 from tests.bot.storage.catalogues import full_catalogue
 from tests.fakes import (
     InMemoryBroadcasts,
+    InMemoryCalendarFeeds,
     InMemoryDialogues,
     InMemoryOutbox,
     InMemoryProfiles,
@@ -81,7 +82,8 @@ def fake_world() -> World:
     profiles, subscriptions = InMemoryProfiles(), InMemorySubscriptions()
     requests, staff = InMemoryRequests(), InMemoryStaff()
     rights = InMemoryDataRights(
-        profiles, subscriptions, requests, staff, InMemoryDialogues(), outbox, broadcasts
+        profiles, subscriptions, requests, staff, InMemoryDialogues(), outbox, broadcasts,
+        InMemoryCalendarFeeds(),
     )
 
     async def deliver(key: str) -> None:
