@@ -40,6 +40,7 @@ from bot.storage.broadcasts import SqlBroadcastStore
 from bot.storage.catalog_store import CatalogStore
 from bot.storage.data_rights import SqlDataRights
 from bot.storage.database import Database, database_url
+from bot.storage.demand import SqlDemandStore
 from bot.storage.dialogues import SqlDialogueStore
 from bot.storage.lease import SqlLease
 from bot.storage.outbox import SqlOutbox
@@ -65,6 +66,7 @@ from handlers.core.i18n import Speaker, Translator
 from handlers.core.ports import (
     BroadcastStore,
     Clock,
+    DemandStore,
     DialogueStore,
     Outbox,
     OutboxSender,
@@ -81,6 +83,7 @@ from handlers.newcomers.assistant import Assistant
 from handlers.newcomers.assistant import Understander as UnderstanderPort
 from handlers.newcomers.contact import ContactFlow
 from handlers.newcomers.data_rights import DataRights, DataRightsFlow
+from handlers.newcomers.demand import DemandTally, Feedback
 from handlers.newcomers.onboarding import Onboarding
 from handlers.newcomers.questions import Questions
 from handlers.newcomers.reminders import ReminderFlow, Reminders
@@ -95,6 +98,9 @@ FOLLOW_UP_EVERY = timedelta(minutes=1)
 
 #: How often the leader looks for finished broadcasts to report.
 REPORT_EVERY = timedelta(seconds=10)
+
+#: How often the leader drops demand counters past their retention.
+DEMAND_RETENTION_EVERY = timedelta(hours=6)
 
 #: A full week of the demo catalogue; ``make run`` moves it onto the current week.
 DEMO_WEEK = date(2026, 11, 23)
@@ -253,6 +259,7 @@ class Options:
     request_raise_after: timedelta = timedelta(hours=24)
     request_retention: timedelta = timedelta(days=180)
     email_enabled: bool = False
+    demand_retention: timedelta = timedelta(days=730)
 
     @classmethod
     def of(cls, settings: Settings) -> Options:
@@ -262,6 +269,7 @@ class Options:
             timedelta(hours=settings.request_raise_hours),
             timedelta(days=settings.request_retention_days),
             settings.email_enabled,
+            timedelta(days=settings.demand_retention_days),
         )
 
 
@@ -279,6 +287,7 @@ class Stores:
     outbox: Outbox
     units: UnitOfWorkFactory
     data_rights: DataRights
+    demand: DemandStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +299,8 @@ class Core:
     reminders: Reminders
     coordination: Coordination
     broadcasting: Broadcasting
+    demand: DemandStore
+    demand_retention: timedelta
 
     def jobs(self, catalogue: Callable[[], Catalogue], clock: Clock) -> list[PeriodicJob]:
         """The leader's periodic work: follow up requests, report finished broadcasts."""
@@ -300,9 +311,13 @@ class Core:
         async def reports() -> object:
             return await self.broadcasting.report_finished(clock())
 
+        async def retention() -> object:
+            return await self.demand.delete_before(clock().date() - self.demand_retention)
+
         return [
             PeriodicJob("requests", follow_up, FOLLOW_UP_EVERY),
             PeriodicJob("broadcast reports", reports, REPORT_EVERY),
+            PeriodicJob("demand retention", retention, DEMAND_RETENTION_EVERY),
         ]
 
 
@@ -359,11 +374,14 @@ def build_core(
         retention=options.request_retention,
         email_enabled=options.email_enabled,
     )
-    contact = ContactFlow(stores.requests, stores.dialogues, coordination, clock, stores.units)
+    tally = DemandTally(stores.demand)
+    contact = ContactFlow(
+        stores.requests, stores.dialogues, coordination, clock, stores.units, tally
+    )
     staffing = Staffing(desks, stores.staff, clock, links, stores.units)
     reminders = Reminders(stores.subscriptions, listener, clock)
-    reminder_flow = ReminderFlow(reminders, speakers)
-    questions = Questions(assistant, stores.profiles, contact, reminder_flow, clock)
+    reminder_flow = ReminderFlow(reminders, speakers, tally)
+    questions = Questions(assistant, stores.profiles, contact, reminder_flow, clock, tally)
     onboarding = Onboarding(stores.profiles, questions, speakers)
     data_rights = DataRightsFlow(stores.data_rights, stores.dialogues, questions.forget)
     flows = FlowTable.of(
@@ -376,12 +394,21 @@ def build_core(
             volunteering,
             staffing,
             coordination,
+            Feedback(tally),
         )
     )
     conversation = Conversation(
         assistant, stores.profiles, stores.dialogues, clock, flows, questions, language
     )
-    return Core(conversation, flows, reminders, coordination, broadcasting)
+    return Core(
+        conversation,
+        flows,
+        reminders,
+        coordination,
+        broadcasting,
+        stores.demand,
+        options.demand_retention,
+    )
 
 
 # --- the running product: SQL stores, the planner, the outbox, the catalogue watcher ----------
@@ -496,6 +523,7 @@ def sql_stores(
             sessions, on_enqueued=ring, on_catalogue_changed=on_catalogue_changed
         ),
         data_rights=SqlDataRights(sessions),
+        demand=SqlDemandStore(sessions),
     )
 
 

@@ -24,6 +24,7 @@ from handlers.core.ports import Clock, ProfileStore
 from handlers.newcomers.assistant import Assistant
 from handlers.newcomers.contact import ContactFlow
 from handlers.newcomers.data_rights import DataRightsFlow, UserData
+from handlers.newcomers.demand import Feedback
 from handlers.newcomers.onboarding import Onboarding
 from handlers.newcomers.questions import Questions
 from handlers.newcomers.reminders import ReminderFlow
@@ -31,6 +32,7 @@ from handlers.volunteers.menu import Volunteering
 from tests.fakes import (
     InMemoryBroadcasts,
     InMemoryCatalogueEditor,
+    InMemoryDemand,
     InMemoryDialogues,
     InMemoryListener,
     InMemoryOutbox,
@@ -98,6 +100,7 @@ class FakeCore:
     requests: InMemoryRequests = field(default_factory=InMemoryRequests)
     broadcasts: InMemoryBroadcasts = field(default_factory=InMemoryBroadcasts)
     outbox: InMemoryOutbox = field(default_factory=InMemoryOutbox)
+    demand: InMemoryDemand = field(default_factory=InMemoryDemand)
 
     def __post_init__(self) -> None:
         self.directory = InMemorySubscriberDirectory(self.subscriptions, self.profiles)
@@ -129,6 +132,7 @@ class FakeCore:
             outbox=self.outbox,
             units=self.units,
             data_rights=self.data_rights,
+            demand=self.demand,
         )
 
     def build(
@@ -193,5 +197,6 @@ def declared_table() -> FlowTable:
         Volunteering,
         Staffing,
         Coordination,
+        Feedback,
     )
     return FlowTable.of(_Declared(flow.declaration) for flow in flows)

@@ -38,6 +38,8 @@ class ActionKind(StrEnum):
     """A step of a contact or join request (consent, send, cancel); argument ``<op>:<value>``."""
     STAFF = "staff"
     """A coordinator's or organiser's choice (invite, roles, revoke, requests); ``<op>:<value>``."""
+    FEEDBACK = "feedback"
+    """"Was this useful?" under an answer; argument ``yes`` or ``no`` (counted anonymously)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -359,3 +359,61 @@ class UnitOfWorkFactory(Protocol):
 
     def __call__(self) -> UnitOfWork:
         """A fresh unit, not yet begun."""
+
+
+# --- what newcomers ask for (anonymous counters, issue 13) --------------------------------------
+
+
+class DemandEvent(StrEnum):
+    """What a counter counts."""
+
+    QUESTION = "question"
+    REMINDER = "reminder"
+    CONTACT = "contact"
+    USEFUL = "useful"
+    NOT_USEFUL = "not_useful"
+
+
+@dataclass(frozen=True, slots=True)
+class DemandFact:
+    """The structured facts of one answered question; sets are sorted, comma-joined codes."""
+
+    network: str
+    language: str
+    intent: str
+    kinds: str = ""
+    classes: str = ""
+    audiences: str = ""
+    spoken: str = ""
+    municipality: str = ""
+    timed: bool = False
+    found: bool = False
+    event: DemandEvent = DemandEvent.QUESTION
+
+
+@dataclass(frozen=True, slots=True)
+class DemandCount:
+    """One stored counter: a day's count of one fact."""
+
+    day: date
+    fact: DemandFact
+    count: int
+
+
+class DemandCounter(Protocol):
+    """Adds one to a day's counter of a fact; never sees a text or a user id."""
+
+    async def add(self, day: date, fact: DemandFact) -> None:
+        """Count ``fact`` once on ``day``."""
+
+
+class DemandStore(DemandCounter, Protocol):
+    """The counters, read back for the report and dropped after the retention period."""
+
+    async def counts(
+        self, start: date, end: date, networks: Sequence[str] | None = None
+    ) -> list[DemandCount]:
+        """Every counter from ``start`` to ``end`` (inclusive), of ``networks`` (or all)."""
+
+    async def delete_before(self, day: date) -> int:
+        """Drop the counters older than ``day``; returns how many."""

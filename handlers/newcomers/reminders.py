@@ -31,9 +31,10 @@ from handlers.core.formatting import (
     time_range,
 )
 from handlers.core.i18n import Speaker
-from handlers.core.ports import Clock, SubscriptionListener, SubscriptionStore
+from handlers.core.ports import Clock, DemandEvent, SubscriptionListener, SubscriptionStore
 from handlers.core.turn import Turn
 from handlers.newcomers.answers import invalid_choice_reply
+from handlers.newcomers.demand import DemandTally
 from handlers.newcomers.reminder_timing import (
     DEFAULT_LEADS,
     EVENING_BEFORE,
@@ -330,9 +331,15 @@ class ReminderFlow(FlowBase):
         ),
     )
 
-    def __init__(self, reminders: Reminders, speakers: Callable[[str | None], Speaker]) -> None:
+    def __init__(
+        self,
+        reminders: Reminders,
+        speakers: Callable[[str | None], Speaker],
+        tally: DemandTally | None = None,
+    ) -> None:
         self.reminders = reminders
         self.speakers = speakers
+        self.tally = tally
 
     async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
         """``/remind <activity or kind>`` subscribes; ``/reminders`` or a bare ``/remind`` lists."""
@@ -346,6 +353,8 @@ class ReminderFlow(FlowBase):
         """``REMIND``, ``STOP_REMINDERS`` and ``REMINDER_TIMES``."""
         profile, catalogue, speaker = turn.profile, turn.catalogue, turn.speaker
         if kind is ActionKind.REMIND:
+            if self.tally is not None:  # a reminder taken after an answer
+                await self.tally.followed(turn, DemandEvent.REMINDER)
             return [await self.subscribe(turn, argument)]
         if kind is ActionKind.STOP_REMINDERS:
             return [await self.reminders.stop(profile, argument, catalogue, speaker)]
@@ -366,6 +375,8 @@ class ReminderFlow(FlowBase):
         if answer.search is None or not answer.search.matches:
             return []
         best = answer.search.matches[0].activity.id
+        if self.tally is not None:
+            await self.tally.followed(turn, DemandEvent.REMINDER)
         speaker = self.speakers(answer.query.language)
         confirmation = await self.reminders.subscribe(
             turn.profile, turn.chat, best, turn.catalogue, speaker

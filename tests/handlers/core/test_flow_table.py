@@ -112,6 +112,7 @@ def test_every_flow_of_the_product_is_in_the_table(table: FlowTable) -> None:
         "volunteering",
         "staffing",
         "coordination",
+        "feedback",
     ]
     every_choice = {kind for flow in table.flows for kind in flow.declaration.choices}
     assert every_choice == set(ActionKind)  # every button the core offers has an owner
