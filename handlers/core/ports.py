@@ -6,7 +6,7 @@ in ``tests/fakes.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -417,3 +417,51 @@ class DemandStore(DemandCounter, Protocol):
 
     async def delete_before(self, day: date) -> int:
         """Drop the counters older than ``day``; returns how many."""
+
+
+# --- what was delivered (the report's delivery section) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastDelivery:
+    """One broadcast and its delivery report."""
+
+    id: int
+    organisation: str
+    state: str
+    created_at: datetime
+    recipients: int
+    sent: int
+    failed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Reminders, broadcasts and contact requests of a period, counted.
+
+    A reminder is *late* when it was sent more than 15 minutes after it was due;
+    *failed* counts the failed, blocked and dropped ones (dropped: it came due while the bot
+    was down). ``median_answer_hours`` is the median time to a request's first answer.
+    """
+
+    reminders_sent: int = 0
+    reminders_late: int = 0
+    reminders_failed: int = 0
+    broadcasts: tuple[BroadcastDelivery, ...] = ()
+    requests: int = 0
+    median_answer_hours: float | None = None
+    waited_over_day: int = 0
+
+
+class DeliveryStats(Protocol):
+    """Reads what was delivered in a period (outbox, broadcasts, contact requests)."""
+
+    async def delivery(
+        self,
+        start: datetime,
+        end: datetime,
+        activities: Collection[str] | None,
+        organisations: Collection[str] | None,
+        networks: Collection[str] | None,
+    ) -> Delivery:
+        """Counts of ``[start, end)``; ``None`` filters mean every one."""

@@ -26,8 +26,9 @@ from handlers.core.turn import Turn
 #: How many users' last facts are kept for counting what followed (memory only).
 REMEMBERED_FACTS = 10_000
 
-#: Counts below this are shown as "<5", so that nobody can be picked out in a small town.
-SHOWN_FROM = 5
+#: Counts up to this are shown as "<5", so that nobody can be picked out in a small town.
+#: The issue's acceptance check shows five questions as "<5": a count is shown from six on.
+HIDDEN_UP_TO = 5
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -51,8 +52,8 @@ def fact_of(query: Query, network: str, found: bool) -> DemandFact:
 
 
 def shown(count: int) -> int | str:
-    """A count as a report may show it: ``"<5"`` below :data:`SHOWN_FROM`."""
-    return count if count >= SHOWN_FROM else f"<{SHOWN_FROM}"
+    """A count as a report may show it: ``"<5"`` up to :data:`HIDDEN_UP_TO`."""
+    return count if count > HIDDEN_UP_TO else f"<{HIDDEN_UP_TO}"
 
 
 class DemandTally:
