@@ -101,7 +101,7 @@ def bar_chart(values: Sequence[tuple[str, int]], title: str) -> str:
 
 def _list(items: Sequence[str], speaker: Speaker) -> str:
     if not items:
-        return f"<p>{escape(speaker.gettext('None'))}</p>"
+        return "<p>" + escape(speaker.gettext("None")) + "</p>"
     return "<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>"
 
 
@@ -134,7 +134,8 @@ def grid(report: Report, catalogue: Catalogue, speaker: Speaker) -> str:
                 )
                 rows.append(f"<td><ul>{items}</ul></td>")
             else:
-                rows.append(f'<td class="empty">{escape(speaker.gettext("Nothing on offer"))}</td>')
+                nothing = escape(speaker.gettext("Nothing on offer"))
+                rows.append(f'<td class="empty">{nothing}</td>')
         rows.append("</tr>")
     rows.append("</table>")
     return "".join(rows)
@@ -154,19 +155,20 @@ def tray_section(report: Report, catalogue: Catalogue, speaker: Speaker) -> str:
     places = ", ".join(f"{m} {n}" for m, n in tray.by_municipality.items())
     return "".join(
         (
-            f'<section id="tray"><h2>{escape(_("The tray"))}</h2>',
+            '<section id="tray"><h2>' + escape(_("The tray")) + '</h2>',
             grid(report, catalogue, speaker),
-            f"<p>{escape(_('Weekly hours offered: %(hours)s') % {'hours': tray.weekly_hours})}"
-            "<br>"
+            "<p>"
+            + escape(_("Weekly hours offered: %(hours)s") % {"hours": tray.weekly_hours})
+            + "<br>"
             + escape(
                 _("Free: %(free)d · Paid: %(paid)d · No Finnish needed: %(none)d")
                 % {"free": tray.free, "paid": tray.paid, "none": tray.no_finnish}
             )
             + "</p>",
-            f"<h3>{escape(_('Audience'))}</h3><p>{escape(audiences)}</p>",
-            f"<h3>{escape(_('Language'))}</h3><p>{escape(languages)}</p>",
-            f"<h3>{escape(_('Municipality'))}</h3><p>{escape(places)}</p>",
-            f"<h3>{escape(_('Activities by kind'))}</h3>",
+            "<h3>" + escape(_("Audience")) + f"</h3><p>{escape(audiences)}</p>",
+            "<h3>" + escape(_("Language")) + f"</h3><p>{escape(languages)}</p>",
+            "<h3>" + escape(_("Municipality")) + f"</h3><p>{escape(places)}</p>",
+            "<h3>" + escape(_("Activities by kind")) + "</h3>",
             bar_chart(kinds, _("Activities by kind")),
             "</section>",
         )
@@ -176,7 +178,7 @@ def tray_section(report: Report, catalogue: Catalogue, speaker: Speaker) -> str:
 def gaps_section(report: Report, catalogue: Catalogue, speaker: Speaker) -> str:
     """Per municipality the missing kinds, audiences and languages; idle and stale records."""
     _ = speaker.gettext
-    parts = [f'<section id="gaps"><h2>{escape(_("Gaps"))}</h2>']
+    parts = ['<section id="gaps"><h2>' + escape(_("Gaps")) + '</h2>']
     municipalities = list(dict.fromkeys(g.municipality for g in report.gaps))
     for municipality in municipalities:
         mine = [g for g in report.gaps if g.municipality == municipality]
@@ -204,9 +206,9 @@ def gaps_section(report: Report, catalogue: Catalogue, speaker: Speaker) -> str:
     for activity_id in report.no_sessions:
         activity = catalogue.activity(activity_id)
         stale.append(title_of(activity.title, speaker) if activity else activity_id)
-    parts.append(f"<h3>{escape(_('Organisations with no activity listed'))}</h3>")
+    parts.append("<h3>" + escape(_("Organisations with no activity listed")) + "</h3>")
     parts.append(_list(idle, speaker))
-    parts.append(f"<h3>{escape(_('Activities with no session in the coming 60 days'))}</h3>")
+    parts.append("<h3>" + escape(_("Activities with no session in the coming 60 days")) + "</h3>")
     parts.append(_list(stale, speaker))
     parts.append("</section>")
     return "".join(parts)
@@ -228,18 +230,19 @@ def _demand_row(line: DemandLine, speaker: Speaker) -> str:
 def demand_section(report: Report, speaker: Speaker) -> str:
     """Questions by week and language, what was not found, and the 👍/👎."""
     _ = speaker.gettext
-    parts = [f'<section id="demand"><h2>{escape(_("Demand"))}</h2>']
+    parts = ['<section id="demand"><h2>' + escape(_("Demand")) + '</h2>']
     parts.append(
-        f'<p class="muted">'
-        f"{escape(_('Counts of 5 or fewer are shown as <5 so that nobody can be recognised.'))}</p>"
+        '<p class="muted">'
+        + escape(_("Counts of 5 or fewer are shown as <5 so that nobody can be recognised."))
+        + "</p>"
     )
     if not report.demand:
-        parts.append(f"<p>{escape(_('No questions counted in this period.'))}</p>")
+        parts.append("<p>" + escape(_("No questions counted in this period.")) + "</p>")
     weeks = [
         (week.isoformat(), sum(by_language.values())) for week, by_language in report.weekly.items()
     ]
     if weeks:
-        parts.append(f"<h3>{escape(_('Questions by week and language'))}</h3>")
+        parts.append("<h3>" + escape(_("Questions by week and language")) + "</h3>")
         parts.append(bar_chart(weeks, _("Questions by week and language")))
         rows = []
         for week, by_language in report.weekly.items():
@@ -255,7 +258,7 @@ def demand_section(report: Report, speaker: Speaker) -> str:
             f"<th>{escape(h)}</th>"
             for h in (_("Language"), _("Kinds"), _("Audience"), _("Municipality"), _("Count"))
         )
-        parts.append(f"<h3>{escape(_('Asked and not found'))}</h3>")
+        parts.append("<h3>" + escape(_("Asked and not found")) + "</h3>")
         parts.append(
             f'<table id="not-found"><tr>{head}</tr>'
             + "".join(_demand_row(line, speaker) for line in missing)
@@ -294,7 +297,7 @@ def delivery_section(report: Report, speaker: Speaker) -> str:
     )
     table = f"<table>{rows}</table>" if rows else ""
     return (
-        f'<section id="delivery"><h2>{escape(_("Delivery"))}</h2><ul>'
+        '<section id="delivery"><h2>' + escape(_("Delivery")) + '</h2><ul>'
         + "".join(f"<li>{escape(line)}</li>" for line in lines)
         + f"</ul>{table}</section>"
     )
