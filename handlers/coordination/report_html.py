@@ -28,7 +28,9 @@ th{background:#eef6f1}
 .grid td{width:31%}.grid ul{margin:0;padding-left:1rem}.empty{color:#a33}
 .muted{color:#555;font-size:.9rem}svg{max-width:100%;height:auto}
 .gaps li{margin:.1rem 0}
-@media (max-width:40rem){.grid th,.grid td{display:block;width:100%}}
+@media (max-width:40rem){.grid th,.grid td{display:block;width:100%}
+.grid tr:first-child{display:none}
+.grid td::before{content:attr(data-label);display:block;font-weight:600;color:#075}}
 @page{size:A4;margin:15mm}
 @media print{body{max-width:none;padding:0}h2{break-after:avoid}table{break-inside:auto}
 tr{break-inside:avoid}}
@@ -115,6 +117,7 @@ def grid(report: Report, catalogue: Catalogue, speaker: Speaker) -> str:
     for level in levels:
         rows.append(f"<tr><th>{escape(level_label(level, speaker))}</th>")
         for klass in classes:
+            label = escape(class_label(klass, speaker))
             by_org: dict[str, list[str]] = {}
             for activity_id in cells[(klass, level)].activities:
                 activity = catalogue.activity(activity_id)
@@ -132,10 +135,10 @@ def grid(report: Report, catalogue: Catalogue, speaker: Speaker) -> str:
                     f"<li><strong>{escape(org)}</strong>: {escape(', '.join(titles))}</li>"
                     for org, titles in by_org.items()
                 )
-                rows.append(f"<td><ul>{items}</ul></td>")
+                rows.append(f'<td data-label="{label}"><ul>{items}</ul></td>')
             else:
                 nothing = escape(speaker.gettext("Nothing on offer"))
-                rows.append(f'<td class="empty">{nothing}</td>')
+                rows.append(f'<td class="empty" data-label="{label}">{nothing}</td>')
         rows.append("</tr>")
     rows.append("</table>")
     return "".join(rows)
