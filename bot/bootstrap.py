@@ -46,6 +46,7 @@ from bot.storage.lease import SqlLease
 from bot.storage.outbox import SqlOutbox
 from bot.storage.profiles import SqlProfileStore
 from bot.storage.reminders import SqlSubscriptionStore
+from bot.storage.report_data import SqlDeliveryStats
 from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
 from bot.storage.unit_of_work import SqlUnitsOfWork
@@ -57,6 +58,7 @@ from catalog.seasons import season_shift, shifted
 from catalog.understanding import Understander
 from catalog.understanding.normalise import tokenise
 from handlers.coordination.permissions import Desk
+from handlers.coordination.report_flow import ReportFlow, TrayReports
 from handlers.coordination.request_desk import Coordination
 from handlers.coordination.roles import Staffing
 from handlers.core.conversation import Conversation
@@ -66,6 +68,7 @@ from handlers.core.i18n import Speaker, Translator
 from handlers.core.ports import (
     BroadcastStore,
     Clock,
+    DeliveryStats,
     DemandStore,
     DialogueStore,
     Outbox,
@@ -288,6 +291,7 @@ class Stores:
     units: UnitOfWorkFactory
     data_rights: DataRights
     demand: DemandStore
+    delivery: DeliveryStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +399,12 @@ def build_core(
             staffing,
             coordination,
             Feedback(tally),
+            ReportFlow(
+                desks,
+                stores.staff,
+                TrayReports(stores.demand, stores.delivery, occurrences, clock),
+                translator,
+            ),
         )
     )
     conversation = Conversation(
@@ -524,6 +534,7 @@ def sql_stores(
         ),
         data_rights=SqlDataRights(sessions),
         demand=SqlDemandStore(sessions),
+        delivery=SqlDeliveryStats(sessions),
     )
 
 

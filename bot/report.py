@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,9 +17,10 @@ from bot.storage.demand import SqlDemandStore
 from bot.storage.report_data import SqlDeliveryStats
 from catalog.model import Catalogue, OccurrenceChange
 from catalog.occurrences import OccurrenceIndex
+from handlers.coordination.report_flow import TrayReports
 from handlers.coordination.report_formats import SECTIONS, report_csv, report_json
 from handlers.coordination.report_html import report_html
-from handlers.coordination.tray_report import Report, build_report, in_scope, networks_of
+from handlers.coordination.tray_report import Report
 from handlers.core.i18n import Speaker
 from handlers.core.ports import Clock
 
@@ -58,7 +58,7 @@ def period(start: date | None, end: date | None, today: date) -> tuple[date, dat
 
 
 class ReportMaker:
-    """Builds reports from one database, over the catalogue the caller hands in."""
+    """Builds reports from one database over the catalogue the caller hands in."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self.demand = SqlDemandStore(sessions)
@@ -72,29 +72,12 @@ class ReportMaker:
         network: str | None,
         start: date,
         end: date,
+        organisation: str | None = None,
     ) -> Report:
         """The report of ``network`` (every network when ``None``) for ``start``–``end``."""
-        zone = ZoneInfo(catalogue.timezone)
-        networks = networks_of(catalogue, network)
-        activities = in_scope(catalogue, networks)
-        ids = None if network is None else [n.id for n in networks]
-        counts = await self.demand.counts(start, end, ids)
-        first = datetime.combine(start, time(), zone)
-        after = datetime.combine(end + timedelta(days=1), time(), zone)
-        organisations = {
-            o.id for o in catalogue.organisations if {n.id for n in networks} & set(o.networks)
-        }
-        delivery = await self.delivery.delivery(
-            first,
-            after,
-            None if network is None else {a.id for a in activities},
-            None if network is None else organisations,
-            ids,
-        )
-        sessions = OccurrenceIndex(catalogue, changes)
-        return build_report(
-            catalogue, sessions, network, start, end, self.clock(), counts, delivery
-        )
+        current = (catalogue, OccurrenceIndex(catalogue, changes))
+        reports = TrayReports(self.demand, self.delivery, lambda: current, self.clock)
+        return await reports.report(network, start, end, organisation, current)
 
 
 def rendered(

@@ -119,6 +119,8 @@ class TerminalChat:
         for reply in replies:
             self.actions = reply.actions
             self.write(show(reply, reply.actions, self.bidi))
+            if reply.document is not None:  # no files in a terminal: keep it beside the data
+                self.write(f"[{reply.document.filename}: {len(reply.document.content)} bytes]")
 
 
 @dataclass

@@ -6,7 +6,7 @@ import copy
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,6 +17,7 @@ from handlers.coordination.requests import ContactRequest, RequestState
 from handlers.core.dialogue import Dialogue
 from handlers.core.events import ChatId, Profile, Reply, UserId
 from handlers.core.ports import (
+    Delivery,
     DemandCount,
     DemandFact,
     Outcome,
@@ -605,3 +606,17 @@ class InMemoryDemand:
         for key in old:
             del self.counters[key]
         return len(old)
+
+
+class NoDelivery:
+    """DeliveryStats with nothing delivered (the fakes keep no outbox history to count)."""
+
+    async def delivery(
+        self,
+        start: datetime,
+        end: datetime,
+        activities: Collection[str] | None,
+        organisations: Collection[str] | None,
+        networks: Collection[str] | None,
+    ) -> Delivery:
+        return Delivery()

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.bootstrap import Core, Options, Stores, build_core, build_sql_core
 from catalog.model import Catalogue
 from handlers.coordination.permissions import Desk
+from handlers.coordination.report_flow import ReportFlow
 from handlers.coordination.request_desk import Coordination
 from handlers.coordination.roles import Staffing
 from handlers.core.conversation import Conversation
@@ -42,6 +43,7 @@ from tests.fakes import (
     InMemorySubscriberDirectory,
     InMemorySubscriptions,
     InMemoryUnitsOfWork,
+    NoDelivery,
 )
 
 
@@ -101,6 +103,7 @@ class FakeCore:
     broadcasts: InMemoryBroadcasts = field(default_factory=InMemoryBroadcasts)
     outbox: InMemoryOutbox = field(default_factory=InMemoryOutbox)
     demand: InMemoryDemand = field(default_factory=InMemoryDemand)
+    delivery: NoDelivery = field(default_factory=NoDelivery)
 
     def __post_init__(self) -> None:
         self.directory = InMemorySubscriberDirectory(self.subscriptions, self.profiles)
@@ -133,6 +136,7 @@ class FakeCore:
             units=self.units,
             data_rights=self.data_rights,
             demand=self.demand,
+            delivery=self.delivery,
         )
 
     def build(
@@ -198,5 +202,6 @@ def declared_table() -> FlowTable:
         Staffing,
         Coordination,
         Feedback,
+        ReportFlow,
     )
     return FlowTable.of(_Declared(flow.declaration) for flow in flows)

@@ -321,10 +321,17 @@ def build_report(
     now: datetime,
     counts: Sequence[DemandCount],
     delivery: Delivery,
+    organisation: str | None = None,
 ) -> Report:
-    """The report of ``network`` (every network when ``None``) for ``start``–``end``."""
+    """The report of ``network`` (every network when ``None``) for ``start``–``end``.
+
+    With ``organisation`` the tray and the stale activities are that organisation's only
+    (an organiser's report); gaps and demand stay the network's, which it serves.
+    """
     networks = networks_of(catalogue, network)
     activities = in_scope(catalogue, networks)
+    if organisation is not None:
+        activities = tuple(a for a in activities if a.organisation == organisation)
     events: Counter[DemandEvent] = Counter()
     for counted in counts:
         events[counted.fact.event] += counted.count
@@ -334,7 +341,9 @@ def build_report(
         end=end,
         tray=tray(catalogue, activities, sessions, now),
         gaps=gaps(catalogue, networks),
-        idle_organisations=idle_organisations(catalogue, networks, activities),
+        idle_organisations=(
+            () if organisation else idle_organisations(catalogue, networks, activities)
+        ),
         no_sessions=no_sessions(sessions, activities, now),
         demand=demand_lines(catalogue, counts),
         weekly=weekly(counts),

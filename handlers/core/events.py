@@ -115,9 +115,23 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file that goes with a reply (the tray report): its name, media type and bytes."""
+
+    filename: str
+    media_type: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    """What the core answers: text in the reader's language and the choices that go with it."""
+    """What the core answers: text in the reader's language and the choices that go with it.
+
+    ``document``: a file sent right after the text (Telegram ``sendDocument``, a Matrix
+    ``m.file``); channels without files (the terminal) say where it would be.
+    """
 
     text: str
     language: str
     actions: tuple[Action, ...] = field(default=())
+    document: Document | None = None

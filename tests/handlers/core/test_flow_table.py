@@ -113,6 +113,7 @@ def test_every_flow_of_the_product_is_in_the_table(table: FlowTable) -> None:
         "staffing",
         "coordination",
         "feedback",
+        "report",
     ]
     every_choice = {kind for flow in table.flows for kind in flow.declaration.choices}
     assert every_choice == set(ActionKind)  # every button the core offers has an owner
