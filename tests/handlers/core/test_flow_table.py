@@ -135,7 +135,7 @@ def test_the_menus_list_the_newcomers_commands_with_reminders(table: FlowTable) 
         "mydata",
         "forget",
     ]
-    staff = {"volunteer", "invite", "roles", "requests", "close", "reply"}
+    staff = {"volunteer", "invite", "roles", "requests", "close", "reply", "report"}
     assert table.command_names == set(menu) | staff
     assert table.group_commands == table.command_names - {"remind", "reminders"}
 
