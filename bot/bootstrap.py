@@ -42,11 +42,13 @@ from bot.storage.calendar_feeds import SqlCalendarFeeds
 from bot.storage.catalog_store import CatalogStore
 from bot.storage.data_rights import SqlDataRights
 from bot.storage.database import Database, database_url
+from bot.storage.demand import SqlDemandStore
 from bot.storage.dialogues import SqlDialogueStore
 from bot.storage.lease import SqlLease
 from bot.storage.outbox import SqlOutbox
 from bot.storage.profiles import SqlProfileStore
 from bot.storage.reminders import SqlSubscriptionStore
+from bot.storage.report_data import SqlDeliveryStats
 from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
 from bot.storage.unit_of_work import SqlUnitsOfWork
@@ -58,6 +60,7 @@ from catalog.seasons import season_shift, shifted
 from catalog.understanding import Understander
 from catalog.understanding.normalise import tokenise
 from handlers.coordination.permissions import Desk
+from handlers.coordination.report_flow import ReportFlow, TrayReports
 from handlers.coordination.request_desk import Coordination
 from handlers.coordination.roles import Staffing
 from handlers.coordination.whoami import WhoAmIFlow
@@ -69,6 +72,8 @@ from handlers.core.ports import (
     BroadcastStore,
     CalendarFeedStore,
     Clock,
+    DeliveryStats,
+    DemandStore,
     DialogueStore,
     Outbox,
     OutboxSender,
@@ -86,6 +91,7 @@ from handlers.newcomers.assistant import Understander as UnderstanderPort
 from handlers.newcomers.calendar import CalendarFlow, FeedLinks
 from handlers.newcomers.contact import ContactFlow
 from handlers.newcomers.data_rights import DataRights, DataRightsFlow
+from handlers.newcomers.demand import DemandTally, Feedback
 from handlers.newcomers.onboarding import Onboarding
 from handlers.newcomers.questions import Questions
 from handlers.newcomers.reminders import ReminderFlow, Reminders
@@ -100,6 +106,9 @@ FOLLOW_UP_EVERY = timedelta(minutes=1)
 
 #: How often the leader looks for finished broadcasts to report.
 REPORT_EVERY = timedelta(seconds=10)
+
+#: How often the leader drops demand counters past their retention.
+DEMAND_RETENTION_EVERY = timedelta(hours=6)
 
 #: A full week of the demo catalogue; ``make run`` moves it onto the current week.
 DEMO_WEEK = date(2026, 11, 23)
@@ -268,6 +277,7 @@ class Options:
     request_retention: timedelta = timedelta(days=180)
     email_enabled: bool = False
     public_url: str | None = None
+    demand_retention: timedelta = timedelta(days=730)
 
     @classmethod
     def of(cls, settings: Settings) -> Options:
@@ -278,6 +288,7 @@ class Options:
             timedelta(days=settings.request_retention_days),
             settings.email_enabled,
             settings.public_url,
+            timedelta(days=settings.demand_retention_days),
         )
 
     @property
@@ -301,6 +312,8 @@ class Stores:
     units: UnitOfWorkFactory
     data_rights: DataRights
     calendar_feeds: CalendarFeedStore
+    demand: DemandStore
+    delivery: DeliveryStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +325,8 @@ class Core:
     reminders: Reminders
     coordination: Coordination
     broadcasting: Broadcasting
+    demand: DemandStore
+    demand_retention: timedelta
 
     def jobs(self, catalogue: Callable[[], Catalogue], clock: Clock) -> list[PeriodicJob]:
         """The leader's periodic work: follow up requests, report finished broadcasts."""
@@ -322,9 +337,13 @@ class Core:
         async def reports() -> object:
             return await self.broadcasting.report_finished(clock())
 
+        async def retention() -> object:
+            return await self.demand.delete_before(clock().date() - self.demand_retention)
+
         return [
             PeriodicJob("requests", follow_up, FOLLOW_UP_EVERY),
             PeriodicJob("broadcast reports", reports, REPORT_EVERY),
+            PeriodicJob("demand retention", retention, DEMAND_RETENTION_EVERY),
         ]
 
 
@@ -381,11 +400,14 @@ def build_core(
         retention=options.request_retention,
         email_enabled=options.email_enabled,
     )
-    contact = ContactFlow(stores.requests, stores.dialogues, coordination, clock, stores.units)
+    tally = DemandTally(stores.demand)
+    contact = ContactFlow(
+        stores.requests, stores.dialogues, coordination, clock, stores.units, tally
+    )
     staffing = Staffing(desks, stores.staff, clock, links, stores.units)
     reminders = Reminders(stores.subscriptions, listener, clock)
-    reminder_flow = ReminderFlow(reminders, speakers)
-    questions = Questions(assistant, stores.profiles, contact, reminder_flow, clock)
+    reminder_flow = ReminderFlow(reminders, speakers, tally)
+    questions = Questions(assistant, stores.profiles, contact, reminder_flow, clock, tally)
     onboarding = Onboarding(stores.profiles, questions, speakers)
     data_rights = DataRightsFlow(stores.data_rights, stores.dialogues, questions.forget)
     calendar = CalendarFlow(stores.calendar_feeds, options.feed_links, clock)
@@ -401,12 +423,27 @@ def build_core(
             staffing,
             coordination,
             WhoAmIFlow(),
+            Feedback(tally),
+            ReportFlow(
+                desks,
+                stores.staff,
+                TrayReports(stores.demand, stores.delivery, occurrences, clock),
+                translator,
+            ),
         )
     )
     conversation = Conversation(
         assistant, stores.profiles, stores.dialogues, clock, flows, questions, language
     )
-    return Core(conversation, flows, reminders, coordination, broadcasting)
+    return Core(
+        conversation,
+        flows,
+        reminders,
+        coordination,
+        broadcasting,
+        stores.demand,
+        options.demand_retention,
+    )
 
 
 # --- the running product: SQL stores, the planner, the outbox, the catalogue watcher ----------
@@ -526,6 +563,8 @@ def sql_stores(
         ),
         data_rights=AnnouncingDataRights(SqlDataRights(sessions), erasures or Erasures()),
         calendar_feeds=SqlCalendarFeeds(sessions),
+        demand=SqlDemandStore(sessions),
+        delivery=SqlDeliveryStats(sessions),
     )
 
 

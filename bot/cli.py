@@ -40,6 +40,7 @@ from bot.import_report import MAX_WITHDRAWN_SHARE, refusal_text, summary_text
 from bot.logs import configure_logging
 from bot.observability import build_http_server
 from bot.poster import add_poster_command
+from bot.report import ReportMaker, add_report_command, period, rendered, write_out
 from bot.runner import run_channels
 from bot.startup_checks import check_catalogue_file, check_settings, open_app, refuse_demo
 from bot.storage.catalog_store import TooManyWithdrawalsError
@@ -57,6 +58,7 @@ from catalog.export import export_text
 from catalog.model import Catalogue
 from catalog.parse import InvalidCatalogueError, load_catalogue
 from catalog.vocabulary import SUPPORTED_LANGUAGES
+from handlers.core.ports import Clock
 from handlers.newcomers.programme import week_programme, week_start
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     add_poster_command(commands)
+    add_report_command(commands).set_defaults(handler=_report)
 
     run = commands.add_parser("run", help="run the bot on every configured channel")
     run.set_defaults(handler=_run)
@@ -270,6 +273,35 @@ async def _week(settings: Settings, args: argparse.Namespace) -> int:
         text = week_programme(catalogue, changes, speaker, monday, network)
         mode = resolve_bidi(args.bidi, sys.stdout)
         sys.stdout.write(for_terminal(text, speaker.right_to_left, mode))
+        return EXIT_OK
+
+    return await _with_app(settings, work)
+
+
+def fixed_clock(moment: datetime) -> Clock:
+    """A clock that always says ``moment`` (``--now``)."""
+    return lambda: moment
+
+
+async def _report(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(app: App) -> int:
+        catalogue = await ensure_catalogue(app, quiet=True)
+        if args.network and catalogue.network(args.network) is None:
+            known = ", ".join(n.id for n in catalogue.networks)
+            print(f"No network {args.network!r}. Known: {known}", file=sys.stderr)
+            return EXIT_USAGE
+        zone = ZoneInfo(catalogue.timezone)
+        clock = wall_clock(zone) if not args.now else fixed_clock(parse_now(args.now, zone))
+        start, end = period(args.start, args.end, clock().date())
+        if start > end:
+            print("report: --from must not be after --to", file=sys.stderr)
+            return EXIT_USAGE
+        maker = ReportMaker(app.database.sessions, clock)
+        changes = await app.catalog_store.occurrence_changes()
+        report = await maker.report(catalogue, changes, args.network, start, end)
+        speaker = app.translator.speaker(args.lang)
+        texts = rendered(report, catalogue, speaker, args.format, args.section)
+        write_out(texts, args.output, sys.stdout.write)
         return EXIT_OK
 
     return await _with_app(settings, work)

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     """A contact request unanswered this long is raised again in the coordinator chat."""
     request_retention_days: int = 180
     """Closed requests are deleted this many days after closing."""
+    demand_retention_days: int = 730
+    """Anonymous counters of what newcomers ask for are kept this many days (two years)."""
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None

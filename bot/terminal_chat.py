@@ -91,11 +91,13 @@ class TerminalChat:
     write: Callable[[str], None]
     bidi: BidiMode = "logical"
     actions: tuple[Action, ...] = field(default=())
+    user: UserId = USER
+    """Who types here (one local user; tests play several people)."""
 
     async def begin(self, network: str | None, language: str | None) -> None:
         """Apply ``--network``/``--lang``, then onboard what is still missing."""
         self.write(BANNER)
-        profile = await self.conversation.profile(USER)
+        profile = await self.conversation.profile(self.user)
         wanted = replace(
             profile,
             language=language or profile.language,
@@ -104,7 +106,7 @@ class TerminalChat:
         if wanted != profile:
             await self.conversation.profiles.save(wanted)
         if not wanted.onboarded:
-            self.answer(await self.conversation.on_command(Command(USER, CHAT, "start")))
+            self.answer(await self.conversation.on_command(Command(self.user, CHAT, "start")))
 
     async def handle(self, line: str) -> bool:
         """Handle one typed line; ``False`` when the user wants to leave."""
@@ -116,16 +118,18 @@ class TerminalChat:
         number = choice_number(text, len(self.actions))
         if number is not None:
             action = self.actions[number - 1]
-            choice = Choice(USER, CHAT, action.kind, action.argument)
+            choice = Choice(self.user, CHAT, action.kind, action.argument)
             self.answer(await self.conversation.on_choice(choice))
         elif self.actions and is_typed_number(text):
             reply = await self.invalid_choice()  # the offer still stands: type again
             self.write(show(reply, reply.actions, self.bidi))
         elif text.startswith("/") and len(text) > 1:
             name, _, argument = text[1:].partition(" ")
-            self.answer(await self.conversation.on_command(Command(USER, CHAT, name, argument)))
+            command = Command(self.user, CHAT, name, argument)
+            self.answer(await self.conversation.on_command(command))
         else:
-            self.answer(await self.conversation.on_message(IncomingMessage(USER, CHAT, text)))
+            message = IncomingMessage(self.user, CHAT, text)
+            self.answer(await self.conversation.on_message(message))
         return True
 
     async def invalid_choice(self) -> Reply:
@@ -139,6 +143,8 @@ class TerminalChat:
         for reply in replies:
             self.actions = choices(reply)
             self.write(show(reply, self.actions, self.bidi))
+            if reply.document is not None:  # no files in a terminal: keep it beside the data
+                self.write(f"[{reply.document.filename}: {len(reply.document.content)} bytes]")
 
 
 @dataclass

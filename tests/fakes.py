@@ -6,9 +6,9 @@ import copy
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, OneOffDate
 from catalog.understanding.query import Intent, Query
@@ -16,7 +16,14 @@ from handlers.coordination.permissions import Grant, Invite, RoleEvent
 from handlers.coordination.requests import ContactRequest, RequestState
 from handlers.core.dialogue import Dialogue
 from handlers.core.events import ChatId, Profile, Reply, UserId
-from handlers.core.ports import Outcome, OutgoingMessage, SendOutcome
+from handlers.core.ports import (
+    Delivery,
+    DemandCount,
+    DemandFact,
+    Outcome,
+    OutgoingMessage,
+    SendOutcome,
+)
 from handlers.newcomers.reminder_timing import Subscriber, Subscription
 from handlers.volunteers.broadcast_state import Broadcast, BroadcastState
 
@@ -652,3 +659,42 @@ class InMemoryUnitsOfWork:
 
     def __call__(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self)
+
+
+class InMemoryDemand:
+    """A DemandStore that keeps its counters in a dict keyed by day and facts."""
+
+    def __init__(self) -> None:
+        self.counters: dict[tuple[date, DemandFact], int] = {}
+
+    async def add(self, day: date, fact: DemandFact) -> None:
+        self.counters[(day, fact)] = self.counters.get((day, fact), 0) + 1
+
+    async def counts(
+        self, start: date, end: date, networks: Sequence[str] | None = None
+    ) -> list[DemandCount]:
+        return [
+            DemandCount(day, fact, count)
+            for (day, fact), count in self.counters.items()
+            if start <= day <= end and (networks is None or fact.network in networks)
+        ]
+
+    async def delete_before(self, day: date) -> int:
+        old = [key for key in self.counters if key[0] < day]
+        for key in old:
+            del self.counters[key]
+        return len(old)
+
+
+class NoDelivery:
+    """DeliveryStats with nothing delivered (the fakes keep no outbox history to count)."""
+
+    async def delivery(
+        self,
+        start: datetime,
+        end: datetime,
+        activities: Collection[str] | None,
+        organisations: Collection[str] | None,
+        networks: Collection[str] | None,
+    ) -> Delivery:
+        return Delivery()

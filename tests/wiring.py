@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.bootstrap import Core, Options, Stores, build_core, build_sql_core
 from catalog.model import Catalogue
 from handlers.coordination.permissions import Desk
+from handlers.coordination.report_flow import ReportFlow
 from handlers.coordination.request_desk import Coordination
 from handlers.coordination.roles import Staffing
 from handlers.coordination.whoami import WhoAmIFlow
@@ -26,6 +27,7 @@ from handlers.newcomers.assistant import Assistant
 from handlers.newcomers.calendar import CalendarFlow
 from handlers.newcomers.contact import ContactFlow
 from handlers.newcomers.data_rights import DataRightsFlow, UserData
+from handlers.newcomers.demand import Feedback
 from handlers.newcomers.onboarding import Onboarding
 from handlers.newcomers.questions import Questions
 from handlers.newcomers.reminders import ReminderFlow
@@ -34,6 +36,7 @@ from tests.fakes import (
     InMemoryBroadcasts,
     InMemoryCalendarFeeds,
     InMemoryCatalogueEditor,
+    InMemoryDemand,
     InMemoryDialogues,
     InMemoryListener,
     InMemoryOutbox,
@@ -43,6 +46,7 @@ from tests.fakes import (
     InMemorySubscriberDirectory,
     InMemorySubscriptions,
     InMemoryUnitsOfWork,
+    NoDelivery,
 )
 
 
@@ -114,6 +118,9 @@ class FakeCore:
     outbox: InMemoryOutbox = field(default_factory=InMemoryOutbox)
     calendar_feeds: InMemoryCalendarFeeds = field(default_factory=InMemoryCalendarFeeds)
 
+    demand: InMemoryDemand = field(default_factory=InMemoryDemand)
+    delivery: NoDelivery = field(default_factory=NoDelivery)
+
     def __post_init__(self) -> None:
         self.directory = InMemorySubscriberDirectory(self.subscriptions, self.profiles)
         self.units = InMemoryUnitsOfWork(
@@ -145,6 +152,9 @@ class FakeCore:
             units=self.units,
             data_rights=self.data_rights,
             calendar_feeds=self.calendar_feeds,
+
+            demand=self.demand,
+            delivery=self.delivery,
         )
 
     def build(
@@ -211,5 +221,8 @@ def declared_table() -> FlowTable:
         Staffing,
         Coordination,
         WhoAmIFlow,
+
+        Feedback,
+        ReportFlow,
     )
     return FlowTable.of(_Declared(flow.declaration) for flow in flows)

@@ -31,6 +31,7 @@ trust: see :mod:`bot.matrix.trust`.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 import traceback
@@ -50,6 +51,7 @@ from nio import (
     LocalProtocolError,
     MegolmEvent,
     SyncError,
+    UploadResponse,
 )
 
 from bot.intake import Entry, FairIntake
@@ -89,7 +91,7 @@ from bot.matrix.translate import (
 from bot.matrix.trust import trust_on_first_use
 from bot.pacing import ChannelLimits, Pacer, Pacing, RetryPolicy
 from handlers.core.conversation import Conversation
-from handlers.core.events import Action, Choice, Command, IncomingMessage, Reply, UserId
+from handlers.core.events import Action, Choice, Command, Document, IncomingMessage, Reply, UserId
 
 log = logging.getLogger(__name__)
 
@@ -700,8 +702,40 @@ class MatrixChannel:
             event_id = await self._send(room, content)
             self._state.remember_sent(room_id_of(room), event_id)
             offer = Offer(event_id, actions) if actions else None
+            if reply.document is not None:  # the tray report: uploaded, then an m.file
+                await self._send_document(room, reply.document)
         if not keep_offer:
             self._state.set_offer(room_id_of(room), user, offer)
+
+    async def _send_document(self, room: Any, document: Document) -> None:
+        """Upload a file (encrypted in an encrypted room) and send it as an ``m.file``."""
+        encrypted = bool(room.encrypted)
+
+        def data(_got_429: int, _got_timeouts: int) -> io.BytesIO:
+            return io.BytesIO(document.content)
+
+        response, keys = await self._client.upload(
+            data,
+            content_type=document.media_type,
+            filename=document.filename,
+            encrypt=encrypted,
+            filesize=len(document.content),
+        )
+        if not isinstance(response, UploadResponse):
+            log.warning("could not upload a file: %s", getattr(response, "status_code", "?"))
+            return
+        content: dict[str, Any] = {
+            "msgtype": "m.file",
+            "body": document.filename,
+            "filename": document.filename,
+            "info": {"mimetype": document.media_type, "size": len(document.content)},
+        }
+        if encrypted and keys:
+            content["file"] = {**keys, "url": response.content_uri}
+        else:
+            content["url"] = response.content_uri
+        event_id = await self._send(room, content)
+        self._state.remember_sent(room_id_of(room), event_id)
 
     async def _send(self, room: Any, content: dict[str, Any]) -> EventId:
         """Send one reply (encrypted where the room is), paced, riding through rate limits."""

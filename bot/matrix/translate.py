@@ -105,6 +105,19 @@ def number_in(text: str) -> int | None:
     return number or None
 
 
+#: Reactions that answer "Was this useful?" (any skin tone): 👍 yes, 👎 no.
+THUMBS = {"\U0001f44d": "yes", "\U0001f44e": "no"}
+
+
+def feedback_number(key: str, actions: tuple[Action, ...]) -> int | None:
+    """The number of the offered 👍/👎 choice a thumbs reaction picks (``None``: none)."""
+    wanted = THUMBS.get(key.strip()[:1])
+    for number, action in enumerate(actions, 1):
+        if action.kind is ActionKind.FEEDBACK and action.argument == wanted:
+            return number
+    return None
+
+
 def reaction_number(key: str, offered: int) -> int | None:
     """The choice a reaction key picks among ``offered`` options (``None``: not a choice)."""
     if key.strip() in CONFIRM_KEYS:
@@ -363,8 +376,11 @@ def to_core(
             )
         return _pick(offer, number, user, chat, sender_name)
     if event.kind is InboundKind.REACTION:
-        offered = len(offer.actions) if offer is not None and offer.event_id == event.target else 0
+        current = offer is not None and offer.event_id == event.target
+        offered = len(offer.actions) if offer is not None and current else 0
         number = reaction_number(event.text, offered)
+        if number is None and offer is not None and current:
+            number = feedback_number(event.text, offer.actions)
         if number is None:
             return None
         if offer is None or offer.event_id != event.target:

@@ -627,3 +627,37 @@ class CalendarFeedRow(Base):
     user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+# --- what newcomers ask for: anonymous daily counters ------------------------------------------
+
+
+class DemandCountRow(Base):
+    """One day's count of one set of structured facts; no text, no user id (issue 13).
+
+    Sets of codes are sorted and comma-joined; an empty string (never NULL) means "none",
+    so that the facts can be one unique key on every backend.
+    """
+
+    __tablename__ = "demand_counts"
+    __table_args__ = (
+        UniqueConstraint(
+            "day", "network_id", "event", "language", "intent", "kinds", "classes",
+            "audiences", "spoken", "municipality", "timed", "found",
+            name="uq_demand_counts_facts",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    network_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    event: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    intent: Mapped[str] = mapped_column(String(16))
+    kinds: Mapped[str] = mapped_column(String(400))
+    classes: Mapped[str] = mapped_column(String(100))
+    audiences: Mapped[str] = mapped_column(String(200))
+    spoken: Mapped[str] = mapped_column(String(200))
+    municipality: Mapped[str] = mapped_column(String(200))
+    timed: Mapped[bool] = mapped_column(Boolean)
+    found: Mapped[bool] = mapped_column(Boolean)
+    count: Mapped[int] = mapped_column(Integer)

@@ -17,6 +17,7 @@ from telegram import (
     Chat,
     ChatMember,
     ChatMemberUpdated,
+    InputFile,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -208,6 +209,15 @@ class TelegramAdapter:
                     parse_mode=ParseMode.HTML,
                     reply_markup=part.keyboard,
                     link_preview_options=_NO_PREVIEW,
+                    reply_parameters=reply_parameters,
+                    rate_limit_args=flood_retries,
+                )
+                sent.append(message.message_id)
+            if reply.document is not None:  # the tray report: a file after its summary
+                document = reply.document
+                message = await bot.send_document(
+                    chat,
+                    InputFile(document.content, filename=document.filename),
                     reply_parameters=reply_parameters,
                     rate_limit_args=flood_retries,
                 )

@@ -59,6 +59,7 @@ ACTION_CODES: Final[dict[ActionKind, int]] = {
     ActionKind.VOLUNTEER: 12,
     ActionKind.REQUEST: 13,
     ActionKind.STAFF: 14,
+    ActionKind.FEEDBACK: 15,
 }
 _ACTIONS_BY_CODE: Final = {code: kind for kind, code in ACTION_CODES.items()}
 

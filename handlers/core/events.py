@@ -42,6 +42,9 @@ class ActionKind(StrEnum):
     """Not a choice but a web link (``argument`` is the URL): a URL button on Telegram, a link
     in the text on Matrix and the terminal. It never comes back as a :class:`Choice`."""
 
+    FEEDBACK = "feedback"
+    """"Was this useful?" under an answer; argument ``yes`` or ``no`` (counted anonymously)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Action:
@@ -116,9 +119,23 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file that goes with a reply (the tray report): its name, media type and bytes."""
+
+    filename: str
+    media_type: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    """What the core answers: text in the reader's language and the choices that go with it."""
+    """What the core answers: text in the reader's language and the choices that go with it.
+
+    ``document``: a file sent right after the text (Telegram ``sendDocument``, a Matrix
+    ``m.file``); channels without files (the terminal) say where it would be.
+    """
 
     text: str
     language: str
     actions: tuple[Action, ...] = field(default=())
+    document: Document | None = None

@@ -6,9 +6,9 @@ in ``tests/fakes.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -369,3 +369,109 @@ class UnitOfWorkFactory(Protocol):
 
     def __call__(self) -> UnitOfWork:
         """A fresh unit, not yet begun."""
+
+
+# --- what newcomers ask for (anonymous counters, issue 13) --------------------------------------
+
+
+class DemandEvent(StrEnum):
+    """What a counter counts."""
+
+    QUESTION = "question"
+    REMINDER = "reminder"
+    CONTACT = "contact"
+    USEFUL = "useful"
+    NOT_USEFUL = "not_useful"
+
+
+@dataclass(frozen=True, slots=True)
+class DemandFact:
+    """The structured facts of one answered question; sets are sorted, comma-joined codes."""
+
+    network: str
+    language: str
+    intent: str
+    kinds: str = ""
+    classes: str = ""
+    audiences: str = ""
+    spoken: str = ""
+    municipality: str = ""
+    timed: bool = False
+    found: bool = False
+    event: DemandEvent = DemandEvent.QUESTION
+
+
+@dataclass(frozen=True, slots=True)
+class DemandCount:
+    """One stored counter: a day's count of one fact."""
+
+    day: date
+    fact: DemandFact
+    count: int
+
+
+class DemandCounter(Protocol):
+    """Adds one to a day's counter of a fact; never sees a text or a user id."""
+
+    async def add(self, day: date, fact: DemandFact) -> None:
+        """Count ``fact`` once on ``day``."""
+
+
+class DemandStore(DemandCounter, Protocol):
+    """The counters, read back for the report and dropped after the retention period."""
+
+    async def counts(
+        self, start: date, end: date, networks: Sequence[str] | None = None
+    ) -> list[DemandCount]:
+        """Every counter from ``start`` to ``end`` (inclusive), of ``networks`` (or all)."""
+
+    async def delete_before(self, day: date) -> int:
+        """Drop the counters older than ``day``; returns how many."""
+
+
+# --- what was delivered (the report's delivery section) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastDelivery:
+    """One broadcast and its delivery report."""
+
+    id: int
+    organisation: str
+    state: str
+    created_at: datetime
+    recipients: int
+    sent: int
+    failed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Reminders, broadcasts and contact requests of a period, counted.
+
+    A reminder is *late* when it was sent more than 15 minutes after it was due;
+    *failed* counts the failed, blocked and dropped ones (dropped: it came due while the bot
+    was down). ``median_answer_hours`` is the median time to a request's first answer.
+    """
+
+    reminders_sent: int = 0
+    reminders_late: int = 0
+    reminders_failed: int = 0
+    broadcasts: tuple[BroadcastDelivery, ...] = ()
+    requests: int = 0
+    median_answer_hours: float | None = None
+    waited_over_day: int = 0
+
+
+class DeliveryStats(Protocol):
+    """Reads what was delivered in a period (outbox, broadcasts, contact requests)."""
+
+    async def delivery(
+        self,
+        start: datetime,
+        end: datetime,
+        activities: Collection[str] | None,
+        organisations: Collection[str] | None,
+        networks: Collection[str] | None,
+    ) -> Delivery:
+        """Counts of ``[start, end)``; ``None`` filters mean every one."""

@@ -26,9 +26,16 @@ from handlers.core.events import Action, ActionKind, Reply
 from handlers.core.flows import N_, CommandSpec, FlowBase, FlowDeclaration
 from handlers.core.formatting import activity_title, localised
 from handlers.core.i18n import Speaker
-from handlers.core.ports import Clock, DialogueStore, RequestStore, UnitOfWorkFactory
+from handlers.core.ports import (
+    Clock,
+    DemandEvent,
+    DialogueStore,
+    RequestStore,
+    UnitOfWorkFactory,
+)
 from handlers.core.turn import Turn, split_argument
 from handlers.newcomers.answers import coordinator_text, invalid_choice_reply
+from handlers.newcomers.demand import DemandTally
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +188,9 @@ class ContactFlow(FlowBase):
         coordination: Coordination,
         clock: Clock,
         units: UnitOfWorkFactory,
+        tally: DemandTally | None = None,
     ) -> None:
+        self.tally = tally
         self.requests = requests
         self.dialogues = dialogues
         self.coordination = coordination
@@ -255,6 +264,8 @@ class ContactFlow(FlowBase):
         if activity and turn.catalogue.activity(activity) is None:
             return self.invalid(turn)
         data = {"activity": activity} if activity else {}
+        if self.tally is not None:  # a person asked for after an answer
+            await self.tally.followed(turn, DemandEvent.CONTACT)
         await self.dialogues.save(Dialogue(turn.user, CONTACT_FLOW, "consent", self.clock(), data))
         return self.say(turn, self.contact_consent(turn, activity), consent_actions(turn.speaker))
 

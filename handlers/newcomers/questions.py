@@ -24,6 +24,7 @@ from handlers.core.ports import Clock, ProfileStore
 from handlers.core.turn import Turn
 from handlers.newcomers.answers import invalid_choice_reply
 from handlers.newcomers.assistant import Answer, Assistant, clean_text
+from handlers.newcomers.demand import DemandTally, fact_of, feedback_actions
 from handlers.newcomers.onboarding import ACTIVITY_LINK, network_menu
 
 #: How many users' last answers are kept for paging (memory only; a restart asks again).
@@ -60,8 +61,10 @@ class Questions(FlowBase):
         contact: ContactStarter,
         reminders: RemindAsked,
         clock: Clock,
+        tally: DemandTally | None = None,
     ) -> None:
         self._assistant = assistant
+        self.tally = tally
         self.profiles = profiles
         self.contact = contact
         self.reminders = reminders
@@ -110,10 +113,11 @@ class Questions(FlowBase):
             saved_language=profile.language,
             platform_hint=turn.hint,
         )
+        await self.count(turn, profile.network, answer)
         if answer.query.intent == "contact" and not turn.in_group:
             return await self.contact.start(turn, None)
         self.remember(profile.user, answer)
-        replies = [answer.reply]
+        replies = [self.with_feedback(answer, turn)]
         if profile.language is None:
             profile = replace(profile, language=answer.query.language)
             await self.profiles.save(profile)
@@ -151,8 +155,26 @@ class Questions(FlowBase):
             network_id=profile.network,
             saved_language=profile.language,
         )
+        if profile.network is not None:
+            await self.count(turn, profile.network, answer)
         self.remember(profile.user, answer)
-        return answer.reply
+        return self.with_feedback(answer, turn)
+
+    # --- what newcomers ask for, counted anonymously ------------------------------------------
+
+    async def count(self, turn: Turn, network: str, answer: Answer) -> None:
+        """Add the question's facts (never its text or its asker) to the day's counters."""
+        if self.tally is None:
+            return
+        found = answer.search is not None and bool(answer.search.matches)
+        await self.tally.asked(turn, fact_of(answer.query, network, found))
+
+    def with_feedback(self, answer: Answer, turn: Turn) -> Reply:
+        """An answer about activities, with "Was this useful? 👍 / 👎" under it."""
+        if self.tally is None or answer.search is None or turn.in_group:
+            return answer.reply
+        speaker = self.assistant.translator.speaker(answer.reply.language)
+        return replace(answer.reply, actions=(*answer.reply.actions, *feedback_actions(speaker)))
 
     # --- paging -----------------------------------------------------------------------------
 
@@ -178,3 +200,5 @@ class Questions(FlowBase):
     def forget(self, user: UserId) -> None:
         """Drop the user's last answer (they deleted their data)."""
         self._answers.pop(user, None)
+        if self.tally is not None:
+            self.tally.forget(user)

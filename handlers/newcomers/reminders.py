@@ -32,10 +32,11 @@ from handlers.core.formatting import (
 )
 from handlers.core.i18n import Speaker
 from handlers.core.numbers import ascii_number
-from handlers.core.ports import Clock, SubscriptionListener, SubscriptionStore
+from handlers.core.ports import Clock, DemandEvent, SubscriptionListener, SubscriptionStore
 from handlers.core.turn import Turn
 from handlers.newcomers.answers import holiday_notice, invalid_choice_reply
 from handlers.newcomers.calendar import FeedLinks, calendar_action
+from handlers.newcomers.demand import DemandTally
 from handlers.newcomers.reminder_timing import (
     DEFAULT_LEADS,
     EVENING_BEFORE,
@@ -346,9 +347,15 @@ class ReminderFlow(FlowBase):
         ),
     )
 
-    def __init__(self, reminders: Reminders, speakers: Callable[[str | None], Speaker]) -> None:
+    def __init__(
+        self,
+        reminders: Reminders,
+        speakers: Callable[[str | None], Speaker],
+        tally: DemandTally | None = None,
+    ) -> None:
         self.reminders = reminders
         self.speakers = speakers
+        self.tally = tally
 
     async def on_command(self, turn: Turn, name: str, argument: str) -> list[Reply]:
         """``/remind <activity or kind>`` subscribes; ``/reminders`` or a bare ``/remind`` lists."""
@@ -362,6 +369,8 @@ class ReminderFlow(FlowBase):
         """``REMIND``, ``STOP_REMINDERS`` and ``REMINDER_TIMES``."""
         profile, catalogue, speaker = turn.profile, turn.catalogue, turn.speaker
         if kind is ActionKind.REMIND:
+            if self.tally is not None:  # a reminder taken after an answer
+                await self.tally.followed(turn, DemandEvent.REMINDER)
             return [await self.subscribe(turn, argument)]
         if kind is ActionKind.STOP_REMINDERS:
             return [await self.reminders.stop(profile, argument, catalogue, speaker)]
@@ -382,6 +391,8 @@ class ReminderFlow(FlowBase):
         if answer.search is None or not answer.search.matches:
             return []
         best = answer.search.matches[0].activity.id
+        if self.tally is not None:
+            await self.tally.followed(turn, DemandEvent.REMINDER)
         speaker = self.speakers(answer.query.language)
         confirmation = await self.reminders.subscribe(
             turn.profile, turn.chat, best, turn.catalogue, speaker

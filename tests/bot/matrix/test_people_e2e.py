@@ -718,3 +718,28 @@ async def test_forget_leaves_no_row_of_the_user_anywhere(bench: Bench) -> None:
     assert someone.user_id.partition(":")[0] not in saved  # not even the localpart
     assert await b.drain() == 0
     print(f"matrix forget: {time.monotonic() - started:.1f} s")
+
+
+# --- issue 13: /report in the chat ------------------------------------------------------------
+
+
+async def test_report_uploads_the_html_for_the_coordinator_only(bench: Bench) -> None:
+    b = bench
+    summary, document = await b.ask(b.coordinator, b.coordinator_room, "!report 30", count=2)
+    assert len(body(summary).splitlines()) == 5
+    content = document.source["content"]
+    assert content["msgtype"] == "m.file"
+    assert content["body"].startswith("tarjotin-report-nurmijarvi-")
+    assert content["info"]["mimetype"] == "text/html"
+    downloaded = await b.coordinator.client.download(mxc=content["url"])
+    html = downloaded.body.decode("utf-8")
+    assert 'id="tray-grid"' in html
+    assert 'id="gaps"' in html
+    refusal = b.speaker("en").gettext("Only coordinators and organisers can get the tray report.")
+    newcomer, newcomer_room = await b.newcomer("reportless", "en")
+    volunteer, volunteer_room = await b.newcomer("helper", "en")
+    await b.grant(volunteer, Role.VOLUNTEER, LOUHELA)
+    for someone, room in ((newcomer, newcomer_room), (volunteer, volunteer_room)):
+        answer = await b.one(someone, room, "!report")
+        assert body(answer) == refusal
+        await someone.silence(room, b.bot_id, 1.0)  # and no file follows

@@ -319,3 +319,26 @@ def test_notice_replies_to_the_message_in_its_thread() -> None:
     greeting = notice_content("p", "p")
     assert "m.relates_to" not in greeting
     assert greeting["m.mentions"] == {}
+
+
+def test_a_thumbs_reaction_answers_was_this_useful() -> None:
+    answer = Offer(
+        BOT_MESSAGE,
+        (
+            Action(ActionKind.CONTACT, "Talk to a person"),
+            Action(ActionKind.FEEDBACK, "👍 Useful", "yes"),
+            Action(ActionKind.FEEDBACK, "👎 Not useful", "no"),
+        ),
+    )
+
+    def on(target: str, key: str) -> Inbound:
+        return Inbound(InboundKind.REACTION, EventId("$r1"), ANA, key, target=EventId(target))
+
+    assert to_core(on(BOT_MESSAGE, "👍"), ROOM, answer) == Choice(
+        USER, CHAT, ActionKind.FEEDBACK, "yes"
+    )
+    assert to_core(on(BOT_MESSAGE, "👎🏽"), ROOM, answer) == Choice(
+        USER, CHAT, ActionKind.FEEDBACK, "no"
+    )
+    assert to_core(on("$older-bot-message", "👍"), ROOM, answer) is None
+    assert to_core(on(BOT_MESSAGE, "👍"), ROOM, MENU) is None  # no such question offered

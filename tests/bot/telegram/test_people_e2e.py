@@ -1018,3 +1018,28 @@ async def test_forget_leaves_no_trace_in_tables_database_files_or_logs(
     for line in debug_logs.files[1].read_text("utf-8").splitlines():
         assert set(json.loads(line)) >= {"time", "level", "logger", "message"}
     print(f"forget, {backend.engine.dialect.name}: {time.monotonic() - started:.1f} s")
+
+
+# --- issue 13: /report in the chat ------------------------------------------------------------
+
+
+async def test_report_sends_the_summary_and_the_html_to_a_coordinator_only(bench: Bench) -> None:
+    seen = bench.count(COORDINATOR)
+    bench.server.user_sends_text(COORDINATOR, "/report 30", language_code="fi")
+    summary, document = await bench.after(COORDINATOR, seen, 2)
+    assert len((summary.plain_text or "").splitlines()) == 5
+    assert document.method == "sendDocument"
+    assert document.upload is not None
+    assert (document.upload.filename or "").startswith("tarjotin-report-nurmijarvi-")
+    html = document.upload.data.decode("utf-8")
+    assert 'id="tray-grid"' in html
+    assert 'id="gaps"' in html
+    refusal = bench.speaker("en").gettext(
+        "Only coordinators and organisers can get the tray report."
+    )
+    await bench.grant(VOLUNTEER, Role.VOLUNTEER, LOUHELA)
+    for user in (NEWCOMER, VOLUNTEER):
+        await bench.onboard(user, "en")
+        answer = await bench.say(user, "/report")
+        assert answer.plain_text == refusal
+        assert all(m.method != "sendDocument" for m in bench.server.sent_messages(user))

@@ -114,6 +114,8 @@ def test_every_flow_of_the_product_is_in_the_table(table: FlowTable) -> None:
         "staffing",
         "coordination",
         "whoami",
+        "feedback",
+        "report",
     ]
     every_choice = {kind for flow in table.flows for kind in flow.declaration.choices}
     # every button the core offers has an owner; a link is opened, never sent back
@@ -137,7 +139,7 @@ def test_the_menus_list_the_newcomers_commands_with_reminders(table: FlowTable) 
         "mydata",
         "forget",
     ]
-    staff = {"volunteer", "invite", "roles", "requests", "close", "reply", "whoami"}
+    staff = {"volunteer", "invite", "roles", "requests", "close", "reply", "whoami", "report"}
     assert table.command_names == set(menu) | staff
     assert table.group_commands == table.command_names - {"remind", "reminders", "calendar"}
 
