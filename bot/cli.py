@@ -36,6 +36,7 @@ from bot.channels import Channel
 from bot.config import MAX_CATALOGUE_MB, ConfigError, Settings, load_settings
 from bot.failures import ExitCode, OperatorError, explain, unexpected
 from bot.import_report import MAX_WITHDRAWN_SHARE, refusal_text, summary_text
+from bot.linkedevents import add_linkedevents_command
 from bot.logs import configure_logging
 from bot.observability import build_http_server
 from bot.poster import add_poster_command
@@ -55,6 +56,7 @@ from bot.terminal_chat import (
 from catalog.export import export_text
 from catalog.model import Catalogue
 from catalog.parse import InvalidCatalogueError, load_catalogue
+from catalog.sources import keep_source_records
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.newcomers.programme import week_programme, week_start
 
@@ -81,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     add_poster_command(commands)
+    add_linkedevents_command(commands)
 
     run = commands.add_parser("run", help="run the bot on every configured channel")
     run.set_defaults(handler=_run)
@@ -203,9 +206,13 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work(app: App) -> int:
         speaker = app.translator.speaker(args.lang or settings.default_language)
+        merged = catalogue
+        if not await app.catalog_store.is_empty():  # Linked Events records stay (sources.py)
+            stored = await app.catalog_store.load(with_added=False)
+            merged = keep_source_records(catalogue, stored)
         try:
             summary = await app.catalog_store.apply(
-                catalogue,
+                merged,
                 dry_run=args.dry_run,
                 max_withdrawn_share=None if args.allow_withdraw else MAX_WITHDRAWN_SHARE,
             )
