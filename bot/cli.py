@@ -56,6 +56,7 @@ from bot.terminal_chat import (
 from catalog.export import export_text
 from catalog.model import Catalogue
 from catalog.parse import InvalidCatalogueError, load_catalogue
+from catalog.schema_org import schema_org_text
 from catalog.sources import keep_source_records
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.newcomers.programme import week_programme, week_start
@@ -120,7 +121,12 @@ def _parser() -> argparse.ArgumentParser:
     importer.set_defaults(handler=_import)
 
     exporter = commands.add_parser("export", help="export the catalogue in the tarjotin/1 format")
-    exporter.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    exporter.add_argument("--format", choices=("yaml", "json", "schema-org"), default="yaml",
+                          help="tarjotin/1 as YAML or JSON, or schema.org Event JSON-LD"
+                          " (the next sessions, for a web site to embed)")
+    exporter.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
+                          help="schema-org: the language of the texts"
+                          " (default: TARJOTIN_DEFAULT_LANGUAGE)")
     exporter.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     exporter.set_defaults(handler=_export)
 
@@ -227,7 +233,14 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
-        text = export_text(await ensure_catalogue(app), args.format)
+        catalogue = await ensure_catalogue(app)
+        if args.format == "schema-org":
+            now = wall_clock(ZoneInfo(catalogue.timezone))()
+            changes = await app.catalog_store.occurrence_changes()
+            language = args.lang or settings.default_language
+            text = schema_org_text(catalogue, changes, now, language)
+        else:
+            text = export_text(catalogue, args.format)
         if args.output:
             args.output.write_text(text, encoding="utf-8")
         else:
