@@ -37,6 +37,7 @@ from bot.channels import Channel
 from bot.config import MAX_CATALOGUE_MB, ConfigError, Settings, load_settings
 from bot.failures import ExitCode, OperatorError, explain, unexpected
 from bot.import_report import MAX_WITHDRAWN_SHARE, refusal_text, summary_text
+from bot.linkedevents import add_linkedevents_command
 from bot.logs import configure_logging
 from bot.observability import build_http_server
 from bot.poster import add_poster_command
@@ -57,6 +58,8 @@ from bot.terminal_chat import (
 from catalog.export import export_text
 from catalog.model import Catalogue
 from catalog.parse import InvalidCatalogueError, load_catalogue
+from catalog.schema_org import schema_org_text
+from catalog.sources import keep_source_records
 from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.core.ports import Clock
 from handlers.newcomers.programme import week_programme, week_start
@@ -85,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_poster_command(commands)
     add_report_command(commands).set_defaults(handler=_report)
+    add_linkedevents_command(commands)
 
     run = commands.add_parser("run", help="run the bot on every configured channel")
     run.set_defaults(handler=_run)
@@ -121,7 +125,12 @@ def _parser() -> argparse.ArgumentParser:
     importer.set_defaults(handler=_import)
 
     exporter = commands.add_parser("export", help="export the catalogue in the tarjotin/1 format")
-    exporter.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    exporter.add_argument("--format", choices=("yaml", "json", "schema-org"), default="yaml",
+                          help="tarjotin/1 as YAML or JSON, or schema.org Event JSON-LD"
+                          " (the next sessions, for a web site to embed)")
+    exporter.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
+                          help="schema-org: the language of the texts"
+                          " (default: TARJOTIN_DEFAULT_LANGUAGE)")
     exporter.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     exporter.set_defaults(handler=_export)
 
@@ -215,9 +224,13 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work(app: App) -> int:
         speaker = app.translator.speaker(args.lang or settings.default_language)
+        merged = catalogue
+        if not await app.catalog_store.is_empty():  # Linked Events records stay (sources.py)
+            stored = await app.catalog_store.load(with_added=False)
+            merged = keep_source_records(catalogue, stored)
         try:
             summary = await app.catalog_store.apply(
-                catalogue,
+                merged,
                 dry_run=args.dry_run,
                 max_withdrawn_share=None if args.allow_withdraw else MAX_WITHDRAWN_SHARE,
             )
@@ -232,7 +245,14 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
-        text = export_text(await ensure_catalogue(app), args.format)
+        catalogue = await ensure_catalogue(app)
+        if args.format == "schema-org":
+            now = wall_clock(ZoneInfo(catalogue.timezone))()
+            changes = await app.catalog_store.occurrence_changes()
+            language = args.lang or settings.default_language
+            text = schema_org_text(catalogue, changes, now, language)
+        else:
+            text = export_text(catalogue, args.format)
         if args.output:
             args.output.write_text(text, encoding="utf-8")
         else:

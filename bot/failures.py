@@ -35,6 +35,7 @@ class ExitCode(IntEnum):
     WITHDRAW_REFUSED = 13
     BACKUP = 14
     HTTP_PORT = 15
+    SOURCE_UNREACHABLE = 16
     INTERNAL = 70
     INTERRUPTED = 130
 

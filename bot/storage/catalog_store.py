@@ -148,11 +148,13 @@ class ImportSummary:
     """The ids behind the counts, by record type (``"activities"``…)."""
     applied: bool = True
     """False for a dry run: nothing was written."""
+    sessions: int = 0
+    """Per-session changes an outside source added, replaced or removed (see apply)."""
 
     @property
     def changed(self) -> bool:
         """True when the import changed anything that readers see."""
-        return self.timezone_changed or any(
+        return self.timezone_changed or self.sessions > 0 or any(
             counts.added or counts.updated or counts.withdrawn or counts.restored
             for counts in (self.networks, self.organisations, self.places, self.activities)
         )
@@ -375,6 +377,74 @@ async def _is_offered(connection: AsyncConnection, table: Table, record_id: str)
     return found is not None
 
 
+@dataclass(frozen=True, slots=True)
+class SourceSessions:
+    """An outside source's per-session changes, written in the same transaction as its records.
+
+    ``scope`` is the activities the source owns (before and after the import): its earlier
+    changes to them (``changed_by == marker``) that it no longer gives are removed. Its change
+    of a session replaces a volunteer's change of the same session (the organiser's word wins).
+    """
+
+    marker: str
+    scope: frozenset[str]
+    changes: tuple[OccurrenceChange, ...]
+
+
+def _same_change(row: StoredRow, change: OccurrenceChange, marker: str) -> bool:
+    return bool(
+        row["changed_by"] == marker
+        and row["cancelled"] == change.cancelled
+        and row["new_start"] == change.new_start
+        and row["new_end"] == change.new_end
+        and row["new_place_id"] == change.new_place
+        and row["reason"] == change.reason
+    )
+
+
+async def _sync_source_sessions(
+    connection: AsyncConnection, sessions: SourceSessions, now: datetime, *, write: bool
+) -> int:
+    """Make the source's stored changes equal to ``sessions.changes``; count what differs."""
+    existing: dict[tuple[str, datetime], StoredRow] = {}
+    for chunk in _chunks(sorted(sessions.scope | {c.activity for c in sessions.changes})):
+        result = await connection.execute(select(_CHANGES).where(_CHANGES.c.activity_id.in_(chunk)))
+        for row in result.mappings():
+            existing[(row["activity_id"], row["original_start"])] = row
+    wanted = {(c.activity, c.original_start): c for c in sessions.changes}
+    stale = [
+        row["id"]
+        for key, row in existing.items()
+        if row["changed_by"] == sessions.marker and key not in wanted
+    ]
+    fresh = [
+        change
+        for key, change in wanted.items()
+        if key not in existing or not _same_change(existing[key], change, sessions.marker)
+    ]
+    if write:
+        for chunk in _chunks(stale):
+            await connection.execute(delete(_CHANGES).where(_CHANGES.c.id.in_(chunk)))
+        for change in fresh:
+            old = existing.get((change.activity, change.original_start))
+            if old is not None:
+                await connection.execute(delete(_CHANGES).where(_CHANGES.c.id == old["id"]))
+            await connection.execute(
+                insert(_CHANGES).values(
+                    activity_id=change.activity,
+                    original_start=change.original_start,
+                    cancelled=change.cancelled,
+                    new_start=change.new_start,
+                    new_end=change.new_end,
+                    new_place_id=change.new_place,
+                    reason=change.reason,
+                    changed_by=sessions.marker,
+                    changed_at=now,
+                )
+            )
+    return len(stale) + len(fresh)
+
+
 class CatalogStore:
     """Reads and writes the catalogue and volunteers' occurrence changes."""
 
@@ -387,6 +457,7 @@ class CatalogStore:
         *,
         dry_run: bool = False,
         max_withdrawn_share: float | None = None,
+        source_sessions: SourceSessions | None = None,
     ) -> ImportSummary:
         """Make the stored catalogue equal to ``catalogue``, in one transaction.
 
@@ -394,7 +465,8 @@ class CatalogStore:
         everything back and propagates. A ``dry_run`` works out the same summary and writes
         nothing. With ``max_withdrawn_share`` an import that would withdraw more than that
         share of the activities on offer raises :class:`TooManyWithdrawalsError` and
-        changes nothing.
+        changes nothing. ``source_sessions`` (an outside source's import) writes that source's
+        per-session changes in the same transaction.
         """
         now = _utc_now()
         record_types = (
@@ -436,6 +508,11 @@ class CatalogStore:
             if not dry_run:
                 for _, record_type, plan in plans:
                     await _write(connection, record_type, plan, now)
+            if source_sessions is not None:
+                count = await _sync_source_sessions(
+                    connection, source_sessions, now, write=not dry_run
+                )
+                summary = replace(summary, sessions=count)
         return summary
 
     async def fingerprint(self) -> str:
@@ -468,10 +545,11 @@ class CatalogStore:
             zone = await connection.scalar(select(_META.c.value).where(_META.c.key == TIMEZONE_KEY))
             return zone is None
 
-    async def load(self) -> Catalogue:
+    async def load(self, *, with_added: bool = True) -> Catalogue:
         """Read the catalogue on offer: records not withdrawn, in the order of the latest file.
 
-        Raises :class:`CatalogueMissingError` when nothing has been imported yet.
+        ``with_added=False`` leaves out what volunteers added in the chat (what imports
+        compare with). Raises :class:`CatalogueMissingError` when nothing has been imported yet.
         """
         async with self._sessions() as session, session.begin():
             connection = await _snapshot_connection(session)
@@ -485,6 +563,8 @@ class CatalogStore:
                 places=await _load_records(connection, PLACES),
                 activities=await _load_records(connection, ACTIVITIES),
             )
+            if not with_added:
+                return catalogue
             dates, activities = await _load_additions(connection)
         return with_additions(catalogue, dates, activities)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -19,14 +22,19 @@ from bot.poster import (
     PosterError,
     add_poster_command,
     deep_link,
+    find_font,
     make_poster,
+    missing_glyphs,
     poster_png,
     poster_svg,
     qr_matrix,
+    session_lines,
     title_lines,
 )
-from catalog.model import Catalogue
-from handlers.core.formatting import localised
+from catalog.model import Catalogue, OccurrenceChange
+from catalog.occurrences.expand import activity_occurrences
+from catalog.vocabulary import SUPPORTED_LANGUAGES
+from handlers.core.formatting import clock, day_heading, localised, place_line
 from handlers.core.i18n import Translator
 from tests.telegram_server.fixtures import FakeTelegramFactory
 
@@ -99,20 +107,109 @@ def test_png_draws_the_code_module_for_module() -> None:
     assert title_band.getextrema()[0] == 0  # something (the title) is drawn there
 
 
-def test_make_poster_writes_both_files_titled_in_the_language(
+NOW = datetime(2026, 10, 5, 9, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+
+
+def test_make_poster_writes_svg_png_and_an_a4_pdf_with_sessions_place_and_price(
     demo: Catalogue, tmp_path: Path
 ) -> None:
-    poster = make_poster(demo, "somali-hooyo", "so", "tarjotin_bot", tmp_path)
+    poster = make_poster(demo, "somali-hooyo", "so", "tarjotin_bot", tmp_path, now=NOW)
     assert poster.link == "https://t.me/tarjotin_bot?start=a-somali-hooyo"
-    assert (poster.svg.name, poster.png.name) == ("poster-somali-hooyo-so.svg",
-                                                  "poster-somali-hooyo-so.png")  # fmt: skip
+    assert (poster.svg.name, poster.png.name, poster.pdf.name) == (
+        "poster-somali-hooyo-so.svg", "poster-somali-hooyo-so.png", "poster-somali-hooyo-so.pdf",
+    )  # fmt: skip
     activity = demo.activity("somali-hooyo")
     assert activity is not None
-    title = localised(activity.title, Translator().speaker("so"))
-    root = ET.fromstring(poster.svg.read_bytes())
-    assert " ".join(t.text or "" for t in list(root.iter(f"{SVG}text"))[:-1]) == title
+    speaker = Translator().speaker("so")
+    texts = [t.text or "" for t in ET.fromstring(poster.svg.read_bytes()).iter(f"{SVG}text")]
+    shown = " ".join(texts)
+    assert localised(activity.title, speaker) in shown
+    assert dict(activity.title)["fi"] in shown  # the Finnish title beside the Somali one
+    sessions = session_lines(demo, activity, speaker, NOW)
+    assert sessions
+    first = next(o for o in activity_occurrences(
+        activity, NOW.tzinfo, NOW.date(), NOW.date() + timedelta(days=60), {}) if o.end > NOW)  # type: ignore[arg-type]  # fmt: skip
+    assert sessions[0].startswith(day_heading(first.start.date(), speaker))
+    assert clock(first.start, speaker) in sessions[0]
+    assert all(line in texts for line in sessions)
+    place = place_line(demo, activity.place, speaker)
+    assert place is not None
+    assert place in shown
+    price = localised(activity.cost, speaker) if activity.cost else speaker.gettext("Free")
+    assert price in texts
+    assert price in texts
     with Image.open(poster.png) as image:
         assert image.format == "PNG"
+    pdf = poster.pdf.read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    box = re.search(rb"/MediaBox \[ 0 0 ([0-9.]+) ([0-9.]+) \]", pdf)
+    assert box is not None
+    width_mm, height_mm = (float(points) / 72 * 25.4 for points in box.groups())
+    assert (round(width_mm), round(height_mm)) == (210, 297)  # A4
+
+
+def test_a_cancelled_session_is_not_on_the_poster(demo: Catalogue) -> None:
+    activity = demo.activity("somali-hooyo")
+    assert activity is not None
+    speaker = Translator().speaker("fi")
+    before = session_lines(demo, activity, speaker, NOW)
+    first = next(o for o in activity_occurrences(
+        activity, NOW.tzinfo, NOW.date(), NOW.date() + timedelta(days=60), {}) if o.end > NOW)  # type: ignore[arg-type]  # fmt: skip
+    change = OccurrenceChange(activity.id, first.original_start, cancelled=True)
+    after = session_lines(demo, activity, speaker, NOW, [change])
+    assert after[0] != before[0]
+    assert after[:-1] == before[1:] or after[0] == before[1]
+
+
+# Each language's sample: what a poster in it prints (weekdays, "Free", a title).
+SAMPLES = {
+    "fi": "Äitien ja lasten kerho — maanantai, tiistai, lauantai",
+    "fi-x-plain": "Kerho äideille ja lapsille, ilmainen",
+    "sv": "Språkcafé för alla — måndag, lördag, avgiftsfri",
+    "en": "Language café — Monday, Saturday, free",
+    "ru": "Языковое кафе — понедельник, суббота, бесплатно",
+    "uk": "Мовне кафе — понеділок, субота, безкоштовно, ґ є ї",
+    "et": "Keelekohvik — esmaspäev, laupäev, tasuta, õ ä ö ü š ž",
+    "ar": "مقهى اللغة — الاثنين، السبت، مجاني",
+    "fa": "کافه زبان — دوشنبه، شنبه، رایگان، پ چ ژ گ ی",
+    "so": "Kulanka hooyooyinka iyo carruurta — Isniin, Sabti, bilaash",
+    "tr": "Dil kafesi — pazartesi, cumartesi, ücretsiz, ğ ı ş İ",
+    "zh": "语言咖啡馆 — 星期一、星期六、免费",
+    "es": "Café de idiomas — lunes, sábado, gratis, ñ ¿ ¡",
+    "fr": "Café des langues — lundi, samedi, gratuit, ç œ é",
+}
+
+
+def test_there_is_a_sample_for_every_language() -> None:
+    assert set(SAMPLES) == set(SUPPORTED_LANGUAGES)
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_every_script_renders_without_boxes(language: str, demo: Catalogue) -> None:
+    font = find_font(language)
+    if font is None or (language == "zh" and "CJK" not in font.name and "wqy" not in font.name):
+        pytest.skip(
+            f"no font for {language!r} on this machine (the Dockerfile and CI install "
+            "fonts-dejavu-core and fonts-noto-cjk)"
+        )
+    speaker = Translator().speaker(language)
+    activity = demo.activity("somali-hooyo")
+    assert activity is not None
+    printed = " ".join(
+        [SAMPLES[language], speaker.gettext("Free"), localised(activity.title, speaker),
+         *session_lines(demo, activity, speaker, NOW)]
+    )  # fmt: skip
+    assert missing_glyphs(printed, font) == []
+    regular = font.with_name(font.name.replace("-Bold", ""))
+    if regular.is_file():
+        assert missing_glyphs(printed, regular) == []
+
+
+def test_a_missing_glyph_is_noticed() -> None:
+    font = find_font("fi")
+    if font is None:
+        pytest.skip("no system font on this machine")
+    assert missing_glyphs("a\U0001f9ffb", font) == ["\U0001f9ff"]  # a nazar amulet emoji
 
 
 def test_an_unknown_activity_is_named_with_suggestions(demo: Catalogue, tmp_path: Path) -> None:
@@ -135,7 +232,8 @@ async def test_the_command_asks_telegram_for_the_username(
     out = capsys.readouterr().out
     assert out == "https://t.me/kunta_tarjotin_bot?start=a-louhela-kielikahvila\n"
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "poster-louhela-kielikahvila-ar.png", "poster-louhela-kielikahvila-ar.svg",
+        "poster-louhela-kielikahvila-ar.pdf", "poster-louhela-kielikahvila-ar.png",
+        "poster-louhela-kielikahvila-ar.svg",
     ]  # fmt: skip
     assert [c.method for c in server.calls()] == ["getMe"]
 
