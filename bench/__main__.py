@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("bench_import", "bench_occurrences", "bench_questions", "bench_fuzz")
+BENCHMARKS = ("bench_import", "bench_occurrences", "bench_questions", "bench_fuzz", "bench_flood")
 
 
 def main() -> int:

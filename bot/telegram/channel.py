@@ -29,7 +29,7 @@ from bot.pacing import ChannelLimits, Pacing, RetryPolicy
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.callbacks import SECRET_FILE, CallbackCodec, load_or_create_secret
 from bot.telegram.commands import register_commands
-from bot.telegram.limits import TELEGRAM_LIMITS, TelegramLimiter
+from bot.telegram.limits import TELEGRAM_LIMITS, LimiterClosedError, TelegramLimiter
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.translate import user_id
 from handlers.core.conversation import Conversation
@@ -268,6 +268,9 @@ class TelegramChannel:
         """
         update_id = update.update_id if isinstance(update, Update) else None
         error = context.error
+        if isinstance(error, LimiterClosedError):  # stopping: its answer was not sent
+            log.info("update %s not answered: the channel is stopping", update_id)
+            return
         where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
         log.error("update %s failed: %s\n%s", update_id, type(error).__name__, where.rstrip())
 

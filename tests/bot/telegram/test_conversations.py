@@ -76,7 +76,9 @@ async def test_a_question_in_somali_finds_the_somali_mothers_group(bot: Bot) -> 
     assert localised(activity.title, bot.conversation.speaker("so")) in (answer.plain_text or "")
     somali = bot.conversation.speaker("so")
     remind, talk = somali.gettext("Remind me"), somali.gettext("Talk to a person")
-    assert labels(answer) == [remind, talk]  # every channel has reminders
+    useful, useless = somali.gettext("Useful"), somali.gettext("Not useful")
+    # every channel has reminders, and asks whether the answer was useful
+    assert labels(answer) == [remind, talk, f"👍 {useful}", f"👎 {useless}"]
 
 
 async def test_paging_with_the_more_button(bot: Bot, assistant: Assistant) -> None:
