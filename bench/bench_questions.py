@@ -8,6 +8,11 @@ of words to read). Prints p50/p95/p99 per question for both, the batch rate, sta
 the process's peak resident memory (language detection models included).
 
 ``python -m bench.bench_questions [--activities 10000] [--rounds 3]``
+
+Several sizes (``--activities 1000 10000 100000``) draw the cost curve: each size runs in a
+fresh process (so its peak memory is its own) and a table of start-up, p50/p99 and peak
+memory per size follows. A catalogue above 12,800 activities spreads over more networks and
+municipalities (see :mod:`bench.generator`: 60 networks, ~300 municipalities at 100,000).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import argparse
 import json
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -66,21 +73,52 @@ def latencies_of(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print its numbers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--activities", type=int, default=10_000)
+    parser.add_argument("--activities", type=int, nargs="+", default=[10_000])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--questions", type=Path, nargs="+", default=[DEFAULT_QUESTIONS, REALISTIC_QUESTIONS]
     )
     args = parser.parse_args(argv)
+    if len(args.activities) > 1:
+        return curve(args.activities, args.rounds, args.questions)
+    return run(args.activities[0], args.rounds, args.questions)
 
+
+def curve(sizes: Sequence[int], rounds: int, questions: Sequence[Path]) -> int:
+    """Run each size in a fresh process and tabulate their summary lines."""
+    rows = []
+    for size in sizes:
+        command = [sys.executable, "-m", "bench.bench_questions", "--activities", str(size)]
+        command += ["--rounds", str(rounds), "--questions", *map(str, questions)]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        print(output, flush=True)
+        summary = next(line for line in output.splitlines() if line.startswith(SUMMARY))
+        rows.append(json.loads(summary.removeprefix(SUMMARY)))
+    print("| activities | networks / municipalities | start-up | p50 | p99 | peak RSS |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        print(
+            f"| {row['activities']:,} | {row['networks']} / {row['municipalities']} "
+            f"| {row['startup_s']:.1f} s | {row['p50_ms']:.1f} ms | {row['p99_ms']:.1f} ms "
+            f"| {row['rss_mib']:.0f} MiB |"
+        )
+    return 0
+
+
+#: The line a single run ends with, read back by :func:`curve`.
+SUMMARY = "summary: "
+
+
+def run(activities: int, rounds: int, questions: Sequence[Path]) -> int:
+    """Measure one catalogue size and print its numbers."""
     texts = [
         json.loads(line)["text"]
-        for path in args.questions
+        for path in questions
         for line in path.read_text("utf-8").splitlines()
         if line.strip()
     ]
     started = time.perf_counter()
-    catalogue = generate_catalogue_model(args.activities, seed=1)
+    catalogue = generate_catalogue_model(activities, seed=1)
     generated = time.perf_counter()
     assistant = build_assistant(catalogue)
     built = time.perf_counter()
@@ -95,11 +133,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # One warm-up pass fills the month buckets of the occurrence index, as a running bot has.
     latencies_of(texts, 1, answer)
     warmed = time.perf_counter()
-    latencies, results = latencies_of(texts, args.rounds, answer)
+    latencies, results = latencies_of(texts, rounds, answer)
     long_latencies, _ = latencies_of([grown(text) for text in texts], 1, answer)
     total = sum(latencies) / 1000
 
-    print(f"catalogue: {args.activities} activities, {len(networks)} networks")
+    municipalities = {m for n in catalogue.networks for m in n.municipalities}
+    print(
+        f"catalogue: {activities} activities, {len(networks)} networks, "
+        f"{len(municipalities)} municipalities"
+    )
     print(f"generate catalogue        {generated - started:8.2f} s")
     print(f"build assistant (indexes, language models)  {built - generated:8.2f} s")
     print(f"first pass, {len(texts)} questions (cold buckets) {warmed - built:8.2f} s")
@@ -116,6 +158,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  latency p99             {percentile(long_latencies, 0.99):8.2f} ms")
     print(f"  latency max             {max(long_latencies):8.2f} ms")
     print(f"peak RSS                  {peak_rss_mb():8.0f} MiB")
+    summary = {
+        "activities": activities,
+        "networks": len(networks),
+        "municipalities": len(municipalities),
+        "startup_s": round(built - generated, 2),
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(percentile(latencies, 0.99), 2),
+        "rss_mib": round(peak_rss_mb()),
+    }
+    print(SUMMARY + json.dumps(summary))
     return 0
 
 
