@@ -44,6 +44,7 @@ from bot.storage.outbox import OutgoingMessage, SqlOutbox
 from bot.storage.reminders import SqlSubscriptionStore, Subscriber
 from catalog.model import ActivityId, Catalogue
 from catalog.occurrences import Occurrence, OccurrenceIndex
+from catalog.scope import belongs_to, kind_coverage
 from handlers.core.events import Reply, UserId
 from handlers.core.i18n import Translator
 from handlers.core.ports import Clock
@@ -115,6 +116,7 @@ class ReminderPlanner:
         self.default_language = default_language
         self.on_enqueued = on_enqueued
         self.planned_until: datetime | None = None
+        self._coverage: tuple[Catalogue, dict[tuple[str, str], list[ActivityId]]] | None = None
 
     async def plan(self) -> PlanReport:
         """Plan the next window: everything after the last one (or, the first time, all of it).
@@ -143,14 +145,25 @@ class ReminderPlanner:
         await self.outbox.forget_user(user)
 
     async def replan_activities(self, activity_ids: Iterable[ActivityId]) -> PlanReport:
-        """Plan again everything about these activities after a re-import or a change."""
+        """Plan again everything about these activities after a re-import or a change.
+
+        Only their subscribers are read (indexed lookups by activity, and by kind and
+        network for kind subscriptions), not every subscription.
+        """
         ids = sorted(set(activity_ids))
         await self.outbox.withdraw_pending(activities=ids, categories=PLANNED_CATEGORIES)
         now = self.clock()
         until = self.planned_until or now + self.horizon
-        return await self._plan(
-            await self.subscriptions.subscribers(), now, None, until, only=frozenset(ids)
-        )
+        catalogue = self.source().catalogue
+        present = [a for i in ids if (a := catalogue.activity(i)) is not None]
+        kinds = sorted({kind for activity in present for kind in activity.kinds})
+        networks = [
+            network.id
+            for network in catalogue.networks
+            if any(belongs_to(catalogue, activity, network) for activity in present)
+        ]
+        subscribers = await self.subscriptions.subscribers_of(ids, kinds, networks)
+        return await self._plan(subscribers, now, None, until, only=frozenset(ids))
 
     async def announce(self, new_ids: Iterable[ActivityId]) -> int:
         """Tell kind subscribers about new activities; returns how many notices were queued."""
@@ -198,11 +211,16 @@ class ReminderPlanner:
         zone = ZoneInfo(catalogue.timezone)
         window = Window(now, until, since, self.quiet)
         active = [s for s in subscribers if s.active]
+        coverage = self._kind_coverage(catalogue)
         covered: dict[str, list[ActivityId]] = {}
         for subscriber in active:
-            target = subscriber.subscription.target
+            subscription = subscriber.subscription
+            target = subscription.target
             if target not in covered:
-                ids = covered_activities(subscriber.subscription, catalogue)
+                if subscription.activity is not None:
+                    ids = covered_activities(subscription, catalogue)
+                else:
+                    ids = coverage.get((subscription.kind or "", subscription.network or ""), [])
                 covered[target] = ids if only is None else [i for i in ids if i in only]
         wanted = {i for ids in covered.values() for i in ids}
         lookahead = window.lookahead(lead for s in active for lead in s.subscription.leads)
@@ -228,6 +246,12 @@ class ReminderPlanner:
         if dropped:
             log.info("%d reminders came due while no scheduler ran; dropped", dropped)
         return PlanReport(len(active), len(messages), len(inserted) - dropped, dropped)
+
+    def _kind_coverage(self, catalogue: Catalogue) -> dict[tuple[str, str], list[ActivityId]]:
+        """What each kind subscription covers, computed once per catalogue version."""
+        if self._coverage is None or self._coverage[0] is not catalogue:
+            self._coverage = (catalogue, kind_coverage(catalogue))
+        return self._coverage[1]
 
     def _message(
         self, planned: PlannedReminder, subscriber: Subscriber, catalogue: Catalogue
