@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.generator import generate_catalogue_model
@@ -38,7 +38,7 @@ from bot.bootstrap import demo_catalogue_path
 from bot.outbox_drainer import OutboxDrainer
 from bot.scheduling import ReminderPlanner, ScheduleSource
 from bot.storage.database import Database, database_url
-from bot.storage.models import SubscriptionRow, UserRow
+from bot.storage.models import OutboxRow, SubscriptionRow, UserRow
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
 from bot.storage.reminders import SqlSubscriptionStore
 from bot.telegram.limits import telegram_pacer
@@ -137,18 +137,45 @@ async def empty_database(url: str) -> None:
     await engine.dispose()
 
 
+async def reusable(url: str, count: int) -> bool:
+    """Whether a previous run left exactly ``count`` seeded subscriptions to reuse.
+
+    Seeding 1,000,000 takes minutes; with ``--reuse-seed`` a run keeps them and empties only
+    the outbox.
+    """
+    if not REUSE_SEED:
+        return False
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.scalar(text("SELECT count(*) FROM subscriptions"))
+    except Exception:  # no such table yet: a fresh database
+        return False
+    finally:
+        await engine.dispose()
+    return bool(found == count)
+
+
+REUSE_SEED = False
+
+
 async def bench_planning(count: int, directory: Path, url: str | None, activities: int) -> None:
     if activities:
         catalogue = generate_catalogue_model(activities, seed=1)
     else:
         catalogue = load_catalogue(demo_catalogue_path())
     zone = ZoneInfo(catalogue.timezone)
-    if url is not None:
+    if url is not None and not await reusable(url, count):
         await empty_database(url)
     database = await Database.open(database_url(directory, url))
     dated = [a.id for a in catalogue.activities if not a.is_ongoing]
     started = time.perf_counter()
-    await seed(database, count, dated, [n.id for n in catalogue.networks])
+    if url is not None and await reusable(url, count):
+        print("reusing the seeded subscriptions (outbox emptied)")
+        async with database.sessions.begin() as session:
+            await session.execute(delete(OutboxRow))
+    else:
+        await seed(database, count, dated, [n.id for n in catalogue.networks])
     print(f"database                    {database.engine.dialect.name}")
     print(f"catalogue                   {len(catalogue.activities):,} activities")
     print(f"seeding                     {time.perf_counter() - started:.1f} s")
@@ -241,7 +268,10 @@ async def main() -> None:
     parser.add_argument("--burst", type=int, default=900)
     parser.add_argument("--activities", type=int, default=0, help="0: the demo catalogue")
     parser.add_argument("--database-url", help="a throw-away PostgreSQL database")
+    parser.add_argument("--reuse-seed", action="store_true", help="keep N seeded rows")
     arguments = parser.parse_args()
+    global REUSE_SEED
+    REUSE_SEED = arguments.reuse_seed
     with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
         await bench_planning(
             arguments.subscriptions, Path(first), arguments.database_url, arguments.activities

@@ -41,7 +41,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from bot.outbox_drainer import OutboxDrainer
 from bot.storage.lease import SqlLease
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
-from bot.storage.reminders import SqlSubscriptionStore, Subscriber
+from bot.storage.reminders import SqlSubscriptionStore, Subscriber, parse_leads
 from catalog.model import ActivityId, Catalogue
 from catalog.occurrences import Occurrence, OccurrenceIndex
 from catalog.scope import belongs_to, kind_coverage
@@ -126,11 +126,40 @@ class ReminderPlanner:
         """
         now = self.clock()
         until = now + self.horizon
-        report = await self._plan(
-            await self.subscriptions.subscribers(), now, self.planned_until, until
-        )
+        since = self.planned_until
+        subscribers = await self._subscribers_due(now, since, until)
+        report = await self._plan(subscribers, now, since, until)
         self.planned_until = until
         return report
+
+    async def _subscribers_due(
+        self, now: datetime, since: datetime | None, until: datetime
+    ) -> list[Subscriber]:
+        """The subscribers of activities with a session this window could remind of.
+
+        The same sessions :meth:`_plan` reads (from the look-back to ``until`` plus the
+        longest lead any subscription has); everyone else would get nothing from this pass.
+        At a million subscriptions, reading them all was most of a pass.
+        """
+        codes = await self.subscriptions.lead_codes()
+        if not codes:
+            return []
+        source = self.source()
+        window = Window(now, until, since, self.quiet)
+        lookahead = window.lookahead(lead for code in codes for lead in parse_leads(code))
+        low = since if since is not None else now - self.lookback
+        ids = {
+            o.activity
+            for o in source.occurrences.between(low, until + lookahead, include_cancelled=True)
+        }
+        pairs = [
+            pair
+            for pair, covered in self._kind_coverage(source.catalogue).items()
+            if not ids.isdisjoint(covered)
+        ]
+        kinds = sorted({kind for kind, _ in pairs})
+        networks = sorted({network for _, network in pairs})
+        return await self.subscriptions.subscribers_of(sorted(ids), kinds, networks)
 
     async def subscriptions_changed(self, user: UserId) -> None:
         """Re-plan one user's reminders from now on (their pending ones are replaced)."""

@@ -31,7 +31,7 @@ __all__ = ["SqlSubscriptionStore", "Subscriber"]
 _LEADS: dict[str, tuple[Lead, ...]] = {}
 
 
-def _leads(codes: str) -> tuple[Lead, ...]:
+def parse_leads(codes: str) -> tuple[Lead, ...]:
     """Parse a lead list once per distinct spelling (there are only a few)."""
     found = _LEADS.get(codes)
     if found is None:
@@ -48,7 +48,7 @@ def _subscription(row: Any) -> Subscription:
         activity=ActivityId(row.activity_id) if row.activity_id is not None else None,
         kind=row.kind,
         network=row.network_id,
-        leads=_leads(row.leads),
+        leads=parse_leads(row.leads),
         id=row.id,
     )
 
@@ -164,6 +164,12 @@ class SqlSubscriptionStore:
                 select(SubscriptionRow).order_by(SubscriptionRow.id)
             )
             return [_subscription(row) async for row in result]
+
+    async def lead_codes(self) -> list[str]:
+        """The distinct lead lists subscriptions have (a handful; empty: no subscriptions)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(SubscriptionRow.leads).distinct())
+            return sorted(rows)
 
     async def subscribers(self, users: Sequence[UserId] | None = None) -> list[Subscriber]:
         """Subscriptions (all, or of ``users``) with their user's language and active flag.
