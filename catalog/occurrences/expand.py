@@ -194,9 +194,7 @@ def _plain(
     activity_id, place, length = activity.id, activity.place, rule.length
     result = []
     for start in rule.starts(first, last):
-        aware_start, aware_end = to_aware(start, zone), to_aware(start + length, zone)
-        if aware_end <= aware_start:
-            aware_end = aware_start + length
+        start, aware_start, aware_end = _shared(start, start + length, zone)
         result.append(Occurrence(activity_id, aware_start, aware_end, start, place))
     return result
 
