@@ -57,7 +57,12 @@ from handlers.newcomers.reminder_timing import (
     new_activity_notices,
     plan_reminders,
 )
-from handlers.newcomers.reminders import cancellation_reply, new_activity_reply, reminder_reply
+from handlers.newcomers.reminders import (
+    cancellation_reply,
+    for_subscription,
+    new_activity_reply,
+    reminder_reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -261,6 +266,7 @@ class ReminderPlanner:
             ):
                 by_activity.setdefault(occurrence.activity, []).append(occurrence)
         messages: list[OutgoingMessage] = []
+        rendered: dict[tuple[Occurrence, str, bool], Reply] = {}
         for number, subscriber in enumerate(active):
             if number % YIELD_EVERY == YIELD_EVERY - 1:
                 await asyncio.sleep(0)  # let the bot answer users during a long pass
@@ -268,7 +274,7 @@ class ReminderPlanner:
                 o for i in covered[subscriber.subscription.target] for o in by_activity.get(i, ())
             ]
             for planned in plan_reminders(subscriber.subscription, occurrences, window, zone):
-                messages.append(self._message(planned, subscriber, catalogue))
+                messages.append(self._message(planned, subscriber, catalogue, rendered))
         inserted = set(await self.outbox.enqueue(messages, now))
         dropped = sum(1 for m in messages if m.key in inserted and m.dropped is not None)
         self._notify(inserted)
@@ -283,16 +289,26 @@ class ReminderPlanner:
         return self._coverage[1]
 
     def _message(
-        self, planned: PlannedReminder, subscriber: Subscriber, catalogue: Catalogue
+        self,
+        planned: PlannedReminder,
+        subscriber: Subscriber,
+        catalogue: Catalogue,
+        rendered: dict[tuple[Occurrence, str, bool], Reply],
     ) -> OutgoingMessage:
+        """The outbox row of one planned reminder; ``rendered`` keeps this pass's texts."""
         subscription = planned.subscription
         language = subscriber.language or self.default_language
         if planned.dropped is not None:
             reply = Reply("", language)  # never sent: not worth rendering
         else:
             speaker = self.translator.speaker(language)
-            render = cancellation_reply if planned.is_cancellation else reminder_reply
-            reply = render(catalogue, planned.occurrence, subscription, speaker)
+            key = (planned.occurrence, language, planned.is_cancellation)
+            known = rendered.get(key)
+            if known is not None:
+                reply = for_subscription(known, subscription, speaker)
+            else:
+                render = cancellation_reply if planned.is_cancellation else reminder_reply
+                reply = rendered[key] = render(catalogue, planned.occurrence, subscription, speaker)
         return OutgoingMessage(
             planned.key,
             subscription.chat,

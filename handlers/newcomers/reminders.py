@@ -107,6 +107,15 @@ def _stop(subscription: Subscription, speaker: Speaker) -> Action:
     )
 
 
+def for_subscription(reply: Reply, subscription: Subscription, speaker: Speaker) -> Reply:
+    """A reminder or cancellation rendered for one subscription, made another's.
+
+    Only the stop button names the subscription: a planning pass renders an occurrence's
+    text once per language and hands it to every subscriber reading that language.
+    """
+    return replace(reply, actions=(_stop(subscription, speaker),))
+
+
 def reminder_reply(
     catalogue: Catalogue,
     occurrence: Occurrence,
