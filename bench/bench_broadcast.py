@@ -25,9 +25,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from bench.bench_reminders import empty_database, seed
+from bench import bench_reminders
+from bench.bench_reminders import empty_database, reusable, seed
 from bot.bootstrap import build_app, build_runtime, ensure_catalogue, wall_clock
 from bot.config import Settings
 from bot.storage.models import OutboxRow, SubscriptionRow
@@ -61,9 +62,12 @@ async def choose(conversation: Conversation, action: Action) -> list[Reply]:
     return await conversation.on_choice(Choice(COORDINATOR, CHAT, action.kind, action.argument))
 
 
-async def run(count: int, directory: Path, url: str | None = None) -> None:
+async def run(
+    count: int, directory: Path, url: str | None = None, reuse_seed: bool = False
+) -> None:
     """Seed, then broadcast through the conversation, timing each step."""
-    if url is not None:
+    reuse = url is not None and reuse_seed and await reusable(url, count)
+    if url is not None and not reuse:
         await empty_database(url)
     busiest_network = "nurmijarvi"
     coordination = directory / "coordination.yaml"
@@ -83,7 +87,11 @@ async def run(count: int, directory: Path, url: str | None = None) -> None:
         conversation, live = runtime.conversation, runtime.live
         catalogue = live().catalogue
         dated = [a.id for a in catalogue.activities if not a.is_ongoing]
-        await seed(app.database, count, dated, [n.id for n in catalogue.networks])
+        if reuse:
+            async with app.database.sessions.begin() as session:
+                await session.execute(delete(OutboxRow))
+        else:
+            await seed(app.database, count, dated, [n.id for n in catalogue.networks])
         async with app.database.sessions() as session:
             rows = await session.execute(
                 select(SubscriptionRow.activity_id, func.count()).group_by(
@@ -149,9 +157,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscriptions", type=int, default=100_000)
     parser.add_argument("--database-url", help="a throw-away PostgreSQL database")
+    parser.add_argument("--reuse-seed", action="store_true", help="keep N seeded rows")
     arguments = parser.parse_args(argv)
+    bench_reminders.REUSE_SEED = arguments.reuse_seed
     with tempfile.TemporaryDirectory() as directory:
-        asyncio.run(run(arguments.subscriptions, Path(directory), arguments.database_url))
+        asyncio.run(
+            run(
+                arguments.subscriptions,
+                Path(directory),
+                arguments.database_url,
+                arguments.reuse_seed,
+            )
+        )
     return 0
 
 

@@ -126,6 +126,12 @@ async def seed(
         for start in range(0, count, 5_000):
             await session.execute(insert(UserRow), users[start : start + 5_000])
             await session.execute(insert(SubscriptionRow), subscriptions[start : start + 5_000])
+    if database.engine.dialect.name == "postgresql":
+        # What autovacuum does to a live database after such a load: without statistics the
+        # planner guesses (a broadcast's count took 1.2 s instead of 0.7 s at 1,000,000).
+        async with database.engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM ANALYZE users, subscriptions"))
 
 
 async def empty_database(url: str) -> None:
