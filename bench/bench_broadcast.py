@@ -1,12 +1,13 @@
 """A broadcast at scale: ``python -m bench.bench_broadcast [--subscriptions N]``.
 
-Measures, on SQLite in a temporary directory with the demo catalogue and N subscriptions
+Measures, on SQLite in a temporary directory (or ``--database-url``, a throw-away PostgreSQL
+database whose schema is emptied first) with the demo catalogue and N subscriptions
 (see :func:`bench.bench_reminders.seed`: 90 % to single activities, 10 % to language clubs
 of the user's network), a coordinator's broadcast to every subscriber of the organisation
 with the most subscribers, driven through the real conversation (``/volunteer`` → the
 organisation → *Message to all subscribers* → text → *Send*):
 
-- the preview (who gets which version), which reads every subscription;
+- the preview (who gets which version): people counted per language by the database;
 - Send: storing the broadcast and one outbox row per person, in their language;
 - stopping it (withdrawing the rows not sent yet);
 - peak memory.
@@ -23,9 +24,11 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from pydantic import SecretStr
+from sqlalchemy import delete, func, select
 
-from bench.bench_reminders import seed
+from bench import bench_reminders
+from bench.bench_reminders import empty_database, reusable, seed
 from bot.bootstrap import build_app, build_runtime, ensure_catalogue, wall_clock
 from bot.config import Settings
 from bot.storage.models import OutboxRow, SubscriptionRow
@@ -59,15 +62,24 @@ async def choose(conversation: Conversation, action: Action) -> list[Reply]:
     return await conversation.on_choice(Choice(COORDINATOR, CHAT, action.kind, action.argument))
 
 
-async def run(count: int, directory: Path) -> None:
+async def run(
+    count: int, directory: Path, url: str | None = None, reuse_seed: bool = False
+) -> None:
     """Seed, then broadcast through the conversation, timing each step."""
+    reuse = url is not None and reuse_seed and await reusable(url, count)
+    if url is not None and not reuse:
+        await empty_database(url)
     busiest_network = "nurmijarvi"
     coordination = directory / "coordination.yaml"
     coordination.write_text(
         f"networks:\n  {busiest_network}:\n    coordinators: ['{COORDINATOR}']\n",
         encoding="utf-8",
     )
-    settings = Settings(data_dir=directory, coordination_file=coordination)
+    settings = Settings(
+        data_dir=directory,
+        coordination_file=coordination,
+        database_url=SecretStr(url) if url is not None else None,
+    )
     app = await build_app(settings)
     try:
         stored = await ensure_catalogue(app)
@@ -75,7 +87,11 @@ async def run(count: int, directory: Path) -> None:
         conversation, live = runtime.conversation, runtime.live
         catalogue = live().catalogue
         dated = [a.id for a in catalogue.activities if not a.is_ongoing]
-        await seed(app.database, count, dated, [n.id for n in catalogue.networks])
+        if reuse:
+            async with app.database.sessions.begin() as session:
+                await session.execute(delete(OutboxRow))
+        else:
+            await seed(app.database, count, dated, [n.id for n in catalogue.networks])
         async with app.database.sessions() as session:
             rows = await session.execute(
                 select(SubscriptionRow.activity_id, func.count()).group_by(
@@ -125,6 +141,7 @@ async def run(count: int, directory: Path) -> None:
         await choose(conversation, pressed(replies, "stop:"))
         stop = time.perf_counter() - started
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"database                    {app.database.engine.dialect.name}")
         print(f"subscriptions               {count:,}")
         print(f"organisation                {organisation} ({queued:,} people)")
         print(f"preview                     {preview:.2f} s")
@@ -139,9 +156,19 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark in a temporary directory."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscriptions", type=int, default=100_000)
+    parser.add_argument("--database-url", help="a throw-away PostgreSQL database")
+    parser.add_argument("--reuse-seed", action="store_true", help="keep N seeded rows")
     arguments = parser.parse_args(argv)
+    bench_reminders.REUSE_SEED = arguments.reuse_seed
     with tempfile.TemporaryDirectory() as directory:
-        asyncio.run(run(arguments.subscriptions, Path(directory)))
+        asyncio.run(
+            run(
+                arguments.subscriptions,
+                Path(directory),
+                arguments.database_url,
+                arguments.reuse_seed,
+            )
+        )
     return 0
 
 

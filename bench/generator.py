@@ -3,7 +3,9 @@
 :func:`generate_catalogue_model` builds the model directly (no importer involved);
 :func:`generate_catalogue` returns the same catalogue as a raw ``tarjotin/1`` document, plain
 JSON-able data in FORMAT.md's shape with every date and time a string. The mix imitates real
-trays: eight networks of different sizes, municipal, association, parish and national
+trays: eight networks of different sizes (up to 12,800 activities; a larger, national
+catalogue adds a regional network of invented municipalities per 1,600 activities, up to 60
+networks and about 300 municipalities at 100,000), municipal, association, parish and national
 organisations (national ones in several networks), places in the networks' municipalities and
 some online, and activities that are weekly, bi-weekly, monthly on an ordinal weekday, short
 counted courses, one-off dates or ongoing, with titles in Finnish and often other languages.
@@ -188,7 +190,45 @@ class _Setting:
     online: tuple[Place, ...]
 
 
-def _networks() -> tuple[Network, ...]:
+#: Activities per network in a national catalogue, and the most networks one has.
+_ACTIVITIES_PER_NETWORK = 1_600
+_MAX_NETWORKS = 60
+
+# Invented municipality names for the regional networks of a national catalogue: 20 × 15.
+_NAME_STARTS = (
+    "Ala", "Yli", "Keski", "Pohjois", "Etelä", "Itä", "Länsi", "Iso", "Pikku", "Vanha",
+    "Uusi", "Sini", "Kivi", "Honka", "Koivu", "Pihla", "Kuusi", "Haapa", "Leppä", "Tammi",
+)  # fmt: skip
+_NAME_ENDS = (
+    "järvi", "koski", "lahti", "niemi", "salo", "vaara", "mäki", "joki",
+    "kylä", "saari", "harju", "linna", "lampi", "suo", "ranta",
+)  # fmt: skip
+
+
+def _network_plan(n_activities: int) -> tuple[tuple[str, Text, tuple[str, ...], int], ...]:
+    """The eight named networks, plus invented regional ones for a national catalogue.
+
+    Up to 12,800 activities the catalogue keeps the eight (so smaller benchmarks stay
+    comparable); beyond, one network of 3–8 invented municipalities per 1,600 activities, at
+    most 60 networks (about 300 municipalities). Drawn from their own seed so the rest of the
+    catalogue's draws do not move.
+    """
+    extra = min(_MAX_NETWORKS, n_activities // _ACTIVITIES_PER_NETWORK) - len(_NETWORKS)
+    if extra <= 0:
+        return _NETWORKS
+    rng = random.Random(extra)
+    names = [start + end for start in _NAME_STARTS for end in _NAME_ENDS]
+    rng.shuffle(names)
+    plan = list(_NETWORKS)
+    for number in range(extra):
+        municipalities = tuple(names.pop() for _ in range(rng.randint(3, 8)))
+        key = f"region-{number + 1:02d}"
+        name = (("fi", f"{municipalities[0]}n seudun kotoutumisverkosto"),)
+        plan.append((key, name, municipalities, rng.choice((1, 2, 2, 3, 4))))
+    return tuple(plan)
+
+
+def _networks(plan: tuple[tuple[str, Text, tuple[str, ...], int], ...]) -> tuple[Network, ...]:
     return tuple(
         Network(
             id=NetworkId(key),
@@ -201,14 +241,13 @@ def _networks() -> tuple[Network, ...]:
             ),
             languages=("fi", "en"),
         )
-        for index, (key, name, municipalities, _) in enumerate(_NETWORKS)
+        for index, (key, name, municipalities, _) in enumerate(plan)
     )
 
 
 def _organisations(
-    rng: random.Random, count: int, networks: tuple[Network, ...]
+    rng: random.Random, count: int, networks: tuple[Network, ...], weights: list[int]
 ) -> tuple[Organisation, ...]:
-    weights = [size for *_, size in _NETWORKS]
     kinds = [kind for kind, _, share in _ORGANISATION_MIX for _ in range(share)]
     result = []
     for number in range(count):
@@ -238,8 +277,9 @@ def _organisations(
     return tuple(result)
 
 
-def _places(rng: random.Random, count: int, networks: tuple[Network, ...]) -> tuple[Place, ...]:
-    weights = [size for *_, size in _NETWORKS]
+def _places(
+    rng: random.Random, count: int, networks: tuple[Network, ...], weights: list[int]
+) -> tuple[Place, ...]:
     result = []
     for number in range(count):
         network = rng.choices(networks, weights=weights)[0]
@@ -270,9 +310,11 @@ def _places(rng: random.Random, count: int, networks: tuple[Network, ...]) -> tu
 
 
 def _setting(rng: random.Random, n_activities: int) -> _Setting:
-    networks = _networks()
-    organisations = _organisations(rng, max(4, n_activities // 20), networks)
-    places = _places(rng, max(8, n_activities // 10), networks)
+    plan = _network_plan(n_activities)
+    networks = _networks(plan)
+    weights = [size for *_, size in plan]
+    organisations = _organisations(rng, max(4, n_activities // 20), networks, weights)
+    places = _places(rng, max(8, n_activities // 10), networks, weights)
     by_municipality: dict[str, list[Place]] = {}
     for place in places:
         if not place.online:

@@ -41,9 +41,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from bot.outbox_drainer import OutboxDrainer
 from bot.storage.lease import SqlLease
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
-from bot.storage.reminders import SqlSubscriptionStore, Subscriber
+from bot.storage.reminders import SqlSubscriptionStore, Subscriber, parse_leads
 from catalog.model import ActivityId, Catalogue
 from catalog.occurrences import Occurrence, OccurrenceIndex
+from catalog.scope import belongs_to, kind_coverage
 from handlers.core.events import Reply, UserId
 from handlers.core.i18n import Translator
 from handlers.core.ports import Clock
@@ -57,7 +58,12 @@ from handlers.newcomers.reminder_timing import (
     new_activity_notices,
     plan_reminders,
 )
-from handlers.newcomers.reminders import cancellation_reply, new_activity_reply, reminder_reply
+from handlers.newcomers.reminders import (
+    cancellation_reply,
+    for_subscription,
+    new_activity_reply,
+    reminder_reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +124,7 @@ class ReminderPlanner:
         self.default_language = default_language
         self.on_enqueued = on_enqueued
         self.planned_until: datetime | None = None
+        self._coverage: tuple[Catalogue, dict[tuple[str, str], list[ActivityId]]] | None = None
 
     async def plan(self) -> PlanReport:
         """Plan the next window: everything after the last one (or, the first time, all of it).
@@ -127,11 +134,40 @@ class ReminderPlanner:
         """
         now = self.clock()
         until = now + self.horizon
-        report = await self._plan(
-            await self.subscriptions.subscribers(), now, self.planned_until, until
-        )
+        since = self.planned_until
+        subscribers = await self._subscribers_due(now, since, until)
+        report = await self._plan(subscribers, now, since, until)
         self.planned_until = until
         return report
+
+    async def _subscribers_due(
+        self, now: datetime, since: datetime | None, until: datetime
+    ) -> list[Subscriber]:
+        """The subscribers of activities with a session this window could remind of.
+
+        The same sessions :meth:`_plan` reads (from the look-back to ``until`` plus the
+        longest lead any subscription has); everyone else would get nothing from this pass.
+        At a million subscriptions, reading them all was most of a pass.
+        """
+        codes = await self.subscriptions.lead_codes()
+        if not codes:
+            return []
+        source = self.source()
+        window = Window(now, until, since, self.quiet)
+        lookahead = window.lookahead(lead for code in codes for lead in parse_leads(code))
+        low = since if since is not None else now - self.lookback
+        ids = {
+            o.activity
+            for o in source.occurrences.between(low, until + lookahead, include_cancelled=True)
+        }
+        pairs = [
+            pair
+            for pair, covered in self._kind_coverage(source.catalogue).items()
+            if not ids.isdisjoint(covered)
+        ]
+        kinds = sorted({kind for kind, _ in pairs})
+        networks = sorted({network for _, network in pairs})
+        return await self.subscriptions.subscribers_of(sorted(ids), kinds, networks)
 
     async def subscriptions_changed(self, user: UserId) -> None:
         """Re-plan one user's reminders from now on (their pending ones are replaced)."""
@@ -146,14 +182,25 @@ class ReminderPlanner:
         await self.outbox.forget_user(user)
 
     async def replan_activities(self, activity_ids: Iterable[ActivityId]) -> PlanReport:
-        """Plan again everything about these activities after a re-import or a change."""
+        """Plan again everything about these activities after a re-import or a change.
+
+        Only their subscribers are read (indexed lookups by activity, and by kind and
+        network for kind subscriptions), not every subscription.
+        """
         ids = sorted(set(activity_ids))
         await self.outbox.withdraw_pending(activities=ids, categories=PLANNED_CATEGORIES)
         now = self.clock()
         until = self.planned_until or now + self.horizon
-        return await self._plan(
-            await self.subscriptions.subscribers(), now, None, until, only=frozenset(ids)
-        )
+        catalogue = self.source().catalogue
+        present = [a for i in ids if (a := catalogue.activity(i)) is not None]
+        kinds = sorted({kind for activity in present for kind in activity.kinds})
+        networks = [
+            network.id
+            for network in catalogue.networks
+            if any(belongs_to(catalogue, activity, network) for activity in present)
+        ]
+        subscribers = await self.subscriptions.subscribers_of(ids, kinds, networks)
+        return await self._plan(subscribers, now, None, until, only=frozenset(ids))
 
     async def announce(self, new_ids: Iterable[ActivityId]) -> int:
         """Tell kind subscribers about new activities; returns how many notices were queued."""
@@ -201,11 +248,16 @@ class ReminderPlanner:
         zone = ZoneInfo(catalogue.timezone)
         window = Window(now, until, since, self.quiet)
         active = [s for s in subscribers if s.active]
+        coverage = self._kind_coverage(catalogue)
         covered: dict[str, list[ActivityId]] = {}
         for subscriber in active:
-            target = subscriber.subscription.target
+            subscription = subscriber.subscription
+            target = subscription.target
             if target not in covered:
-                ids = covered_activities(subscriber.subscription, catalogue)
+                if subscription.activity is not None:
+                    ids = covered_activities(subscription, catalogue)
+                else:
+                    ids = coverage.get((subscription.kind or "", subscription.network or ""), [])
                 covered[target] = ids if only is None else [i for i in ids if i in only]
         wanted = {i for ids in covered.values() for i in ids}
         lookahead = window.lookahead(lead for s in active for lead in s.subscription.leads)
@@ -217,6 +269,7 @@ class ReminderPlanner:
             ):
                 by_activity.setdefault(occurrence.activity, []).append(occurrence)
         messages: list[OutgoingMessage] = []
+        rendered: dict[tuple[Occurrence, str, bool], Reply] = {}
         for number, subscriber in enumerate(active):
             if number % YIELD_EVERY == YIELD_EVERY - 1:
                 await asyncio.sleep(0)  # let the bot answer users during a long pass
@@ -224,7 +277,7 @@ class ReminderPlanner:
                 o for i in covered[subscriber.subscription.target] for o in by_activity.get(i, ())
             ]
             for planned in plan_reminders(subscriber.subscription, occurrences, window, zone):
-                messages.append(self._message(planned, subscriber, catalogue))
+                messages.append(self._message(planned, subscriber, catalogue, rendered))
         inserted = set(await self.outbox.enqueue(messages, now))
         dropped = sum(1 for m in messages if m.key in inserted and m.dropped is not None)
         self._notify(inserted)
@@ -232,17 +285,35 @@ class ReminderPlanner:
             log.info("%d reminders came due while no scheduler ran; dropped", dropped)
         return PlanReport(len(active), len(messages), len(inserted) - dropped, dropped)
 
+    def _kind_coverage(self, catalogue: Catalogue) -> dict[tuple[str, str], list[ActivityId]]:
+        """What each kind subscription covers, computed once per catalogue version."""
+        if self._coverage is None or self._coverage[0] is not catalogue:
+            self._coverage = (catalogue, kind_coverage(catalogue))
+        return self._coverage[1]
+
     def _message(
-        self, planned: PlannedReminder, subscriber: Subscriber, catalogue: Catalogue
+        self,
+        planned: PlannedReminder,
+        subscriber: Subscriber,
+        catalogue: Catalogue,
+        rendered: dict[tuple[Occurrence, str, bool], Reply],
     ) -> OutgoingMessage:
+        """The outbox row of one planned reminder; ``rendered`` keeps this pass's texts."""
         subscription = planned.subscription
         language = subscriber.language or self.default_language
         if planned.dropped is not None:
             reply = Reply("", language)  # never sent: not worth rendering
         else:
             speaker = self.translator.speaker(language)
-            render = cancellation_reply if planned.is_cancellation else reminder_reply
-            reply = render(catalogue, planned.occurrence, subscription, speaker, self.calendar)
+            key = (planned.occurrence, language, planned.is_cancellation)
+            known = rendered.get(key)
+            if known is not None:
+                reply = for_subscription(known, subscription, speaker)
+            else:
+                render = cancellation_reply if planned.is_cancellation else reminder_reply
+                reply = rendered[key] = render(
+                    catalogue, planned.occurrence, subscription, speaker, self.calendar
+                )
         return OutgoingMessage(
             planned.key,
             subscription.chat,

@@ -52,15 +52,23 @@ class TermIndex:
 
     def __init__(self, catalogue: Catalogue, tokenise: Tokeniser) -> None:
         self._tokenise = tokenise
-        self._titles: dict[str, set[ActivityId]] = defaultdict(set)
-        self._descriptions: dict[str, set[ActivityId]] = defaultdict(set)
+        # Lists, not sets: most keys (numbers, names) name one activity, and a set costs
+        # several times the memory of a short list; a question reads a handful of keys.
+        # Activities come one at a time, so a repeat can only be the last id listed.
+        self._titles: dict[str, list[ActivityId]] = {}
+        self._descriptions: dict[str, list[ActivityId]] = {}
         for activity in catalogue.activities:
-            for language, text in activity.title:
-                for token in tokenise(text, language):
-                    self._titles[token].add(activity.id)
-            for language, text in activity.description:
-                for token in tokenise(text, language):
-                    self._descriptions[token].add(activity.id)
+            for texts, index in (
+                (activity.title, self._titles),
+                (activity.description, self._descriptions),
+            ):
+                for language, text in texts:
+                    for token in tokenise(text, language):
+                        ids = index.get(token)
+                        if ids is None:
+                            index[token] = [activity.id]
+                        elif ids[-1] != activity.id:
+                            ids.append(activity.id)
 
     def scores(self, terms: Iterable[str], language: str) -> dict[ActivityId, float]:
         """How well each activity's texts cover ``terms`` (title hits weigh double).
@@ -104,6 +112,10 @@ class Matcher:
         self.zone = ZoneInfo(catalogue.timezone)
         self._occurrences = occurrences
         self._terms = terms
+        self._serves = {
+            network.id: frozenset(_fold(m) for m in network.municipalities)
+            for network in catalogue.networks
+        }
         self._all: frozenset[ActivityId] = frozenset(a.id for a in catalogue.activities)
         self._ongoing = frozenset(a.id for a in catalogue.activities if a.is_ongoing)
         self._for_organisations_only = frozenset(
@@ -142,9 +154,7 @@ class Matcher:
     def networks_serving(self, municipalities: Collection[str]) -> list[str]:
         """Ids of the networks that serve any of ``municipalities``."""
         wanted = {_fold(m) for m in municipalities}
-        return [
-            n.id for n in self.catalogue.networks if wanted & {_fold(m) for m in n.municipalities}
-        ]
+        return [network_id for network_id, served in self._serves.items() if wanted & served]
 
     def scope(
         self, network_id: str | None, municipalities: Collection[str] = ()
@@ -166,12 +176,20 @@ class Matcher:
     # --- constraints --------------------------------------------------------------------
 
     def _any_of(
-        self, index: dict[str, frozenset[ActivityId]], wanted: Collection[str]
+        self,
+        index: dict[str, frozenset[ActivityId]],
+        wanted: Collection[str],
+        within: frozenset[ActivityId],
     ) -> frozenset[ActivityId]:
-        result: frozenset[ActivityId] = frozenset()
+        """The ids ``within`` that have any of the ``wanted`` values.
+
+        Each value's ids are intersected with ``within`` before the union, so a question in
+        one network of a national catalogue reads its few ids, not the country's.
+        """
+        result: set[ActivityId] = set()
         for value in wanted:
-            result |= index.get(value, frozenset())
-        return result
+            result |= within & index.get(value, frozenset())
+        return frozenset(result)
 
     def constrained(self, query: Query, scope: frozenset[ActivityId]) -> frozenset[ActivityId]:
         """The activities in ``scope`` that satisfy every what/for-whom constraint.
@@ -186,13 +204,13 @@ class Matcher:
         if "organisations" not in query.audiences and "network_meeting" not in query.kinds:
             ids -= self._for_organisations_only
         if query.kinds:
-            ids &= self._any_of(self._by_kind, query.kinds)
+            ids = self._any_of(self._by_kind, query.kinds, ids)
         if query.classes:
-            ids &= self._any_of(self._by_class, query.classes)
+            ids = self._any_of(self._by_class, query.classes, ids)
         if query.audiences:
-            ids &= self._any_of(self._by_audience, query.audiences)
+            ids = self._any_of(self._by_audience, query.audiences, ids)
         if query.spoken_languages:
-            ids &= self._any_of(self._by_language, query.spoken_languages)
+            ids = self._any_of(self._by_language, query.spoken_languages, ids)
         if not query.audiences and (
             "recruitment" in query.classes
             or query.kinds & {"volunteering", "friend_activity"}

@@ -6,7 +6,7 @@ or when it has no place (or an online place) and its organisation belongs to the
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from catalog.model import Activity, ActivityId, Catalogue, Network
 
@@ -36,3 +36,30 @@ def in_municipalities(
 def network_activity_ids(catalogue: Catalogue, network: Network) -> frozenset[ActivityId]:
     """Ids of every activity in ``network``'s programme."""
     return frozenset(a.id for a in catalogue.activities if belongs_to(catalogue, a, network))
+
+
+def kind_coverage(catalogue: Catalogue) -> dict[tuple[str, str], list[ActivityId]]:
+    """Ids of the activities a subscription to each ``(kind, network)`` covers, in file order.
+
+    The same answer as asking :func:`belongs_to` of every activity for each kind
+    subscription, in one pass: at 100,000 activities and a thousand distinct kind
+    subscriptions, asking each was most of a planning pass.
+    """
+    serving: dict[str, list[str]] = {}
+    for network in catalogue.networks:
+        for municipality in network.municipalities:
+            serving.setdefault(_fold(municipality), []).append(network.id)
+    known = {network.id for network in catalogue.networks}
+    result: dict[tuple[str, str], list[ActivityId]] = {}
+    for activity in catalogue.activities:
+        place = catalogue.place(activity.place)
+        networks: Iterable[str]
+        if place is not None and not place.online:
+            networks = serving.get(_fold(place.municipality), ())
+        else:
+            organisation = catalogue.organisation(activity.organisation)
+            networks = [n for n in organisation.networks if n in known] if organisation else ()
+        for network_id in dict.fromkeys(networks):
+            for kind in dict.fromkeys(activity.kinds):
+                result.setdefault((kind, network_id), []).append(activity.id)
+    return result

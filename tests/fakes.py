@@ -6,6 +6,7 @@ import copy
 import hashlib
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -252,6 +253,18 @@ class InMemorySubscriberDirectory:
         return self._matching(
             lambda s: s.activity in activities or (s.kind in kinds and s.network in networks)
         )
+
+    async def languages_of_followers(
+        self, activities: Sequence[ActivityId], kinds_in_networks: Sequence[tuple[str, str]]
+    ) -> dict[str | None, int]:
+        pairs = set(kinds_in_networks)
+        people: dict[UserId, str | None] = {}
+        for subscriber in self._matching(
+            lambda s: s.activity in activities or (s.kind or "", s.network or "") in pairs
+        ):
+            if subscriber.active:
+                people[subscriber.subscription.user] = subscriber.language
+        return dict(Counter(people.values()))
 
     def _matching(self, wanted: Callable[[Subscription], bool]) -> list[Subscriber]:
         found = []

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    and_,
+    delete,
+    distinct,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import SessionSource
 from bot.storage.models import SubscriptionRow, UserRow
@@ -19,7 +31,7 @@ __all__ = ["SqlSubscriptionStore", "Subscriber"]
 _LEADS: dict[str, tuple[Lead, ...]] = {}
 
 
-def _leads(codes: str) -> tuple[Lead, ...]:
+def parse_leads(codes: str) -> tuple[Lead, ...]:
     """Parse a lead list once per distinct spelling (there are only a few)."""
     found = _LEADS.get(codes)
     if found is None:
@@ -36,13 +48,16 @@ def _subscription(row: Any) -> Subscription:
         activity=ActivityId(row.activity_id) if row.activity_id is not None else None,
         kind=row.kind,
         network=row.network_id,
-        leads=_leads(row.leads),
+        leads=parse_leads(row.leads),
         id=row.id,
     )
 
 
 #: Activity ids per lookup statement.
 _LOOKUP_CHUNK = 500
+
+#: Bound parameters one counting statement may carry (SQLite allows 32,766).
+_MAX_PARAMETERS = 10_000
 
 
 def _with_users() -> Select[Any]:
@@ -53,6 +68,29 @@ def _with_users() -> Select[Any]:
         .outerjoin(UserRow, UserRow.id == SubscriptionRow.user_id)
         .order_by(SubscriptionRow.id)
     )
+
+
+def _follows(ids: Sequence[str], pairs: Sequence[tuple[str, str]]) -> ColumnElement[bool]:
+    """Subscriptions naming one of ``ids``, or one of the ``(kind, network)`` pairs."""
+    covers: list[ColumnElement[bool]] = [SubscriptionRow.activity_id.in_(ids)] if ids else []
+    covers += [
+        and_(SubscriptionRow.kind == kind, SubscriptionRow.network_id == network)
+        for kind, network in pairs
+    ]
+    return or_(*covers)
+
+
+async def _people(
+    session: AsyncSession,
+    joined: FromClause,
+    where: ColumnElement[bool],
+    people: dict[str, str | None],
+) -> None:
+    """Add the (person, language) of the subscriptions ``where`` selects to ``people``."""
+    rows = await session.execute(
+        select(SubscriptionRow.user_id, UserRow.language).select_from(joined).where(where)
+    )
+    people.update((user, language) for user, language in rows)
 
 
 def _codes(leads: Iterable[Lead]) -> str:
@@ -127,6 +165,12 @@ class SqlSubscriptionStore:
             )
             return [_subscription(row) async for row in result]
 
+    async def lead_codes(self) -> list[str]:
+        """The distinct lead lists subscriptions have (a handful; empty: no subscriptions)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(SubscriptionRow.leads).distinct())
+            return sorted(rows)
+
     async def subscribers(self, users: Sequence[UserId] | None = None) -> list[Subscriber]:
         """Subscriptions (all, or of ``users``) with their user's language and active flag.
 
@@ -162,6 +206,42 @@ class SqlSubscriptionStore:
             )
             found.update((s.subscription.id or 0, s) for s in await self._subscribers(statement))
         return [found[number] for number in sorted(found)]
+
+    async def languages_of_followers(
+        self, activities: Sequence[ActivityId], kinds_in_networks: Sequence[tuple[str, str]]
+    ) -> dict[str | None, int]:
+        """How many active people follow one of ``activities`` or a ``(kind, network)``.
+
+        The database counts the people per language over the indexed lookups
+        (``activity_id``; ``kind, network_id``): nothing per subscription comes back. A scope
+        too large for one statement's parameters is read in chunks of (person, language)
+        pairs instead, and those counted here.
+        """
+        ids = sorted(set(activities))
+        pairs = sorted(set(kinds_in_networks))
+        if not ids and not pairs:
+            return {}
+        active = or_(UserRow.active.is_(None), UserRow.active.is_(True))
+        joined = SubscriptionRow.__table__.outerjoin(
+            UserRow.__table__, UserRow.id == SubscriptionRow.user_id
+        )
+        async with self._sessions() as session:
+            if len(ids) + 2 * len(pairs) <= _MAX_PARAMETERS:
+                rows = await session.execute(
+                    select(UserRow.language, func.count(distinct(SubscriptionRow.user_id)))
+                    .select_from(joined)
+                    .where(active, _follows(ids, pairs))
+                    .group_by(UserRow.language)
+                )
+                return {language: int(count) for language, count in rows}
+            people: dict[str, str | None] = {}
+            for start in range(0, len(ids), _LOOKUP_CHUNK):
+                chunk = _follows(ids[start : start + _LOOKUP_CHUNK], [])
+                await _people(session, joined, and_(active, chunk), people)
+            for start in range(0, len(pairs), _LOOKUP_CHUNK):
+                chunk = _follows([], pairs[start : start + _LOOKUP_CHUNK])
+                await _people(session, joined, and_(active, chunk), people)
+            return dict(Counter(people.values()))
 
     async def _subscribers(self, statement: Select[Any]) -> list[Subscriber]:
         async with self._sessions() as session:

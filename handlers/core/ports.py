@@ -214,6 +214,15 @@ class SubscriberDirectory(Protocol):
         the network of another), never fewer. Ordered by subscription id.
         """
 
+    async def languages_of_followers(
+        self, activities: Sequence[ActivityId], kinds_in_networks: Sequence[tuple[str, str]]
+    ) -> dict[str | None, int]:
+        """How many active people follow one of ``activities`` or a ``(kind, network)``.
+
+        Counted per person's language (``None``: none chosen) by the database, so a
+        broadcast's preview does not read its whole audience.
+        """
+
 
 class DialogueStore(Protocol):
     """Each user's place in a multi-step flow (at most one at a time)."""

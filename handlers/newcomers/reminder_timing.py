@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from catalog.localtime import to_aware, to_local
 from catalog.model import Activity, ActivityId, Catalogue
@@ -139,6 +140,18 @@ def reminder_times(
     Applies the quiet-hour rule (see the module docstring), drops times not before the start
     and keeps one lead per instant (the first given).
     """
+    return list(_reminder_times(start, tuple(leads), quiet, zone))
+
+
+@lru_cache(maxsize=65_536)
+def _reminder_times(
+    start: datetime, leads: tuple[Lead, ...], quiet: QuietHours, zone: tzinfo
+) -> tuple[tuple[Lead, datetime], ...]:
+    """:func:`reminder_times`, cached.
+
+    A planning pass asks it again for every subscriber of an occurrence with the same leads
+    (thousands of times for a popular one).
+    """
     start = start.astimezone(UTC)  # compare instants: within one zone Python compares walls
     starts_quiet = quiet.is_quiet(start, zone)
     found: dict[datetime, Lead] = {}
@@ -153,7 +166,7 @@ def reminder_times(
             )
         if moment < start:
             found.setdefault(moment, lead)
-    return sorted(((lead, moment) for moment, lead in found.items()), key=lambda p: p[1])
+    return tuple(sorted(((lead, moment) for moment, lead in found.items()), key=lambda p: p[1]))
 
 
 # --- subscriptions ------------------------------------------------------------------------------

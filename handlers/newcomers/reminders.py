@@ -118,6 +118,16 @@ def _actions(
     return (_stop(subscription, speaker), *([add] if add is not None else []))
 
 
+def for_subscription(reply: Reply, subscription: Subscription, speaker: Speaker) -> Reply:
+    """A reminder or cancellation rendered for one subscription, made another's.
+
+    Only the stop button names the subscription: a planning pass renders an occurrence's
+    text once per language and hands it to every subscriber reading that language.
+    """
+    # The stop button comes first (see _actions); "Add to calendar" is the activity's own.
+    return replace(reply, actions=(_stop(subscription, speaker), *reply.actions[1:]))
+
+
 def reminder_reply(
     catalogue: Catalogue,
     occurrence: Occurrence,

@@ -41,7 +41,7 @@ from handlers.core.ports import (
 from handlers.core.turn import Turn
 from handlers.newcomers.reminder_timing import Subscriber
 from handlers.volunteers.broadcast_state import Broadcast, BroadcastState
-from handlers.volunteers.notices import NOTICE, find_audience
+from handlers.volunteers.notices import NOTICE, audience_languages, find_audience
 from handlers.volunteers.steps import (
     Permissions,
     Step,
@@ -310,7 +310,7 @@ class Broadcasting:
         """Ask which language the next version is in; readers' missing languages first."""
         await save(self.dialogues, step.dialogue.at("bc-language", step.now))
         draft = draft_of(step)
-        readers = Counter(self.reader_language(s) for s in await self.recipients(step))
+        readers = await self.readers(step)
         missing = [
             code
             for code, _count in readers.most_common()
@@ -330,6 +330,18 @@ class Broadcasting:
         """The language a subscriber reads messages in."""
         return self.translator.speaker(subscriber.language or self.default_language).language
 
+    async def readers(self, step: Step) -> Counter[str]:
+        """How many people the broadcast would reach per language they read, counted in SQL.
+
+        Most numerous first; languages with as many readers in code order.
+        """
+        counts = await audience_languages(self.directory, step.catalogue, self.scope(step))
+        readers: Counter[str] = Counter()
+        for language, count in counts.items():
+            code = self.translator.speaker(language or self.default_language).language
+            readers[code] += count
+        return Counter(dict(sorted(readers.items(), key=lambda item: (-item[1], item[0]))))
+
     async def recipients(self, step: Step) -> list[Subscriber]:
         """One active subscriber per person the broadcast would reach."""
         return await find_audience(self.directory, step.catalogue, self.scope(step))
@@ -346,16 +358,16 @@ class Broadcasting:
         _ = step.speaker.gettext
         speaker = step.speaker
         draft = draft_of(step)
-        recipients = await self.recipients(step)
-        readers = Counter(self.reader_language(s) for s in recipients)
-        if recipients:
+        readers = await self.readers(step)
+        total = sum(readers.values())
+        if total:
             lines = [
                 speaker.ngettext(
                     "This message goes to %(count)d person.",
                     "This message goes to %(count)d people.",
-                    len(recipients),
+                    total,
                 )
-                % {"count": len(recipients)}
+                % {"count": total}
             ]
         else:
             lines = [_("Nobody is subscribed yet, so nobody would get this message.")]
@@ -378,7 +390,7 @@ class Broadcasting:
         for code, text in draft.versions:
             blocks.append(f"{speaker.language_name(code)}:\n{text}")
         actions = []
-        if recipients:
+        if total:
             actions.append(Action(ActionKind.VOLUNTEER, _("Send"), "send"))
         actions.append(Action(ActionKind.VOLUNTEER, _("Add a version in another language"), "more"))
         actions.append(close_action(speaker))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bench.generator import generate_catalogue_model
 from catalog.model import Catalogue, NetworkId
-from catalog.scope import belongs_to, network_activity_ids
+from catalog.scope import belongs_to, kind_coverage, network_activity_ids
+from catalog.vocabulary import KINDS
 
 
 def test_scope_rule_on_the_demo(demo: Catalogue) -> None:
@@ -34,3 +36,18 @@ def test_online_and_placeless_activities_follow_their_organisation(demo: Catalog
     assert not belongs_to(demo, chat, espoo)
     assert belongs_to(demo, friend, nurmijarvi)
     assert not belongs_to(demo, friend, espoo)
+
+
+def test_kind_coverage_is_what_each_kind_subscription_covers() -> None:
+    """Several municipalities per network, online places, organisations in several networks."""
+    catalogue = generate_catalogue_model(400, seed=5)
+    coverage = kind_coverage(catalogue)
+    for network in catalogue.networks:
+        for kind in KINDS:
+            expected = [
+                a.id
+                for a in catalogue.activities
+                if kind in a.kinds and belongs_to(catalogue, a, network)
+            ]
+            assert coverage.get((kind, network.id), []) == expected
+    assert all(ids for ids in coverage.values())

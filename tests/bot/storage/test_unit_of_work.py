@@ -275,3 +275,31 @@ async def test_subscribers_are_found_by_activity_and_by_kind_in_a_network(world:
             await unit.subscribers.subscribers_of([ACTIVITY], ["language_club"], ["nurmijarvi"])
             == found
         )
+
+
+async def test_followers_are_counted_per_language_once_each(world: World) -> None:
+    since = NOW - timedelta(days=1)
+
+    def user(n: int) -> UserId:
+        return UserId(f"telegram:{n}")
+
+    def chat(n: int) -> ChatId:
+        return ChatId(f"telegram:{n}")
+
+    def clubs(n: int) -> Subscription:
+        return Subscription(user(n), chat(n), since, kind="language_club", network="nurmijarvi")
+
+    await world.subscribe(Subscription(user(1), chat(1), since, activity=ACTIVITY), "fi")
+    await world.subscribe(clubs(2), "ar")
+    await world.subscribe(Subscription(user(6), chat(6), since, activity=ACTIVITY), "fi")
+    await world.subscribe(clubs(6), "fi")
+    await world.subscribe(
+        Subscription(user(3), chat(3), since, kind="language_club", network="espoo"), "uk"
+    )
+    await world.subscribe(
+        Subscription(user(5), chat(5), since, activity=ActivityId("other")), "fi"
+    )
+    pairs = [("language_club", "nurmijarvi")]
+    assert await world.directory.languages_of_followers([ACTIVITY], pairs) == {"fi": 2, "ar": 1}
+    assert await world.directory.languages_of_followers([ACTIVITY], []) == {"fi": 2}
+    assert await world.directory.languages_of_followers([], []) == {}
