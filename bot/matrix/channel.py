@@ -609,17 +609,7 @@ class MatrixChannel:
         return ours
 
     async def _ask(self, core: CoreEvent | Refusal, sender: str) -> list[Reply]:
-        conversation = self.conversation
-        if isinstance(core, IncomingMessage):
-            return await conversation.on_message(core)
-        if isinstance(core, Command):
-            return await conversation.on_command(core)
-        if isinstance(core, Choice):
-            return await conversation.on_choice(core)
-        profile = await conversation.profile(matrix_user(sender))
-        if core is Refusal.UNSUPPORTED:
-            return [conversation.unsupported(profile.language, None)]
-        return [conversation.invalid_choice(conversation.speaker(profile.language))]
+        return await ask_core(self.conversation, core, sender)
 
     async def _greet(self, room: Any) -> None:
         bot = self._client.user_id
@@ -829,6 +819,22 @@ class MatrixChannel:
         for user in (*room.users, *room.invited_users):
             if user != bot:
                 state.set_offer(room.room_id, user, Offer(event_id, offer))
+
+
+async def ask_core(
+    conversation: Conversation, core: CoreEvent | Refusal, sender: str
+) -> list[Reply]:
+    """The core's replies to one classified room event (a refusal gets the polite answer)."""
+    if isinstance(core, IncomingMessage):
+        return await conversation.on_message(core)
+    if isinstance(core, Command):
+        return await conversation.on_command(core)
+    if isinstance(core, Choice):
+        return await conversation.on_choice(core)
+    profile = await conversation.profile(matrix_user(sender))
+    if core is Refusal.UNSUPPORTED:
+        return [conversation.unsupported(profile.language, None)]
+    return [conversation.invalid_choice(conversation.speaker(profile.language))]
 
 
 def _sender_of(entry: Entry) -> str | None:

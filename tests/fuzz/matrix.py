@@ -15,12 +15,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bot.matrix.channel import choice_hint
+from bot.matrix.channel import ask_core, choice_hint
 from bot.matrix.translate import (
-    CoreEvent,
     InboundKind,
     Offer,
-    Refusal,
     RoomView,
     answered_event,
     inbound,
@@ -31,8 +29,6 @@ from bot.matrix.translate import (
     render,
     to_core,
 )
-from handlers.core.conversation import Conversation
-from handlers.core.events import Choice, Command, IncomingMessage, Reply
 from tests.fuzz.core import COORDINATOR_CHAT, PEOPLE, fuzz_conversation
 from tests.fuzz.tally import MATRIX_CONTENT_BYTES, Tally, check_matrix_content
 from tests.fuzz.texts import MARKUP, NUMBERS, hostile_text, short_text
@@ -141,20 +137,6 @@ def events(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return room, event
 
 
-async def ask(conversation: Conversation, core: CoreEvent | Refusal, sender: str) -> list[Reply]:
-    """What the channel asks the core for one classified event."""
-    if isinstance(core, IncomingMessage):
-        return await conversation.on_message(core)
-    if isinstance(core, Command):
-        return await conversation.on_command(core)
-    if isinstance(core, Choice):
-        return await conversation.on_choice(core)
-    profile = await conversation.profile(matrix_user(sender))
-    if core is Refusal.UNSUPPORTED:
-        return [conversation.unsupported(profile.language, None)]
-    return [conversation.invalid_choice(conversation.speaker(profile.language))]
-
-
 class MatrixEntry:
     """Room events through the translation and the core to the notices the bot would send."""
 
@@ -184,7 +166,7 @@ class MatrixEntry:
         core = to_core(incoming, room, offer, in_group=not view.direct, sender_name="Ana <b>")
         if core is None:
             return
-        replies = await ask(conversation, core, incoming.sender)
+        replies = await ask_core(conversation, core, incoming.sender)
         commands = conversation.flows.command_names
         for reply in replies:
             actions = offered_actions(reply)
