@@ -38,11 +38,14 @@ async def postgres_database(url: str) -> AsyncIterator[Database]:
         await admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """Yield a freshly migrated database on each backend."""
-    if request.param == "sqlite":
-        database = await Database.open(database_url(tmp_path, None))
+@asynccontextmanager
+async def backend_database(backend: str, directory: Path) -> AsyncIterator[Database]:
+    """A freshly migrated database of ``backend``: a SQLite file in ``directory``.
+
+    With ``postgresql``, a throw-away database on the test server (skipped without one).
+    """
+    if backend == "sqlite":
+        database = await Database.open(database_url(directory, None))
         try:
             yield database
         finally:
@@ -51,7 +54,14 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     url = os.environ.get(POSTGRES_URL_VARIABLE)
     if not url:
         pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
-    async with postgres_database(database_url(tmp_path, url)) as database:
+    async with postgres_database(database_url(directory, url)) as database:
+        yield database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """Yield a freshly migrated database on each backend."""
+    async with backend_database(request.param, tmp_path) as database:
         yield database
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
 import secrets
 import time
@@ -92,7 +91,7 @@ from tests.bot.crash_harness import (
     run_until_empty,
     start_worker,
 )
-from tests.bot.storage.conftest import POSTGRES_URL_VARIABLE, postgres_database
+from tests.bot.storage.conftest import backend_database
 from tests.bot.test_email import Handler, free_port
 from tests.fakes import RunningClock
 from tests.telegram_server.fixtures import FakeTelegramFactory
@@ -848,17 +847,7 @@ async def test_kill_9_mid_broadcast_to_1000_loses_nobody(bench: Bench, tmp_path:
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A file-based SQLite database in ``tmp_path/db``, or PostgreSQL when a server is given."""
-    if request.param == "sqlite":
-        database = await Database.open(database_url(tmp_path / "db", None))
-        try:
-            yield database
-        finally:
-            await database.close()
-        return
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if not url:
-        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
-    async with postgres_database(database_url(tmp_path, url)) as database:
+    async with backend_database(request.param, tmp_path / "db") as database:
         yield database
 
 
