@@ -9,7 +9,9 @@ slot, not all of them: everyone else is answered as if he were not there.
 A chat's queue is bounded. Past ``bound`` entries the chat is *overflowing*: it gets one
 notice ("please wait, I am answering your earlier messages"), and if the user is not in the
 middle of a dialogue, a burst of plain questions is coalesced: only the latest question is
-kept (each older one is dropped as the next arrives). Commands, button presses, dialogue
+kept (each older one is dropped as the next arrives). Coalescing starts once the
+dialogue check (a database read) has answered; a burst arriving faster than that fills the
+queue meanwhile, up to ``hard_cap``. Commands, button presses, dialogue
 input and anything that is not a plain question are never coalesced. At ``hard_cap``
 waiting entries a new question takes the place of the latest waiting question, and
 anything else is refused (a user holding that many commands in the queue), so one chat
