@@ -7,8 +7,10 @@ migrations shipped inside this package, which the application runs to ``head`` a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import AbstractAsyncContextManager
+import asyncio
+import fcntl
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -155,14 +157,41 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
+def migration_lock_path(engine: AsyncEngine) -> Path | None:
+    """The file SQLite instances lock while migrating (beside the database), or ``None``.
+
+    An in-memory database has no other instance to wait for; PostgreSQL uses an advisory lock.
+    """
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or is_memory_sqlite(url):
+        return None
+    database = Path(url.database)
+    return database.with_name(database.name + ".migrations.lock")
+
+
+@asynccontextmanager
+async def _file_lock(path: Path | None) -> AsyncIterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (waiting in a thread, not on the loop)."""
+    if path is None:
+        yield
+        return
+    with path.open("a") as handle:
+        await asyncio.to_thread(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 async def migrate_to_head(engine: AsyncEngine) -> None:
     """Apply every pending migration, in one transaction, one instance at a time.
 
-    Instances starting together wait for each other: on PostgreSQL behind an advisory lock
-    held until the transaction ends; on SQLite the transaction itself begins with
-    ``BEGIN IMMEDIATE`` (see the engine's hooks), which admits one writer at a time.
+    Instances starting together wait for each other, however long a migration takes: on
+    PostgreSQL behind an advisory lock held until the transaction ends; on SQLite behind an
+    exclusive lock on a file beside the database (SQLite's own write lock would only make a
+    waiting instance fail once its busy timeout ran out).
     """
-    async with engine.begin() as connection:
+    async with _file_lock(migration_lock_path(engine)), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         await connection.run_sync(_upgrade)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -10,7 +13,15 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
-from bot.storage.database import Database, alembic_config, migrate_to_head
+from bot.storage.database import (
+    Database,
+    alembic_config,
+    create_engine,
+    database_url,
+    migrate_to_head,
+    migration_lock_path,
+    schema_at_head,
+)
 from bot.storage.models import Base
 
 POSTGRES_IDENTIFIER_LIMIT = 63
@@ -77,3 +88,30 @@ def test_every_constraint_has_a_convention_name_that_postgresql_accepts() -> Non
     assert all(isinstance(name, str) and name for name in names)
     assert max(len(str(name)) for name in names) <= POSTGRES_IDENTIFIER_LIMIT
     assert len(set(names)) == len(names)
+
+
+async def test_a_sqlite_instance_waits_for_another_instances_migration(tmp_path: Path) -> None:
+    """Two instances starting together: the second migrates only after the first let go."""
+    url = database_url(tmp_path, None)
+    engine = create_engine(url)
+    lock_path = migration_lock_path(engine)
+    assert lock_path is not None
+    assert lock_path.parent == tmp_path
+    try:
+        with lock_path.open("a") as other_instance:
+            fcntl.flock(other_instance.fileno(), fcntl.LOCK_EX)
+            migrating = asyncio.create_task(migrate_to_head(engine))
+            await asyncio.sleep(0.3)
+            assert not migrating.done()
+            async with engine.connect() as connection:
+                assert await connection.run_sync(_current_revision) is None
+            fcntl.flock(other_instance.fileno(), fcntl.LOCK_UN)
+        await asyncio.wait_for(migrating, 30)
+        assert await schema_at_head(engine)
+    finally:
+        await engine.dispose()
+
+
+def test_in_memory_sqlite_and_postgresql_take_no_file_lock() -> None:
+    assert migration_lock_path(create_engine("sqlite+aiosqlite://")) is None
+    assert migration_lock_path(create_engine("postgresql+asyncpg://u@localhost/x")) is None
