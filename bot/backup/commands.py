@@ -220,23 +220,45 @@ async def restore(
         staging = Path(work)
         manifest = _read_checked(archive, staging, limits)
         aside = target.data_dir / f"{RESTORE_PREFIX}old-{uuid.uuid4().hex[:12]}"
-        swap: Swap | None = None
-        engine = create_engine(target.url, connect_args=target.connect_args)
+        created = _absent_database_files(target)
         try:
-            async with engine.begin() as connection:
-                await _load(connection, manifest, staging, target, force, archive)
-                swap = _put_in_place(staging, target.data_dir, manifest, aside)
-        except BaseException as error:
-            if swap is not None:
-                swap.rollback()
-            if isinstance(error, OSError | TimeoutError | OperationalError | InterfaceError):
-                raise database_failure(make_url(target.url), error) from error
+            swap = await _load_and_place(target, manifest, staging, aside, force, archive)
+        except BaseException:
+            for path in created:  # a database file this restore made: gone again
+                path.unlink(missing_ok=True)
             raise
-        finally:
-            await engine.dispose()
-        assert swap is not None
         swap.commit()
     return Outcome(manifest, head_revision())
+
+
+async def _load_and_place(
+    target: Target, manifest: Manifest, staging: Path, aside: Path, force: bool, archive: Path
+) -> Swap:
+    """Load the database and put the files in place; the files go back if the commit fails."""
+    swap: Swap | None = None
+    engine = create_engine(target.url, connect_args=target.connect_args)
+    try:
+        async with engine.begin() as connection:
+            await _load(connection, manifest, staging, target, force, archive)
+            swap = _put_in_place(staging, target.data_dir, manifest, aside)
+    except BaseException as error:
+        if swap is not None:
+            swap.rollback()
+        if isinstance(error, OSError | TimeoutError | OperationalError | InterfaceError):
+            raise database_failure(make_url(target.url), error) from error
+        raise
+    finally:
+        await engine.dispose()
+    return swap
+
+
+def _absent_database_files(target: Target) -> list[Path]:
+    """An SQLite file that does not exist yet, with its journals (removed if restoring fails)."""
+    url = make_url(target.url)
+    if not (is_sqlite(url) and url.database) or Path(url.database).exists():
+        return []
+    base = Path(url.database)
+    return [base.with_name(base.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
 
 
 def _prepare_restore(target: Target, archive: Path) -> None:

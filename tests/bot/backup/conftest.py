@@ -1,5 +1,8 @@
-"""A running bot's state (users, reminders due in the outbox, a signed button, a Matrix store)
-in a database and a data directory, and the places to restore it to."""
+"""A running bot's state in a database and a data directory, and the places to restore it to.
+
+The state: users, subscriptions with reminders due in the outbox, a signed button, a Matrix
+store.
+"""
 
 from __future__ import annotations
 
@@ -73,11 +76,11 @@ async def fill(database: Database, data_dir: Path) -> Running:
     await profiles.save(Profile(ANA, language="ar", network="nurmijarvi"))
     await profiles.save(Profile(BO, language="uk", network="nurmijarvi"))
     store = SqlSubscriptionStore(database.sessions)
-    subscriptions = [
-        await store.add(Subscription(ANA, ChatId(str(ANA)), NOW, activity=ActivityId("kielikahvila"))),
-        await store.add(Subscription(BO, ChatId(str(BO)), NOW, kind="language_club", network="nurmijarvi")),
-    ]
-    reply = Reply("Muistutus: kielikahvila ☕", "ar", (Action(ActionKind.STOP_REMINDERS, "x", "1"),))
+    club = Subscription(ANA, ChatId(str(ANA)), NOW, activity=ActivityId("kielikahvila"))
+    kind = Subscription(BO, ChatId(str(BO)), NOW, kind="language_club", network="nurmijarvi")
+    subscriptions = [await store.add(club), await store.add(kind)]
+    stop = Action(ActionKind.STOP_REMINDERS, "x", "1")
+    reply = Reply("Muistutus: kielikahvila ☕", "ar", (stop,))
     await SqlOutbox(database.sessions).enqueue(
         [
             OutgoingMessage("reminder:ana", ChatId(str(ANA)), ANA, reply, DUE, category="reminder"),
@@ -110,8 +113,10 @@ async def running(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Target]:
-    """Where to restore: a data directory that does not exist yet, and a database of each
-    backend: an SQLite file not yet created, or an empty PostgreSQL schema."""
+    """Where to restore: a data directory that does not exist yet, and a fresh database.
+
+    On SQLite a file not yet created; on PostgreSQL an empty schema.
+    """
     data_dir = tmp_path / "restored"
     if request.param == "sqlite":
         yield Target(database_url(data_dir, None), data_dir)

@@ -1,5 +1,7 @@
-"""A backup of a running bot restores into a fresh database and data directory, and it carries
-on: a button signed before verifies after, reminders are still due, the Matrix store is back."""
+"""A backup of a running bot restores into a fresh database and data directory; it carries on.
+
+A button signed before verifies after, reminders are still due, the Matrix store is back.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from sqlalchemy import text
 
 from bot.backup.archive import FORMAT_VERSION
 from bot.backup.commands import Target, back_up, restore
-from bot.backup.tables import head_revision
+from bot.backup.tables import head_revision, upgrade
 from bot.failures import ExitCode, OperatorError
 from bot.secret_file import load_or_create_secret
 from bot.storage.catalog_store import CatalogStore
@@ -138,11 +140,9 @@ async def test_an_older_schema_is_migrated_after_loading(
     engine = create_engine(old.url)
     try:
         async with engine.begin() as connection:
-            from bot.backup.tables import upgrade
-
             await connection.run_sync(upgrade, "0006")
             await connection.execute(
-                text("INSERT INTO catalogue_meta (key, value) VALUES ('timezone', 'Europe/Helsinki')")
+                text("INSERT INTO catalogue_meta (key, value) VALUES ('zone', 'Europe/Helsinki')")
             )
     finally:
         await engine.dispose()
