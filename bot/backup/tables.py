@@ -21,6 +21,7 @@ from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, MetaData, Table, inspect, select, text
+from sqlalchemy import table as table_clause
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Integer
 
@@ -241,20 +242,19 @@ def upgrade(connection: Connection, revision: str) -> None:
 
 
 def has_rows(connection: Connection) -> bool:
-    """Whether any of Tarjotin's tables holds a row."""
-    existing = set(inspect(connection).get_table_names())
-    probes = (
-        select(text("1")).select_from(table).limit(1)
-        for table in Base.metadata.sorted_tables
-        if table.name in existing
-    )
+    """Whether any table of the database's schema holds a row (the revision mark aside)."""
+    names = [name for name in inspect(connection).get_table_names() if name != VERSION_TABLE]
+    probes = (select(text("1")).select_from(table_clause(name)).limit(1) for name in names)
     return any(connection.execute(probe).first() is not None for probe in probes)
 
 
 def drop_schema(connection: Connection) -> None:
-    """Drop Tarjotin's tables and its revision mark (tables it does not know are left alone)."""
-    existing = set(inspect(connection).get_table_names())
-    ours = [table for table in Base.metadata.sorted_tables if table.name in existing]
-    Base.metadata.drop_all(connection, tables=ours)
-    if VERSION_TABLE in existing:
-        connection.execute(text(f"DROP TABLE {VERSION_TABLE}"))
+    """Drop every table of the database's schema, children first, and the revision mark.
+
+    Every table, not only those this code knows: rolling back means restoring into a database
+    a newer version migrated, whose new tables would otherwise block the next upgrade. Hence
+    the README's advice to give Tarjotin a database (or schema) of its own.
+    """
+    existing = MetaData()
+    existing.reflect(connection)
+    existing.drop_all(connection)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from bot.backup.archive import FORMAT_VERSION
 from bot.backup.commands import Target, back_up, restore
@@ -162,5 +162,41 @@ async def test_an_older_schema_is_migrated_after_loading(
             assert version.scalar() == head_revision()
             meta = await connection.execute(text("SELECT value FROM catalogue_meta"))
             assert meta.scalar() == "Europe/Helsinki"
+    finally:
+        await engine.dispose()
+
+
+async def test_rolling_back_over_a_newer_versions_database(
+    running: Running, clock: FixedClock, tmp_path: Path
+) -> None:
+    """A newer version migrated the database; restore --force puts the backup's schema back.
+
+    The newer version's table goes too, so the same upgrade can run again later.
+    """
+    archive = tmp_path / "before-upgrade.tar.gz"
+    await back_up(running.target, archive, clock)
+    engine = create_engine(running.target.url, connect_args=running.target.connect_args)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE future_things (id INTEGER PRIMARY KEY)"))
+            await connection.execute(text("INSERT INTO future_things (id) VALUES (1)"))
+            await connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        await engine.dispose()
+
+    with pytest.raises(OperatorError) as refused:
+        await restore(running.target, archive)
+    assert refused.value.code == ExitCode.RESTORE_REFUSED
+    await restore(running.target, archive, force=True)
+
+    engine = create_engine(running.target.url, connect_args=running.target.connect_args)
+    try:
+        async with engine.connect() as connection:
+            version = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            assert version.scalar() == head_revision()
+            names = await connection.run_sync(lambda c: inspect(c).get_table_names())
+            assert "future_things" not in names
+            users = await connection.execute(text("SELECT COUNT(*) FROM users"))
+            assert users.scalar() == 2
     finally:
         await engine.dispose()
