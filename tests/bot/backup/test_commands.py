@@ -6,11 +6,15 @@ distinct exit code on failure.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.config import CONFIG_FILE_VARIABLE, Settings
 from bot.failures import ExitCode
 from bot.storage.database import Database, database_url
 from bot.telegram.callbacks import SECRET_FILE
@@ -19,8 +23,9 @@ from tests.bot.backup.conftest import fill
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TARJOTIN_DATABASE_URL", "TARJOTIN_CONFIG_FILE", "TARJOTIN_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("TARJOTIN_"):
+            monkeypatch.delenv(name)
 
 
 async def filled(data_dir: Path) -> None:
@@ -86,6 +91,29 @@ async def test_backup_into_a_missing_folder(
 
 async def _main(argv: list[str]) -> int:
     """``main`` runs its own event loop: run it in a thread, away from the test's."""
-    import asyncio
-
     return await asyncio.to_thread(main, argv)
+
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+
+
+def section(title: str) -> str:
+    """One ``## `` section of the README."""
+    text = README.read_text("utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else None]
+
+
+def test_every_variable_the_operators_section_names_is_a_setting() -> None:
+    named = set(re.findall(r"\bTARJOTIN_[A-Z_]*[A-Z]\b", section("Running it for a town")))
+    settings = {f"TARJOTIN_{name.upper()}" for name in Settings.model_fields}
+    assert named
+    assert named - settings - {CONFIG_FILE_VARIABLE} == set()
+
+
+def test_the_exit_codes_of_backup_and_restore_are_in_the_readme() -> None:
+    rows = re.findall(r"^\| (\d+) \|", README.read_text("utf-8"), flags=re.MULTILINE)
+    codes = (ExitCode.BACKUP, ExitCode.ARCHIVE_INVALID, ExitCode.ARCHIVE_NEWER,
+             ExitCode.RESTORE_REFUSED)
+    assert {str(int(code)) for code in codes} <= set(rows)
