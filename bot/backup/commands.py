@@ -39,7 +39,14 @@ from bot.backup.archive import (
     table_member,
     write_archive,
 )
-from bot.backup.data_files import RESTORE_PREFIX, Swap, data_files, put_in_place
+from bot.backup.data_files import (
+    BACKUP_PREFIX,
+    RESTORE_PREFIX,
+    Swap,
+    data_files,
+    put_in_place,
+    skipped,
+)
 from bot.backup.tables import (
     RowFormatError,
     current_revision,
@@ -124,7 +131,7 @@ async def back_up(target: Target, output: Path, clock: Clock) -> Outcome:
     _check_database_file(target)
     created = clock().astimezone(UTC)
     try:
-        with tempfile.TemporaryDirectory(prefix=".tarjotin-backup-", dir=output.parent) as work:
+        with tempfile.TemporaryDirectory(prefix=BACKUP_PREFIX, dir=output.parent) as work:
             staging = Path(work)
             revision, tables = await _dump_database(target, staging)
             files = _copy_files(target.data_dir, output, staging)
@@ -297,6 +304,9 @@ def _read_checked(archive: Path, staging: Path, limits: Limits) -> Manifest:
             f"directory ({error.strerror or error}). Check its permissions and the free disk "
             "space. Nothing was changed.",
         ) from error
+    kept = [file.name for file in manifest.files if skipped(file.name)]
+    if kept:
+        raise _invalid(archive, f"it would replace {kept[0]}, which is not a backed-up file")
     if manifest.schema_revision not in known_revisions():
         raise _newer(archive, f"its database schema is {manifest.schema_revision}; this "
                               f"Tarjotin knows up to {head_revision()}")

@@ -24,14 +24,20 @@ from bot.storage.database import DATABASE_FILE
 
 RESTORE_PREFIX: Final = ".restore-"
 """Working folders of a restore inside the data directory (never copied)."""
+BACKUP_PREFIX: Final = ".tarjotin-backup-"
+"""The working folder of a backup, beside its file (never copied, should that be in here)."""
 
 _SKIPPED_SUFFIXES: Final = ("", "-wal", "-shm", "-journal")
 
 
 def skipped(relative: str) -> bool:
-    """Whether a data directory file stays out of a backup (the SQLite files, restore leftovers)."""
+    """Whether a data directory file stays out of a backup (the SQLite files, work folders).
+
+    A restore refuses an archive that holds one: it would replace the database file under
+    the restore's own transaction.
+    """
     top = PurePosixPath(relative).parts[0]
-    if top.startswith(RESTORE_PREFIX) or top.endswith(".partial"):
+    if top.startswith((RESTORE_PREFIX, BACKUP_PREFIX)) or top.endswith(".partial"):
         return True
     return relative in {DATABASE_FILE + suffix for suffix in _SKIPPED_SUFFIXES}
 

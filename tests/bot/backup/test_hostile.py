@@ -218,3 +218,11 @@ async def test_a_duplicate_row_rolls_everything_back(
 
     broken = rewritten(archive, tmp_path / "dup.tar.gz", both)
     assert "IntegrityError" in await refused(target, broken, ExitCode.ARCHIVE_INVALID)
+
+
+@pytest.mark.parametrize("name", ["tarjotin.sqlite3", "tarjotin.sqlite3-wal", ".restore-x/y"])
+async def test_a_file_that_would_replace_the_database(
+    archive: Path, target: Target, tmp_path: Path, name: str
+) -> None:
+    hostile = rewritten(archive, tmp_path / "db.tar.gz", add_data_file(name))
+    assert "not a backed-up file" in await refused(target, hostile, ExitCode.ARCHIVE_INVALID)

@@ -200,3 +200,13 @@ async def test_rolling_back_over_a_newer_versions_database(
             assert users.scalar() == 2
     finally:
         await engine.dispose()
+
+
+async def test_a_backup_written_into_the_data_directory_leaves_itself_out(
+    running: Running, clock: FixedClock
+) -> None:
+    inside = running.target.data_dir / "backup.tar.gz"
+    await back_up(running.target, inside, clock)
+    await back_up(running.target, inside, clock)  # the first one is not copied into the second
+    manifest, _contents = members_of(inside)
+    assert {entry["name"] for entry in manifest["files"]} == {SECRET_FILE, *MATRIX_FILES}
