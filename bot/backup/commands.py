@@ -171,27 +171,40 @@ def _check_database_file(target: Target) -> None:
 async def _dump_database(target: Target, staging: Path) -> tuple[str, tuple[TableCopy, ...]]:
     engine = snapshot_engine(target)
     try:
-        async with engine.connect() as connection, connection.begin():
-            revision = await connection.run_sync(current_revision)
-            _check_backup_revision(revision, target)
-            assert revision is not None
-            tables = await connection.run_sync(typed_tables)
-            copies = []
-            for table in tables:
-                path = staging / table_member(table.name)
-                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                with path.open("w", encoding="utf-8", newline="\n") as out:
-                    rows = await dump_table(connection, table, out.write)
-                size, digest = sha256_of(path)
-                copies.append(TableCopy(Member(table.name, size, digest), rows))
-            return revision, tuple(copies)
+        try:
+            connection = await engine.connect()
+        except OSError as error:  # refused, or no such host: not the backup file's fault
+            raise database_failure(make_url(target.url), error) from error
+        try:
+            async with connection.begin():
+                return await _dump_tables(connection, target, staging)
+        finally:
+            await connection.close()
     except (TimeoutError, SQLAlchemyError) as error:
         raise database_failure(make_url(target.url), error) from error
     finally:
         await engine.dispose()
 
 
-def _check_backup_revision(revision: str | None, target: Target) -> None:
+async def _dump_tables(
+    connection: AsyncConnection, target: Target, staging: Path
+) -> tuple[str, tuple[TableCopy, ...]]:
+    """Every table into its JSON-lines file under ``staging``, in one snapshot."""
+    revision = await connection.run_sync(current_revision)
+    checked = _check_backup_revision(revision, target)
+    copies = []
+    for table in await connection.run_sync(typed_tables):
+        path = staging / table_member(table.name)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with path.open("w", encoding="utf-8", newline="\n") as out:
+            rows = await dump_table(connection, table, out.write)
+        size, digest = sha256_of(path)
+        copies.append(TableCopy(Member(table.name, size, digest), rows))
+    return checked, tuple(copies)
+
+
+def _check_backup_revision(revision: str | None, target: Target) -> str:
+    """The database's revision, if this code can back it up (and restore it later)."""
     if revision is None:
         raise OperatorError(
             ExitCode.BACKUP,
@@ -204,6 +217,7 @@ def _check_backup_revision(revision: str | None, target: Target) -> None:
             f"The database at {target.where} was last used by a newer version of Tarjotin "
             f"(schema {revision}). Back it up with that version. Nothing was written.",
         )
+    return revision
 
 
 def _copy_files(data_dir: Path, output: Path, staging: Path) -> tuple[Member, ...]:

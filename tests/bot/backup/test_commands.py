@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,11 @@ async def test_backup_into_a_missing_folder(
     assert "could not be written" in capsys.readouterr().err
 
 
+def leftovers(folder: Path) -> list[str]:
+    """What is in ``folder``."""
+    return sorted(path.name for path in folder.iterdir())
+
+
 async def _main(argv: list[str]) -> int:
     """``main`` runs its own event loop: run it in a thread, away from the test's."""
     return await asyncio.to_thread(main, argv)
@@ -117,3 +123,17 @@ def test_the_exit_codes_of_backup_and_restore_are_in_the_readme() -> None:
     codes = (ExitCode.BACKUP, ExitCode.ARCHIVE_INVALID, ExitCode.ARCHIVE_NEWER,
              ExitCode.RESTORE_REFUSED)
     assert {str(int(code)) for code in codes} <= set(rows)
+
+
+async def test_an_unreachable_database_is_a_database_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("TARJOTIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TARJOTIN_DATABASE_URL", f"postgresql://nobody@127.0.0.1:{port}/tarjotin")
+    output = tmp_path / "b.tar.gz"
+    assert await _main(["backup", "-o", str(output)]) == ExitCode.DATABASE_UNREACHABLE
+    assert "could not be reached" in capsys.readouterr().err
+    assert leftovers(tmp_path) == []  # no archive, no work folder
