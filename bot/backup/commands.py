@@ -142,9 +142,7 @@ async def back_up(target: Target, output: Path, clock: Clock) -> Outcome:
                 tables=tables,
                 files=files,
             )
-            sources = {table_member(t.member.name): staging / table_member(t.member.name)
-                       for t in tables}
-            sources |= {file_member(f.name): staging / file_member(f.name) for f in files}
+            sources = {name: staging / name for name in manifest.members()}  # same layout
             write_archive(output, manifest, sources, created.timestamp())
     except OSError as error:
         raise OperatorError(
