@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 
 from bot.ask import answer_json, answer_rows, parse_now, read_batch
+from bot.backup.commands import add_backup_commands
 from bot.bootstrap import (
     App,
     build_assistant,
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     add_poster_command(commands)
     add_report_command(commands).set_defaults(handler=_report)
     add_linkedevents_command(commands)
+    add_backup_commands(commands)
 
     run = commands.add_parser("run", help="run the bot on every configured channel")
     run.set_defaults(handler=_run)
