@@ -27,14 +27,14 @@ RESTORE_PREFIX: Final = ".restore-"
 BACKUP_PREFIX: Final = ".tarjotin-backup-"
 """The working folder of a backup, beside its file (never copied, should that be in here)."""
 
-_SKIPPED_SUFFIXES: Final = ("", "-wal", "-shm", "-journal")
+_SKIPPED_SUFFIXES: Final = ("", "-wal", "-shm", "-journal", ".migrations.lock")
 
 
 def skipped(relative: str) -> bool:
-    """Whether a data directory file stays out of a backup (the SQLite files, work folders).
+    """Whether a data directory file stays out of a backup (SQLite's files, work folders).
 
     A restore refuses an archive that holds one: it would replace the database file under
-    the restore's own transaction.
+    the restore's own transaction. The migration lock file is SQLite's too.
     """
     top = PurePosixPath(relative).parts[0]
     if top.startswith((RESTORE_PREFIX, BACKUP_PREFIX)) or top.endswith(".partial"):
