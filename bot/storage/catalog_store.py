@@ -8,6 +8,7 @@ only records whose content digest changed, so a 10,000-activity file takes secon
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -947,9 +948,13 @@ async def _write_record(
 
 
 async def _touch(connection: AsyncConnection, now: datetime) -> None:
-    """Note the console's change in the catalogue meta, so a running bot's fingerprint moves."""
+    """Note the console's change in the catalogue meta, so a running bot's fingerprint moves.
+
+    A random suffix keeps two changes at the same instant (or by two processes) apart.
+    """
+    version = f"{now.isoformat()}#{uuid.uuid4().hex[:12]}"
     await connection.execute(delete(_META).where(_META.c.key == EDITED_AT_KEY))
-    await connection.execute(insert(_META).values(key=EDITED_AT_KEY, value=now.isoformat()))
+    await connection.execute(insert(_META).values(key=EDITED_AT_KEY, value=version))
 
 
 async def upsert_activity(
