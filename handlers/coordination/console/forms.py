@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from catalog.edits import edit_problems, frame_for, place_from_record
@@ -295,6 +295,14 @@ def _place_record(form: PlaceForm, catalogue: Catalogue) -> dict[str, Any]:
     return record
 
 
+def _real_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _shape_problems(form: ActivityForm) -> list[tuple[str, str]]:
     """Problems of the parts the form joins into one value (a day and a time → a start)."""
     found: list[tuple[str, str]] = []
@@ -304,12 +312,16 @@ def _shape_problems(form: ActivityForm) -> list[tuple[str, str]]:
             found.append((prefix + "weekday", "weekday"))
         if not _DATE.match(rule.valid_from.strip()):
             found.append((prefix + "valid_from", "date"))
+        elif not _real_date(rule.valid_from.strip()):
+            found.append((prefix + "valid_from", "real"))
         if not _TIME.match(rule.start.strip()):
             found.append((prefix + "start", "time"))
     for index, one_off in enumerate(form.dates):
         prefix = f"dates.{index}."
         if not _DATE.match(one_off.day.strip()):
             found.append((prefix + "day", "date"))
+        elif not _real_date(one_off.day.strip()):
+            found.append((prefix + "day", "real"))
         if one_off.end_day.strip() and not _DATE.match(one_off.end_day.strip()):
             found.append((prefix + "end_day", "date"))
         for name, value in (("start", one_off.start), ("end", one_off.end)):
@@ -420,6 +432,8 @@ def _shape_message(kind: str, speaker: Speaker) -> str:
         return _("Choose a weekday.")
     if kind == "date":
         return _("Write a date like 2026-12-15.")
+    if kind == "real":
+        return _("This is not a real date or time.")
     return _("Write a time like 17:30.")
 
 

@@ -114,7 +114,8 @@ def test_a_problem_is_phrased_in_the_keepers_language() -> None:
         (RuleForm(weekday="XX", start="17:00", end="18:00", valid_from="2026-09-01"), "weekday"),
         (RuleForm(weekday="TU", start="5 pm", end="18:00", valid_from="2026-09-01"), "start"),
         (RuleForm(weekday="TU", start="17:00", end="18:00", valid_from="1.9.2026"), "valid_from"),
-        (RuleForm(weekday="TU", start="17:00", end="18:00", valid_from="2026-02-30"), "start"),
+        (RuleForm(weekday="TU", start="17:00", end="18:00", valid_from="2026-02-30"), "valid_from"),
+        (RuleForm(weekday="TU", start="25:00", end="18:00", valid_from="2026-09-01"), "start"),
         (
             RuleForm(
                 weekday="TU", start="17:00", end="18:00", valid_from="2026-09-01",
