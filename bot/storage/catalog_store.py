@@ -1003,17 +1003,20 @@ async def upsert_activity(
 ) -> Activity | None:
     """Put one activity (and a new place) on offer, checked as an import checks a file.
 
-    Runs in the caller's transaction; returns the stored version it replaces (``None``: new).
-    Raises :class:`InvalidEditError` when the checks refuse it (the caller rolls back).
+    Runs in the caller's transaction; returns the stored version it replaces (``None``: new;
+    a withdrawn one comes back). Raises :class:`InvalidEditError` when the checks refuse it,
+    or the id is another organisation's (on offer or withdrawn); the caller rolls back.
     """
     await _touch(connection, now)  # write first: SQLite holds the write lock from here on
     frame = await _reference_frame(connection, activity, place)
     problems = activity_fits(frame, activity, place)
     if place is not None and await _is_taken(connection, _PLACES, place.id):
         problems.append(f"the place id {place.id!r} is already used")
+    old = await load_activity(connection, activity.id)
+    if old is not None and old.organisation != activity.organisation:
+        problems.append(f"the activity id {activity.id!r} belongs to another organisation")
     if problems:
         raise InvalidEditError(problems)
-    old = await load_activity(connection, activity.id)
     if place is not None:
         await _write_record(connection, PLACES, place)
     await _write_record(connection, ACTIVITIES, activity)

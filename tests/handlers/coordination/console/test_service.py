@@ -116,6 +116,8 @@ async def test_nobody_reaches_another_organisations_activity(world: World) -> No
         await world.console.save(ORGANISER, "seurakunta", theirs.id, form_of(theirs), SPEAKER)
     with pytest.raises(NotAllowed):
         await world.console.save(ORGANISER, "yhdistys", theirs.id, form_of(theirs), SPEAKER)
+    with pytest.raises(NotAllowed):  # nor an id nobody drafted (a withdrawn one, say)
+        await world.console.save(ORGANISER, "seurakunta", "vanha", form_of(theirs), SPEAKER)
     with pytest.raises(NotAllowed):
         await world.console.withdraw(ORGANISER, theirs.id)
     with pytest.raises(NotAllowed):
