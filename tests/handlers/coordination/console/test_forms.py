@@ -169,3 +169,17 @@ def test_missing_languages_put_what_newcomers_ask_in_first() -> None:
     assert missing[:4] == ("uk", "so", "en", "ar")
     assert "fi" not in missing
     assert len(set(missing)) == len(missing)
+
+
+def test_every_problem_is_found_at_once_and_numbered_as_the_form_numbers_it() -> None:
+    form = form_of(full_catalogue().activities[0])
+    unreadable = replace(form.schedule[0], weekday="")
+    backwards = replace(form.schedule[0], end="16:00")
+    broken = replace(form, titles={}, schedule=(unreadable, backwards))
+    problems = _problems(broken)
+    assert problems == {
+        "title": ["This is required."],
+        "schedule.0.weekday": ["Choose a weekday."],
+        "schedule.1.end": ["The end must be after the start."],
+    }
+    assert list(problems) == ["title", "schedule.0.weekday", "schedule.1.end"]
