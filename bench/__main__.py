@@ -5,7 +5,14 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("bench_import", "bench_occurrences", "bench_questions", "bench_fuzz", "bench_flood")
+BENCHMARKS = (
+    "bench_import",
+    "bench_occurrences",
+    "bench_questions",
+    "bench_fuzz",
+    "bench_flood",
+    "bench_console",
+)
 
 
 def main() -> int:
