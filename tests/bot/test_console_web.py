@@ -149,21 +149,25 @@ async def test_the_link_opens_a_page_and_only_its_button_signs_in(served: Served
         async with browser.get("/console/") as response:
             page = await response.text()
             assert response.status == 200
-            assert 'id="tray-grid"' in page and 'id="gaps"' in page
+            assert 'id="tray-grid"' in page
+            assert 'id="gaps"' in page
             assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
             assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
 async def test_a_replayed_or_expired_link_gets_a_clear_page(served: Served) -> None:
     token = await served.link(ORGANISER)
-    async with served.browser() as browser:
-        async with browser.post(f"/console/signin/{token}", allow_redirects=False) as response:
-            assert response.status == 303
+    async with (
+        served.browser() as browser,
+        browser.post(f"/console/signin/{token}", allow_redirects=False) as response,
+    ):
+        assert response.status == 303
     async with served.browser() as other:
         async with other.post(f"/console/signin/{token}", allow_redirects=False) as response:
             assert response.status == 410
             page = await response.text()
-            assert "does not work any more" in page and "Traceback" not in page
+            assert "does not work any more" in page
+            assert "Traceback" not in page
         late = await served.link(ORGANISER)
         served.clock.advance(minutes=15)
         async with other.post(f"/console/signin/{late}", allow_redirects=False) as response:
@@ -195,17 +199,21 @@ async def test_a_post_without_this_sessions_csrf_token_changes_nothing(
 ) -> None:
     old = ""
     if csrf == "replayed":  # a token from a session that has ended
-        async with await served.signed_in(ORGANISER) as before:
-            async with before.get(f"/console/activities/{OWN}") as response:
-                old = CSRF.findall(await response.text())[0]
+        async with (
+            await served.signed_in(ORGANISER) as before,
+            before.get(f"/console/activities/{OWN}") as response,
+        ):
+            old = CSRF.findall(await response.text())[0]
     sent = {"title.ar": ["عنوان"]}
     form = [(k, v) for k, values in sent.items() for v in values]
     if csrf is not None:
         form.append(("csrf", old or csrf))
-    async with await served.signed_in(ORGANISER) as browser:
-        async with browser.post(f"/console/activities/{OWN}", data=form) as response:
-            assert response.status == 403
-            assert "nothing was changed" in await response.text()
+    async with (
+        await served.signed_in(ORGANISER) as browser,
+        browser.post(f"/console/activities/{OWN}", data=form) as response,
+    ):
+        assert response.status == 403
+        assert "nothing was changed" in await response.text()
     assert served.editor.drafts == {}
 
 
@@ -224,19 +232,21 @@ async def test_an_organiser_cannot_open_another_organisations_activity(served: S
             assert response.status == 404
         async with browser.get("/console/activities") as response:
             listed = await response.text()
-        assert OWN in listed and OTHERS not in listed
+        assert OWN in listed
+        assert OTHERS not in listed
         async with browser.get("/console/review") as response:
             assert response.status == 403
     assert served.editor.drafts == {}
-    async with await served.signed_in(COORDINATOR) as browser:
-        async with browser.get(f"/console/activities/{OTHERS}") as response:
-            assert response.status == 200
+    async with (
+        await served.signed_in(COORDINATOR) as browser,
+        browser.get(f"/console/activities/{OTHERS}") as response,
+    ):
+        assert response.status == 200
 
 
 async def test_volunteers_are_refused_even_with_a_link(served: Served) -> None:
-    async with await served.signed_in(VOLUNTEER) as browser:
-        async with browser.get("/console/") as response:
-            assert response.status == 403
+    async with await served.signed_in(VOLUNTEER) as browser, browser.get("/console/") as response:
+        assert response.status == 403
 
 
 async def test_a_problem_is_shown_beside_its_field_and_nothing_is_saved(served: Served) -> None:
@@ -294,9 +304,11 @@ async def test_pages_come_in_finnish_swedish_and_english(
 async def test_every_field_has_a_label_and_the_language_sides_are_marked(
     served: Served, demo: Catalogue
 ) -> None:
-    async with await served.signed_in(COORDINATOR) as browser:
-        async with browser.get(f"/console/activities/{OWN}") as response:
-            page = await response.text()
+    async with (
+        await served.signed_in(COORDINATOR) as browser,
+        browser.get(f"/console/activities/{OWN}") as response,
+    ):
+        page = await response.text()
     ids = re.findall(r'<(?:input|select|textarea) id="([^"]+)"', page)
     assert ids
     for found in ids:
@@ -305,7 +317,8 @@ async def test_every_field_has_a_label_and_the_language_sides_are_marked(
     assert activity is not None
     written = {code for code, _ in activity.title}
     missing = re.findall(r'class="language missing" lang="([^"]+)"', page)
-    assert missing and not set(missing) & written
+    assert missing
+    assert not set(missing) & written
 
 
 async def test_the_stylesheet_is_served_from_the_package(served: Served) -> None:
@@ -317,6 +330,7 @@ async def test_the_stylesheet_is_served_from_the_package(served: Served) -> None
 
 def test_the_demo_keeps_the_activities_the_tests_name(demo: Catalogue) -> None:
     own, others = demo.activity(OWN), demo.activity(OTHERS)
-    assert own is not None and others is not None
+    assert own is not None
+    assert others is not None
     assert own.organisation == "setlementti-louhela" != others.organisation
     assert replace(own).id == OWN

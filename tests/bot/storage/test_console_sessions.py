@@ -27,7 +27,8 @@ async def test_only_hashes_of_the_link_and_the_cookie_are_stored(database: Datab
         cookies = list((await session.scalars(select(ConsoleSessionRow.token_hash))).all())
     assert links == [secret_hash(token)]
     assert cookies == [secret_hash(opened.cookie)]
-    assert token not in links and opened.cookie not in cookies
+    assert token not in links
+    assert opened.cookie not in cookies
 
 
 async def test_a_link_opens_one_session_once_and_only_within_its_minutes(
@@ -36,7 +37,8 @@ async def test_a_link_opens_one_session_once_and_only_within_its_minutes(
     store = SqlConsoleSessions(database.sessions)
     token = await store.issue(ANNA, NOW, VALID)
     opened = await store.redeem(token, NOW + timedelta(minutes=14))
-    assert opened is not None and opened.session.user == ANNA
+    assert opened is not None
+    assert opened.session.user == ANNA
     assert opened.session.expires_at == NOW + timedelta(minutes=14) + SESSION_VALID
     assert await store.redeem(token, NOW + timedelta(minutes=14)) is None  # replayed
     late = await store.issue(ANNA, NOW, VALID)
@@ -55,7 +57,8 @@ async def test_a_session_ends_at_its_expiry_or_at_sign_out(database: Database) -
     store = SqlConsoleSessions(database.sessions)
     first = await store.redeem(await store.issue(ANNA, NOW, VALID), NOW)
     second = await store.redeem(await store.issue(ANNA, NOW, VALID), NOW)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert first.session.csrf != second.session.csrf
     found = await store.session(first.cookie, NOW + SESSION_VALID - timedelta(seconds=1))
     assert found == first.session

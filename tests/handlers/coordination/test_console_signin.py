@@ -54,11 +54,13 @@ async def test_coordinators_and_organisers_get_a_link_that_works_once_for_15_min
     assert action.kind is ActionKind.LINK
     [token] = fakes.console.issued
     assert action.argument == f"https://tarjotin.example.fi/console/signin/{token}"
-    assert action.argument in reply.text and "15 minutes" in reply.text
+    assert action.argument in reply.text
+    assert "15 minutes" in reply.text
     assert token not in str(fakes.console.links)  # only its hash is kept
     assert await fakes.console.redeem(token, NOW + timedelta(minutes=15)) is None
     opened = await fakes.console.redeem(token, NOW + timedelta(minutes=14))
-    assert opened is not None and opened.session.user == user
+    assert opened is not None
+    assert opened.session.user == user
 
 
 @pytest.mark.parametrize("user", [VOLUNTEER, NEWCOMER])
@@ -71,5 +73,6 @@ async def test_volunteers_and_newcomers_are_refused(fakes: FakeCore, user: UserI
 
 async def test_without_a_public_address_the_console_is_not_configured(fakes: FakeCore) -> None:
     [reply] = await console(fakes, COORDINATOR, public_url=None)
-    assert "not configured" in reply.text and "TARJOTIN_PUBLIC_URL" in reply.text
+    assert "not configured" in reply.text
+    assert "TARJOTIN_PUBLIC_URL" in reply.text
     assert fakes.console.issued == []
