@@ -13,8 +13,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot.storage.console_sessions import ConsoleSession, Opened, secret_hash
+from catalog.edits import activity_fits
 from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, OneOffDate
 from catalog.understanding.query import Intent, Query
+from handlers.coordination.console.diff import changes, compact
+from handlers.coordination.console.drafts import (
+    AuditAction,
+    AuditEntry,
+    Draft,
+    DraftAction,
+    DraftState,
+    PublishError,
+)
 from handlers.coordination.permissions import Grant, Invite, RoleEvent
 from handlers.coordination.requests import ContactRequest, RequestState
 from handlers.core.dialogue import Dialogue
@@ -746,3 +756,113 @@ class InMemoryConsoleSessions:
 
     async def end(self, cookie: str) -> None:
         self.sessions.pop(secret_hash(cookie), None)
+
+
+class InMemoryConsole:
+    """The ConsoleStore over an InMemoryCatalogueEditor: drafts, trust and audit in lists.
+
+    Publishing checks the activity as the SQL store does (:func:`catalog.edits.activity_fits`)
+    and changes the editor's catalogue only when every check passes.
+    """
+
+    def __init__(self, editor: InMemoryCatalogueEditor) -> None:
+        self.editor = editor
+        self.rows: dict[int, Draft] = {}
+        self.trust: set[str] = set()
+        self.lines: list[AuditEntry] = []
+        self.edited: dict[str, str] = {}
+
+    async def save_draft(self, draft: Draft, diff: str = "") -> Draft:
+        stored = replace(draft, id=draft.id if draft.id is not None else len(self.rows) + 1)
+        assert stored.id is not None
+        self.rows[stored.id] = stored
+        self.lines.append(
+            AuditEntry(
+                draft.updated_at,
+                draft.author,
+                draft.activity_id,
+                draft.organisation,
+                AuditAction.DRAFTED,
+                diff,
+                stored.id,
+            )
+        )
+        return stored
+
+    async def draft(self, draft_id: int) -> Draft | None:
+        return self.rows.get(draft_id)
+
+    async def drafts(
+        self, organisations: Sequence[str], states: Collection[DraftState] = (DraftState.DRAFT,)
+    ) -> list[Draft]:
+        return [
+            d for _, d in sorted(self.rows.items()) if d.organisation in organisations
+            and d.state in states
+        ]
+
+    async def return_draft(
+        self, draft_id: int, by: UserId, comment: str, now: datetime
+    ) -> Draft | None:
+        draft = self.rows.get(draft_id)
+        if draft is None or draft.state is not DraftState.DRAFT:
+            return None
+        returned = replace(draft, state=DraftState.RETURNED, comment=comment, updated_at=now)
+        self.rows[draft_id] = returned
+        self.lines.append(
+            AuditEntry(
+                now, by, draft.activity_id, draft.organisation, AuditAction.RETURNED, "", draft_id
+            )
+        )
+        return returned
+
+    async def publish(self, draft_id: int, by: UserId, now: datetime) -> Draft:
+        draft = self.rows.get(draft_id)
+        if draft is None or draft.state is not DraftState.DRAFT:
+            raise PublishError(["the draft is not waiting to be published"])
+        catalogue = self.editor.catalogue
+        old = catalogue.activity(draft.activity_id)
+        if draft.action is DraftAction.WITHDRAW:
+            if old is None:
+                raise PublishError([f"activity {draft.activity_id!r} is not on offer"])
+            activities = tuple(a for a in catalogue.activities if a.id != draft.activity_id)
+            self.editor.catalogue = replace(catalogue, activities=activities)
+            action, diff = AuditAction.WITHDRAWN, ""
+        else:
+            activity, place = draft.activity, draft.new_place
+            problems = activity_fits(catalogue, activity, place)
+            if place is not None and catalogue.place(place.id) is not None:
+                problems.append(f"the place id {place.id!r} is already used")
+            if problems:
+                raise PublishError(problems)
+            places = (*catalogue.places, place) if place is not None else catalogue.places
+            if old is None:
+                activities = (*catalogue.activities, activity)
+            else:
+                activities = tuple(
+                    activity if a.id == activity.id else a for a in catalogue.activities
+                )
+            self.editor.catalogue = replace(catalogue, places=places, activities=activities)
+            action, diff = AuditAction.PUBLISHED, compact(changes(old, activity))
+        published = replace(draft, state=DraftState.PUBLISHED, updated_at=now)
+        self.rows[draft_id] = published
+        self.edited[draft.activity_id] = draft.action.value
+        self.lines.append(
+            AuditEntry(now, by, draft.activity_id, draft.organisation, action, diff, draft_id)
+        )
+        return published
+
+    async def trusted(self) -> frozenset[str]:
+        return frozenset(self.trust)
+
+    async def set_trusted(
+        self, organisation: str, trusted: bool, by: UserId, now: datetime
+    ) -> None:
+        if trusted:
+            self.trust.add(organisation)
+        else:
+            self.trust.discard(organisation)
+        action = AuditAction.TRUSTED if trusted else AuditAction.UNTRUSTED
+        self.lines.append(AuditEntry(now, by, "", organisation, action))
+
+    async def audit(self, activity_id: str) -> list[AuditEntry]:
+        return [line for line in self.lines if line.activity_id == activity_id]

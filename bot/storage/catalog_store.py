@@ -51,7 +51,16 @@ from catalog.additions import (
     date_problems,
     with_additions,
 )
-from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, OneOffDate, PlaceId
+from catalog.edits import activity_fits
+from catalog.model import (
+    Activity,
+    ActivityId,
+    Catalogue,
+    OccurrenceChange,
+    OneOffDate,
+    Place,
+    PlaceId,
+)
 from handlers.core.events import UserId
 
 _META = table_of(models.CatalogueMeta)
@@ -70,6 +79,8 @@ ADDED_ACTIVITY = "activity"
 
 TIMEZONE_KEY = "timezone"
 IMPORTED_AT_KEY = "imported_at"
+EDITED_AT_KEY = "console_edited_at"
+"""When the keepers' console last changed the catalogue (part of the fingerprint)."""
 
 _CHUNK = 500
 """Ids per ``IN (...)`` list, well under every backend's bound-parameter limit."""
@@ -516,7 +527,7 @@ class CatalogStore:
         return summary
 
     async def fingerprint(self) -> str:
-        """A short text that changes with every import, occurrence change and addition.
+        """A short text that changes with every import, console edit, change and addition.
 
         Cheap enough to poll: a running bot compares it to notice work done by another
         process (``tarjotin import``, a volunteer's change).
@@ -525,6 +536,9 @@ class CatalogStore:
             connection = await session.connection()
             imported = await connection.scalar(
                 select(_META.c.value).where(_META.c.key == IMPORTED_AT_KEY)
+            )
+            edited = await connection.scalar(
+                select(_META.c.value).where(_META.c.key == EDITED_AT_KEY)
             )
             newest, count = (
                 await connection.execute(
@@ -536,7 +550,7 @@ class CatalogStore:
                     select(func.max(_ADDITIONS.c.id), func.count()).select_from(_ADDITIONS)
                 )
             ).one()
-        return f"{imported}|{newest}|{count}|{last_added}|{added}"
+        return f"{imported}|{edited}|{newest}|{count}|{last_added}|{added}"
 
     async def is_empty(self) -> bool:
         """Tell whether no catalogue has been applied yet."""
@@ -823,3 +837,119 @@ class SqlCatalogueChanges:
         async with self._sessions.begin() as session:
             await _add_activity(await session.connection(), activity, str(by))
         self.changed = True
+
+
+# --- one activity at a time: the keepers' console (issue 16) -------------------------------------
+
+
+class InvalidEditError(ValueError):
+    """A console edit the import's checks refuse; ``problems`` says why (nothing written)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+async def _reference_frame(connection: AsyncConnection) -> Catalogue:
+    """The networks, organisations and places on offer: what an edited activity refers to."""
+    zone = await connection.scalar(select(_META.c.value).where(_META.c.key == TIMEZONE_KEY))
+    if zone is None:
+        raise CatalogueMissingError("no catalogue has been imported")
+    return Catalogue(
+        timezone=zone,
+        networks=await _load_records(connection, NETWORKS),
+        organisations=await _load_records(connection, ORGANISATIONS),
+        places=await _load_records(connection, PLACES),
+        activities=(),
+    )
+
+
+async def load_activity(connection: AsyncConnection, activity_id: str) -> Activity | None:
+    """One stored activity (on offer or withdrawn) from its rows; ``None`` when there is none."""
+    row = (
+        (await connection.execute(select(_ACTIVITIES).where(_ACTIVITIES.c.id == activity_id)))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    children: dict[str, list[StoredRow]] = {}
+    for child in ACTIVITIES.children:
+        owner = child.table.c[child.owner_column]
+        result = await connection.execute(
+            select(child.table)
+            .where(owner == activity_id)
+            .order_by(*child.table.primary_key.columns)
+        )
+        children[child.table.name] = list(result.mappings())
+    return ACTIVITIES.from_rows(row, children)
+
+
+async def _write_record(
+    connection: AsyncConnection, record_type: RecordType[Any], record: Any
+) -> None:
+    """Insert or rewrite one record and its child rows (kept in place, or appended last)."""
+    table = record_type.table
+    stored = (
+        await connection.execute(select(table.c.position).where(table.c.id == record.id))
+    ).first()
+    rows = record_type.to_rows(record)
+    main = {**rows.main, "digest": digest(record), "withdrawn_at": None}
+    if stored is None:
+        last = await connection.scalar(select(func.max(table.c.position)))
+        await connection.execute(insert(table).values(**main, position=(last or 0) + 1))
+    else:
+        for child in reversed(record_type.children):
+            owner = child.table.c[child.owner_column]
+            await connection.execute(delete(child.table).where(owner == record.id))
+        values = {key: value for key, value in main.items() if key != "id"}
+        await connection.execute(update(table).where(table.c.id == record.id).values(**values))
+    for child in record_type.children:
+        child_rows = rows.children.get(child.table.name, ())
+        await _execute_many(connection, insert(child.table), child_rows)
+
+
+async def _touch(connection: AsyncConnection, now: datetime) -> None:
+    """Note the console's change in the catalogue meta, so a running bot's fingerprint moves."""
+    await connection.execute(delete(_META).where(_META.c.key == EDITED_AT_KEY))
+    await connection.execute(insert(_META).values(key=EDITED_AT_KEY, value=now.isoformat()))
+
+
+async def upsert_activity(
+    connection: AsyncConnection, activity: Activity, place: Place | None, now: datetime
+) -> Activity | None:
+    """Put one activity (and a new place) on offer, checked as an import checks a file.
+
+    Runs in the caller's transaction; returns the stored version it replaces (``None``: new).
+    Raises :class:`InvalidEditError` when the checks refuse it (the caller rolls back).
+    """
+    await _touch(connection, now)  # write first: SQLite holds the write lock from here on
+    frame = await _reference_frame(connection)
+    problems = activity_fits(frame, activity, place)
+    if place is not None and frame.place(place.id) is not None:
+        problems.append(f"the place id {place.id!r} is already used")
+    if problems:
+        raise InvalidEditError(problems)
+    old = await load_activity(connection, activity.id)
+    if place is not None:
+        await _write_record(connection, PLACES, place)
+    await _write_record(connection, ACTIVITIES, activity)
+    return old
+
+
+async def withdraw_activity(
+    connection: AsyncConnection, activity_id: str, now: datetime
+) -> Activity | None:
+    """Take one activity off offer (it stays, like an import's withdrawal); the old version.
+
+    ``None`` when it is not on offer (nothing changed).
+    """
+    await _touch(connection, now)
+    result = await connection.execute(
+        update(_ACTIVITIES)
+        .where(_ACTIVITIES.c.id == activity_id, _ACTIVITIES.c.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
+    )
+    if not result.rowcount:
+        return None
+    return await load_activity(connection, activity_id)

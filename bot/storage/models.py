@@ -688,3 +688,65 @@ class ConsoleSessionRow(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- the keepers' console: drafts, trusted organisations, audit, console edits (issue 16) ----
+
+
+class ConsoleDraftRow(Base):
+    """A proposed change of one activity; ``record`` (and ``place``) in the interchange format."""
+
+    __tablename__ = "console_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    activity_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    organisation_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    author: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    record: Mapped[str] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str] = mapped_column(Text)
+
+
+class ConsoleTrustedRow(Base):
+    """An organisation a coordinator trusts to publish its own changes."""
+
+    __tablename__ = "console_trusted"
+
+    organisation_id: Mapped[str] = _id_column()
+    marked_by: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ConsoleAuditRow(Base):
+    """The console's audit trail: who did what to which activity, when, and the change."""
+
+    __tablename__ = "console_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    activity_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    organisation_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    action: Mapped[str] = mapped_column(String(16))
+    diff: Mapped[str] = mapped_column(Text)
+    draft_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ConsoleEditRow(Base):
+    """An activity the console changed that imported files have not caught up with yet.
+
+    ``digest`` is the published activity's; an import whose file gives a different version
+    (or withdraws it, or brings back one withdrawn here) leaves it as the console left it and
+    reports a conflict, unless told to overwrite. Cleared once a file agrees.
+    """
+
+    __tablename__ = "console_edits"
+
+    activity_id: Mapped[str] = _id_column()
+    action: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64))
+    edited_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from catalog.model import Activity, ActivityId, OccurrenceChange, OneOffDate
+from handlers.coordination.console.drafts import AuditEntry, Draft, DraftState
 from handlers.coordination.permissions import Grant, Invite, RoleEvent
 from handlers.coordination.requests import ContactRequest
 from handlers.core.dialogue import Dialogue
@@ -378,6 +379,54 @@ class UnitOfWorkFactory(Protocol):
 
     def __call__(self) -> UnitOfWork:
         """A fresh unit, not yet begun."""
+
+
+# --- the keepers' console: drafts, publication, trusted organisations, audit (issue 16) ------
+
+
+class ConsoleStore(Protocol):
+    """Drafts of activity changes, their publication into the catalogue, and the audit trail.
+
+    Publishing writes the activity (and a place it creates) into the one catalogue store,
+    marks the draft published and appends the audit line in one transaction: all or nothing.
+    """
+
+    async def save_draft(self, draft: Draft, diff: str = "") -> Draft:
+        """Store a new draft (``id`` ``None``) or replace one; appends a ``drafted`` line.
+
+        Returns it with its id. ``diff`` is the compact diff for the audit line.
+        """
+
+    async def draft(self, draft_id: int) -> Draft | None:
+        """One draft by id."""
+
+    async def drafts(
+        self, organisations: Sequence[str], states: Collection[DraftState] = (DraftState.DRAFT,)
+    ) -> list[Draft]:
+        """Drafts of these organisations in these states, oldest first."""
+
+    async def return_draft(
+        self, draft_id: int, by: UserId, comment: str, now: datetime
+    ) -> Draft | None:
+        """Send a waiting draft back to its author with a comment; ``None``: not waiting."""
+
+    async def publish(self, draft_id: int, by: UserId, now: datetime) -> Draft:
+        """Apply a waiting draft to the catalogue, in one transaction with its audit line.
+
+        Raises :class:`~handlers.coordination.console.drafts.PublishError` (nothing changed)
+        when the draft is not waiting, or the import's checks refuse it.
+        """
+
+    async def trusted(self) -> frozenset[str]:
+        """The organisations trusted to publish their own changes."""
+
+    async def set_trusted(
+        self, organisation: str, trusted: bool, by: UserId, now: datetime
+    ) -> None:
+        """Mark an organisation trusted (or not), with an audit line."""
+
+    async def audit(self, activity_id: str) -> list[AuditEntry]:
+        """The audit trail of one activity, oldest first."""
 
 
 # --- what newcomers ask for (anonymous counters, issue 13) --------------------------------------

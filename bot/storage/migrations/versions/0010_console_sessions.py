@@ -1,7 +1,7 @@
 """The keepers' console: one-time sign-in links and browser sessions (hashes only).
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009 (chained after the console domain's 0009 when wave3-console-core was merged)
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = "0010"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
