@@ -11,12 +11,14 @@ from collections.abc import Iterable, Sequence
 from bot.bootstrap import App, Runtime
 from bot.calendar_feeds import CalendarFeeds
 from bot.channels import Channel
+from bot.console.editing import ServiceEditor
 from bot.console.web import Console, Editor
 from bot.http_server import Check, HttpServer, Readiness
 from bot.intake import FairIntake
 from bot.metrics import Metrics
 from bot.outbox_drainer import OutboxDrainer
 from bot.storage.calendar_feeds import SqlCalendarFeeds
+from bot.storage.console import SqlConsoleStore
 from bot.storage.console_sessions import SqlConsoleSessions
 from bot.storage.database import schema_at_head
 from bot.storage.demand import SqlDemandStore
@@ -26,6 +28,7 @@ from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
 from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
+from handlers.coordination.console.service import Console as Service
 from handlers.coordination.report_flow import TrayReports
 
 
@@ -89,7 +92,7 @@ def build_http_server(
         settings.default_language,
     ).mount(server)
     if settings.public_url:
-        console(app, runtime).mount(server)
+        console(app, runtime, editor(app, runtime)).mount(server)
     metrics.sources.backlog = runtime.outbox.backlog
     metrics.sources.open_requests = open_requests
     metrics.sources.reloads = lambda: runtime.watcher.reloads
@@ -116,6 +119,24 @@ def console(app: App, runtime: Runtime, editor: Editor | None = None) -> Console
         editor=editor,
         default_language=app.settings.default_language,
     )
+
+
+def editor(app: App, runtime: Runtime) -> ServiceEditor:
+    """The console's editing over the database; a publication reloads the catalogue at once.
+
+    The watcher's check reloads, re-plans reminders and tells kind subscribers of new
+    activities, exactly as after an import (issue 16).
+    """
+    sessions = app.database.sessions
+    service = Service(
+        SqlConsoleStore(sessions),
+        SqlStaffStore(sessions),
+        lambda: runtime.live().catalogue,
+        runtime.desks,
+        runtime.clock,
+        on_published=runtime.watcher.check,
+    )
+    return ServiceEditor(service)
 
 
 def _ready_check(channel: Channel) -> Check:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.console.forms import fields_of
 from catalog.model import Activity, Catalogue, Text
 from catalog.vocabulary import SUPPORTED_LANGUAGES
+from handlers.coordination.console.forms import form_of
 from handlers.coordination.console_access import ConsoleScope, visible_activities
 from handlers.coordination.tray_report import newcomer_languages
 from handlers.core.formatting import localised
@@ -126,47 +128,16 @@ def listing(
     return Listing(tuple(lines), page, pages, len(found), query)
 
 
-def form_values(activity: Activity) -> dict[str, list[str]]:
-    """The activity as the form's fields (``title.<lang>``, ``kinds``, ``schedule.0.start``)."""
-    values: dict[str, list[str]] = {
-        "class": [activity.klass],
-        "kinds": list(activity.kinds),
-        "audience": list(activity.audience),
-        "languages": list(activity.languages),
-        "finnish_level": [activity.finnish_level or ""],
-        "place": [activity.place or ""],
-        "age_min": [str(activity.age.min) if activity.age and activity.age.min is not None else ""],
-        "age_max": [str(activity.age.max) if activity.age and activity.age.max is not None else ""],
-    }
-    for code, value in activity.title:
-        values[f"title.{code}"] = [value]
-    for code, value in activity.description:
-        values[f"description.{code}"] = [value]
-    for number, rule in enumerate(activity.schedule):
-        prefix = f"schedule.{number}."
-        values[prefix + "start"] = [rule.start.strftime("%Y-%m-%dT%H:%M")]
-        values[prefix + "end"] = [
-            rule.end.strftime("%H:%M") if rule.end else (rule.start + rule.length).strftime("%H:%M")
-        ]
-        values[prefix + "rrule"] = [rule.rrule]
-        values[prefix + "until"] = [rule.until.isoformat() if rule.until else ""]
-        values[prefix + "exceptions"] = [", ".join(d.isoformat() for d in rule.exceptions)]
-    values["dates"] = [
-        "\n".join(
-            f"{d.start.strftime('%Y-%m-%dT%H:%M')}/{d.end.strftime('%Y-%m-%dT%H:%M')}"
-            for d in activity.dates
-        )
-    ]
-    return values
-
-
 @dataclass(frozen=True, slots=True)
 class FormState:
-    """What the form shows: the stored values, overlaid by what was sent back with problems."""
+    """What the form shows: the stored values, or exactly what was sent back with problems."""
 
     values: dict[str, list[str]]
     problems: dict[str, list[str]]
     rules: int
+    """Weekly-time rows to show (one more than filled in, for adding one)."""
+    dates: int
+    """One-off date rows to show (likewise)."""
 
     def value(self, name: str) -> str:
         """The field's (first) value."""
@@ -182,16 +153,25 @@ class FormState:
         return self.problems.get(name, [])
 
 
+def _rows(values: Mapping[str, Sequence[str]], kind: str) -> int:
+    numbers = {
+        int(parts[1]) for key in values
+        if (parts := key.split("."))[0] == kind and len(parts) == 3 and parts[1].isdigit()
+    }
+    return max(numbers, default=-1) + 1
+
+
 def form_state(
     activity: Activity,
     sent: Mapping[str, Sequence[str]],
     problems: Mapping[str, Sequence[str]],
 ) -> FormState:
     """The form as stored, or exactly as sent when it comes back with problems."""
-    values = form_values(activity) if not sent else {k: list(v) for k, v in sent.items()}
-    numbers = {
-        int(key.split(".")[1]) for key in values if key.startswith("schedule.")
-        and key.split(".")[1].isdigit()
-    }
-    rules = max(numbers, default=-1) + 1
-    return FormState(values, {k: list(v) for k, v in problems.items()}, rules)
+    values = fields_of(form_of(activity)) if not sent else {k: list(v) for k, v in sent.items()}
+    rules, dates = _rows(values, "schedule"), _rows(values, "dates")
+    return FormState(
+        values,
+        {k: list(v) for k, v in problems.items()},
+        rules + (0 if sent else 1),
+        dates + (0 if sent else 1),
+    )

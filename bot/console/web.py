@@ -39,6 +39,7 @@ from bot.http_server import HttpServer
 from bot.storage.console_sessions import ConsoleSession, Opened
 from catalog.model import Activity, Catalogue
 from catalog.vocabulary import AUDIENCES, CLASSES, FINNISH_LEVELS, KINDS, SUPPORTED_LANGUAGES
+from handlers.coordination.console.forms import WEEKDAYS
 from handlers.coordination.console_access import ConsoleScope, console_scope
 from handlers.coordination.permissions import Desk
 from handlers.coordination.report_flow import TrayReports
@@ -101,12 +102,14 @@ class Saved:
 class Pending:
     """A draft waiting for a coordinator: who proposed what, and the changed fields."""
 
+    draft_id: int
     activity_id: str
     title: str
     author: str
     at: datetime
     changes: tuple[tuple[str, str, str], ...]
     """(field, before, after) for every changed field."""
+    withdraw: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,34 +119,42 @@ class AuditLine:
     at: datetime
     actor: str
     action: str
-    detail: str
+    changes: tuple[tuple[str, str, str], ...] = ()
 
 
 class Editor(Protocol):
-    """Drafts, publishing and the audit trail (the console's domain, behind one port)."""
+    """Drafts, publishing and the audit trail (the console's domain, behind one port).
+
+    Each call checks the person's rights again; a refusal is :class:`Refused`.
+    """
 
     async def save(
         self, scope: ConsoleScope, activity: Activity, form: Mapping[str, Sequence[str]],
-        speaker: Speaker, now: datetime,
+        speaker: Speaker,
     ) -> Saved:
-        """Validate and store a draft, or publish when the person may."""
+        """Check and store a draft, published at once when the person may."""
 
     async def pending(self, scope: ConsoleScope, speaker: Speaker) -> list[Pending]:
-        """Drafts the coordinator may publish."""
+        """Drafts the coordinator may publish, oldest first."""
 
-    async def publish(self, scope: ConsoleScope, activity_id: str, now: datetime) -> bool:
-        """Publish the activity's draft; whether there was one to publish."""
+    async def publish(self, scope: ConsoleScope, draft_id: int) -> list[str]:
+        """Publish a waiting draft; the reasons it could not be (empty: published)."""
 
-    async def send_back(
-        self, scope: ConsoleScope, activity_id: str, comment: str, now: datetime
-    ) -> bool:
-        """Return the draft to its author with a comment."""
+    async def send_back(self, scope: ConsoleScope, draft_id: int, comment: str) -> bool:
+        """Return a waiting draft to its author with a comment; whether it was waiting."""
 
-    async def history(self, activity_id: str) -> list[AuditLine]:
+    async def history(self, scope: ConsoleScope, activity_id: str) -> list[AuditLine]:
         """The activity's audit trail, newest first."""
 
-    async def draft_of(self, activity_id: str) -> Activity | None:
-        """The activity as its pending draft has it, if one waits."""
+    async def draft_of(self, scope: ConsoleScope, activity_id: str) -> Activity | None:
+        """The activity as an open draft of it has it, if one waits."""
+
+    async def preview(self, activity: Activity, speaker: Speaker) -> tuple[str, list[str]]:
+        """The schedule in words and the next sessions, for the form."""
+
+
+class Refused(Exception):  # noqa: N818 - a refusal, not a fault
+    """The person may not do this; the page answers "not found"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +227,7 @@ class Console:
         add("POST", PREFIX + "/activities/{id}", self._guarded(self.save))
         add("GET", PREFIX + "/activities/{id}/history", self._guarded(self.history))
         add("GET", PREFIX + "/review", self._guarded(self.review))
-        add("POST", PREFIX + "/review/{id}", self._guarded(self.decide))
+        add("POST", PREFIX + "/review/{draft}", self._guarded(self.decide))
 
     # --- rendering ------------------------------------------------------------------------
 
@@ -427,7 +438,7 @@ class Console:
         activity = self.owned(request, visit)
         if isinstance(activity, web.Response):
             return activity
-        draft = await self.editor.draft_of(activity.id) if self.editor else None
+        draft = await self.editor.draft_of(visit.scope, activity.id) if self.editor else None
         return await self.form_page(
             visit, draft or activity, {}, {}, draft is not None,
             saved=request.query.get("saved", ""),
@@ -449,13 +460,17 @@ class Console:
         speaker = visit.speaker
         asked = await self.asked(catalogue, visit.scope.home_network(catalogue))
         rows = language_rows(activity, asked, speaker)
+        preview, sessions = (
+            await self.editor.preview(activity, speaker) if self.editor else ("", [])
+        )
         return self.page(
             "activity.html", visit, status,
             activity=activity,
             title=localised(activity.title, speaker, say_language=False),
             rows=rows,
             form=form_state(activity, sent, problems),
-            preview=self.preview(activity, speaker),
+            preview=preview,
+            sessions=sessions,
             saved=saved,
             drafted=drafted,
             notice=notice,
@@ -463,10 +478,6 @@ class Console:
             choices=choices(catalogue, activity, speaker),
             may_publish=visit.scope.may_publish(activity),
         )
-
-    def preview(self, activity: Activity, speaker: Speaker) -> str:
-        """The schedule in words (the console domain's summary, once it is there)."""
-        return ""
 
     async def save(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         """Validate; on a problem show every one beside its field and save nothing."""
@@ -480,7 +491,7 @@ class Console:
         posted = await request.post()
         form = {key: [str(v) for v in posted.getall(key)] for key in set(posted.keys())}
         form.pop("csrf", None)
-        saved = await self.editor.save(visit.scope, activity, form, visit.speaker, self.clock())
+        saved = await self.editor.save(visit.scope, activity, form, visit.speaker)
         if saved.problems:
             return await self.form_page(
                 visit, activity, saved.problems, form, False, 422,
@@ -495,7 +506,7 @@ class Console:
         activity = self.owned(request, visit)
         if isinstance(activity, web.Response):
             return activity
-        lines = await self.editor.history(activity.id) if self.editor else []
+        lines = await self.editor.history(visit.scope, activity.id) if self.editor else []
         title = localised(activity.title, visit.speaker, say_language=False)
         return self.page("history.html", visit, activity=activity, title=title, lines=lines)
 
@@ -511,26 +522,33 @@ class Console:
     async def decide(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         """Publish a draft, or send it back with a comment."""
         _ = visit.speaker.gettext
-        activity = self.owned(request, visit)
-        if isinstance(activity, web.Response):
-            return activity
-        if not visit.scope.may_publish(activity) or self.editor is None:
+        number = request.match_info["draft"]
+        if not visit.scope.coordinator or self.editor is None or not number.isdigit():
             return self.problem(visit.speaker, 403, _("No access"),
                                 _("Only coordinators review drafts."))
         form = await request.post()
-        now = self.clock()
-        if form.get("decision") == "publish":
-            await self.editor.publish(visit.scope, activity.id, now)
-        else:
-            await self.editor.send_back(
-                visit.scope, activity.id, str(form.get("comment", ""))[:2000], now
-            )
+        try:
+            if form.get("decision") == "publish":
+                reasons = await self.editor.publish(visit.scope, int(number))
+                if reasons:
+                    return self.problem(
+                        visit.speaker, 409, _("The draft was not published"),
+                        _("Nothing was changed: %(reasons)s") % {"reasons": "; ".join(reasons)},
+                    )
+            else:
+                comment = str(form.get("comment", ""))[:2000]
+                await self.editor.send_back(visit.scope, int(number), comment)
+        except Refused:
+            return self.problem(visit.speaker, 404, _("Not found"),
+                                _("Only coordinators review drafts."))
         raise web.HTTPSeeOther(PREFIX + "/review")
 
 
 def choices(catalogue: Catalogue, activity: Activity, speaker: Speaker) -> dict[str, Any]:
     """The options of the form's lists, labelled in the reader's language."""
+    _ = speaker.gettext
     places = [(p.id, localised(p.name, speaker, say_language=False)) for p in catalogue.places]
+    days = speaker.locale.days["format"]["wide"]
     return {
         "kinds": [(k, kind_label(k, speaker)) for k in KINDS],
         "classes": [(c, class_label(c, speaker)) for c in CLASSES],
@@ -538,4 +556,14 @@ def choices(catalogue: Catalogue, activity: Activity, speaker: Speaker) -> dict[
         "finnish_levels": list(FINNISH_LEVELS),
         "spoken": [(code, speaker.language_name(code)) for code in SUPPORTED_LANGUAGES],
         "places": places,
+        "weekdays": [(code, days[number]) for number, code in enumerate(WEEKDAYS)],
+        "stages": [
+            ("arrival", _("Just arrived")),
+            ("settling", _("Settling in")),
+            ("established", _("Settled")),
+        ],
+        "holidays": [
+            ("skip", _("No sessions on public holidays")),
+            ("run", _("Sessions also on public holidays")),
+        ],
     }

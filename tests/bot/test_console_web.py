@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
-from bot.console.web import (
-    COOKIE,
-    AuditLine,
-    Console,
-    Pending,
-    Saved,
-)
+from bot.console.editing import ServiceEditor
+from bot.console.forms import fields_of
+from bot.console.web import COOKIE, Console
 from bot.http_server import HttpServer
 from bot.metrics import Metrics
-from catalog.model import Activity, Catalogue
+from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
-from handlers.coordination.console_access import ConsoleScope
+from handlers.coordination.console.forms import form_of
+from handlers.coordination.console.service import Console as Service
 from handlers.coordination.permissions import Desk, Grant, Role
 from handlers.coordination.report_flow import TrayReports
 from handlers.core.events import UserId
-from handlers.core.i18n import Speaker, Translator
+from handlers.core.i18n import Translator
 from tests.fakes import (
     FixedClock,
+    InMemoryCatalogueEditor,
+    InMemoryConsole,
     InMemoryConsoleSessions,
     InMemoryDemand,
     InMemoryStaff,
@@ -42,46 +41,8 @@ ORGANISER = UserId("test:organiser")
 VOLUNTEER = UserId("test:volunteer")
 OWN = "louhela-aiti-lapsi"  # Setlementti Louhela's
 OTHERS = "opisto-suomi-a1"  # the adult education centre's, same network
+ARABIC = "نادي الأمهات والأطفال"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-@dataclass
-class FakeEditor:
-    """Drafts in a dict; an age that is not a number is the one problem it knows."""
-
-    drafts: dict[str, tuple[UserId, Mapping[str, Sequence[str]]]] = field(default_factory=dict)
-    published: list[str] = field(default_factory=list)
-
-    async def save(
-        self, scope: ConsoleScope, activity: Activity, form: Mapping[str, Sequence[str]],
-        speaker: Speaker, now: datetime,
-    ) -> Saved:
-        age = form.get("age_min", [""])[0]
-        if age and not age.isdigit():
-            return Saved({"age_min": ["Write the age as a whole number, for example 7."]})
-        self.drafts[activity.id] = (scope.user, form)
-        return Saved()
-
-    async def pending(self, scope: ConsoleScope, speaker: Speaker) -> list[Pending]:
-        return [
-            Pending(a, a, str(who), NOW, (("title.ar", "", form.get("title.ar", [""])[0]),))
-            for a, (who, form) in self.drafts.items()
-        ]
-
-    async def publish(self, scope: ConsoleScope, activity_id: str, now: datetime) -> bool:
-        self.published.append(activity_id)
-        return self.drafts.pop(activity_id, None) is not None
-
-    async def send_back(
-        self, scope: ConsoleScope, activity_id: str, comment: str, now: datetime
-    ) -> bool:
-        return self.drafts.pop(activity_id, None) is not None
-
-    async def history(self, activity_id: str) -> list[AuditLine]:
-        return []
-
-    async def draft_of(self, activity_id: str) -> Activity | None:
-        return None
 
 
 @dataclass
@@ -89,7 +50,8 @@ class Served:
     base: str
     sessions: InMemoryConsoleSessions
     clock: FixedClock
-    editor: FakeEditor
+    store: InMemoryConsole
+    catalogue: InMemoryCatalogueEditor
 
     async def link(self, user: UserId) -> str:
         return await self.sessions.issue(user, self.clock(), timedelta(minutes=15))
@@ -113,23 +75,27 @@ async def served(demo: Catalogue) -> AsyncIterator[Served]:
     for user, role in ((ORGANISER, Role.ORGANISER), (VOLUNTEER, Role.VOLUNTEER)):
         staff.grants.append(Grant(user, role, "setlementti-louhela", COORDINATOR, NOW))
     sessions = InMemoryConsoleSessions()
-    editor = FakeEditor()
+    catalogue = InMemoryCatalogueEditor(demo)
+    store = InMemoryConsole(catalogue)
+    desks = {"nurmijarvi": Desk("nurmijarvi", coordinators=(COORDINATOR,))}
+    service = Service(store, staff, lambda: catalogue.catalogue, desks, clock)
     console = Console(
-        lambda: demo,
+        lambda: catalogue.catalogue,
         sessions,
         staff,
-        {"nurmijarvi": Desk("nurmijarvi", coordinators=(COORDINATOR,))},
-        TrayReports(InMemoryDemand(), NoDelivery(), lambda: (demo, OccurrenceIndex(demo, ())),
+        desks,
+        TrayReports(InMemoryDemand(), NoDelivery(),
+                    lambda: (catalogue.catalogue, OccurrenceIndex(catalogue.catalogue, ())),
                     clock),
         Translator(),
         clock,
-        editor=editor,
+        editor=ServiceEditor(service),
         default_language="en",
     )
     server = HttpServer("127.0.0.1", 0, metrics=Metrics(clock))
     console.mount(server)
     await server.start()
-    yield Served(f"http://127.0.0.1:{server.bound_port}", sessions, clock, editor)
+    yield Served(f"http://127.0.0.1:{server.bound_port}", sessions, clock, store, catalogue)
     await server.stop()
 
 
@@ -214,7 +180,7 @@ async def test_a_post_without_this_sessions_csrf_token_changes_nothing(
     ):
         assert response.status == 403
         assert "nothing was changed" in await response.text()
-    assert served.editor.drafts == {}
+    assert served.store.rows == {}
 
 
 async def test_an_organiser_cannot_open_another_organisations_activity(served: Served) -> None:
@@ -236,7 +202,7 @@ async def test_an_organiser_cannot_open_another_organisations_activity(served: S
         assert OTHERS not in listed
         async with browser.get("/console/review") as response:
             assert response.status == 403
-    assert served.editor.drafts == {}
+    assert served.store.rows == {}
     async with (
         await served.signed_in(COORDINATOR) as browser,
         browser.get(f"/console/activities/{OTHERS}") as response,
@@ -249,41 +215,70 @@ async def test_volunteers_are_refused_even_with_a_link(served: Served) -> None:
         assert response.status == 403
 
 
+def full_form(
+    catalogue: Catalogue, activity_id: str, csrf: str, **changed: str
+) -> list[tuple[str, str]]:
+    """What the browser posts for the activity as it is, with some fields changed."""
+    activity = catalogue.activity(activity_id)
+    assert activity is not None
+    fields = fields_of(form_of(activity)) | {k.replace("__", "."): [v] for k, v in changed.items()}
+    return [("csrf", csrf), *((name, v) for name, values in fields.items() for v in values)]
+
+
 async def test_a_problem_is_shown_beside_its_field_and_nothing_is_saved(served: Served) -> None:
     async with await served.signed_in(ORGANISER) as browser:
         async with browser.get(f"/console/activities/{OWN}") as response:
             page = await response.text()
         csrf = CSRF.findall(page)[0]
-        form = {"csrf": csrf, "title.ar": "نادي الأمهات", "age_min": "seven"}
+        form = full_form(served.catalogue.catalogue, OWN, csrf, title__ar=ARABIC, age_min="seven")
         async with browser.post(f"/console/activities/{OWN}", data=form) as response:
             assert response.status == 422
             page = await response.text()
-        assert served.editor.drafts == {}
+        assert served.store.rows == {}
         field_at = page.index('id="age_min"')
         error_at = page.index('id="error-age_min"')
         assert 0 < error_at - field_at < 300  # right after its field
         assert 'aria-invalid="true" aria-describedby="error-age_min"' in page
-        assert 'value="نادي الأمهات"' in page  # what was typed is kept
-        form["age_min"] = "7"
+        assert f'value="{ARABIC}"' in page  # what was typed is kept
+        form = full_form(served.catalogue.catalogue, OWN, csrf, title__ar=ARABIC)
         async with browser.post(
             f"/console/activities/{OWN}", data=form, allow_redirects=False
         ) as response:
             assert response.status == 303
-    assert list(served.editor.drafts) == [OWN]
+    [draft] = served.store.rows.values()
+    assert dict(draft.activity.title)["ar"] == ARABIC
+    live = served.catalogue.catalogue.activity(OWN)
+    assert live is not None
+    assert dict(live.title)["ar"] != ARABIC  # an organiser's change waits for review
 
 
 async def test_the_coordinator_reviews_and_publishes_a_draft(served: Served) -> None:
-    served.editor.drafts[OWN] = (ORGANISER, {"title.ar": ["نادي الأمهات"]})
+    async with await served.signed_in(ORGANISER) as browser:
+        async with browser.get(f"/console/activities/{OWN}") as response:
+            csrf = CSRF.findall(await response.text())[0]
+        form = full_form(served.catalogue.catalogue, OWN, csrf, title__ar=ARABIC)
+        async with browser.post(f"/console/activities/{OWN}", data=form) as response:
+            assert response.status == 200
+            assert "a coordinator publishes it" in await response.text()
+    [number] = served.store.rows
     async with await served.signed_in(COORDINATOR) as browser:
         async with browser.get("/console/review") as response:
             page = await response.text()
-        assert "نادي الأمهات" in page
+        assert "title.ar" in page
+        assert f"<ins>{ARABIC}</ins>" in page
         csrf = CSRF.findall(page)[-1]
         async with browser.post(
-            f"/console/review/{OWN}", data={"csrf": csrf, "decision": "publish"}
+            f"/console/review/{number}", data={"csrf": csrf, "decision": "publish"}
         ) as response:
             assert response.status == 200
-    assert served.editor.published == [OWN]
+            assert "No drafts wait for review." in await response.text()
+        async with browser.get(f"/console/activities/{OWN}/history") as response:
+            history = await response.text()
+        assert "published" in history
+        assert "drafted" in history
+    live = served.catalogue.catalogue.activity(OWN)
+    assert live is not None
+    assert dict(live.title)["ar"] == ARABIC
 
 
 @pytest.mark.parametrize(
