@@ -50,7 +50,6 @@ from handlers.coordination.report_html import (
     report_title,
     tray_section,
 )
-from handlers.coordination.tray_report import Report
 from handlers.core.formatting import localised
 from handlers.core.i18n import Speaker, Translator
 from handlers.core.ports import Clock, StaffStore
@@ -64,6 +63,12 @@ PREFIX = "/console"
 
 #: The period of the tray and gaps on the home page.
 REPORT_DAYS = 90
+
+#: How long a built home page report is kept for the same catalogue version.
+HOME_KEPT = timedelta(minutes=5)
+
+#: Activities without coming sessions linked from the home page (the gaps list names all).
+STALE_SHOWN = 20
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -212,6 +217,9 @@ class Console:
     default_language: str = "fi"
     templates: Environment = field(default_factory=environment)
     _css: bytes = field(default_factory=stylesheet)
+    _home: dict[tuple[str | None, str | None, str], tuple[Catalogue, datetime, dict[str, Any]]] = (
+        field(default_factory=dict)
+    )
 
     def mount(self, server: HttpServer) -> None:
         """Add the routes (before the server starts)."""
@@ -373,34 +381,47 @@ class Console:
 
     # --- pages -------------------------------------------------------------------------------
 
-    async def report_of(self, visit: Visit, catalogue: Catalogue) -> Report:
-        """The home network's tray report (an organiser's: their organisation's)."""
-        network = visit.scope.home_network(catalogue)
+    def home_scope(self, visit: Visit, catalogue: Catalogue) -> tuple[str | None, str | None]:
+        """The network of the home page, and the organisation for a one-organisation organiser."""
         organisation = None
         if not visit.scope.coordinator and len(visit.scope.organisations) == 1:
             organisation = next(iter(visit.scope.organisations))
-        end = self.clock().date()
-        return await self.reports.report(
-            network, end - timedelta(days=REPORT_DAYS), end, organisation
-        )
+        return visit.scope.home_network(catalogue), organisation
 
     async def home(self, request: web.Request, visit: Visit) -> web.StreamResponse:
-        """The network's tray and its gaps, with links into the activities."""
+        """The network's tray and its gaps, with links into the activities.
+
+        The report is built once per network, language and catalogue version and kept for
+        :data:`HOME_KEPT` (its demand counts are daily): at 10,000 activities building it
+        takes longer than a page may.
+        """
         catalogue = self.catalogue()
-        report = await self.report_of(visit, catalogue)
+        network, organisation = self.home_scope(visit, catalogue)
         speaker = visit.speaker
-        return self.page(
-            "home.html", visit,
-            title=report_title(report, catalogue, speaker),
-            period=f"{report.start.isoformat()} – {report.end.isoformat()}",
-            tray=Markup(tray_section(report, catalogue, speaker)),
-            gaps=Markup(gaps_section(report, catalogue, speaker)),
-            stale=[
-                (a, localised(found.title, speaker, say_language=False))
-                for a in report.no_sessions
-                if (found := catalogue.activity(a)) is not None and visit.scope.may_edit(found)
-            ],
-        )
+        key = (network, organisation, speaker.language)
+        now = self.clock()
+        kept = self._home.get(key)
+        if kept is None or kept[0] is not catalogue or now - kept[1] > HOME_KEPT:
+            end = now.date()
+            report = await self.reports.report(
+                network, end - timedelta(days=REPORT_DAYS), end, organisation
+            )
+            parts = {
+                "title": report_title(report, catalogue, speaker),
+                "period": f"{report.start.isoformat()} – {report.end.isoformat()}",
+                "tray": Markup(tray_section(report, catalogue, speaker)),  # escaped there
+                "gaps": Markup(gaps_section(report, catalogue, speaker)),  # escaped there
+                "stale": tuple(report.no_sessions),
+            }
+            kept = (catalogue, now, parts)
+            self._home[key] = kept
+        parts: dict[str, Any] = dict(kept[2])
+        stale = [
+            (a, localised(found.title, speaker, say_language=False))
+            for a in parts.pop("stale")
+            if (found := catalogue.activity(a)) is not None and visit.scope.may_edit(found)
+        ]
+        return self.page("home.html", visit, stale=stale[:STALE_SHOWN], **parts)
 
     async def activities(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         """The activities the person keeps, searchable, fifty a page."""
