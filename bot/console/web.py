@@ -406,16 +406,16 @@ class Console:
             report = await self.reports.report(
                 network, end - timedelta(days=REPORT_DAYS), end, organisation
             )
-            parts = {
+            built: dict[str, Any] = {
                 "title": report_title(report, catalogue, speaker),
                 "period": f"{report.start.isoformat()} – {report.end.isoformat()}",
                 "tray": Markup(tray_section(report, catalogue, speaker)),  # escaped there
                 "gaps": Markup(gaps_section(report, catalogue, speaker)),  # escaped there
                 "stale": tuple(report.no_sessions),
             }
-            kept = (catalogue, now, parts)
+            kept = (catalogue, now, built)
             self._home[key] = kept
-        parts: dict[str, Any] = dict(kept[2])
+        parts = dict(kept[2])
         stale = [
             (a, localised(found.title, speaker, say_language=False))
             for a in parts.pop("stale")
