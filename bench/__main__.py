@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("bench_import", "bench_occurrences", "bench_questions", "bench_fuzz", "bench_flood")
+BENCHMARKS = (
+    "bench_import",
+    "bench_occurrences",
+    "bench_questions",
+    "bench_fuzz",
+    "bench_flood",
+    "bench_console",
+    "bench_console_core",
+)
 
 
 def main() -> int:

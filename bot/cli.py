@@ -118,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="show what would be added, changed, withdrawn and restored")
     importer.add_argument("--allow-withdraw", action="store_true",
                           help="allow withdrawing more than a fifth of the activities")
+    importer.add_argument("--overwrite-console", action="store_true",
+                          help="let the file replace activities changed in the keepers' console")
     importer.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
                           help="the language of the summary (default: TARJOTIN_DEFAULT_LANGUAGE)")
     importer.add_argument("--max-size", type=_megabytes, metavar="MB",
@@ -233,6 +235,7 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
                 merged,
                 dry_run=args.dry_run,
                 max_withdrawn_share=None if args.allow_withdraw else MAX_WITHDRAWN_SHARE,
+                overwrite_console=args.overwrite_console,
             )
         except TooManyWithdrawalsError as refused:
             sys.stderr.write(refusal_text(refused.summary, str(args.file), speaker))

@@ -7,7 +7,13 @@ it renders an :class:`~bot.storage.catalog_store.ImportSummary` with a speaker.
 
 from __future__ import annotations
 
-from bot.storage.catalog_store import ImportSummary, RecordChanges, RecordCounts
+from bot.storage.catalog_store import (
+    ConflictReason,
+    ConsoleConflict,
+    ImportSummary,
+    RecordChanges,
+    RecordCounts,
+)
 from handlers.core.i18n import Speaker
 
 MAX_WITHDRAWN_SHARE = 0.2
@@ -91,7 +97,31 @@ def summary_text(summary: ImportSummary, source: str, zone: str, speaker: Speake
             lines += id_lines(summary.changes.get(kind, RecordChanges()), speaker)
     if summary.timezone_changed:
         lines.append(_("The catalogue's time zone is now %(zone)s.") % {"zone": zone})
+    lines += [conflict_line(conflict, speaker) for conflict in summary.conflicts]
     return "\n".join(lines) + "\n"
+
+
+def conflict_line(conflict: ConsoleConflict, speaker: Speaker) -> str:
+    """What the import did with one activity the keepers' console changed since (and why)."""
+    _ = speaker.gettext
+    if not conflict.kept:
+        text = _("%(id)s: the file's version replaced the one changed in the console.")
+    elif conflict.reason is ConflictReason.CHANGED:
+        text = _(
+            "%(id)s: kept as changed in the console; the file has another version. Export the "
+            "catalogue to get the current one, or import with --overwrite-console."
+        )
+    elif conflict.reason is ConflictReason.MISSING:
+        text = _(
+            "%(id)s: kept; it was added or changed in the console and is not in the file "
+            "(import with --overwrite-console to withdraw it)."
+        )
+    else:
+        text = _(
+            "%(id)s: left withdrawn as in the console although the file has it (import with "
+            "--overwrite-console to bring it back)."
+        )
+    return "  " + text % {"id": conflict.activity}
 
 
 def refusal_text(summary: ImportSummary, source: str, speaker: Speaker) -> str:

@@ -13,12 +13,12 @@ from bot.calendar_feeds import CalendarFeeds
 from bot.channels import Channel
 from bot.console.editing import ServiceEditor
 from bot.console.web import Console, Editor
+from bot.console_wiring import build_console
 from bot.http_server import Check, HttpServer, Readiness
 from bot.intake import FairIntake
 from bot.metrics import Metrics
 from bot.outbox_drainer import OutboxDrainer
 from bot.storage.calendar_feeds import SqlCalendarFeeds
-from bot.storage.console import SqlConsoleStore
 from bot.storage.console_sessions import SqlConsoleSessions
 from bot.storage.database import schema_at_head
 from bot.storage.demand import SqlDemandStore
@@ -28,7 +28,6 @@ from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
 from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
-from handlers.coordination.console.service import Console as Service
 from handlers.coordination.report_flow import TrayReports
 
 
@@ -122,21 +121,12 @@ def console(app: App, runtime: Runtime, editor: Editor | None = None) -> Console
 
 
 def editor(app: App, runtime: Runtime) -> ServiceEditor:
-    """The console's editing over the database; a publication reloads the catalogue at once.
+    """The console's editing over the database (:func:`bot.console_wiring.build_console`).
 
-    The watcher's check reloads, re-plans reminders and tells kind subscribers of new
-    activities, exactly as after an import (issue 16).
+    A publication calls the catalogue watcher's check: the bot reloads, re-plans reminders and
+    tells kind subscribers of new activities, exactly as after an import (issue 16).
     """
-    sessions = app.database.sessions
-    service = Service(
-        SqlConsoleStore(sessions),
-        SqlStaffStore(sessions),
-        lambda: runtime.live().catalogue,
-        runtime.desks,
-        runtime.clock,
-        on_published=runtime.watcher.check,
-    )
-    return ServiceEditor(service)
+    return ServiceEditor(build_console(app, runtime))
 
 
 def _ready_check(channel: Channel) -> Check:

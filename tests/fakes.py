@@ -796,8 +796,9 @@ class InMemoryConsole:
         self, organisations: Sequence[str], states: Collection[DraftState] = (DraftState.DRAFT,)
     ) -> list[Draft]:
         return [
-            d for _, d in sorted(self.rows.items()) if d.organisation in organisations
-            and d.state in states
+            d
+            for _, d in sorted(self.rows.items())
+            if d.organisation in organisations and d.state in states
         ]
 
     async def return_draft(
@@ -830,6 +831,8 @@ class InMemoryConsole:
         else:
             activity, place = draft.activity, draft.new_place
             problems = activity_fits(catalogue, activity, place)
+            if old is not None and old.organisation != activity.organisation:
+                problems.append(f"the activity id {activity.id!r} belongs to another organisation")
             if place is not None and catalogue.place(place.id) is not None:
                 problems.append(f"the place id {place.id!r} is already used")
             if problems:

@@ -8,10 +8,12 @@ only records whose content digest changed, so a 10,000-activity file takes secon
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
@@ -69,6 +71,7 @@ _PLACES = table_of(models.PlaceRow)
 _CHANGES = table_of(models.OccurrenceChangeRow)
 _ADDITIONS = table_of(models.CatalogueAdditionRow)
 _ORGANISATIONS = table_of(models.OrganisationRow)
+_CONSOLE_EDITS = table_of(models.ConsoleEditRow)
 
 _ADDITIONS_LOCK = 0x7461726B
 """The PostgreSQL advisory lock that serialises additions (checking an id, then adding it)."""
@@ -146,6 +149,30 @@ class RecordChanges:
     offered_before: int = 0
 
 
+class ConflictReason(StrEnum):
+    """How a file disagrees with the keepers' console about one activity."""
+
+    CHANGED = "changed"
+    """The file has another version of an activity edited in the console."""
+    MISSING = "missing"
+    """The file lacks an activity added or edited in the console."""
+    WITHDRAWN = "withdrawn"
+    """The file has an activity withdrawn in the console."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleConflict:
+    """One activity an import found changed in the console since a file last agreed with it.
+
+    ``kept``: the console's version stays (the default); otherwise the file's replaced it
+    (``--overwrite-console``, or the console's version refers to records the file dropped).
+    """
+
+    activity: str
+    reason: ConflictReason
+    kept: bool
+
+
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
     """What an import did (or, in a dry run, would do), per record type."""
@@ -161,6 +188,8 @@ class ImportSummary:
     """False for a dry run: nothing was written."""
     sessions: int = 0
     """Per-session changes an outside source added, replaced or removed (see apply)."""
+    conflicts: tuple[ConsoleConflict, ...] = ()
+    """Activities the keepers' console changed that the file disagrees with (see apply)."""
 
     @property
     def changed(self) -> bool:
@@ -469,6 +498,7 @@ class CatalogStore:
         dry_run: bool = False,
         max_withdrawn_share: float | None = None,
         source_sessions: SourceSessions | None = None,
+        overwrite_console: bool = False,
     ) -> ImportSummary:
         """Make the stored catalogue equal to ``catalogue``, in one transaction.
 
@@ -478,14 +508,12 @@ class CatalogStore:
         share of the activities on offer raises :class:`TooManyWithdrawalsError` and
         changes nothing. ``source_sessions`` (an outside source's import) writes that source's
         per-session changes in the same transaction.
+
+        Activities changed in the keepers' console since a file last agreed with them are
+        left as the console left them and listed in ``conflicts`` (:func:`_respect_console`);
+        ``overwrite_console`` lets the file win instead.
         """
         now = _utc_now()
-        record_types = (
-            ("networks", NETWORKS, catalogue.networks),
-            ("organisations", ORGANISATIONS, catalogue.organisations),
-            ("places", PLACES, catalogue.places),
-            ("activities", ACTIVITIES, catalogue.activities),
-        )
         async with self._sessions() as session, session.begin():
             connection = await session.connection()
             if dry_run:
@@ -497,6 +525,15 @@ class CatalogStore:
                     connection,
                     {TIMEZONE_KEY: catalogue.timezone, IMPORTED_AT_KEY: now.isoformat()},
                 )
+            catalogue, conflicts = await _respect_console(
+                connection, catalogue, overwrite=overwrite_console, write=not dry_run
+            )
+            record_types = (
+                ("networks", NETWORKS, catalogue.networks),
+                ("organisations", ORGANISATIONS, catalogue.organisations),
+                ("places", PLACES, catalogue.places),
+                ("activities", ACTIVITIES, catalogue.activities),
+            )
             plans = [
                 (name, record_type, await _planned(connection, record_type, records))
                 for name, record_type, records in record_types
@@ -511,6 +548,7 @@ class CatalogStore:
                 and previous_zone != catalogue.timezone,
                 changes={name: plan.changes for name, _, plan in plans},
                 applied=not dry_run,
+                conflicts=conflicts,
             )
             if max_withdrawn_share is not None and withdraws_too_many(
                 plans[-1][2].changes, max_withdrawn_share
@@ -850,16 +888,52 @@ class InvalidEditError(ValueError):
         self.problems = problems
 
 
-async def _reference_frame(connection: AsyncConnection) -> Catalogue:
-    """The networks, organisations and places on offer: what an edited activity refers to."""
+async def _offered_by_id(
+    connection: AsyncConnection, record_type: RecordType[RecordT], ids: Sequence[str]
+) -> tuple[RecordT, ...]:
+    """The records on offer among ``ids`` (a few: what one edited activity refers to)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return ()
+    table = record_type.table
+    rows = (
+        await connection.execute(
+            select(table).where(table.c.id.in_(wanted), table.c.withdrawn_at.is_(None))
+        )
+    ).mappings()
+    found = list(rows)
+    children: dict[str, dict[str, list[StoredRow]]] = defaultdict(lambda: defaultdict(list))
+    for child in record_type.children:
+        owner = child.table.c[child.owner_column]
+        statement = (
+            select(child.table)
+            .where(owner.in_(wanted))
+            .order_by(*child.table.primary_key.columns)
+        )
+        for row in (await connection.execute(statement)).mappings():
+            children[row[child.owner_column]][child.table.name].append(row)
+    empty: ChildRows = {}
+    return tuple(record_type.from_rows(row, children.get(row["id"], empty)) for row in found)
+
+
+async def _reference_frame(
+    connection: AsyncConnection, activity: Activity, place: Place | None
+) -> Catalogue:
+    """What the edited activity refers to, as stored: its organisation, networks and place.
+
+    Only those records are read, so an edit costs the same at 100 or 100,000 activities.
+    """
     zone = await connection.scalar(select(_META.c.value).where(_META.c.key == TIMEZONE_KEY))
     if zone is None:
         raise CatalogueMissingError("no catalogue has been imported")
+    organisations = await _offered_by_id(connection, ORGANISATIONS, [activity.organisation])
+    networks = [n for o in organisations for n in o.networks]
+    places = [p for p in (activity.place, place.id if place else None) if p is not None]
     return Catalogue(
         timezone=zone,
-        networks=await _load_records(connection, NETWORKS),
-        organisations=await _load_records(connection, ORGANISATIONS),
-        places=await _load_records(connection, PLACES),
+        networks=await _offered_by_id(connection, NETWORKS, networks),
+        organisations=organisations,
+        places=await _offered_by_id(connection, PLACES, places),
         activities=(),
     )
 
@@ -909,10 +983,19 @@ async def _write_record(
         await _execute_many(connection, insert(child.table), child_rows)
 
 
+async def _is_taken(connection: AsyncConnection, table: Table, record_id: str) -> bool:
+    """Whether a record (on offer or withdrawn) already has this id."""
+    return await connection.scalar(select(table.c.id).where(table.c.id == record_id)) is not None
+
+
 async def _touch(connection: AsyncConnection, now: datetime) -> None:
-    """Note the console's change in the catalogue meta, so a running bot's fingerprint moves."""
+    """Note the console's change in the catalogue meta, so a running bot's fingerprint moves.
+
+    A random suffix keeps two changes at the same instant (or by two processes) apart.
+    """
+    version = f"{now.isoformat()}#{uuid.uuid4().hex[:12]}"
     await connection.execute(delete(_META).where(_META.c.key == EDITED_AT_KEY))
-    await connection.execute(insert(_META).values(key=EDITED_AT_KEY, value=now.isoformat()))
+    await connection.execute(insert(_META).values(key=EDITED_AT_KEY, value=version))
 
 
 async def upsert_activity(
@@ -920,17 +1003,20 @@ async def upsert_activity(
 ) -> Activity | None:
     """Put one activity (and a new place) on offer, checked as an import checks a file.
 
-    Runs in the caller's transaction; returns the stored version it replaces (``None``: new).
-    Raises :class:`InvalidEditError` when the checks refuse it (the caller rolls back).
+    Runs in the caller's transaction; returns the stored version it replaces (``None``: new;
+    a withdrawn one comes back). Raises :class:`InvalidEditError` when the checks refuse it,
+    or the id is another organisation's (on offer or withdrawn); the caller rolls back.
     """
     await _touch(connection, now)  # write first: SQLite holds the write lock from here on
-    frame = await _reference_frame(connection)
+    frame = await _reference_frame(connection, activity, place)
     problems = activity_fits(frame, activity, place)
-    if place is not None and frame.place(place.id) is not None:
+    if place is not None and await _is_taken(connection, _PLACES, place.id):
         problems.append(f"the place id {place.id!r} is already used")
+    old = await load_activity(connection, activity.id)
+    if old is not None and old.organisation != activity.organisation:
+        problems.append(f"the activity id {activity.id!r} belongs to another organisation")
     if problems:
         raise InvalidEditError(problems)
-    old = await load_activity(connection, activity.id)
     if place is not None:
         await _write_record(connection, PLACES, place)
     await _write_record(connection, ACTIVITIES, activity)
@@ -953,3 +1039,63 @@ async def withdraw_activity(
     if not result.rowcount:
         return None
     return await load_activity(connection, activity_id)
+
+
+async def _respect_console(
+    connection: AsyncConnection, catalogue: Catalogue, *, overwrite: bool, write: bool
+) -> tuple[Catalogue, tuple[ConsoleConflict, ...]]:
+    """The file's catalogue with the console's newer edits kept, and the conflicts found.
+
+    The rule: an activity published or withdrawn in the console carries a mark (the
+    published version's digest) until a file agrees with it — the same version, or no
+    longer listing a withdrawn one — and then the mark is cleared. While it is marked, an
+    import keeps the console's version (or keeps it withdrawn) and reports a conflict;
+    ``overwrite`` lets the file win and clears the mark. A kept version whose organisation
+    or place the file no longer has cannot stay: the file wins, reported too. Volunteers'
+    chat edits are separate rows and are never touched here.
+    """
+    marks = {
+        row.activity_id: (row.action, row.digest)
+        for row in await connection.execute(select(_CONSOLE_EDITS))
+    }
+    if not marks:
+        return catalogue, ()
+    filed = {a.id: a for a in catalogue.activities}
+    organisations = {o.id for o in catalogue.organisations}
+    places = {p.id for p in catalogue.places}
+    activities = list(catalogue.activities)
+    cleared: list[str] = []
+    conflicts: list[ConsoleConflict] = []
+    for activity_id, (action, mark) in sorted(marks.items()):
+        in_file = filed.get(activity_id)
+        if action == "withdraw":
+            if in_file is None:
+                cleared.append(activity_id)
+                continue
+            reason = ConflictReason.WITHDRAWN
+        elif in_file is not None and digest(in_file) == mark:
+            cleared.append(activity_id)
+            continue
+        else:
+            reason = ConflictReason.CHANGED if in_file is not None else ConflictReason.MISSING
+        kept = await load_activity(connection, activity_id) if action != "withdraw" else None
+        fits = kept is not None and kept.organisation in organisations and (
+            kept.place is None or kept.place in places
+        )
+        if overwrite or (action != "withdraw" and not fits):
+            cleared.append(activity_id)
+            conflicts.append(ConsoleConflict(activity_id, reason, kept=False))
+            continue
+        if action == "withdraw":
+            activities = [a for a in activities if a.id != activity_id]
+        elif in_file is not None and kept is not None:
+            activities = [kept if a.id == activity_id else a for a in activities]
+        elif kept is not None:
+            activities.append(kept)
+        conflicts.append(ConsoleConflict(activity_id, reason, kept=True))
+    if write:
+        for chunk in _chunks(cleared):
+            await connection.execute(
+                delete(_CONSOLE_EDITS).where(_CONSOLE_EDITS.c.activity_id.in_(chunk))
+            )
+    return replace(catalogue, activities=tuple(activities)), tuple(conflicts)

@@ -20,15 +20,14 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import time
+from dataclasses import dataclass, field, replace
+from datetime import date, time
 from typing import Any
 
+from catalog.additions import activity_from_record, activity_record
 from catalog.edits import edit_problems, frame_for, place_from_record
-from catalog.export import catalogue_to_data
 from catalog.limits import FIRST_YEAR, LAST_YEAR
 from catalog.model import Activity, Catalogue, Network, Place
-from catalog.parse import build_catalogue
 from catalog.problems import Problem
 from catalog.source import Path_
 from catalog.vocabulary import PLAIN_FINNISH, SUPPORTED_LANGUAGES
@@ -148,7 +147,7 @@ def _rule_form(record: dict[str, Any]) -> RuleForm:
 
 def form_of(activity: Activity) -> ActivityForm:
     """The form filled in with an activity as it is (what the edit page opens with)."""
-    record = _record_of(activity)
+    record = activity_record(activity)
     age = record.get("age", {})
     return ActivityForm(
         titles=dict(activity.title),
@@ -176,12 +175,6 @@ def form_of(activity: Activity) -> ActivityForm:
         stages=activity.stages,
         holidays=activity.holidays or "",
     )
-
-
-def _record_of(activity: Activity) -> dict[str, Any]:
-    one = Catalogue("UTC", (), (), (), (activity,))
-    record: dict[str, Any] = catalogue_to_data(one)["activities"][0]
-    return record
 
 
 # --- from a form to an activity ---------------------------------------------------------------
@@ -295,6 +288,14 @@ def _place_record(form: PlaceForm, catalogue: Catalogue) -> dict[str, Any]:
     return record
 
 
+def _real_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _shape_problems(form: ActivityForm) -> list[tuple[str, str]]:
     """Problems of the parts the form joins into one value (a day and a time → a start)."""
     found: list[tuple[str, str]] = []
@@ -304,12 +305,16 @@ def _shape_problems(form: ActivityForm) -> list[tuple[str, str]]:
             found.append((prefix + "weekday", "weekday"))
         if not _DATE.match(rule.valid_from.strip()):
             found.append((prefix + "valid_from", "date"))
+        elif not _real_date(rule.valid_from.strip()):
+            found.append((prefix + "valid_from", "real"))
         if not _TIME.match(rule.start.strip()):
             found.append((prefix + "start", "time"))
     for index, one_off in enumerate(form.dates):
         prefix = f"dates.{index}."
         if not _DATE.match(one_off.day.strip()):
             found.append((prefix + "day", "date"))
+        elif not _real_date(one_off.day.strip()):
+            found.append((prefix + "day", "real"))
         if one_off.end_day.strip() and not _DATE.match(one_off.end_day.strip()):
             found.append((prefix + "end_day", "date"))
         for name, value in (("start", one_off.start), ("end", one_off.end)):
@@ -328,36 +333,64 @@ def activity_from(
     """Check the form as an import checks a file; the activity, or the problems per field.
 
     ``catalogue`` is the catalogue on offer (references are checked against it); a new place
-    in the form gets a fresh id. Nothing is stored here.
+    in the form gets a fresh id. Every problem is found at once: a rule or date whose parts
+    cannot even be joined (a weekday, a day, a time) is named beside those parts and left out
+    of the import's check of the rest. Nothing is stored here.
     """
     shapes = _shape_problems(form)
-    if shapes:
-        return _collect((name, _shape_message(kind, speaker)) for name, kind in shapes)
+    bad_rules = {_index_of(name) for name, _ in shapes if name.startswith("schedule.")}
+    bad_dates = {_index_of(name) for name, _ in shapes if name.startswith("dates.")}
+    rules = [i for i in range(len(form.schedule)) if i not in bad_rules]
+    dates = [i for i in range(len(form.dates)) if i not in bad_dates]
+    checked = replace(
+        form,
+        schedule=tuple(form.schedule[i] for i in rules),
+        dates=tuple(form.dates[i] for i in dates),
+    )
     place_data = _place_record(form.new_place, catalogue) if form.new_place else None
     place_id = place_data["id"] if place_data else form.place.strip() or None
-    record = record_of(form, organisation_id, activity_id, place_id)
+    record = record_of(checked, organisation_id, activity_id, place_id)
     before = catalogue.activity(activity_id)
-    if before is not None and "contact" in (kept := _record_of(before)):
+    if before is not None and "contact" in (kept := activity_record(before)):
         record["contact"] = kept["contact"]  # the form does not edit contacts
     frame = frame_for(catalogue, organisation_id, None if place_data else place_id)
     problems = edit_problems(frame, record, place_data)
-    if problems:
-        new_place = ("places", len(frame.places))
-        return _collect(
-            (field_of(problem.path, form, new_place), problem_message(problem, speaker))
-            for problem in problems
-        )
-    built = build_catalogue(
-        {
-            "timezone": "UTC",
-            "networks": [],
-            "organisations": [],
-            "places": [],
-            "activities": [record],
-        }
-    ).activities[0]
-    place = place_from_record(place_data) if place_data else None
-    return Edited(built, place)
+    if not problems and not shapes:
+        place = place_from_record(place_data) if place_data else None
+        return Edited(activity_from_record(record), place)
+    new_place = ("places", len(frame.places))
+    found = [(name, _shape_message(kind, speaker)) for name, kind in shapes]
+    for problem in problems:
+        name = field_of(problem.path, checked, new_place)
+        found.append((_renumbered(name, rules, dates), problem_message(problem, speaker)))
+    return _collect(sorted(found, key=lambda pair: _field_order(pair[0])))
+
+
+def _index_of(name: str) -> int:
+    """The rule's or date's position in a field name such as ``schedule.2.start``."""
+    return int(name.split(".")[1])
+
+
+def _renumbered(name: str, rules: list[int], dates: list[int]) -> str:
+    """A field of the checked rules and dates, numbered as the form numbers them."""
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] in ("schedule", "dates") and parts[1].isdigit():
+        positions = rules if parts[0] == "schedule" else dates
+        parts[1] = str(positions[int(parts[1])])
+    return ".".join(parts)
+
+
+_FIELD_ORDER = ("title", "description", "kinds", "class", "audience", "age", "languages",
+                "finnish_level", "cost", "registration", "place", "new_place", "schedule",
+                "dates", "stages", "holidays")  # fmt: skip
+
+
+def _field_order(name: str) -> tuple[int, str]:
+    """Problems in the order the form shows its fields."""
+    head = name.split(".")[0].split("_")[0] if not name.startswith("new_place") else "new_place"
+    head = "finnish_level" if name == "finnish_level" else head
+    position = _FIELD_ORDER.index(head) if head in _FIELD_ORDER else len(_FIELD_ORDER)
+    return position, name
 
 
 def _collect(pairs: Iterable[tuple[str, str]]) -> FieldProblems:
@@ -420,6 +453,8 @@ def _shape_message(kind: str, speaker: Speaker) -> str:
         return _("Choose a weekday.")
     if kind == "date":
         return _("Write a date like 2026-12-15.")
+    if kind == "real":
+        return _("This is not a real date or time.")
     return _("Write a time like 17:30.")
 
 

@@ -148,9 +148,12 @@ class Console:
         if not await self._may_edit(user, organisation):
             raise NotAllowed(organisation)
         old = catalogue.activity(activity_id) if activity_id is not None else None
-        if activity_id is not None and old is not None and old.organisation != organisation:
-            raise NotAllowed(activity_id)
         open_drafts = await self.store.drafts([organisation], OPEN_STATES)
+        if activity_id is not None and not (
+            (old is not None and old.organisation == organisation)
+            or (old is None and any(d.activity_id == activity_id for d in open_drafts))
+        ):  # another organisation's activity, or an id this organisation never drafted
+            raise NotAllowed(activity_id)
         if activity_id is None:
             activity_id = new_activity_id(form, catalogue, (d.activity_id for d in open_drafts))
         checked = activity_from(form, catalogue, organisation, activity_id, speaker)

@@ -16,7 +16,7 @@ import pytest
 
 from bot.storage.catalog_store import CatalogStore
 from bot.storage.console import SqlConsoleStore
-from catalog.model import Catalogue, Place, PlaceId
+from catalog.model import Catalogue, OrganisationId, Place, PlaceId
 from handlers.coordination.console.diff import from_compact
 from handlers.coordination.console.drafts import (
     AuditAction,
@@ -114,6 +114,18 @@ async def test_a_draft_the_import_would_refuse_changes_nothing(side: Side) -> No
     assert [line.action for line in await side.store.audit(activity.id)] == [AuditAction.DRAFTED]
 
 
+async def test_a_draft_cannot_take_another_organisations_activity(side: Side) -> None:
+    before = await side.load()
+    theirs = before.activity("ystavatoiminta")  # yhdistys's
+    assert theirs is not None
+    taken = replace(theirs, organisation=OrganisationId("seurakunta"))
+    draft = await side.store.save_draft(new_draft(taken, ORGANISER, NOW))
+    assert draft.id is not None
+    with pytest.raises(PublishError):
+        await side.store.publish(draft.id, COORDINATOR, NOW)
+    assert await side.load() == before
+
+
 async def test_a_new_activity_with_a_new_place_is_published(side: Side) -> None:
     place = Place(PlaceId("uusi-talo"), (("fi", "Uusi talo"),), "Hämeenlinna", address="Tie 2")
     activity = replace(minimal_activity("uusi-kerho"), place=place.id)
@@ -164,4 +176,3 @@ async def test_organisations_are_trusted_and_untrusted(side: Side) -> None:
     await side.store.set_trusted("seurakunta", True, COORDINATOR, NOW)
     await side.store.set_trusted("seurakunta", False, COORDINATOR, NOW)
     assert await side.store.trusted() == frozenset({"yhdistys"})
-
