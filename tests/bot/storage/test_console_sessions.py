@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.storage.console_sessions import SESSION_VALID, SqlConsoleSessions, secret_hash
 from bot.storage.database import Database
+from bot.storage.erasure import forget_user
 from bot.storage.models import ConsoleLinkRow, ConsoleSessionRow
 from handlers.core.events import UserId
 
@@ -66,3 +67,18 @@ async def test_a_session_ends_at_its_expiry_or_at_sign_out(database: Database) -
     await store.end(second.cookie)
     assert await store.session(second.cookie, NOW) is None
     assert await store.session("forged", NOW) is None
+
+
+async def test_forget_deletes_the_persons_links_and_sessions(database: Database) -> None:
+    store = SqlConsoleSessions(database.sessions)
+    opened = await store.redeem(await store.issue(ANNA, NOW, VALID), NOW)
+    waiting = await store.issue(ANNA, NOW, VALID)
+    other = await store.redeem(await store.issue(UserId("telegram:7"), NOW, VALID), NOW)
+    assert opened is not None
+    assert other is not None
+    changed = await forget_user(database.sessions, ANNA)
+    assert changed["console_links"] == 2
+    assert changed["console_sessions"] == 1
+    assert await store.session(opened.cookie, NOW) is None
+    assert await store.redeem(waiting, NOW) is None
+    assert await store.session(other.cookie, NOW) == other.session
