@@ -12,6 +12,7 @@ BENCHMARKS = (
     "bench_fuzz",
     "bench_flood",
     "bench_console",
+    "bench_console_core",
 )
 
 

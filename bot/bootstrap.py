@@ -15,7 +15,7 @@ import logging
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -40,6 +40,7 @@ from bot.scheduling import (
 from bot.storage.broadcasts import SqlBroadcastStore
 from bot.storage.calendar_feeds import SqlCalendarFeeds
 from bot.storage.catalog_store import CatalogStore
+from bot.storage.console_sessions import SqlConsoleSessions
 from bot.storage.data_rights import SqlDataRights
 from bot.storage.database import Database, database_url
 from bot.storage.demand import SqlDemandStore
@@ -59,6 +60,7 @@ from catalog.parse import load_catalogue
 from catalog.seasons import season_shift, shifted
 from catalog.understanding import Understander
 from catalog.understanding.normalise import tokenise
+from handlers.coordination.console_signin import ConsoleFlow, ConsoleLinks
 from handlers.coordination.permissions import Desk
 from handlers.coordination.report_flow import ReportFlow, TrayReports
 from handlers.coordination.request_desk import Coordination
@@ -314,6 +316,8 @@ class Stores:
     calendar_feeds: CalendarFeedStore
     demand: DemandStore
     delivery: DeliveryStats
+    console_links: ConsoleLinks | None = None
+    """Sign-in links to the keepers' console (``None``: ``/console`` says it is not set up)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,6 +427,13 @@ def build_core(
             staffing,
             coordination,
             WhoAmIFlow(),
+            ConsoleFlow(
+                desks,
+                stores.staff,
+                stores.console_links,
+                lambda: options.public_url,
+                clock,
+            ),
             Feedback(tally),
             ReportFlow(
                 desks,
@@ -565,6 +576,7 @@ def sql_stores(
         calendar_feeds=SqlCalendarFeeds(sessions),
         demand=SqlDemandStore(sessions),
         delivery=SqlDeliveryStats(sessions),
+        console_links=SqlConsoleSessions(sessions),
     )
 
 
@@ -622,6 +634,8 @@ class Runtime:
     doorbell: Doorbell
     clock: Clock
     erasures: Erasures
+    desks: Mapping[str, Desk] = field(default_factory=dict)
+    """The coordination desks the flows were built with (the console checks roles with them)."""
 
     @property
     def conversation(self) -> Conversation:
@@ -689,7 +703,7 @@ async def build_runtime(
         links=InviteLinks(bot_name),
         options=Options.of(settings),
     )
-    return Runtime(core, live, planner, watcher, outbox, doorbell, clock, erasures)
+    return Runtime(core, live, planner, watcher, outbox, doorbell, clock, erasures, desks)
 
 
 def build_reminder_service(

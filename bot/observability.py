@@ -11,14 +11,24 @@ from collections.abc import Iterable, Sequence
 from bot.bootstrap import App, Runtime
 from bot.calendar_feeds import CalendarFeeds
 from bot.channels import Channel
+from bot.console.editing import ServiceEditor
+from bot.console.web import Console, Editor
+from bot.console_wiring import build_console
 from bot.http_server import Check, HttpServer, Readiness
 from bot.intake import FairIntake
 from bot.metrics import Metrics
 from bot.outbox_drainer import OutboxDrainer
 from bot.storage.calendar_feeds import SqlCalendarFeeds
+from bot.storage.console_sessions import SqlConsoleSessions
 from bot.storage.database import schema_at_head
+from bot.storage.demand import SqlDemandStore
 from bot.storage.reminders import SqlSubscriptionStore
+from bot.storage.report_data import SqlDeliveryStats
 from bot.storage.requests import SqlRequestStore
+from bot.storage.staff import SqlStaffStore
+from catalog.model import Catalogue
+from catalog.occurrences import OccurrenceIndex
+from handlers.coordination.report_flow import TrayReports
 
 
 def channel_ready(channel: Channel) -> bool:
@@ -80,10 +90,43 @@ def build_http_server(
         runtime.clock,
         settings.default_language,
     ).mount(server)
+    if settings.public_url:
+        console(app, runtime, editor(app, runtime)).mount(server)
     metrics.sources.backlog = runtime.outbox.backlog
     metrics.sources.open_requests = open_requests
     metrics.sources.reloads = lambda: runtime.watcher.reloads
     return server
+
+
+def console(app: App, runtime: Runtime, editor: Editor | None = None) -> Console:
+    """The keepers' console over the running bot's catalogue, roles and database."""
+    sessions = app.database.sessions
+
+    def occurrences() -> tuple[Catalogue, OccurrenceIndex]:
+        current = runtime.live()
+        return current.catalogue, current.matcher.occurrences
+
+    return Console(
+        lambda: runtime.live().catalogue,
+        SqlConsoleSessions(sessions),
+        SqlStaffStore(sessions),
+        runtime.desks,
+        TrayReports(SqlDemandStore(sessions), SqlDeliveryStats(sessions), occurrences,
+                    runtime.clock),
+        app.translator,
+        runtime.clock,
+        editor=editor,
+        default_language=app.settings.default_language,
+    )
+
+
+def editor(app: App, runtime: Runtime) -> ServiceEditor:
+    """The console's editing over the database (:func:`bot.console_wiring.build_console`).
+
+    A publication calls the catalogue watcher's check: the bot reloads, re-plans reminders and
+    tells kind subscribers of new activities, exactly as after an import (issue 16).
+    """
+    return ServiceEditor(build_console(app, runtime))
 
 
 def _ready_check(channel: Channel) -> Check:

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 DOMAIN = "tarjotin"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+TEMPLATES = [("**.html", "jinja2.ext:babel_extract")]
 LANGUAGES = ("fi", "fi-x-plain", "sv", "ru", "uk", "et", "ar", "fa", "so", "tr", "zh", "es", "fr")
 
 
@@ -30,6 +31,11 @@ def template() -> Catalog:
         ):
             catalog.add(message, None, [(f"{package}/{filename}", line)], auto_comments=comments,
                         context=context)
+    for filename, line, message, comments, context in extract_from_dir(
+        ROOT / "bot" / "console" / "templates", method_map=TEMPLATES, keywords=KEYWORDS
+    ):
+        catalog.add(message, None, [(f"bot/console/templates/{filename}", line)],
+                    auto_comments=comments, context=context)
     return catalog
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
+from bot.storage.console_sessions import ConsoleSession, Opened, secret_hash
 from catalog.edits import activity_fits
 from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, OneOffDate
 from catalog.understanding.query import Intent, Query
@@ -721,6 +723,39 @@ class NoDelivery:
         networks: Collection[str] | None,
     ) -> Delivery:
         return Delivery()
+
+
+class InMemoryConsoleSessions:
+    """Console sign-in links and sessions in dicts, kept by hash like the SQL store."""
+
+    def __init__(self, valid: timedelta = timedelta(hours=8)) -> None:
+        self.valid = valid
+        self.links: dict[str, tuple[UserId, datetime, datetime | None]] = {}
+        self.sessions: dict[str, ConsoleSession] = {}
+        self.issued: list[str] = []
+
+    async def issue(self, user: UserId, now: datetime, valid: timedelta) -> str:
+        token = f"link-{len(self.issued)}-{secrets.token_hex(4)}"
+        self.issued.append(token)
+        self.links[secret_hash(token)] = (user, now + valid, None)
+        return token
+
+    async def redeem(self, token: str, now: datetime) -> Opened | None:
+        found = self.links.get(secret_hash(token))
+        if found is None or found[2] is not None or found[1] <= now:
+            return None
+        self.links[secret_hash(token)] = (found[0], found[1], now)
+        cookie = secrets.token_hex(16)
+        session = ConsoleSession(found[0], secrets.token_hex(16), now + self.valid)
+        self.sessions[secret_hash(cookie)] = session
+        return Opened(cookie, session)
+
+    async def session(self, cookie: str, now: datetime) -> ConsoleSession | None:
+        found = self.sessions.get(secret_hash(cookie))
+        return found if found is not None and found.expires_at > now else None
+
+    async def end(self, cookie: str) -> None:
+        self.sessions.pop(secret_hash(cookie), None)
 
 
 class InMemoryConsole:

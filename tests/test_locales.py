@@ -14,6 +14,8 @@ from handlers.core.i18n import SOURCE_LANGUAGE, Translator, default_locales_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+TEMPLATES = [("**.html", "jinja2.ext:babel_extract")]
+"""The console's Jinja2 templates: their ``_("…")`` strings are in the catalogs too."""
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
@@ -24,6 +26,10 @@ def source_messages() -> set[str | tuple[str, ...]]:
             ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):
             found.add(message)
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT / "bot" / "console" / "templates", method_map=TEMPLATES, keywords=KEYWORDS
+    ):
+        found.add(message)
     return found
 
 

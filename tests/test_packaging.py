@@ -147,3 +147,14 @@ def test_the_week_in_somali_has_somali_headings(installed: Installed) -> None:
     somali = _source_catalog("so")
     assert first == _msgstr(somali, "All networks")
     assert _pattern(_msgstr(somali, "Week %(number)d: %(first)s – %(last)s")).fullmatch(second)
+
+
+def test_the_console_templates_and_stylesheet_are_in_the_wheel(installed: Installed) -> None:
+    shown = installed.run(
+        "python", "-c",
+        "from bot.console.web import environment, stylesheet; "
+        "print(len(environment().list_templates())); print(len(stylesheet()))",
+    ).stdout.split()  # fmt: skip
+    source = ROOT / "bot" / "console"
+    assert int(shown[0]) == len(list((source / "templates").glob("*.html")))
+    assert int(shown[1]) == len((source / "static" / "console.css").read_bytes())

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.bootstrap import Core, Options, Stores, build_core, build_sql_core
 from catalog.model import Catalogue
+from handlers.coordination.console_signin import ConsoleFlow
 from handlers.coordination.permissions import Desk
 from handlers.coordination.report_flow import ReportFlow
 from handlers.coordination.request_desk import Coordination
@@ -36,6 +37,7 @@ from tests.fakes import (
     InMemoryBroadcasts,
     InMemoryCalendarFeeds,
     InMemoryCatalogueEditor,
+    InMemoryConsoleSessions,
     InMemoryDemand,
     InMemoryDialogues,
     InMemoryListener,
@@ -120,6 +122,7 @@ class FakeCore:
 
     demand: InMemoryDemand = field(default_factory=InMemoryDemand)
     delivery: NoDelivery = field(default_factory=NoDelivery)
+    console: InMemoryConsoleSessions = field(default_factory=InMemoryConsoleSessions)
 
     def __post_init__(self) -> None:
         self.directory = InMemorySubscriberDirectory(self.subscriptions, self.profiles)
@@ -155,6 +158,7 @@ class FakeCore:
 
             demand=self.demand,
             delivery=self.delivery,
+            console_links=self.console,
         )
 
     def build(
@@ -221,7 +225,7 @@ def declared_table() -> FlowTable:
         Staffing,
         Coordination,
         WhoAmIFlow,
-
+        ConsoleFlow,
         Feedback,
         ReportFlow,
     )

@@ -4,7 +4,8 @@
 checkpoints and empties the write-ahead log so that no file keeps the old pages. Per table:
 
 * **deleted**: ``users`` (language, network, the one waiting question), ``subscriptions``,
-  ``calendar_feeds`` (the hash of their personal feed's token),
+  ``calendar_feeds`` (the hash of their personal feed's token), ``console_links`` and
+  ``console_sessions`` (their sign-ins to the keepers' console),
   ``dialogues`` (drafts of a request or a broadcast), ``contact_requests`` (the message and
   the name they agreed to share), ``broadcasts`` they sent (text and versions),
   ``staff_grants`` they hold, ``staff_invites`` they made that nobody used;
@@ -43,6 +44,8 @@ from bot.storage.models import (
     BroadcastRow,
     CalendarFeedRow,
     CatalogueAdditionRow,
+    ConsoleLinkRow,
+    ConsoleSessionRow,
     ContactRequestRow,
     DialogueRow,
     OccurrenceChangeRow,
@@ -126,6 +129,8 @@ async def forget_user(sessions: async_sessionmaker[AsyncSession], user: UserId) 
             ("users", delete(UserRow).where(UserRow.id == who)),
             ("subscriptions", delete(SubscriptionRow).where(SubscriptionRow.user_id == who)),
             ("calendar_feeds", delete(CalendarFeedRow).where(CalendarFeedRow.user_id == who)),
+            ("console_links", delete(ConsoleLinkRow).where(ConsoleLinkRow.user_id == who)),
+            ("console_sessions", delete(ConsoleSessionRow).where(ConsoleSessionRow.user_id == who)),
             ("dialogues", delete(DialogueRow).where(DialogueRow.user_id == who)),
             ("contact_requests", delete(ContactRequestRow).where(ContactRequestRow.user_id == who)),
             ("broadcasts", delete(BroadcastRow).where(BroadcastRow.sender_id == who)),

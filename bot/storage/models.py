@@ -663,6 +663,33 @@ class DemandCountRow(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+# --- the keepers' console: one-time sign-in links and browser sessions (issue 16) ------------
+
+
+class ConsoleLinkRow(Base):
+    """A one-time sign-in link sent by ``/console``: only a SHA-256 of its token is kept."""
+
+    __tablename__ = "console_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in browser: the SHA-256 of its cookie, its CSRF secret and its expiry."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 # --- the keepers' console: drafts, trusted organisations, audit, console edits (issue 16) ----
 
 

@@ -114,6 +114,7 @@ def test_every_flow_of_the_product_is_in_the_table(table: FlowTable) -> None:
         "staffing",
         "coordination",
         "whoami",
+        "console",
         "feedback",
         "report",
     ]
@@ -139,9 +140,13 @@ def test_the_menus_list_the_newcomers_commands_with_reminders(table: FlowTable) 
         "mydata",
         "forget",
     ]
-    staff = {"volunteer", "invite", "roles", "requests", "close", "reply", "whoami", "report"}
+    staff = {
+        "volunteer", "invite", "roles", "requests", "close", "reply", "whoami", "report",
+        "console",
+    }
     assert table.command_names == set(menu) | staff
-    assert table.group_commands == table.command_names - {"remind", "reminders", "calendar"}
+    private = {"remind", "reminders", "calendar", "console"}
+    assert table.group_commands == table.command_names - private
 
 
 def test_look_ups(table: FlowTable) -> None:

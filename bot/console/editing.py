@@ -1,0 +1,117 @@
+"""The console domain's service behind the web pages' :class:`~bot.console.web.Editor` port.
+
+A thin adapter (issue 16, the web side): the pages speak of scopes, posted fields and draft
+numbers; :class:`handlers.coordination.console.service.Console` of users, forms and drafts.
+The service checks every right again; its refusals become :class:`~bot.console.web.Refused`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.console.forms import form_from_fields
+from bot.console.web import AuditLine, Pending, Refused, Saved
+from catalog.model import Activity, Catalogue
+from handlers.coordination.console.diff import changes, from_compact
+from handlers.coordination.console.drafts import DraftAction, PublishError
+from handlers.coordination.console.preview import next_sessions, schedule_summary
+from handlers.coordination.console.service import Console as Service
+from handlers.coordination.console.service import NotAllowed
+from handlers.coordination.console_access import ConsoleScope
+from handlers.core.formatting import localised
+from handlers.core.i18n import Speaker
+
+#: How many coming sessions the form lists under the schedule.
+PREVIEW_SESSIONS = 3
+
+
+@dataclass
+class ServiceEditor:
+    """The pages' editing port over the console service."""
+
+    service: Service
+
+    def _catalogue(self) -> Catalogue:
+        return self.service.catalogue()
+
+    async def save(
+        self, scope: ConsoleScope, activity: Activity, form: Mapping[str, Sequence[str]],
+        speaker: Speaker,
+    ) -> Saved:
+        """Check the posted fields as an import would; store a draft or publish."""
+        try:
+            outcome = await self.service.save(
+                scope.user, activity.organisation, activity.id, form_from_fields(form), speaker
+            )
+        except NotAllowed as refused:
+            raise Refused(str(refused)) from refused
+        if isinstance(outcome, dict):
+            return Saved(problems=outcome)
+        return Saved(published=outcome.published)
+
+    async def pending(self, scope: ConsoleScope, speaker: Speaker) -> list[Pending]:
+        """The drafts waiting for this coordinator, each with its field-by-field changes."""
+        catalogue = self._catalogue()
+        waiting = []
+        for draft in await self.service.pending(scope.user):
+            proposed = draft.activity
+            before = catalogue.activity(draft.activity_id)
+            found = changes(before, proposed) if draft.action is DraftAction.EDIT else []
+            waiting.append(
+                Pending(
+                    draft.id or 0,
+                    draft.activity_id,
+                    localised(proposed.title, speaker, say_language=False),
+                    str(draft.author),
+                    draft.updated_at,
+                    tuple((c.field, c.before, c.after) for c in found),
+                    withdraw=draft.action is DraftAction.WITHDRAW,
+                )
+            )
+        return waiting
+
+    async def publish(self, scope: ConsoleScope, draft_id: int) -> list[str]:
+        """Publish; the import's reasons when it cannot be."""
+        try:
+            await self.service.publish(scope.user, draft_id)
+        except NotAllowed as refused:
+            raise Refused(str(refused)) from refused
+        except PublishError as error:
+            return list(error.problems)
+        return []
+
+    async def send_back(self, scope: ConsoleScope, draft_id: int, comment: str) -> bool:
+        """Return the draft with the coordinator's comment."""
+        try:
+            return await self.service.return_draft(scope.user, draft_id, comment) is not None
+        except NotAllowed as refused:
+            raise Refused(str(refused)) from refused
+
+    async def history(self, scope: ConsoleScope, activity_id: str) -> list[AuditLine]:
+        """The audit trail, newest first."""
+        try:
+            trail = await self.service.audit(scope.user, activity_id)
+        except NotAllowed as refused:
+            raise Refused(str(refused)) from refused
+        return [
+            AuditLine(
+                entry.at, str(entry.actor), entry.action.value,
+                tuple((c.field, c.before, c.after) for c in from_compact(entry.diff)),
+            )
+            for entry in reversed(trail)
+        ]
+
+    async def draft_of(self, scope: ConsoleScope, activity_id: str) -> Activity | None:
+        """The open draft's version of the activity (an edit, not a withdrawal)."""
+        for draft in await self.service.own_drafts(scope.user):
+            if draft.activity_id == activity_id and draft.action is DraftAction.EDIT:
+                return draft.activity
+        return None
+
+    async def preview(self, activity: Activity, speaker: Speaker) -> tuple[str, list[str]]:
+        """The schedule in words and the next few sessions' local start times."""
+        now = self.service.clock()
+        summary = schedule_summary(activity, speaker, now.date())
+        coming = next_sessions(activity, self._catalogue(), now, PREVIEW_SESSIONS)
+        return summary, [o.start.strftime("%Y-%m-%d %H:%M") for o in coming]
