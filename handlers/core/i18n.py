@@ -71,9 +71,14 @@ class Speaker:
         return self.language in RIGHT_TO_LEFT
 
     def language_name(self, code: str) -> str:
-        """The name of language ``code`` in the reader's language."""
-        base = "fi" if code == PLAIN_FINNISH else code
-        name: str = self.locale.languages.get(base, code)
+        """The name of language ``code`` in the reader's language.
+
+        Plain Finnish has a name of its own, so that it never reads as a second "Finnish"
+        beside Finnish (a list of spoken languages, a count per language).
+        """
+        if code == PLAIN_FINNISH:
+            return self.gettext("Plain Finnish")
+        name: str = self.locale.languages.get(code, code)
         return name
 
 
