@@ -194,10 +194,13 @@ class Lexicon:
         *,
         stopwords: Iterable[str] = (),
         options: MatchOptions = MatchOptions(),
+        clause_breaks: Iterable[str] = (),
     ) -> None:
         self.language = language
         self.entries = tuple(entries)
         self.options = options
+        self.clause_breaks = clause_break_pattern(clause_breaks)
+        """Where a new clause starts inside a sentence ("but", ``mutta``, ``لكن``), or None."""
         self.stopwords = frozenset(w for word in stopwords for w in (word, fold(word)))
         self.vocabulary = self.stopwords | frozenset(
             spelling
@@ -596,7 +599,21 @@ def lexicon_from_data(language: str, data: Mapping[str, Any]) -> Lexicon:
     stopwords = [
         w for word in _word_list(data.get("stopwords")) for w in spelt_words(word, language)
     ]
-    return Lexicon(language, entries, stopwords=stopwords, options=options)
+    breaks = _word_list(data.get("clause_breaks"))
+    return Lexicon(language, entries, stopwords=stopwords, options=options, clause_breaks=breaks)
+
+
+def clause_break_pattern(words_: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern that finds each clause-breaking word standing alone (any case), or None.
+
+    "I live in Nurmijärvi but on Saturday I'm in Espoo": the part after "but" is a clause of
+    its own, so the background of the first part does not swallow the second one's day.
+    """
+    alternatives = sorted({w.strip() for w in words_ if w.strip()}, key=len, reverse=True)
+    if not alternatives:
+        return None
+    body = "|".join(re.escape(w) for w in alternatives)
+    return re.compile(rf"(?<![\w'’])(?:{body})(?![\w'’])", re.IGNORECASE)
 
 
 @cache
