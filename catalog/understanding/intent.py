@@ -12,7 +12,8 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
   Finnish or Swedish is the reason to learn ("to find a job"), not a second kind. Explicit
   forms ("in Arabic", ``по-русски``, ``arabiaksi``) are always the spoken language.
 - *Groups.* "A group for women" with no other kind is the kind ``womens_group`` (likewise men,
-  and mothers with children make ``mother_child_group``); a kind that implies its audience
+  girls make a women's group for youth, fathers a men's group, and mothers with children make
+  ``mother_child_group``); a kind that implies its audience
   (homework help, family café, women's group) absorbs the audience words. Children and families
   go together: either one asks for activities that suit both.
 - *Who it is for.* A group for women next to another kind ("a support group for women") is
@@ -161,15 +162,18 @@ def interpret(
     cues = {c for c in concepts if c.startswith(("cue.", "help."))}
     kinds = _named(concepts, "kind")
     audiences = _named(concepts, "audience")
-    audiences |= _family_audiences(cues, audiences)
+    elderly = age is not None and age >= SENIOR_AGE
+    audiences |= _family_audiences(cues, audiences | ({"seniors"} if elderly else set()))
+    if age is not None:
+        audiences = age_audiences(age, audiences)
     kinds |= _mother_child(cues, audiences, kinds)
     kinds, spoken = _languages(cues, kinds, _named(concepts, "lang"), _named(concepts, "spoken"))
     kinds |= _group_kinds(cues, audiences, kinds)
     kinds, audiences = _groups_as_audiences(kinds, audiences)
     if "organisations" in audiences and not kinds:
         kinds.add("network_meeting")
-    if age is not None:
-        audiences = age_audiences(age, audiences)
+    if "friend_activity" in kinds and not cues & {"cue.join", "cue.member"}:
+        kinds.discard("volunteering")  # "a volunteer friend for me": the friend is wanted
     for kind in kinds:
         audiences -= IMPLIED_AUDIENCES.get(kind, frozenset())
     if audiences & {"children", "families"}:
@@ -178,8 +182,6 @@ def interpret(
     classes = _named(concepts, "class")
     if not joins_network and _joins_organisation(cues):
         classes.add("recruitment")
-    if "friend_activity" in kinds and not cues & {"cue.join", "cue.member"}:
-        kinds.discard("volunteering")  # "a volunteer friend for me": the friend is wanted
     if "volunteering" in kinds and kinds - {"volunteering"}:
         classes.add("recruitment")
     intent = _intent(
@@ -282,12 +284,21 @@ def _languages(
 
 
 def _group_kinds(cues: set[str], audiences: set[str], kinds: set[str]) -> set[str]:
-    """A group for women or for men, with nothing else asked, is that kind of group."""
-    if "cue.group" not in cues or kinds or audiences & {"children", "youth", "families"}:
+    """A group for women or for men, with nothing else asked, is that kind of group.
+
+    Girls (women who are young) make a women's group for young people; fathers meeting other
+    fathers ("a fathers' group", "grupo de padres") a men's group.
+    """
+    if "cue.group" not in cues or kinds:
         return set()
-    if audiences == {"women"}:
+    fathers = "cue.father" in cues and not cues & {"cue.mother", "cue.baby"}
+    if fathers and audiences <= {"men", "families"}:
+        return {"mens_group"}
+    if audiences & {"children", "families"}:
+        return set()
+    if audiences - {"youth"} == {"women"}:
         return {"womens_group"}
-    if audiences == {"men"}:
+    if audiences - {"youth"} == {"men"}:
         return {"mens_group"}
     return set()
 
