@@ -62,6 +62,7 @@ ROMANISED_LEXICONS = ("ar-latn", "fa-latn", "ru-latn")
 CONCEPT_FAMILIES = ("kind", "audience", "class", "lang", "spoken", "cue", "help")
 
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 _MAX_PHRASE_GAP = 2  # other words allowed between two words of a phrase
 _MAX_HAN_GAP = 4  # other characters allowed between two parts of a Chinese phrase
 _MIN_STEM_KEY = 3  # shorter stems (Finnish "as" of "asiani") would meet unrelated words
@@ -642,7 +643,8 @@ def municipality_entries(name: str, spellings: Iterable[str]) -> list[Entry]:
     """
     concept = f"municipality.{name}"
     entries: list[Entry] = []
-    for spelling in dict.fromkeys([name, *spellings]):
+    written = [name, *spellings]
+    for spelling in dict.fromkeys([*written, *(v for s in written for v in spelling_variants(s))]):
         body = normalise(spelling.strip("*"))
         if is_han(body.replace(" ", "")):
             entries.append(Entry(concept, (Part(body, body, body, han=True),), spelling))
@@ -657,6 +659,31 @@ def municipality_entries(name: str, spellings: Iterable[str]) -> list[Entry]:
         compiled.append(Part(last, fold(last), stem, prefix=prefix))
         entries.append(Entry(concept, tuple(compiled), spelling))
     return entries
+
+
+_DOUBLE = re.compile(r"([^\W\d_])\1", re.UNICODE)
+#: A name spelt with single letters must keep this many to stay a name ("Vaasa" → "Vasa").
+_MIN_SINGLED = 5
+#: Cyrillic spellings of the same sound: Russian "Э", Ukrainian "Е" ("Эспоо", "Еспо").
+_CYRILLIC_E = str.maketrans({"Э": "Е", "э": "е", "Е": "Э", "е": "э"})
+
+
+def spelling_variants(spelling: str) -> list[str]:
+    """Ways people write a name spelt this way: doubled letters single, ``Э`` as ``Е``.
+
+    "Kirkkonumi", "Hamenlina", "Еспо" for "Эспоо": a newcomer often does not hear
+    Finnish long sounds, and Ukrainian writes ``Е`` where Russian writes ``Э``.
+    """
+    base = spelling.rstrip("*")
+    star = "*" if spelling.endswith("*") else ""
+    found: list[str] = []
+    singled = _DOUBLE.sub(r"\1", base)
+    if singled != base and len(singled) >= _MIN_SINGLED:
+        found.append(singled + star)
+    for form in (base, singled):
+        if form[:1] in "ЭЕ" and _CYRILLIC.match(form[:1]):
+            found.append(form[0].translate(_CYRILLIC_E) + form[1:] + star)
+    return found
 
 
 def gazetteer(extra_names: Iterable[str] = ()) -> Lexicon:
