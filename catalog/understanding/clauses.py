@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog.understanding.lexicon import Hit
 from catalog.understanding.normalise import Token
@@ -134,6 +134,8 @@ class ClauseTokens:
     tokens: list[Token]
     clause_of: list[int]
     clauses: list[Clause]
+    asked: list[bool] = field(default_factory=list)
+    """For each token, whether its sentence ends with a question mark."""
 
     def background(self, hits: Sequence[Hit]) -> frozenset[int]:
         """The clauses that hold a background word (see the module docstring)."""
@@ -152,6 +154,8 @@ class ClauseTokens:
         ("I live in X, but on Saturday I am in Y."), and only when some other sentence asks a
         question.
         """
+        if not background:
+            return frozenset()
         sentences = {self.clauses[number].sentence for number in background}
         parts = {self.clauses[number].part for number in background}
         asked_elsewhere = any(
@@ -167,11 +171,17 @@ class ClauseTokens:
 
     def asked_in_question(self, hits: Sequence[Hit]) -> bool:
         """Whether a question sentence names what is wanted (a kind, or a language to learn)."""
-        asked = [hit for hit in hits if self._in_question(hit)]
-        if any(hit.concept.startswith(_WHAT) for hit in asked):
-            return True
-        concepts = {hit.concept for hit in asked}
-        return bool(concepts & _LEARNING_CUES) and any(c.startswith("lang.") for c in concepts)
+        learning = language = False
+        for hit in hits:
+            concept = hit.concept
+            if concept.startswith(_WHAT):
+                if self._in_question(hit):
+                    return True
+            elif concept in _LEARNING_CUES:
+                learning = learning or self._in_question(hit)
+            elif concept.startswith("lang."):
+                language = language or self._in_question(hit)
+        return learning and language
 
     def request_only(self, hits: Sequence[Hit], soft: frozenset[int]) -> list[Hit]:
         """``hits`` after the two request rules of the module docstring.
@@ -179,9 +189,10 @@ class ClauseTokens:
         ``soft`` are the rest of the background sentences: they lose their languages; when a
         question names what is wanted, every statement loses its kinds and classes.
         """
-        question_decides = len({c.sentence for c in self.clauses}) > 1 and self.asked_in_question(
-            hits
-        )
+        several = bool(self.clauses) and self.clauses[-1].sentence > 0
+        question_decides = several and any(self.asked) and self.asked_in_question(hits)
+        if not question_decides and not soft:
+            return list(hits)
         kept = []
         for hit in hits:
             if hit.concept.startswith(_NOT_FROM_BACKGROUND_SENTENCE) and self.in_clauses(hit, soft):
@@ -196,7 +207,8 @@ class ClauseTokens:
         return kept
 
     def _in_question(self, hit: Hit) -> bool:
-        return all(self.clauses[self.clause_of[index]].question for index in hit.tokens)
+        asked = self.asked
+        return all(asked[index] for index, _, _ in hit.spans)
 
     def in_clauses(self, hit: Hit, clauses: frozenset[int]) -> bool:
         """Whether every token of ``hit`` stands in one of ``clauses``."""
@@ -216,7 +228,8 @@ def tokenise_clauses(
         found = tokenise(text[clause.start : clause.end])
         tokens.extend(found)
         clause_of.extend([number] * len(found))
-    return ClauseTokens(tokens, clause_of, clauses)
+    asked = [clauses[number].question for number in clause_of]
+    return ClauseTokens(tokens, clause_of, clauses, asked)
 
 
 def about_the_person(

@@ -90,11 +90,12 @@ def _number_after_person(
     hits: Sequence[Hit], tokens: Sequence[Token], time_words: Collection[str]
 ) -> int | None:
     """A bare number within :data:`RELATION_REACH` words after a child or a parent."""
-    taken = {index for hit in hits for index in hit.tokens}
-    for hit in hits:
-        if not hit.concept.startswith(_RELATION_CONCEPTS):
-            continue
-        last = max(hit.tokens)
+    people = [hit for hit in hits if hit.concept.startswith(_RELATION_CONCEPTS)]
+    if not people or not any(token.text.isdigit() for token in tokens):
+        return None
+    taken = {index for hit in hits for index, _, _ in hit.spans}
+    for hit in people:
+        last = max(index for index, _, _ in hit.spans)
         for index in range(last + 1, min(last + 2 + RELATION_REACH, len(tokens))):
             if index in taken:
                 break  # another concept stands between: the number is not this person's
