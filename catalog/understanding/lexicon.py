@@ -520,23 +520,35 @@ def _follows(previous: Span, span: Span) -> bool:
 
 
 def _drop_contained(hits: list[Hit]) -> list[Hit]:
-    """Keep only the hits that no strictly larger hit covers."""
+    """Keep only the hits that no strictly larger hit covers.
+
+    Hits are hashed once (to drop repeats) and then referred to by position: a long message
+    has thousands of hits, and hashing a hit again for every comparison was a tenth of the
+    time spent understanding it.
+    """
     unique = list(dict.fromkeys(hits))
-    sizes = {hit: hit.size for hit in unique}
-    by_token: dict[int, list[Hit]] = defaultdict(list)
-    for hit in sorted(unique, key=sizes.__getitem__, reverse=True):
-        for index in hit.tokens:
-            by_token[index].append(hit)
-    return [hit for hit in unique if not _covered(hit, sizes, by_token[hit.spans[0][0]])]
+    sizes = [hit.size for hit in unique]
+    by_token: dict[int, list[int]] = defaultdict(list)
+    for number in sorted(range(len(unique)), key=sizes.__getitem__, reverse=True):
+        for index in {span[0] for span in unique[number].spans}:
+            by_token[index].append(number)
+    return [
+        hit
+        for number, hit in enumerate(unique)
+        if not _covered(number, unique, sizes, by_token[hit.spans[0][0]])
+    ]
 
 
-def _covered(hit: Hit, sizes: Mapping[Hit, int], larger_first: Sequence[Hit]) -> bool:
-    """Tell whether a strictly larger hit in ``larger_first`` (sorted by size) covers ``hit``."""
-    size = sizes[hit]
+def _covered(
+    number: int, hits: Sequence[Hit], sizes: Sequence[int], larger_first: Sequence[int]
+) -> bool:
+    """Tell whether a strictly larger hit in ``larger_first`` (by size) covers hit ``number``."""
+    size = sizes[number]
+    hit = hits[number]
     for other in larger_first:
         if sizes[other] <= size:
             return False
-        if hit.within(other):
+        if hit.within(hits[other]):
             return True
     return False
 
