@@ -43,3 +43,20 @@ def test_somali_saturday_with_its_ending_and_a_slip(text: str) -> None:
     window = find_window_spans(text, "so", NOW).window
     assert window is not None
     assert window.start == SATURDAY
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "day"),
+    [
+        ("anything on Good Friday over the Easter holidays?", "en", date(2027, 3, 26)),
+        ("Finns det något på långfredagen under påsken?", "sv", date(2027, 3, 26)),
+        ("Paskalya tatilinde, Kutsal Cuma günü ne var?", "tr", date(2027, 3, 26)),
+        ("what is on in February, on the 12th?", "en", date(2027, 2, 12)),
+    ],
+)
+def test_a_day_named_inside_a_longer_span_is_that_day(
+    text: str, language: str, day: date
+) -> None:
+    window = find_window_spans(text, language, NOW).window
+    assert window is not None
+    assert (window.start, window.end) == (day, day)
