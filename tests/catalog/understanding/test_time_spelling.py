@@ -60,3 +60,11 @@ def test_a_day_named_inside_a_longer_span_is_that_day(
     window = find_window_spans(text, language, NOW).window
     assert window is not None
     assert (window.start, window.end) == (day, day)
+
+
+def test_finglish_after_an_hour_is_persian_not_english() -> None:
+    from catalog.understanding import Understander
+
+    query = Understander().understand("farda baad az saat 5 chi hast?", now=NOW)
+    assert query.language == "fa"
+    assert query.clock is not None
