@@ -127,7 +127,7 @@ class Understander:
             {hit.concept for hit in meant},
             has_window=window is not None,
             has_place=bool(municipalities),
-            age=stated_age(meant, tokens, time_words),
+            age=stated_age(meant, tokens, time_words, found),
         )
         remind = any(hit.concept == "cue.remind" for hit in meant)
         intent = reading.intent

@@ -70,11 +70,16 @@ def _near(hit: Hit, negation: Hit, tokens: Sequence[Token]) -> bool:
 
 
 def stated_age(
-    hits: Sequence[Hit], tokens: Sequence[Token], time_words: Collection[str] = ()
+    hits: Sequence[Hit],
+    tokens: Sequence[Token],
+    time_words: Collection[str] = (),
+    every_hit: Sequence[Hit] = (),
 ) -> int | None:
     """The age in years a message states next to an age word, if it states one.
 
     ``time_words`` are the words read as a date or time: such a number is no age.
+    ``every_hit`` are the hits of the whole message, background included: a number before
+    any of them is a count ("a mother of 4 children"), even where that word counts for nothing.
     """
     concepts = {hit.concept for hit in hits}
     speaks_of_someone = any(concept.startswith(_PERSON_CONCEPTS) for concept in concepts)
@@ -83,17 +88,20 @@ def stated_age(
             age = _number_beside(hit, tokens)
             if age is not None:
                 return age
-    return _number_after_person(hits, tokens, time_words)
+    return _number_after_person(hits, tokens, time_words, every_hit or hits)
 
 
 def _number_after_person(
-    hits: Sequence[Hit], tokens: Sequence[Token], time_words: Collection[str]
+    hits: Sequence[Hit],
+    tokens: Sequence[Token],
+    time_words: Collection[str],
+    every_hit: Sequence[Hit],
 ) -> int | None:
     """A bare number within :data:`RELATION_REACH` words after a child or a parent."""
     people = [hit for hit in hits if hit.concept.startswith(_RELATION_CONCEPTS)]
     if not people or not any(token.text.isdigit() for token in tokens):
         return None
-    taken = {index for hit in hits for index, _, _ in hit.spans}
+    taken = {index for hit in every_hit for index, _, _ in hit.spans}
     for hit in people:
         last = max(index for index, _, _ in hit.spans)
         for index in range(last + 1, min(last + 2 + RELATION_REACH, len(tokens))):

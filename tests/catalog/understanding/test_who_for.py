@@ -66,6 +66,11 @@ def test_a_count_or_a_date_after_a_person_is_no_age(understander: Understander, 
     assert "youth" not in query.audiences
 
 
+def test_a_count_in_the_background_is_no_age(understander: Understander) -> None:
+    text = "I am a mom of 4 kids, we moved to Espoo in 2019. Anything next week in the evening?"
+    assert "children" not in understander.understand(text, now=NOW).audiences
+
+
 @pytest.mark.parametrize(
     "text",
     [
