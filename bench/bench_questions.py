@@ -147,6 +147,7 @@ def run(activities: int, rounds: int, questions: Sequence[Path]) -> int:
     latencies, results = latencies_of(texts, rounds, answer)
     cpu_latencies = list(CPU_LATENCIES)
     long_latencies, _ = latencies_of([grown(text) for text in texts], 1, answer)
+    long_cpu = list(CPU_LATENCIES)
     total = sum(latencies) / 1000
 
     municipalities = {m for n in catalogue.networks for m in n.municipalities}
@@ -174,6 +175,10 @@ def run(activities: int, rounds: int, questions: Sequence[Path]) -> int:
     print(f"  latency p50             {statistics.median(long_latencies):8.2f} ms")
     print(f"  latency p99             {percentile(long_latencies, 0.99):8.2f} ms")
     print(f"  latency max             {max(long_latencies):8.2f} ms")
+    print(
+        f"  CPU time p50 / p99      {statistics.median(long_cpu):8.2f} / "
+        f"{percentile(long_cpu, 0.99):.2f} ms"
+    )
     print(f"peak RSS                  {peak_rss_mb():8.0f} MiB")
     summary = {
         "activities": activities,

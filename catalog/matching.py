@@ -289,14 +289,21 @@ class Matcher:
         """The activities that satisfy ``query``, best first, each once (``limit`` at most).
 
         Best means: not already over, matching the question's own words in title or
-        description, dated before ongoing, sooner before later.
+        description, dated before ongoing, sooner before later. With no kind or audience
+        asked, the question's own words narrow the search to what they name, unless nothing
+        they name is on in the window ("relatives are visiting, what is on on Saturday?").
         """
         scope = self.scope(network_id, query.municipalities)
         ids = self.constrained(query, scope)
         scores = {k: v for k, v in self.term_scores(query).items() if k in ids}
-        if scores and not self.has_concepts(query):
-            ids = frozenset(scores)
         start, end = self.instants(query.window, now)
+        if scores and not self.has_concepts(query):
+            # the words narrow the search only when what they name is on in the window
+            named = frozenset(scores)
+            first = self.first_occurrences(named, start, end, now, None, query.clock)
+            ongoing = query.window is None and query.clock is None and bool(named & self._ongoing)
+            if first or ongoing:
+                ids = named
         first = self.first_occurrences(
             ids, start, end, now, None if scores else limit, query.clock
         )

@@ -8,6 +8,7 @@ languages, municipalities, a time window) plus the leftover content words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Literal
@@ -100,20 +101,25 @@ class Understander:
         language, detected = reply_language(detection.language, saved_language, platform_hint)
         readings = self._reading_languages(detection, language)
         primary = readings[0]
-        clauses = tokenise_clauses(text, _tokeniser(primary))
+        clauses = tokenise_clauses(text, _tokeniser(primary), self._breaks(primary))
         tokens = clauses.tokens
         places = self._names.match(tokens)
         found = self._concept_hits(text, readings, clauses, places)
         background = clauses.background(found)
+        soft = clauses.rest_of_background_sentences(background)
         places = places_asked(places, clauses, background)
         time = find_window_spans(
-            blank_clauses(text, clauses, background),
+            blank_clauses(text, clauses, background | soft),
             primary,
             now,
             other_languages=detection.language is None or len(text) <= SURE_LANGUAGE_LENGTH,
         )
         time_words = _time_words(text, time.spans)
-        hits = without_time_words(about_the_person(found, clauses, background), tokens, time_words)
+        hits = without_time_words(
+            clauses.request_only(about_the_person(found, clauses, background), soft),
+            tokens,
+            time_words,
+        )
         municipalities = _municipalities(places)
         window = time.window
         meant = drop_negated_languages(hits, tokens)
@@ -121,7 +127,7 @@ class Understander:
             {hit.concept for hit in meant},
             has_window=window is not None,
             has_place=bool(municipalities),
-            age=stated_age(meant, tokens),
+            age=stated_age(meant, tokens, time_words, found),
         )
         remind = any(hit.concept == "cue.remind" for hit in meant)
         intent = reading.intent
@@ -165,10 +171,18 @@ class Understander:
         named = frozenset(index for hit in places for index in hit.tokens)
         hits = list(self._lexicons[readings[0]].match(clauses.tokens, no_fuzzy=named))
         for code in readings[1:]:
-            other = tokenise_clauses(text, _tokeniser(code))
+            other = tokenise_clauses(text, _tokeniser(code), self._breaks(code))
             found = self._lexicons[code].match(other.tokens, no_fuzzy=named)
             hits.extend(about_the_person(found, other, other.background(found)))
         return hits
+
+    def _breaks(self, reading: str) -> re.Pattern[str] | None:
+        """The contrast words that start a clause in a reading language (its base language's)."""
+        lexicon = self._lexicons.get(reading)
+        base = self._lexicons.get(reading.split("-")[0])
+        if lexicon is not None and lexicon.clause_breaks is not None:
+            return lexicon.clause_breaks
+        return base.clause_breaks if base is not None else None
 
     def _reading_languages(self, detection: Detection, language: str) -> list[str]:
         """The lexicons to read the words with: the detected language, else the likely ones.

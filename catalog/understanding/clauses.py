@@ -4,28 +4,39 @@ People often write several sentences: a greeting, who they are, when they moved,
 and then the question. Background about the person ("we moved here in November", "I work
 days", "my husband works") must not become what the question asks for: November is no window
 and work is no activity. So the message is cut into clauses (at sentence ends, commas,
-semicolons and line breaks), each clause is tokenised on its own, and a clause that holds a
-background word of the language (``cue.background`` in the lexicon: moved, arrived, I live, I
-work, ago …) is read for who the person is only (ages, children, family words, a personal
-matter), never for kinds, languages or time, and for a place only when no other is named.
+semicolons, line breaks and the language's contrast words such as "but", ``clause_breaks`` in
+the lexicon), each clause is tokenised on its own, and a clause that holds a background word of
+the language (``cue.background`` in the lexicon: moved, arrived, I live, I work, ago …) is read
+for who the person is only (ages, children, family words, a personal matter), never for kinds,
+languages or time, and for a place only when no other is named.
+
+Two more rules find the request inside a long message:
+
+- *The rest of a background sentence.* When the message asks its question in another sentence,
+  the other clauses of a sentence that tells background ("I work as a cleaner, free in the
+  evenings.", "we moved because my husband got a job here.") give no time, no bare language
+  name and no audience either; their activity words still count.
+- *The question decides what.* When a sentence that ends in a question mark names what is
+  wanted (a kind, or a language with a course or practice word), the activity kinds and the
+  learning or speaking words named only in the other sentences are background ("I am looking
+  for work … Are there Finnish courses?").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog.understanding.lexicon import Hit
 from catalog.understanding.normalise import Token
 
 BACKGROUND = "cue.background"
 #: Concepts a background clause still contributes: how old the people are, family words, a
-#: personal matter, greetings. Not "my husband" as an audience, nor the team at one's job.
+#: personal matter, greetings. Not "my husband" as an audience, nor the team at one's job, nor
+#: "a mother of three children" or "we moved with the family" as an audience of children.
 _ABOUT_THE_PERSON = frozenset(
     {
-        "audience.children",
-        "audience.families",
         "audience.youth",
         "audience.seniors",
         "cue.age",
@@ -50,28 +61,69 @@ _BOUNDARY = re.compile(
     r"|[！？。；，、،؛؟]+|\n+"
 )
 _QUESTION = re.compile(r"[?？؟]")
+#: Boundaries that end a clause but not the sentence.
+_COMMA = re.compile(r"[,;，、،؛；]+")
+
+
+#: Concepts that name what is wanted, for the question-decides rule.
+_WHAT = ("kind.", "class.")
+_LEARNING_CUES = frozenset({"cue.course", "cue.learn", "cue.practise"})
+#: Concepts the rest of a background sentence does not give (time is blanked separately).
+_NOT_FROM_BACKGROUND_SENTENCE = ("lang.", "audience.")
+#: Cues of learning and practice that, like kinds, say what is wanted.
+_WANT_CUES = frozenset({*_LEARNING_CUES, "cue.speak"})
 
 
 @dataclass(frozen=True, slots=True)
 class Clause:
-    """Characters ``start:end`` of the message; ``question`` if its sentence ends with "?"."""
+    """Characters ``start:end`` of the message; ``question`` if its sentence ends with "?".
+
+    ``sentence`` numbers the sentences (clauses cut at commas or contrast words share one);
+    ``part`` numbers the parts of sentences, a new one starting at each contrast word.
+    """
 
     start: int
     end: int
     question: bool
+    sentence: int = 0
+    part: int = 0
 
 
-def split_clauses(text: str) -> list[Clause]:
-    """The clauses of ``text`` in order, covering it without gaps (boundaries included)."""
-    clauses: list[Clause] = []
-    start = 0
+def split_clauses(text: str, breaks: re.Pattern[str] | None = None) -> list[Clause]:
+    """The clauses of ``text`` in order, covering it without gaps (boundaries included).
+
+    ``breaks`` finds words that start a new clause inside a sentence ("but").
+    """
+    cuts: list[tuple[int, bool, bool]] = []  # (end, ends a sentence, with a question mark)
     for boundary in _BOUNDARY.finditer(text):
-        end = boundary.end()
-        if text[start:end].strip():
-            clauses.append(Clause(start, end, bool(_QUESTION.search(boundary.group()))))
-        start = end
+        mark = boundary.group()
+        cuts.append((boundary.end(), not _COMMA.fullmatch(mark), bool(_QUESTION.search(mark))))
+    if breaks is not None:
+        cuts.extend((found.start(), False, False) for found in breaks.finditer(text))
+        cuts.sort()
+    raw: list[tuple[int, int, bool]] = []
+    start = 0
+    for end, ends_sentence, _ in cuts:
+        if end > start and text[start:end].strip():
+            raw.append((start, end, ends_sentence))
+            start = end
     if text[start:].strip():
-        clauses.append(Clause(start, len(text), bool(_QUESTION.search(text[start:]))))
+        raw.append((start, len(text), True))
+    elif raw:
+        raw[-1] = (raw[-1][0], raw[-1][1], True)
+    clauses: list[Clause] = []
+    sentence = part = 0
+    pending: list[tuple[int, int, int]] = []
+    for first, last, ends_sentence in raw:
+        if pending and breaks is not None and breaks.match(text[first:last].lstrip()):
+            part += 1
+        pending.append((first, last, part))
+        if ends_sentence:
+            asked = bool(_QUESTION.search(text[first:last]))
+            clauses.extend(Clause(a, b, asked, sentence, p) for a, b, p in pending)
+            pending = []
+            sentence += 1
+            part += 1
     return clauses
 
 
@@ -82,6 +134,8 @@ class ClauseTokens:
     tokens: list[Token]
     clause_of: list[int]
     clauses: list[Clause]
+    asked: list[bool] = field(default_factory=list)
+    """For each token, whether its sentence ends with a question mark."""
 
     def background(self, hits: Sequence[Hit]) -> frozenset[int]:
         """The clauses that hold a background word (see the module docstring)."""
@@ -92,21 +146,90 @@ class ClauseTokens:
             for index in hit.tokens
         )
 
+    def rest_of_background_sentences(self, background: frozenset[int]) -> frozenset[int]:
+        """The other clauses of the sentences that tell background, when the question is elsewhere.
+
+        Only statements are extended (a background clause inside a question sentence, "I
+        live in Espoo, is there …?", leaves the rest of it alone), only up to a contrast word
+        ("I live in X, but on Saturday I am in Y."), and only when some other sentence asks a
+        question.
+        """
+        if not background:
+            return frozenset()
+        sentences = {self.clauses[number].sentence for number in background}
+        parts = {self.clauses[number].part for number in background}
+        asked_elsewhere = any(
+            clause.question and clause.sentence not in sentences for clause in self.clauses
+        )
+        if not asked_elsewhere:
+            return frozenset()
+        return frozenset(
+            number
+            for number, clause in enumerate(self.clauses)
+            if clause.part in parts and not clause.question and number not in background
+        )
+
+    def asked_in_question(self, hits: Sequence[Hit]) -> bool:
+        """Whether a question sentence names what is wanted (a kind, or a language to learn)."""
+        learning = language = False
+        for hit in hits:
+            concept = hit.concept
+            if concept.startswith(_WHAT):
+                if self._in_question(hit):
+                    return True
+            elif concept in _LEARNING_CUES:
+                learning = learning or self._in_question(hit)
+            elif concept.startswith("lang."):
+                language = language or self._in_question(hit)
+        return learning and language
+
+    def request_only(self, hits: Sequence[Hit], soft: frozenset[int]) -> list[Hit]:
+        """``hits`` after the two request rules of the module docstring.
+
+        ``soft`` are the rest of the background sentences: they lose their languages; when a
+        question names what is wanted, every statement loses its kinds and classes.
+        """
+        several = bool(self.clauses) and self.clauses[-1].sentence > 0
+        question_decides = several and any(self.asked) and self.asked_in_question(hits)
+        if not question_decides and not soft:
+            return list(hits)
+        kept = []
+        for hit in hits:
+            if hit.concept.startswith(_NOT_FROM_BACKGROUND_SENTENCE) and self.in_clauses(hit, soft):
+                continue
+            if (
+                question_decides
+                and (hit.concept.startswith(_WHAT) or hit.concept in _WANT_CUES)
+                and not self._in_question(hit)
+            ):
+                continue
+            kept.append(hit)
+        return kept
+
+    def _in_question(self, hit: Hit) -> bool:
+        asked = self.asked
+        return all(asked[index] for index, _, _ in hit.spans)
+
     def in_clauses(self, hit: Hit, clauses: frozenset[int]) -> bool:
         """Whether every token of ``hit`` stands in one of ``clauses``."""
         return all(self.clause_of[index] in clauses for index in hit.tokens)
 
 
-def tokenise_clauses(text: str, tokenise: Callable[[str], Sequence[Token]]) -> ClauseTokens:
+def tokenise_clauses(
+    text: str,
+    tokenise: Callable[[str], Sequence[Token]],
+    breaks: re.Pattern[str] | None = None,
+) -> ClauseTokens:
     """Tokenise each clause of ``text`` on its own and remember where each token stands."""
-    clauses = split_clauses(text)
+    clauses = split_clauses(text, breaks)
     tokens: list[Token] = []
     clause_of: list[int] = []
     for number, clause in enumerate(clauses):
         found = tokenise(text[clause.start : clause.end])
         tokens.extend(found)
         clause_of.extend([number] * len(found))
-    return ClauseTokens(tokens, clause_of, clauses)
+    asked = [clauses[number].question for number in clause_of]
+    return ClauseTokens(tokens, clause_of, clauses, asked)
 
 
 def about_the_person(

@@ -8,10 +8,12 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
   ``language_course`` or ``language_club`` when nothing else is asked; Finnish and Swedish next
   to learning or speaking words are always the subject. Otherwise a named language is the one
   spoken at the activity ("in Arabic", "Persian poetry night", "someone who speaks Arabic");
-  asking whether the assistant speaks a language makes it neither. Explicit forms ("in
-  Arabic", ``по-русски``, ``arabiaksi``) are always the spoken language.
+  asking whether the assistant speaks a language makes it neither. Work named beside learning
+  Finnish or Swedish is the reason to learn ("to find a job"), not a second kind. Explicit
+  forms ("in Arabic", ``по-русски``, ``arabiaksi``) are always the spoken language.
 - *Groups.* "A group for women" with no other kind is the kind ``womens_group`` (likewise men,
-  and mothers with children make ``mother_child_group``); a kind that implies its audience
+  girls make a women's group for youth, fathers a men's group, and mothers with children make
+  ``mother_child_group``); a kind that implies its audience
   (homework help, family café, women's group) absorbs the audience words. Children and families
   go together: either one asks for activities that suit both.
 - *Who it is for.* A group for women next to another kind ("a support group for women") is
@@ -26,7 +28,8 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
 - *A friend, not a volunteer's post.* "A volunteer friend for me" asks for friend activity (the
   volunteer is the friend); only joining or membership words make it recruitment.
 - *Intent.* ``contact`` when the user asks for the coordinator, a real person, to be called, has
-  a personal matter, or an organisation wants to join the network. A personal matter (a landlord
+  a personal matter, or an organisation wants to join the network. Real people next to a
+  language activity are whom to practise with, not a wish for staff. A personal matter (a landlord
   keeping a deposit, a neighbour, an employer, a lost job, bullying: ``cue.matter``) wants a
   person even when an activity is named beside it, unless the user only asks *where* to go.
   Asking whether the assistant is a bot or a person is ``help``, not a wish for a person.
@@ -91,6 +94,8 @@ CUES: frozenset[str] = frozenset(
 )
 
 LANGUAGE_KINDS = frozenset({"language_club", "language_course"})
+#: Kinds that are the reason for learning the local language, not a second wish beside it.
+MOTIVES = frozenset({"job_search"})
 #: Languages a newcomer typically sets out to learn; "where can I speak Finnish" is practice.
 LOCAL_LANGUAGES = frozenset({"fi", "sv"})
 
@@ -157,15 +162,18 @@ def interpret(
     cues = {c for c in concepts if c.startswith(("cue.", "help."))}
     kinds = _named(concepts, "kind")
     audiences = _named(concepts, "audience")
-    audiences |= _family_audiences(cues, audiences)
+    elderly = age is not None and age >= SENIOR_AGE
+    audiences |= _family_audiences(cues, audiences | ({"seniors"} if elderly else set()))
+    if age is not None:
+        audiences = age_audiences(age, audiences)
     kinds |= _mother_child(cues, audiences, kinds)
     kinds, spoken = _languages(cues, kinds, _named(concepts, "lang"), _named(concepts, "spoken"))
     kinds |= _group_kinds(cues, audiences, kinds)
     kinds, audiences = _groups_as_audiences(kinds, audiences)
     if "organisations" in audiences and not kinds:
         kinds.add("network_meeting")
-    if age is not None:
-        audiences = age_audiences(age, audiences)
+    if "friend_activity" in kinds and not cues & {"cue.join", "cue.member"}:
+        kinds.discard("volunteering")  # "a volunteer friend for me": the friend is wanted
     for kind in kinds:
         audiences -= IMPLIED_AUDIENCES.get(kind, frozenset())
     if audiences & {"children", "families"}:
@@ -174,8 +182,6 @@ def interpret(
     classes = _named(concepts, "class")
     if not joins_network and _joins_organisation(cues):
         classes.add("recruitment")
-    if "friend_activity" in kinds and not cues & {"cue.join", "cue.member"}:
-        kinds.discard("volunteering")  # "a volunteer friend for me": the friend is wanted
     if "volunteering" in kinds and kinds - {"volunteering"}:
         classes.add("recruitment")
     intent = _intent(
@@ -253,8 +259,10 @@ def _languages(
 ) -> tuple[set[str], set[str]]:
     """Split the named languages into learning targets and spoken languages."""
     kinds = set(kinds)
-    other_kinds = kinds - LANGUAGE_KINDS
     learning = bool(cues & _LEARNING or kinds & LANGUAGE_KINDS)
+    if learning and named & LOCAL_LANGUAGES and kinds & MOTIVES:
+        kinds -= MOTIVES  # "I want to learn Finnish to find work": the work is the reason
+    other_kinds = kinds - LANGUAGE_KINDS
     # "someone who speaks Arabic" names the speaker's language; "do you speak Finnish?" asks
     # about the assistant: in neither is a language to learn or practise.
     speaker = "cue.speak" in cues and bool(cues & {"cue.person", "cue.human", "help.meta"})
@@ -276,12 +284,21 @@ def _languages(
 
 
 def _group_kinds(cues: set[str], audiences: set[str], kinds: set[str]) -> set[str]:
-    """A group for women or for men, with nothing else asked, is that kind of group."""
-    if "cue.group" not in cues or kinds or audiences & {"children", "youth", "families"}:
+    """A group for women or for men, with nothing else asked, is that kind of group.
+
+    Girls (women who are young) make a women's group for young people; fathers meeting other
+    fathers ("a fathers' group", "grupo de padres") a men's group.
+    """
+    if "cue.group" not in cues or kinds:
         return set()
-    if audiences == {"women"}:
+    fathers = "cue.father" in cues and not cues & {"cue.mother", "cue.baby"}
+    if fathers and audiences <= {"men", "families"}:
+        return {"mens_group"}
+    if audiences & {"children", "families"}:
+        return set()
+    if audiences - {"youth"} == {"women"}:
         return {"womens_group"}
-    if audiences == {"men"}:
+    if audiences - {"youth"} == {"men"}:
         return {"mens_group"}
     return set()
 
@@ -308,7 +325,7 @@ def _intent(
     asks_about_me = "help.meta" in cues and not cues & _ASKS_FOR_PERSON
     if asks_about_me and (not wanted or "cue.human" in cues):
         return "help"  # "are you a bot or a real person?", "are you a machine?"
-    if cues & _STRONG_CONTACT or _personal_matter(cues, kinds):
+    if _strong_contact(cues, kinds) or _personal_matter(cues, kinds):
         return "contact"
     if kinds <= {"guidance"} and _wants_a_person(cues, kinds):
         return "contact"
@@ -317,6 +334,18 @@ def _intent(
     if wanted or spoken or cues & _ACTIVITY_CUES:
         return "activities"
     return "help"
+
+
+def _strong_contact(cues: set[str], kinds: set[str]) -> bool:
+    """A wish for the coordinator, staff, a call or a personal talk.
+
+    Real people next to practice or a language activity ("I want to practise speaking with
+    real people: is there a conversation group?") are whom to practise with, not staff.
+    """
+    strong = cues & _STRONG_CONTACT
+    if strong == {"cue.human"} and kinds & LANGUAGE_KINDS:
+        return False
+    return bool(strong)
 
 
 def _personal_matter(cues: set[str], kinds: set[str]) -> bool:

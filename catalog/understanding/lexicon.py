@@ -62,6 +62,7 @@ ROMANISED_LEXICONS = ("ar-latn", "fa-latn", "ru-latn")
 CONCEPT_FAMILIES = ("kind", "audience", "class", "lang", "spoken", "cue", "help")
 
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 _MAX_PHRASE_GAP = 2  # other words allowed between two words of a phrase
 _MAX_HAN_GAP = 4  # other characters allowed between two parts of a Chinese phrase
 _MIN_STEM_KEY = 3  # shorter stems (Finnish "as" of "asiani") would meet unrelated words
@@ -194,10 +195,13 @@ class Lexicon:
         *,
         stopwords: Iterable[str] = (),
         options: MatchOptions = MatchOptions(),
+        clause_breaks: Iterable[str] = (),
     ) -> None:
         self.language = language
         self.entries = tuple(entries)
         self.options = options
+        self.clause_breaks = clause_break_pattern(clause_breaks)
+        """Where a new clause starts inside a sentence ("but", ``mutta``, ``لكن``), or None."""
         self.stopwords = frozenset(w for word in stopwords for w in (word, fold(word)))
         self.vocabulary = self.stopwords | frozenset(
             spelling
@@ -516,23 +520,35 @@ def _follows(previous: Span, span: Span) -> bool:
 
 
 def _drop_contained(hits: list[Hit]) -> list[Hit]:
-    """Keep only the hits that no strictly larger hit covers."""
+    """Keep only the hits that no strictly larger hit covers.
+
+    Hits are hashed once (to drop repeats) and then referred to by position: a long message
+    has thousands of hits, and hashing a hit again for every comparison was a tenth of the
+    time spent understanding it.
+    """
     unique = list(dict.fromkeys(hits))
-    sizes = {hit: hit.size for hit in unique}
-    by_token: dict[int, list[Hit]] = defaultdict(list)
-    for hit in sorted(unique, key=sizes.__getitem__, reverse=True):
-        for index in hit.tokens:
-            by_token[index].append(hit)
-    return [hit for hit in unique if not _covered(hit, sizes, by_token[hit.spans[0][0]])]
+    sizes = [hit.size for hit in unique]
+    by_token: dict[int, list[int]] = defaultdict(list)
+    for number in sorted(range(len(unique)), key=sizes.__getitem__, reverse=True):
+        for index in {span[0] for span in unique[number].spans}:
+            by_token[index].append(number)
+    return [
+        hit
+        for number, hit in enumerate(unique)
+        if not _covered(number, unique, sizes, by_token[hit.spans[0][0]])
+    ]
 
 
-def _covered(hit: Hit, sizes: Mapping[Hit, int], larger_first: Sequence[Hit]) -> bool:
-    """Tell whether a strictly larger hit in ``larger_first`` (sorted by size) covers ``hit``."""
-    size = sizes[hit]
+def _covered(
+    number: int, hits: Sequence[Hit], sizes: Sequence[int], larger_first: Sequence[int]
+) -> bool:
+    """Tell whether a strictly larger hit in ``larger_first`` (by size) covers hit ``number``."""
+    size = sizes[number]
+    hit = hits[number]
     for other in larger_first:
         if sizes[other] <= size:
             return False
-        if hit.within(other):
+        if hit.within(hits[other]):
             return True
     return False
 
@@ -596,7 +612,21 @@ def lexicon_from_data(language: str, data: Mapping[str, Any]) -> Lexicon:
     stopwords = [
         w for word in _word_list(data.get("stopwords")) for w in spelt_words(word, language)
     ]
-    return Lexicon(language, entries, stopwords=stopwords, options=options)
+    breaks = _word_list(data.get("clause_breaks"))
+    return Lexicon(language, entries, stopwords=stopwords, options=options, clause_breaks=breaks)
+
+
+def clause_break_pattern(words_: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern that finds each clause-breaking word standing alone (any case), or None.
+
+    "I live in Nurmijärvi but on Saturday I'm in Espoo": the part after "but" is a clause of
+    its own, so the background of the first part does not swallow the second one's day.
+    """
+    alternatives = sorted({w.strip() for w in words_ if w.strip()}, key=len, reverse=True)
+    if not alternatives:
+        return None
+    body = "|".join(re.escape(w) for w in alternatives)
+    return re.compile(rf"(?<![\w'’])(?:{body})(?![\w'’])", re.IGNORECASE)
 
 
 @cache
@@ -625,7 +655,8 @@ def municipality_entries(name: str, spellings: Iterable[str]) -> list[Entry]:
     """
     concept = f"municipality.{name}"
     entries: list[Entry] = []
-    for spelling in dict.fromkeys([name, *spellings]):
+    written = [name, *spellings]
+    for spelling in dict.fromkeys([*written, *(v for s in written for v in spelling_variants(s))]):
         body = normalise(spelling.strip("*"))
         if is_han(body.replace(" ", "")):
             entries.append(Entry(concept, (Part(body, body, body, han=True),), spelling))
@@ -640,6 +671,31 @@ def municipality_entries(name: str, spellings: Iterable[str]) -> list[Entry]:
         compiled.append(Part(last, fold(last), stem, prefix=prefix))
         entries.append(Entry(concept, tuple(compiled), spelling))
     return entries
+
+
+_DOUBLE = re.compile(r"([^\W\d_])\1", re.UNICODE)
+#: A name spelt with single letters must keep this many to stay a name ("Vaasa" → "Vasa").
+_MIN_SINGLED = 5
+#: Cyrillic spellings of the same sound: Russian "Э", Ukrainian "Е" ("Эспоо", "Еспо").
+_CYRILLIC_E = str.maketrans({"Э": "Е", "э": "е", "Е": "Э", "е": "э"})
+
+
+def spelling_variants(spelling: str) -> list[str]:
+    """Ways people write a name spelt this way: doubled letters single, ``Э`` as ``Е``.
+
+    "Kirkkonumi", "Hamenlina", "Еспо" for "Эспоо": a newcomer often does not hear
+    Finnish long sounds, and Ukrainian writes ``Е`` where Russian writes ``Э``.
+    """
+    base = spelling.rstrip("*")
+    star = "*" if spelling.endswith("*") else ""
+    found: list[str] = []
+    singled = _DOUBLE.sub(r"\1", base)
+    if singled != base and len(singled) >= _MIN_SINGLED:
+        found.append(singled + star)
+    for form in (base, singled):
+        if form[:1] in "ЭЕ" and _CYRILLIC.match(form[:1]):
+            found.append(form[0].translate(_CYRILLIC_E) + form[1:] + star)
+    return found
 
 
 def gazetteer(extra_names: Iterable[str] = ()) -> Lexicon:

@@ -71,14 +71,19 @@ def normalise_mapped(text: str) -> MappedText:
     ends: list[int] = []
     index = 0
     length = len(text)
+    combining = unicodedata.combining
     while index < length:
         end = index + 1
-        while end < length and unicodedata.combining(text[end]):
+        while end < length and combining(text[end]):
             end += 1
         normalised = normalise_chunk(text[index:end])
         pieces.append(normalised)
-        starts.extend([index] * len(normalised))
-        ends.extend([end] * len(normalised))
+        if len(normalised) == 1:  # nearly every character: no lists built for it
+            starts.append(index)
+            ends.append(end)
+        else:
+            starts.extend([index] * len(normalised))
+            ends.extend([end] * len(normalised))
         index = end
     return MappedText("".join(pieces), tuple(starts), tuple(ends))
 

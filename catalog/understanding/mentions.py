@@ -9,12 +9,14 @@ the words' positions as well, so they are made here from the lexicon hits:
 - *A stated age.* A number next to an age word: ``cue.age`` words always state one
   ("15-year-old", ``15-vuotias``, ``15岁``, ``عمره ١٥``); ``cue.years`` words ("15 years",
   ``15 лет``, ``15 años``) only when the message speaks of someone (a child, a parent, an
-  audience), because "5 years in Finland" is no age.
+  audience), because "5 years in Finland" is no age. With no age word, a bare number just
+  after a child or parent ("my daughter is 15", ``син, йому 13``, ``isä 72``) is that
+  person's age, unless it is part of a date or a count of something named after it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from catalog.understanding.lexicon import Hit
 from catalog.understanding.normalise import Token
@@ -27,6 +29,16 @@ HAN_NEGATION_REACH = 3
 #: Ages outside this range are not ages but something else (a year, a time, a count).
 MAX_AGE = 110
 _PERSON_CONCEPTS = ("audience.", "cue.mother", "cue.father", "cue.baby")
+#: The people whose age a bare number after them states.
+_RELATION_CONCEPTS = (
+    "audience.children",
+    "audience.youth",
+    "cue.mother",
+    "cue.father",
+    "cue.baby",
+)
+#: Other words allowed between such a person and the number ("is", "йому", "on").
+RELATION_REACH = 2
 
 
 def drop_negated_languages(hits: Sequence[Hit], tokens: Sequence[Token]) -> list[Hit]:
@@ -57,8 +69,18 @@ def _near(hit: Hit, negation: Hit, tokens: Sequence[Token]) -> bool:
     return False
 
 
-def stated_age(hits: Sequence[Hit], tokens: Sequence[Token]) -> int | None:
-    """The age in years a message states next to an age word, if it states one."""
+def stated_age(
+    hits: Sequence[Hit],
+    tokens: Sequence[Token],
+    time_words: Collection[str] = (),
+    every_hit: Sequence[Hit] = (),
+) -> int | None:
+    """The age in years a message states next to an age word, if it states one.
+
+    ``time_words`` are the words read as a date or time: such a number is no age.
+    ``every_hit`` are the hits of the whole message, background included: a number before
+    any of them is a count ("a mother of 4 children"), even where that word counts for nothing.
+    """
     concepts = {hit.concept for hit in hits}
     speaks_of_someone = any(concept.startswith(_PERSON_CONCEPTS) for concept in concepts)
     for hit in hits:
@@ -66,6 +88,36 @@ def stated_age(hits: Sequence[Hit], tokens: Sequence[Token]) -> int | None:
             age = _number_beside(hit, tokens)
             if age is not None:
                 return age
+    return _number_after_person(hits, tokens, time_words, every_hit or hits)
+
+
+def _number_after_person(
+    hits: Sequence[Hit],
+    tokens: Sequence[Token],
+    time_words: Collection[str],
+    every_hit: Sequence[Hit],
+) -> int | None:
+    """A bare number within :data:`RELATION_REACH` words after a child or a parent."""
+    people = [hit for hit in hits if hit.concept.startswith(_RELATION_CONCEPTS)]
+    if not people or not any(token.text.isdigit() for token in tokens):
+        return None
+    taken = {index for hit in every_hit for index, _, _ in hit.spans}
+    for hit in people:
+        last = max(index for index, _, _ in hit.spans)
+        for index in range(last + 1, min(last + 2 + RELATION_REACH, len(tokens))):
+            if index in taken:
+                break  # another concept stands between: the number is not this person's
+            if not tokens[index].text.isdigit():
+                continue
+            if tokens[index].text in time_words:
+                break  # "for seniors on the 10th of January"
+            after = index + 1
+            if after < len(tokens) and (tokens[after].text.isdigit() or after in taken):
+                break  # a date ("15.3.") or a count ("2 kids", "3 hours" read as time)
+            number = int(tokens[index].text)
+            if 0 < number <= MAX_AGE:
+                return number
+            break
     return None
 
 

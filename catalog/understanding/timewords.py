@@ -18,8 +18,10 @@ Sunday):
   Monday-Sunday week of Christmas Eve;
 - a holiday named ("jouluaattona", "at Easter") is its coming days, this year's until they
   are over (:mod:`catalog.understanding.holidays`); a weekday beside a one-day holiday
-  describes it, one beside a span ("Saturday at Easter") is that day within it. The first
-  holiday named is also told apart (:attr:`TimeReading.holiday`);
+  describes it, one beside a span ("Saturday at Easter") is that day within it, and so is a
+  date or one-day holiday inside a span named beside it ("Good Friday at Easter", "in
+  December, on the 12th"). The first holiday named is also told apart
+  (:attr:`TimeReading.holiday`);
 - a weekday is the next such day (today if it is today); with "next" it is the one in next
   week, and with a week, weekend or month named too it is the first one in that range;
 - a date is that date (see :func:`catalog.understanding.dates.resolve_date` for the year);
@@ -299,6 +301,8 @@ def resolve(
         else:
             parts.add(str(item.value))
         used.append(item)
+    if named_dates and ranges and all(any(a <= d <= b for a, b in ranges) for d in named_dates):
+        ranges = []  # "on Good Friday, at Easter", "in December, on the 12th": the day itself
     days.extend((day, day) for day in named_dates)
     if weekdays and not named_dates:
         days.extend(_weekday_days(weekdays, ranges, today))

@@ -103,3 +103,19 @@ def test_limit_keeps_the_soonest(matcher: Matcher) -> None:
     everything = matcher.search(Query("en", "activities"), "espoo", now).matches
     first_three = matcher.search(Query("en", "activities"), "espoo", now, 3).matches
     assert [m.activity.id for m in first_three] == [m.activity.id for m in everything[:3]]
+
+
+def test_leftover_words_narrow_only_to_what_is_on_in_the_window(demo: Catalogue) -> None:
+    from bot.bootstrap import term_tokens
+    from catalog.matching import TermIndex
+
+    matcher = Matcher(demo, OccurrenceIndex(demo, ()), TermIndex(demo, term_tokens))
+    now = datetime(2026, 12, 10, 12, 0, tzinfo=HELSINKI)
+    saturday = TimeWindow(date(2026, 12, 19), date(2026, 12, 19))
+    everything = ids(matcher, Query("fi", "activities", window=saturday), "hameenlinna", now)
+    assert len(everything) > 1
+    named = Query("fi", "activities", window=saturday, terms=("joulumyyjäiset",))
+    assert ids(matcher, named, "hameenlinna", now) == ["hml-joulumyyjaiset"]
+    # the language cafés the word names are not on that Saturday: the day's activities stay
+    elsewhere = Query("fi", "activities", window=saturday, terms=("kielikahvila",))
+    assert sorted(ids(matcher, elsewhere, "hameenlinna", now)) == sorted(everything)

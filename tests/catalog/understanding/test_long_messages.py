@@ -52,8 +52,7 @@ def test_when_they_moved_is_no_window(understander: Understander, text: str, day
 
 def test_a_month_told_as_background_alone_gives_no_window(understander: Understander) -> None:
     text = (
-        "Hi, we arrived from Lagos in November and my husband works long days. "
-        "Any women's group?"
+        "Hi, we arrived from Lagos in November and my husband works long days. Any women's group?"
     )
     query = understander.understand(text, now=NOW)
     assert query.window is None
@@ -152,3 +151,120 @@ def test_a_long_message_is_read_to_its_end(understander: Understander) -> None:
     assert query.kinds == {"language_club"}
     assert query.window is not None
     assert query.window.start == THURSDAY
+
+
+# --- the request inside a long message (wave 3) -------------------------------------------
+
+
+def test_a_contrast_word_starts_a_clause_of_the_same_sentence() -> None:
+    from catalog.understanding.lexicon import load_lexicon
+
+    breaks = load_lexicon("en").clause_breaks
+    text = "I stay in Hattula but on Friday I visit Espoo. Anything for kids?"
+    clauses = split_clauses(text, breaks)
+    pieces = [text[c.start : c.end].strip() for c in clauses]
+    assert pieces == ["I stay in Hattula", "but on Friday I visit Espoo.", "Anything for kids?"]
+    assert [c.sentence for c in clauses] == [0, 0, 1]
+    assert clauses[0].part != clauses[1].part
+    assert [c.question for c in clauses] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        (
+            "We live in Nurmijärvi but on Saturday we are in Espoo with the kids, anything there?",
+            "Espoo",
+        ),
+        ("Bor i Nurmijärvi men på lördag är vi i Esbo, finns det något för barn där?", "Espoo"),
+        ("Живём в Нурмиярви, но в субботу будем в Эспоо. Что там есть для детей?", "Espoo"),
+        ("Nurmijärvi'de yaşıyoruz ama cumartesi Espoo'dayız, orada çocuklar için ne var?", "Espoo"),
+    ],
+)
+def test_the_day_after_but_survives_the_background_before_it(
+    understander: Understander, text: str, place: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.window is not None
+    assert query.window.start == SATURDAY
+    assert query.municipalities == (place,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Olen töissä siivoojana, iltaisin vapaa. Haluaisin vapaaehtoiseksi. "
+        "Mihin voin ottaa yhteyttä?",
+        "I'm working in a warehouse, free in the evenings. I'd like to volunteer. Who do I ask?",
+        "Работаю уборщицей, по вечерам свободна. Хочу стать волонтёром. Куда обратиться?",
+    ],
+)
+def test_the_rest_of_a_background_sentence_gives_no_time(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "volunteering" in query.kinds
+    assert query.clock is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello! I'm a cook and still looking for work, my Finnish is weak. "
+        "Are there Finnish courses in the evening next week?",
+        "Hei! Olen kokki ja etsin töitä, suomi on vielä heikkoa. "
+        "Onko ensi viikolla iltaisin suomen kursseja?",
+        "Hola, soy cocinera y busco trabajo, mi finés es flojo. "
+        "¿Hay cursos de finés por la tarde la semana que viene?",
+    ],
+)
+def test_the_question_decides_what_is_asked_for(understander: Understander, text: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert query.kinds == {"language_course"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to learn Finnish so that I can find a job. What is on in the evenings?",
+        "Haluan oppia suomea, jotta saisin töitä. Mitä on illalla tarjolla?",
+        "Quiero aprender finés para encontrar trabajo. ¿Qué hay por las tardes?",
+    ],
+)
+def test_work_is_the_reason_for_learning_not_a_second_kind(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "job_search" not in query.kinds
+    assert query.kinds & {"language_course", "language_club"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd like to practise speaking with real people. Is there a language café on Thursday?",
+        "Haluaisin harjoitella puhumista oikeiden ihmisten kanssa. Onko torstaina kielikahvilaa?",
+    ],
+)
+def test_real_people_to_practise_with_are_not_a_wish_for_staff(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert "language_club" in query.kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm a mother of four children and we moved to Espoo last year. "
+        "Where do women meet on Thursday?",
+        "Olen neljän lapsen äiti ja muutimme Espooseen viime vuonna. "
+        "Missä naiset tapaavat torstaina?",
+    ],
+)
+def test_children_in_the_background_are_no_audience(understander: Understander, text: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "children" not in query.audiences
+    assert query.audiences & {"women"} or "womens_group" in query.kinds

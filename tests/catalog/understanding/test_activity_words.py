@@ -1,0 +1,51 @@
+"""Activity words people use beside the catalogue's own (written for these tests)."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.understanding import Understander
+
+NOW = datetime(2027, 2, 8, 19, 30, tzinfo=ZoneInfo("Europe/Helsinki"))
+
+
+@pytest.fixture(scope="module")
+def understander() -> Understander:
+    return Understander()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("is there a job fair this spring?", "job_search"),
+        ("Onko työmessuja tulossa?", "job_search"),
+        ("Finns det någon jobbmässa i mars?", "job_search"),
+        ("Когда будет ярмарка вакансий?", "job_search"),
+        ("هل يوجد معرض توظيف قريبا؟", "job_search"),
+        ("下个月有招聘会吗", "job_search"),
+        ("¿Hay alguna feria de empleo?", "job_search"),
+        ("Y a-t-il un salon de l'emploi ?", "job_search"),
+        ("kariyer fuarı var mı?", "job_search"),
+        ("my kid loves to draw, any art club?", "crafts"),
+        ("Tyttö tykkää piirtelystä, onko kuvataidekerhoa?", "crafts"),
+        ("Мой сын любит рисунок, есть изостудия?", "crafts"),
+        ("有没有英语角？", "language_club"),
+        ("星期三有汉语角吗", "language_club"),
+        ("kas kolmapäeval on keele klubi?", "language_club"),
+        ("onks kieli kahvila auki?", "language_club"),
+        ("any group for dads?", "mens_group"),
+        ("Onko isien ryhmää?", "mens_group"),
+        ("Есть ли группа для пап?", "mens_group"),
+        ("babalar kulübü var mı?", "mens_group"),
+    ],
+)
+def test_other_words_name_the_kind(understander: Understander, text: str, kind: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert kind in query.kinds
+
+
+def test_a_homophone_typo_of_the_chinese_word_for_language(understander: Understander) -> None:
+    query = understander.understand("有没有芬兰与课程？", now=NOW)
+    assert "language_course" in query.kinds

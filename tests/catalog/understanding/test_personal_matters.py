@@ -1,0 +1,66 @@
+"""A personal matter about an activity or its leader wants a person (written for these tests).
+
+Mistreatment, insults, feeling unsafe, a complaint or a letter to translate: the message names
+an activity, but it asks for someone to talk to, not for the activity.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.understanding import Understander
+
+NOW = datetime(2027, 2, 8, 19, 30, tzinfo=ZoneInfo("Europe/Helsinki"))
+
+
+@pytest.fixture(scope="module")
+def understander() -> Understander:
+    return Understander()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The coach of the football team insults my son in front of everyone. Who can I talk to?",
+        "Kuorossa ohjaaja kohtelee minua huonosti. Voinko puhua jonkun kanssa tästä?",
+        "Ledaren på språkcaféet förolämpade mig. Kan jag prata med någon?",
+        "Тренер по футболу оскорбляет моего сына. С кем можно поговорить?",
+        "Керівниця гуртка кричить на мою доньку. З ким можна поговорити?",
+        "المدرب في نادي كرة القدم يهددني، أريد أن أتكلم مع شخص",
+        "معلم کلاس زبان به من توهین کرد. میشه با یه نفر صحبت کنم؟",
+        "Futbol antrenörü oğluma hakaret ediyor, biriyle konuşabilir miyim?",
+        "足球教练经常骂我儿子，我可以找人谈谈吗？",
+        "La profesora del curso de finés me humilla delante de todos. ¿Puedo hablar con alguien?",
+        "L'animateur du café des langues se moque de moi. Je peux parler à quelqu'un ?",
+        "Keelekohviku juht solvas mind. Kas saan kellegagi rääkida?",
+    ],
+)
+def test_mistreatment_beside_an_activity_wants_a_person(
+    understander: Understander, text: str
+) -> None:
+    assert understander.understand(text, now=NOW).intent == "contact"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I got a letter from Kela and don't understand it, I need someone to translate it",
+        "Sain kirjeen Migristä enkä ymmärrä sitä, tarvitsen jonkun kääntämään sen",
+        "Recibí una carta de Migri y no la entiendo, necesito a alguien que me la traduzca",
+    ],
+)
+def test_a_letter_to_translate_wants_a_person(understander: Understander, text: str) -> None:
+    assert understander.understand(text, now=NOW).intent == "contact"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is the football club safe for small children?",
+        "Onko jalkapallokerho lapsille?",
+        "Is there a translation course in the evening?",
+    ],
+)
+def test_a_plain_activity_question_stays_one(understander: Understander, text: str) -> None:
+    assert understander.understand(text, now=NOW).intent == "activities"

@@ -1,0 +1,70 @@
+"""Time words as people type them (written for these tests)."""
+
+from datetime import date, datetime
+
+import pytest
+
+from catalog.understanding.timewords import find_window_spans
+
+NOW = datetime(2027, 1, 27, 12, 0)  # a Wednesday
+TOMORROW = date(2027, 1, 28)
+TODAY = date(2027, 1, 27)
+SATURDAY = date(2027, 1, 30)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿Hay algo en Hattula mañana?",
+        "¿Qué hay en Nurmijärvi para la familia mañana?",
+    ],
+)
+def test_tomorrow_after_a_word_ending_in_la_is_still_tomorrow(text: str) -> None:
+    window = find_window_spans(text, "es", NOW).window
+    assert window is not None
+    assert window.start == TOMORROW
+
+
+def test_the_morning_is_not_tomorrow() -> None:
+    reading = find_window_spans("¿Hay algo por la mañana?", "es", NOW)
+    assert reading.window is None
+    assert reading.clock is not None
+
+
+@pytest.mark.parametrize("text", ["shu fi lyom?", "fi shi alyom?", "shou fi ilyom bil masa?"])
+def test_arabizi_today_without_the_e(text: str) -> None:
+    window = find_window_spans(text, "ar", NOW).window
+    assert window is not None
+    assert window.start == TODAY
+
+
+@pytest.mark.parametrize("text", ["maxaa jira sabtida?", "ma jiraa wax sabitda?", "sabtiga"])
+def test_somali_saturday_with_its_ending_and_a_slip(text: str) -> None:
+    window = find_window_spans(text, "so", NOW).window
+    assert window is not None
+    assert window.start == SATURDAY
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "day"),
+    [
+        ("anything on Good Friday over the Easter holidays?", "en", date(2027, 3, 26)),
+        ("Finns det något på långfredagen under påsken?", "sv", date(2027, 3, 26)),
+        ("Paskalya tatilinde, Kutsal Cuma günü ne var?", "tr", date(2027, 3, 26)),
+        ("what is on in February, on the 12th?", "en", date(2027, 2, 12)),
+    ],
+)
+def test_a_day_named_inside_a_longer_span_is_that_day(
+    text: str, language: str, day: date
+) -> None:
+    window = find_window_spans(text, language, NOW).window
+    assert window is not None
+    assert (window.start, window.end) == (day, day)
+
+
+def test_finglish_after_an_hour_is_persian_not_english() -> None:
+    from catalog.understanding import Understander
+
+    query = Understander().understand("farda baad az saat 5 chi hast?", now=NOW)
+    assert query.language == "fa"
+    assert query.clock is not None

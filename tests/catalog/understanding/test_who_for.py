@@ -1,0 +1,101 @@
+"""Who an activity is for, from how people describe them (written for these tests).
+
+A bare number after a child or a parent is an age ("my son is 8", ``ему 15``); an elderly
+parent is a senior, not a man or a woman; girls who want a group ask for a women's group for
+young people; fathers who want to meet other fathers ask for a men's group.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.understanding import Understander
+
+NOW = datetime(2027, 2, 8, 19, 30, tzinfo=ZoneInfo("Europe/Helsinki"))
+
+
+@pytest.fixture(scope="module")
+def understander() -> Understander:
+    return Understander()
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [
+        ("my son is 8, anything fun on Saturday?", "children"),
+        ("Мой сын, ему 15, хочет играть в футбол.", "youth"),
+        ("Poikani on 16 ja haluaa pelata jalkapalloa", "youth"),
+        ("Min son är 7, finns det något för honom?", "children"),
+        ("mi hijo tiene 6, hay algo para él el sábado?", "children"),
+    ],
+)
+def test_a_number_after_a_child_is_the_age(
+    understander: Understander, text: str, audience: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert audience in query.audiences
+    assert not query.audiences & ({"children", "youth"} - {audience})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mother (81) is lonely, is there a club for her?",
+        "äidille 78v jotain tekemistä?",
+        "моему отцу 75, есть ли что-нибудь для него?",
+    ],
+)
+def test_an_elderly_parent_is_a_senior_not_a_woman_or_a_man(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "seniors" in query.audiences
+    assert not query.audiences & {"women", "men"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm a mother with 2 kids, anything on Saturday?",
+        "Onko seniorit-ryhmää 10.3. Espoossa?",
+    ],
+)
+def test_a_count_or_a_date_after_a_person_is_no_age(understander: Understander, text: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "youth" not in query.audiences
+
+
+def test_a_count_in_the_background_is_no_age(understander: Understander) -> None:
+    text = "I am a mom of 4 kids, we moved to Espoo in 2019. Anything next week in the evening?"
+    assert "children" not in understander.understand(text, now=NOW).audiences
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my daughter is 15 and wants a group with other girls",
+        "tyttäreni on 14 ja etsii tyttöjen ryhmää",
+        "дочке 16, есть ли группа для девочек?",
+    ],
+)
+def test_girls_wanting_a_group_ask_for_a_womens_group_for_youth(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.kinds == {"womens_group"}
+    assert "youth" in query.audiences
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is there a group where dads can meet other dads?",
+        "mi esposo busca un grupo de papás",
+    ],
+)
+def test_fathers_meeting_fathers_ask_for_a_mens_group(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "mens_group" in query.kinds
