@@ -718,6 +718,53 @@ def build_reminder_service(
     return ReminderService(runtime.planner, drainers, leadership, jobs=jobs)
 
 
+def attach_inbox(app: App, runtime: Runtime, channels: Iterable[Channel]) -> list[OutboxDrainer]:
+    """With ``TARJOTIN_TELEGRAM_INBOX``: webhook updates go through the database inbox.
+
+    Gives the replies drainer every instance runs (not only the leader): it sends the replies
+    its own inbox worker enqueued at once, in each chat's order, with the channel's pacer.
+    Without the setting, or without a Telegram channel, nothing changes and none is given.
+    """
+    if not app.settings.telegram_inbox:
+        return []
+    from bot.storage.inbox import SqlInbox
+    from bot.storage.outbox import REPLY
+    from bot.telegram.channel import TelegramChannel
+    from bot.telegram.inbox import TelegramInbox
+    from bot.telegram.outbox_sender import TelegramOutbox
+
+    drainers: list[OutboxDrainer] = []
+    for channel in channels:
+        if not isinstance(channel, TelegramChannel):
+            continue
+        channel.use_inbox(
+            TelegramInbox(
+                SqlInbox(app.database.sessions),
+                channel.adapter,
+                channel.current_bot,
+                runtime.clock,
+                on_enqueued=runtime.doorbell.ring,
+                hold=timedelta(seconds=app.settings.inbox_claim_seconds),
+                max_active=channel.options.max_concurrent_updates,
+            )
+        )
+        drainer = OutboxDrainer(
+            runtime.outbox,
+            TelegramOutbox(channel),
+            channel.name,
+            runtime.clock,
+            pacer=channel.pacing.pacer,
+            charge=not channel.pacing.charged_by_channel,
+            retry=channel.pacing.retry,
+            on_blocked=runtime.conversation.on_blocked,
+            categories=(REPLY,),
+            idle_poll=1.0,
+        )
+        runtime.doorbell.join(drainer.wake)
+        drainers.append(drainer)
+    return drainers
+
+
 def telegram_bot_name(channels: Iterable[Channel]) -> Callable[[], str | None]:
     """The running Telegram bot's username, for invite links (``None`` before it started).
 

@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from bot.ask import answer_json, answer_rows, parse_now, read_batch
 from bot.bootstrap import (
     App,
+    attach_inbox,
     build_assistant,
     build_reminder_service,
     build_runtime,
@@ -344,9 +345,11 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         channels += configured_channels(settings, runtime.conversation, runtime.erasures)
         senders = channel_senders(channels) | email_senders(settings)
         service = build_reminder_service(app, runtime, senders)
-        http = build_http_server(app, runtime, channels, service.drainers)
+        replies = attach_inbox(app, runtime, channels)
+        http = build_http_server(app, runtime, channels, [*service.drainers, *replies])
         served: list[Channel] = [http] if http is not None else []  # up first, down last
-        await run_channels([*served, *channels], services=[service.run, runtime.watcher.run])
+        services = [service.run, runtime.watcher.run, *(drainer.run for drainer in replies)]
+        await run_channels([*served, *channels], services=services)
         return EXIT_OK
 
     return await _with_app(settings, work)

@@ -11,6 +11,7 @@ the one place a message can be sent twice (see :mod:`bot.outbox_drainer`).
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,10 +21,11 @@ from typing import Any
 
 from sqlalchemy import Insert, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import SessionSource
 from bot.storage.models import OutboxRow
-from handlers.core.events import Action, ActionKind, ChatId, Reply, UserId
+from handlers.core.events import Action, ActionKind, ChatId, Document, Reply, UserId
 from handlers.core.ports import OutgoingMessage
 
 __all__ = ["ClaimedMessage", "OutgoingMessage", "SqlOutbox", "State", "channel_of"]
@@ -49,23 +51,28 @@ def channel_of(user: UserId | str) -> str:
 
 
 def encode_reply(reply: Reply) -> str:
-    """A reply as compact, stable JSON."""
-    return json.dumps(
-        {
-            "text": reply.text,
-            "language": reply.language,
-            "actions": [[a.kind.value, a.label, a.argument] for a in reply.actions],
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    """A reply as compact, stable JSON (a file that goes with it, the tray report, in base64)."""
+    data: dict[str, Any] = {
+        "text": reply.text,
+        "language": reply.language,
+        "actions": [[a.kind.value, a.label, a.argument] for a in reply.actions],
+    }
+    if reply.document is not None:
+        document = reply.document
+        content = base64.b64encode(document.content).decode("ascii")
+        data["document"] = [document.filename, document.media_type, content]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_reply(payload: str) -> Reply:
     """The reply :func:`encode_reply` wrote."""
     data: dict[str, Any] = json.loads(payload)
     actions = tuple(Action(ActionKind(k), label, arg) for k, label, arg in data["actions"])
-    return Reply(data["text"], data["language"], actions)
+    document = None
+    if "document" in data:
+        filename, media_type, content = data["document"]
+        document = Document(filename, media_type, base64.b64decode(content))
+    return Reply(data["text"], data["language"], actions, document)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +138,60 @@ def _insert_ignoring_duplicates(dialect: str) -> Insert:
     raise NotImplementedError(f"no portable INSERT … ON CONFLICT for {dialect}")
 
 
+async def insert_messages(
+    session: AsyncSession, messages: Iterable[OutgoingMessage], now: datetime
+) -> list[str]:
+    """Insert the messages whose key is new in the caller's transaction; the keys inserted.
+
+    For a unit of work that enqueues together with another change (the inbox removes the
+    update it answered in the same transaction).
+    """
+    inserted: list[str] = []
+    batch = list(messages)
+    statement = _insert_ignoring_duplicates(session.get_bind().dialect.name)
+    for start in range(0, len(batch), INSERT_CHUNK):
+        chunk = {m.key: _row_values(m, now) for m in batch[start : start + INSERT_CHUNK]}
+        result = await session.execute(statement, list(chunk.values()))
+        inserted += result.scalars().all()
+    return inserted
+
+
+#: The category of a reply to an update (through the webhook inbox): sent in its chat's order.
+REPLY = "reply"
+
+
+async def _ordered(
+    session: AsyncSession, channel: str, now: datetime, candidates: Sequence[Any]
+) -> list[int]:
+    """The candidates that may be sent now: a reply waits for its chat's earlier replies.
+
+    An earlier reply holds its chat while it is ``sending`` (by any drainer, on any instance)
+    or ``pending`` but not yet due (a retry). Other categories are not held back.
+    """
+    chats = {chat for _, chat, category in candidates if category == REPLY}
+    held: dict[str, int] = {}
+    if chats:
+        rows = await session.execute(
+            select(OutboxRow.chat_id, func.min(OutboxRow.id))
+            .where(
+                OutboxRow.category == REPLY,
+                OutboxRow.channel == channel,
+                OutboxRow.chat_id.in_(chats),
+                or_(
+                    OutboxRow.state == State.SENDING.value,
+                    and_(OutboxRow.state == State.PENDING.value, OutboxRow.next_attempt_at > now),
+                ),
+            )
+            .group_by(OutboxRow.chat_id)
+        )
+        held = {chat: first for chat, first in rows}
+    return [
+        row_id
+        for row_id, chat, category in candidates
+        if category != REPLY or row_id < held.get(chat, row_id + 1)
+    ]
+
+
 class SqlOutbox:
     """The outbox repository; each method is one short transaction."""
 
@@ -143,33 +204,41 @@ class SqlOutbox:
         Idempotent: enqueueing the same key again (a re-plan, a retry after a crash) changes
         nothing, whatever state the first row is in.
         """
-        inserted: list[str] = []
-        batch = list(messages)
         async with self._sessions.begin() as session:
-            statement = _insert_ignoring_duplicates(session.get_bind().dialect.name)
-            for start in range(0, len(batch), INSERT_CHUNK):
-                chunk = {m.key: _row_values(m, now) for m in batch[start : start + INSERT_CHUNK]}
-                result = await session.execute(statement, list(chunk.values()))
-                inserted += result.scalars().all()
-        return inserted
+            return await insert_messages(session, messages, now)
 
     async def claim(
-        self, channel: str, now: datetime, limit: int, token: str, hold: timedelta
+        self,
+        channel: str,
+        now: datetime,
+        limit: int,
+        token: str,
+        hold: timedelta,
+        categories: Sequence[str] = (),
     ) -> list[ClaimedMessage]:
-        """Take up to ``limit`` due rows of ``channel`` (oldest due first) for ``hold``."""
+        """Take up to ``limit`` due rows of ``channel`` (oldest due first) for ``hold``.
+
+        Only rows of ``categories`` when given. Replies keep their chat's order across
+        drainers and retries: a reply is not taken while an earlier reply of its chat is
+        being sent or waits for a retry (see :func:`_ordered`).
+        """
         async with self._sessions.begin() as session:
-            ids = (
-                await session.scalars(
-                    select(OutboxRow.id)
-                    .where(
-                        OutboxRow.channel == channel,
-                        OutboxRow.state == State.PENDING.value,
-                        OutboxRow.next_attempt_at <= now,
-                    )
-                    .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-                    .limit(limit)
+            query = (
+                select(OutboxRow.id, OutboxRow.chat_id, OutboxRow.category)
+                .where(
+                    OutboxRow.channel == channel,
+                    OutboxRow.state == State.PENDING.value,
+                    OutboxRow.next_attempt_at <= now,
                 )
-            ).all()
+                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                .limit(limit)
+            )
+            if categories:
+                query = query.where(OutboxRow.category.in_(categories))
+            candidates = (await session.execute(query)).all()
+            if not candidates:
+                return []
+            ids = await _ordered(session, channel, now, candidates)
             if not ids:
                 return []
             await session.execute(
@@ -246,6 +315,28 @@ class SqlOutbox:
             next_attempt_at=next_attempt,
             last_error=error,
         )
+
+    async def release(self, message_ids: Sequence[int], token: str) -> int:
+        """Give claimed rows back unsent and uncounted (an earlier message of their chat failed)."""
+        if not message_ids:
+            return 0
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id.in_(message_ids),
+                    OutboxRow.claimed_by == token,
+                    OutboxRow.state == State.SENDING.value,
+                )
+                .values(
+                    state=State.PENDING.value,
+                    claimed_by=None,
+                    claimed_until=None,
+                    attempts=OutboxRow.attempts - 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_final(self, message_id: int, token: str, state: State, error: str) -> bool:
         """End the row as ``failed``, ``dropped`` or ``blocked`` with the reason."""
