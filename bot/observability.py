@@ -19,6 +19,7 @@ from bot.storage.calendar_feeds import SqlCalendarFeeds
 from bot.storage.database import schema_at_head
 from bot.storage.reminders import SqlSubscriptionStore
 from bot.storage.requests import SqlRequestStore
+from bot.telegram.inbox import TelegramInbox
 
 
 def channel_ready(channel: Channel) -> bool:
@@ -62,6 +63,10 @@ def build_http_server(
         intake = getattr(channel, "intake", None)
         if isinstance(intake, FairIntake):
             metrics.watch_intake(channel.name, intake)
+        inbox = getattr(channel, "inbox", None)
+        if isinstance(inbox, TelegramInbox):  # updates are counted where they are handled
+            metrics.watch_intake(channel.name, inbox.worker)
+            metrics.sources.inbox = inbox.inbox.backlog
         mount = getattr(channel, "mount", None)
         if mount is not None and getattr(channel, "webhook", None) is not None:
             mount(server)
