@@ -14,7 +14,7 @@ import asyncio
 import logging
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -696,8 +696,13 @@ def build_reminder_service(
     app: App,
     runtime: Runtime,
     senders: Mapping[str, tuple[OutboxSender, Pacing]],
+    *,
+    skip: Sequence[str] = (),
 ) -> ReminderService:
-    """One drainer per channel (its sender, pacer and retry policy) under one service."""
+    """One drainer per channel (its sender, pacer and retry policy) under one service.
+
+    ``skip``: categories its drainers leave alone (replies, when each instance sends its own).
+    """
     drainers = [
         OutboxDrainer(
             runtime.outbox,
@@ -708,6 +713,7 @@ def build_reminder_service(
             charge=not pacing.charged_by_channel,
             retry=pacing.retry,
             on_blocked=runtime.conversation.on_blocked,
+            skip=skip,
         )
         for channel, (sender, pacing) in senders.items()
     ]
@@ -734,9 +740,11 @@ def attach_inbox(app: App, runtime: Runtime, channels: Iterable[Channel]) -> lis
     from bot.telegram.outbox_sender import TelegramOutbox
 
     drainers: list[OutboxDrainer] = []
+    hold = timedelta(seconds=app.settings.inbox_claim_seconds)
     for channel in channels:
         if not isinstance(channel, TelegramChannel):
             continue
+        limits = channel.options.limits
         channel.use_inbox(
             TelegramInbox(
                 SqlInbox(app.database.sessions),
@@ -744,7 +752,7 @@ def attach_inbox(app: App, runtime: Runtime, channels: Iterable[Channel]) -> lis
                 channel.current_bot,
                 runtime.clock,
                 on_enqueued=runtime.doorbell.ring,
-                hold=timedelta(seconds=app.settings.inbox_claim_seconds),
+                hold=hold,
                 max_active=channel.options.max_concurrent_updates,
             )
         )
@@ -759,6 +767,10 @@ def attach_inbox(app: App, runtime: Runtime, channels: Iterable[Channel]) -> lis
             on_blocked=runtime.conversation.on_blocked,
             categories=(REPLY,),
             idle_poll=1.0,
+            # A killed instance's claimed replies go to another instance as soon as its chats
+            # do; a batch is about a second of sending, well inside that hold.
+            hold=hold,
+            batch=max(1, int(limits.overall / max(limits.overall_window, 1e-3))),
         )
         runtime.doorbell.join(drainer.wake)
         drainers.append(drainer)

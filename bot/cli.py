@@ -46,6 +46,7 @@ from bot.report import ReportMaker, add_report_command, period, rendered, write_
 from bot.runner import run_channels
 from bot.startup_checks import check_catalogue_file, check_settings, open_app, refuse_demo
 from bot.storage.catalog_store import TooManyWithdrawalsError
+from bot.storage.outbox import REPLY
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
 from bot.terminal_chat import (
     COORDINATOR,
@@ -344,7 +345,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         )
         channels += configured_channels(settings, runtime.conversation, runtime.erasures)
         senders = channel_senders(channels) | email_senders(settings)
-        service = build_reminder_service(app, runtime, senders)
+        skip = [REPLY] if settings.telegram_inbox else []  # each instance sends its replies
+        service = build_reminder_service(app, runtime, senders, skip=skip)
         replies = attach_inbox(app, runtime, channels)
         http = build_http_server(app, runtime, channels, [*service.drainers, *replies])
         served: list[Channel] = [http] if http is not None else []  # up first, down last

@@ -106,6 +106,8 @@ class OutboxDrainer:
         hold: timedelta = timedelta(minutes=2),
         idle_poll: float = 5.0,
         categories: Sequence[str] = (),
+        skip: Sequence[str] = (),
+        batch: int | None = None,
     ) -> None:
         self.outbox = outbox
         self.sender = sender
@@ -125,6 +127,9 @@ class OutboxDrainer:
         self.idle_poll = idle_poll
         self.categories = tuple(categories)
         """Only rows of these categories (none: all), e.g. each instance's replies drainer."""
+        self.skip = tuple(skip)
+        """Never rows of these (the leader's drainers leave replies to the replies drainers)."""
+        self._batch = batch
         self.token = uuid.uuid4().hex
         self.stats = DrainStats()
         self._blocked: set[str] = set()
@@ -138,6 +143,8 @@ class OutboxDrainer:
 
         Large enough that the pause to claim the next batch costs little throughput.
         """
+        if self._batch is not None:
+            return self._batch
         per_second = self.limits.overall / max(self.limits.overall_window, 1e-3)
         return max(1, min(500, int(per_second * 10)))
 
@@ -149,7 +156,7 @@ class OutboxDrainer:
         """Claim the due rows (one batch) and send them; returns how many were handled."""
         now = self.clock()
         claimed = await self.outbox.claim(
-            self.channel, now, self.batch_size, self.token, self.hold, self.categories
+            self.channel, now, self.batch_size, self.token, self.hold, self.categories, self.skip
         )
         if claimed:
             await self._send_all(claimed)

@@ -215,12 +215,13 @@ class SqlOutbox:
         token: str,
         hold: timedelta,
         categories: Sequence[str] = (),
+        skip: Sequence[str] = (),
     ) -> list[ClaimedMessage]:
         """Take up to ``limit`` due rows of ``channel`` (oldest due first) for ``hold``.
 
-        Only rows of ``categories`` when given. Replies keep their chat's order across
-        drainers and retries: a reply is not taken while an earlier reply of its chat is
-        being sent or waits for a retry (see :func:`_ordered`).
+        Only rows of ``categories`` when given, and none of ``skip``. Replies keep their
+        chat's order across drainers and retries: a reply is not taken while an earlier
+        reply of its chat is being sent or waits for a retry (see :func:`_ordered`).
         """
         async with self._sessions.begin() as session:
             query = (
@@ -235,6 +236,8 @@ class SqlOutbox:
             )
             if categories:
                 query = query.where(OutboxRow.category.in_(categories))
+            if skip:
+                query = query.where(OutboxRow.category.not_in(skip))
             candidates = (await session.execute(query)).all()
             if not candidates:
                 return []
