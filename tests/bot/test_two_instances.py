@@ -36,6 +36,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from telegram import Chat
 from sqlalchemy import make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -215,6 +216,9 @@ async def _run_the_scenario(
     telegram: FakeTelegramServer, database: Database, url: str, tmp_path: Path
 ) -> None:
     outbox = SqlOutbox(database.sessions)
+    for i in range(REMINDERS):  # people who opened the bot and subscribed earlier
+        user = telegram.add_user(FIRST_REMINDED + i)
+        telegram.world.chats[user.id] = Chat(user.id, Chat.PRIVATE)
     reminder_keys = [f"reminder:telegram:{FIRST_REMINDED + i}:ha" for i in range(REMINDERS)]
     await outbox.enqueue(
         [
@@ -263,7 +267,7 @@ async def _run_the_scenario(
         }
         await other.start()
         await other.ready()
-        await wait_for_the_end(database, update_ids, reminder_keys, 300)
+        await wait_for_the_end(database, update_ids, reminder_keys, 240)
     finally:
         codes = [await leader.stop(), await other.stop()]
         await proxy.stop()
@@ -305,8 +309,12 @@ async def wait_for_the_end(
         if finished and await inbox_depth(database) == 0:
             return
         await asyncio.sleep(1)
-    missing = len(wanted - sent)
-    raise AssertionError(f"not finished: {missing} updates unanswered, {len(busy)} rows busy")
+    states = Counter(row.state for row in rows)
+    depth = await inbox_depth(database)
+    raise AssertionError(
+        f"not finished: {len(wanted - sent)} updates unanswered, {len(busy)} rows busy, "
+        f"{len(set(reminders) - sent)} reminders unsent, {depth} stored updates; {states}"
+    )
 
 
 async def check_the_outcome(
