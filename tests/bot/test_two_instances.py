@@ -36,9 +36,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
-from telegram import Chat
 from sqlalchemy import make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
+from telegram import Chat
 
 from bot.storage.database import Database, database_url
 from bot.storage.models import InboxRow, OutboxRow
