@@ -767,6 +767,7 @@ def attach_inbox(app: App, runtime: Runtime, channels: Iterable[Channel]) -> lis
             on_blocked=runtime.conversation.on_blocked,
             categories=(REPLY,),
             idle_poll=1.0,
+            min_idle=0.05,
             # A killed instance's claimed replies go to another instance as soon as its chats
             # do; a batch is about a second of sending, well inside that hold.
             hold=hold,

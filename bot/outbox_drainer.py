@@ -108,6 +108,7 @@ class OutboxDrainer:
         categories: Sequence[str] = (),
         skip: Sequence[str] = (),
         batch: int | None = None,
+        min_idle: float = 0.0,
     ) -> None:
         self.outbox = outbox
         self.sender = sender
@@ -130,6 +131,9 @@ class OutboxDrainer:
         self.skip = tuple(skip)
         """Never rows of these (the leader's drainers leave replies to the replies drainers)."""
         self._batch = batch
+        self.min_idle = min_idle
+        """The shortest pause when nothing could be claimed: a due reply held behind an
+        earlier one (sent by another instance) must not make the drainer spin."""
         self.token = uuid.uuid4().hex
         self.stats = DrainStats()
         self._blocked: set[str] = set()
@@ -172,7 +176,7 @@ class OutboxDrainer:
             wait = self.idle_poll
             due = await self.outbox.next_due(self.channel)
             if due is not None:
-                wait = min(wait, max(0.0, (due - self.clock()).total_seconds()))
+                wait = min(wait, max(self.min_idle, (due - self.clock()).total_seconds()))
             await self._idle(wait, stop)
 
     async def _idle(self, seconds: float, stop: asyncio.Event) -> None:

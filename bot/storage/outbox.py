@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Insert, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.database import SessionSource
 from bot.storage.models import OutboxRow
@@ -160,36 +161,27 @@ async def insert_messages(
 REPLY = "reply"
 
 
-async def _ordered(
-    session: AsyncSession, channel: str, now: datetime, candidates: Sequence[Any]
-) -> list[int]:
-    """The candidates that may be sent now: a reply waits for its chat's earlier replies.
+def _earlier_reply_unfinished(now: datetime) -> Any:
+    """Whether an earlier reply of the row's chat is being sent or waits for its retry.
 
-    An earlier reply holds its chat while it is ``sending`` (by any drainer, on any instance)
-    or ``pending`` but not yet due (a retry). Other categories are not held back.
+    A reply is not taken while that holds (it would overtake the earlier one), whichever
+    drainer, on whichever instance, has the earlier one.
     """
-    chats = {chat for _, chat, category in candidates if category == REPLY}
-    held: dict[str, int] = {}
-    if chats:
-        rows = await session.execute(
-            select(OutboxRow.chat_id, func.min(OutboxRow.id))
-            .where(
-                OutboxRow.category == REPLY,
-                OutboxRow.channel == channel,
-                OutboxRow.chat_id.in_(chats),
-                or_(
-                    OutboxRow.state == State.SENDING.value,
-                    and_(OutboxRow.state == State.PENDING.value, OutboxRow.next_attempt_at > now),
-                ),
-            )
-            .group_by(OutboxRow.chat_id)
+    earlier = aliased(OutboxRow)
+    return (
+        select(earlier.id)
+        .where(
+            earlier.category == REPLY,
+            earlier.channel == OutboxRow.channel,
+            earlier.chat_id == OutboxRow.chat_id,
+            earlier.id < OutboxRow.id,
+            or_(
+                earlier.state == State.SENDING.value,
+                and_(earlier.state == State.PENDING.value, earlier.next_attempt_at > now),
+            ),
         )
-        held = {chat: first for chat, first in rows}
-    return [
-        row_id
-        for row_id, chat, category in candidates
-        if category != REPLY or row_id < held.get(chat, row_id + 1)
-    ]
+        .exists()
+    )
 
 
 class SqlOutbox:
@@ -221,27 +213,30 @@ class SqlOutbox:
 
         Only rows of ``categories`` when given, and none of ``skip``. Replies keep their
         chat's order across drainers and retries: a reply is not taken while an earlier
-        reply of its chat is being sent or waits for a retry (see :func:`_ordered`).
+        reply of its chat is being sent or waits for a retry; the replies drainer (only
+        :data:`REPLY`) takes them in the order they were written.
         """
+        replies_only = tuple(categories) == (REPLY,)
         async with self._sessions.begin() as session:
             query = (
-                select(OutboxRow.id, OutboxRow.chat_id, OutboxRow.category)
+                select(OutboxRow.id)
                 .where(
                     OutboxRow.channel == channel,
                     OutboxRow.state == State.PENDING.value,
                     OutboxRow.next_attempt_at <= now,
+                    or_(OutboxRow.category != REPLY, ~_earlier_reply_unfinished(now)),
                 )
-                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                # Replies in the order they were written: a retried one is due later.
+                .order_by(
+                    *([OutboxRow.id] if replies_only else [OutboxRow.next_attempt_at, OutboxRow.id])
+                )
                 .limit(limit)
             )
             if categories:
                 query = query.where(OutboxRow.category.in_(categories))
             if skip:
                 query = query.where(OutboxRow.category.not_in(skip))
-            candidates = (await session.execute(query)).all()
-            if not candidates:
-                return []
-            ids = await _ordered(session, channel, now, candidates)
+            ids = (await session.scalars(query)).all()
             if not ids:
                 return []
             await session.execute(
@@ -259,7 +254,9 @@ class SqlOutbox:
                 select(OutboxRow)
                 .where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == token)
                 .where(OutboxRow.state == State.SENDING.value)
-                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                .order_by(
+                    *([OutboxRow.id] if replies_only else [OutboxRow.next_attempt_at, OutboxRow.id])
+                )
             )
             return [
                 ClaimedMessage(
