@@ -44,7 +44,13 @@ from bot.observability import build_http_server
 from bot.poster import add_poster_command
 from bot.report import ReportMaker, add_report_command, period, rendered, write_out
 from bot.runner import run_channels
-from bot.startup_checks import check_catalogue_file, check_settings, open_app, refuse_demo
+from bot.startup_checks import (
+    check_catalogue_file,
+    check_inbox_settings,
+    check_settings,
+    open_app,
+    refuse_demo,
+)
 from bot.storage.catalog_store import TooManyWithdrawalsError
 from bot.storage.outbox import REPLY
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
@@ -330,6 +336,7 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    check_inbox_settings(settings)
     if not (settings.telegram_enabled or settings.matrix_enabled):
         print("No Telegram or Matrix configured: opening the terminal chat.", file=sys.stderr)
         chat = argparse.Namespace(network=None, lang=None, bidi="auto", serve_http=True)

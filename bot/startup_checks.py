@@ -100,7 +100,6 @@ def check_settings(settings: Settings) -> None:
     """Everything about the settings that can be checked without opening anything."""
     check_database_url(settings)
     check_catalogue_file(settings.catalog_file)
-    check_inbox_settings(settings)
 
 
 async def open_app(settings: Settings) -> App:
