@@ -14,7 +14,7 @@ import asyncio
 import logging
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -710,8 +710,13 @@ def build_reminder_service(
     app: App,
     runtime: Runtime,
     senders: Mapping[str, tuple[OutboxSender, Pacing]],
+    *,
+    skip: Sequence[str] = (),
 ) -> ReminderService:
-    """One drainer per channel (its sender, pacer and retry policy) under one service."""
+    """One drainer per channel (its sender, pacer and retry policy) under one service.
+
+    ``skip``: categories its drainers leave alone (replies, when each instance sends its own).
+    """
     drainers = [
         OutboxDrainer(
             runtime.outbox,
@@ -722,6 +727,7 @@ def build_reminder_service(
             charge=not pacing.charged_by_channel,
             retry=pacing.retry,
             on_blocked=runtime.conversation.on_blocked,
+            skip=skip,
         )
         for channel, (sender, pacing) in senders.items()
     ]
@@ -730,6 +736,60 @@ def build_reminder_service(
     jobs = runtime.core.jobs(lambda: runtime.live().catalogue, runtime.clock)
     leadership = Leadership(SqlLease(app.database.sessions, "reminders"), runtime.clock)
     return ReminderService(runtime.planner, drainers, leadership, jobs=jobs)
+
+
+def attach_inbox(app: App, runtime: Runtime, channels: Iterable[Channel]) -> list[OutboxDrainer]:
+    """With ``TARJOTIN_TELEGRAM_INBOX``: webhook updates go through the database inbox.
+
+    Gives the replies drainer every instance runs (not only the leader): it sends the replies
+    its own inbox worker enqueued at once, in each chat's order, with the channel's pacer.
+    Without the setting, or without a Telegram channel, nothing changes and none is given.
+    """
+    if not app.settings.telegram_inbox:
+        return []
+    from bot.storage.inbox import SqlInbox
+    from bot.storage.outbox import REPLY
+    from bot.telegram.channel import TelegramChannel
+    from bot.telegram.inbox import TelegramInbox
+    from bot.telegram.outbox_sender import TelegramOutbox
+
+    drainers: list[OutboxDrainer] = []
+    hold = timedelta(seconds=app.settings.inbox_claim_seconds)
+    for channel in channels:
+        if not isinstance(channel, TelegramChannel):
+            continue
+        limits = channel.options.limits
+        channel.use_inbox(
+            TelegramInbox(
+                SqlInbox(app.database.sessions),
+                channel.adapter,
+                channel.current_bot,
+                runtime.clock,
+                on_enqueued=runtime.doorbell.ring,
+                hold=hold,
+                max_active=channel.options.max_concurrent_updates,
+            )
+        )
+        drainer = OutboxDrainer(
+            runtime.outbox,
+            TelegramOutbox(channel),
+            channel.name,
+            runtime.clock,
+            pacer=channel.pacing.pacer,
+            charge=not channel.pacing.charged_by_channel,
+            retry=channel.pacing.retry,
+            on_blocked=runtime.conversation.on_blocked,
+            categories=(REPLY,),
+            idle_poll=1.0,
+            min_idle=0.05,
+            # A killed instance's claimed replies go to another instance as soon as its chats
+            # do; a batch is about a second of sending, well inside that hold.
+            hold=hold,
+            batch=max(1, int(limits.overall / max(limits.overall_window, 1e-3))),
+        )
+        runtime.doorbell.join(drainer.wake)
+        drainers.append(drainer)
+    return drainers
 
 
 def telegram_bot_name(channels: Iterable[Channel]) -> Callable[[], str | None]:

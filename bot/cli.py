@@ -21,6 +21,7 @@ from bot.ask import answer_json, answer_rows, parse_now, read_batch
 from bot.backup.commands import add_backup_commands
 from bot.bootstrap import (
     App,
+    attach_inbox,
     build_assistant,
     build_reminder_service,
     build_runtime,
@@ -44,8 +45,15 @@ from bot.observability import build_http_server
 from bot.poster import add_poster_command
 from bot.report import ReportMaker, add_report_command, period, rendered, write_out
 from bot.runner import run_channels
-from bot.startup_checks import check_catalogue_file, check_settings, open_app, refuse_demo
+from bot.startup_checks import (
+    check_catalogue_file,
+    check_inbox_settings,
+    check_settings,
+    open_app,
+    refuse_demo,
+)
 from bot.storage.catalog_store import TooManyWithdrawalsError
+from bot.storage.outbox import REPLY
 from bot.terminal import BIDI_CHOICES, for_terminal, resolve_bidi
 from bot.terminal_chat import (
     COORDINATOR,
@@ -333,6 +341,7 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    check_inbox_settings(settings)
     if not (settings.telegram_enabled or settings.matrix_enabled):
         print("No Telegram or Matrix configured: opening the terminal chat.", file=sys.stderr)
         chat = argparse.Namespace(network=None, lang=None, bidi="auto", serve_http=True)
@@ -348,10 +357,13 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         )
         channels += configured_channels(settings, runtime.conversation, runtime.erasures)
         senders = channel_senders(channels) | email_senders(settings)
-        service = build_reminder_service(app, runtime, senders)
-        http = build_http_server(app, runtime, channels, service.drainers)
+        skip = [REPLY] if settings.telegram_inbox else []  # each instance sends its replies
+        service = build_reminder_service(app, runtime, senders, skip=skip)
+        replies = attach_inbox(app, runtime, channels)
+        http = build_http_server(app, runtime, channels, [*service.drainers, *replies])
         served: list[Channel] = [http] if http is not None else []  # up first, down last
-        await run_channels([*served, *channels], services=[service.run, runtime.watcher.run])
+        services = [service.run, runtime.watcher.run, *(drainer.run for drainer in replies)]
+        await run_channels([*served, *channels], services=services)
         return EXIT_OK
 
     return await _with_app(settings, work)

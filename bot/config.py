@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
     telegram_webhook_secret: SecretStr | None = None
+    telegram_inbox: bool = False
+    """Store webhook updates in the database before acknowledging them and answer them through
+    the outbox, so that several instances can take webhook posts behind one load balancer."""
+    inbox_claim_seconds: float = 30.0
+    """How long an instance holds a chat's inbox without renewing: after it died, another
+    instance takes its chats over this long after."""
 
     matrix_homeserver: str | None = None
     matrix_user: str | None = None
@@ -117,6 +123,13 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("must be a web address starting with https:// (or http://)")
         return value.rstrip("/") if value is not None else None
+
+    @field_validator("inbox_claim_seconds")
+    @classmethod
+    def _claim(cls, value: float) -> float:
+        if not 1.0 <= value <= 3600.0:
+            raise ValueError("must be between 1 and 3600 seconds")
+        return value
 
     @field_validator("http_port")
     @classmethod

@@ -11,6 +11,9 @@ never a user, a chat or any text.
 ``tarjotin_answer_seconds``            time to handle one update, reply sent included (histogram)
 ``tarjotin_outbox_depth``              messages waiting in the outbox, by channel
 ``tarjotin_outbox_oldest_due_seconds``  how long the oldest waiting message has been due
+``tarjotin_inbox_depth``               webhook updates stored and not yet handled, by channel
+                                       (with ``TARJOTIN_TELEGRAM_INBOX``; over all instances)
+``tarjotin_inbox_oldest_seconds``      how long the oldest stored update has waited
 ``tarjotin_sends_total``               outbox sends by channel and outcome (``delivered``,
                                        ``retry_after`` = a 429, ``blocked``, ``transient``, ...)
 ``tarjotin_reminder_lateness_seconds``  how late outbox messages went out after their due time
@@ -24,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import (
@@ -34,7 +38,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from bot.intake import FairIntake
+from bot.intake import IntakeStats
 from bot.outbox_drainer import OutboxDrainer
 
 #: Prometheus's text format, as ``/metrics`` serves it.
@@ -44,13 +48,21 @@ Backlog = Callable[[datetime], Awaitable[dict[str, tuple[int, float]]]]
 Counted = Callable[[], Awaitable[int]]
 
 
+class UpdateCounter(Protocol):
+    """What counts handled updates: the in-memory intake, or the inbox worker."""
+
+    stats: IntakeStats
+    on_handled: Callable[[float], None] | None
+
+
 @dataclass
 class Sources:
     """Where the numbers come from; each part is added once it exists."""
 
-    intakes: dict[str, FairIntake] = field(default_factory=dict)
+    intakes: dict[str, UpdateCounter] = field(default_factory=dict)
     drainers: list[OutboxDrainer] = field(default_factory=list)
     backlog: Backlog | None = None
+    inbox: Backlog | None = None
     open_requests: Counted | None = None
     reloads: Callable[[], int] | None = None
 
@@ -61,6 +73,7 @@ class _Snapshot:
 
     backlog: dict[str, tuple[int, float]] = field(default_factory=dict)
     open_requests: int | None = None
+    inbox: dict[str, tuple[int, float]] | None = None
 
 
 class Metrics:
@@ -80,7 +93,7 @@ class Metrics:
         self._snapshot = _Snapshot()
         self.registry.register(_Collected(self))
 
-    def watch_intake(self, channel: str, intake: FairIntake) -> None:
+    def watch_intake(self, channel: str, intake: UpdateCounter) -> None:
         """Count a channel's updates and time each one."""
         self.sources.intakes[channel] = intake
         intake.on_handled = self.answer_seconds.labels(channel).observe
@@ -94,7 +107,8 @@ class Metrics:
         sources, now = self.sources, self.clock()
         backlog = await sources.backlog(now) if sources.backlog is not None else {}
         requests = await sources.open_requests() if sources.open_requests is not None else None
-        self._snapshot = _Snapshot(backlog, requests)
+        inbox = await sources.inbox(now) if sources.inbox is not None else None
+        self._snapshot = _Snapshot(backlog, requests, inbox)
 
     def render(self) -> bytes:
         """The metrics in Prometheus's text format."""
@@ -111,6 +125,8 @@ class _Collected(Collector):
         sources, snapshot = self.metrics.sources, self.metrics._snapshot
         yield _updates(sources.intakes)
         yield from _outbox(snapshot.backlog)
+        if snapshot.inbox is not None:
+            yield from _inbox(snapshot.inbox)
         yield from _sends(sources.drainers)
         if sources.reloads is not None:
             reloads = CounterMetricFamily(
@@ -126,7 +142,7 @@ class _Collected(Collector):
             yield requests
 
 
-def _updates(intakes: dict[str, FairIntake]) -> Metric:
+def _updates(intakes: dict[str, UpdateCounter]) -> Metric:
     family = CounterMetricFamily(
         "tarjotin_updates", "Updates by channel and outcome.", labels=["channel", "outcome"]
     )
@@ -149,6 +165,22 @@ def _outbox(backlog: dict[str, tuple[int, float]]) -> Iterator[Metric]:
     oldest = GaugeMetricFamily(
         "tarjotin_outbox_oldest_due_seconds",
         "How long the oldest waiting outbox message has been due.",
+        labels=["channel"],
+    )
+    for channel, (count, waited) in sorted(backlog.items()):
+        depth.add_metric([channel], count)
+        oldest.add_metric([channel], waited)
+    yield depth
+    yield oldest
+
+
+def _inbox(backlog: dict[str, tuple[int, float]]) -> Iterator[Metric]:
+    depth = GaugeMetricFamily(
+        "tarjotin_inbox_depth", "Webhook updates stored, not yet handled.", labels=["channel"]
+    )
+    oldest = GaugeMetricFamily(
+        "tarjotin_inbox_oldest_seconds",
+        "How long the oldest stored webhook update has waited.",
         labels=["channel"],
     )
     for channel, (count, waited) in sorted(backlog.items()):

@@ -26,6 +26,7 @@ from bot.storage.reminders import SqlSubscriptionStore
 from bot.storage.report_data import SqlDeliveryStats
 from bot.storage.requests import SqlRequestStore
 from bot.storage.staff import SqlStaffStore
+from bot.telegram.inbox import TelegramInbox
 from catalog.model import Catalogue
 from catalog.occurrences import OccurrenceIndex
 from handlers.coordination.report_flow import TrayReports
@@ -72,6 +73,10 @@ def build_http_server(
         intake = getattr(channel, "intake", None)
         if isinstance(intake, FairIntake):
             metrics.watch_intake(channel.name, intake)
+        inbox = getattr(channel, "inbox", None)
+        if isinstance(inbox, TelegramInbox):  # updates are counted where they are handled
+            metrics.watch_intake(channel.name, inbox.worker)
+            metrics.sources.inbox = inbox.inbox.backlog
         mount = getattr(channel, "mount", None)
         if mount is not None and getattr(channel, "webhook", None) is not None:
             mount(server)

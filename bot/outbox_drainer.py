@@ -31,7 +31,7 @@ import asyncio
 import logging
 import uuid
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -105,6 +105,10 @@ class OutboxDrainer:
         sleep: Sleep = asyncio.sleep,
         hold: timedelta = timedelta(minutes=2),
         idle_poll: float = 5.0,
+        categories: Sequence[str] = (),
+        skip: Sequence[str] = (),
+        batch: int | None = None,
+        min_idle: float = 0.0,
     ) -> None:
         self.outbox = outbox
         self.sender = sender
@@ -122,9 +126,19 @@ class OutboxDrainer:
         self.sleep = sleep
         self.hold = hold
         self.idle_poll = idle_poll
+        self.categories = tuple(categories)
+        """Only rows of these categories (none: all), e.g. each instance's replies drainer."""
+        self.skip = tuple(skip)
+        """Never rows of these (the leader's drainers leave replies to the replies drainers)."""
+        self._batch = batch
+        self.min_idle = min_idle
+        """The shortest pause when nothing could be claimed: a due reply held behind an
+        earlier one (sent by another instance) must not make the drainer spin."""
         self.token = uuid.uuid4().hex
         self.stats = DrainStats()
         self._blocked: set[str] = set()
+        self._held: set[str] = set()
+        """Chats whose message was put back in this batch: their later ones go back too."""
         self._wake = asyncio.Event()
 
     @property
@@ -133,6 +147,8 @@ class OutboxDrainer:
 
         Large enough that the pause to claim the next batch costs little throughput.
         """
+        if self._batch is not None:
+            return self._batch
         per_second = self.limits.overall / max(self.limits.overall_window, 1e-3)
         return max(1, min(500, int(per_second * 10)))
 
@@ -144,7 +160,7 @@ class OutboxDrainer:
         """Claim the due rows (one batch) and send them; returns how many were handled."""
         now = self.clock()
         claimed = await self.outbox.claim(
-            self.channel, now, self.batch_size, self.token, self.hold
+            self.channel, now, self.batch_size, self.token, self.hold, self.categories, self.skip
         )
         if claimed:
             await self._send_all(claimed)
@@ -160,7 +176,7 @@ class OutboxDrainer:
             wait = self.idle_poll
             due = await self.outbox.next_due(self.channel)
             if due is not None:
-                wait = min(wait, max(0.0, (due - self.clock()).total_seconds()))
+                wait = min(wait, max(self.min_idle, (due - self.clock()).total_seconds()))
             await self._idle(wait, stop)
 
     async def _idle(self, seconds: float, stop: asyncio.Event) -> None:
@@ -194,7 +210,12 @@ class OutboxDrainer:
         queue = deque(claimed)
         busy: set[str] = set()
         tasks: set[asyncio.Task[None]] = set()
+        self._held.clear()
         while queue or tasks:
+            if self._held:
+                await self._give_back_held(queue)
+                if not queue and not tasks:
+                    break
             chosen, shortest = self._pick(queue, busy)
             if chosen is not None and len(tasks) < self.limits.concurrency:
                 queue.remove(chosen)
@@ -210,6 +231,17 @@ class OutboxDrainer:
                 await asyncio.wait(set(tasks), timeout=timeout, return_when="FIRST_COMPLETED")
             elif shortest is not None:
                 await self.sleep(shortest)
+
+    async def _give_back_held(self, queue: deque[ClaimedMessage]) -> None:
+        """Release the queued messages of chats whose earlier message was put back.
+
+        Sending them now would overtake it; the outbox's claim keeps them waiting until it
+        went (see :meth:`~bot.storage.outbox.SqlOutbox.claim`).
+        """
+        held = [message for message in queue if str(message.chat) in self._held]
+        for message in held:
+            queue.remove(message)
+        await self.outbox.release([message.id for message in held], self.token)
 
     async def _send_one(self, message: ClaimedMessage, budgets: list[Budget]) -> None:
         now = self.clock()
@@ -260,6 +292,8 @@ class OutboxDrainer:
         else:  # failed, or transient too many times
             kept = await self.outbox.mark_final(message.id, self.token, State.FAILED, outcome.error)
             self.stats.failed += 1
+        if outcome.outcome in (Outcome.RETRY_AFTER, Outcome.TRANSIENT) or not kept:
+            self._held.add(str(message.chat))
         if not kept:
             self.stats.lost_claims += 1
             log.warning(

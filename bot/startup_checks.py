@@ -154,3 +154,25 @@ async def refuse_demo(app: App) -> None:
         return
     if await serves_demo(app):
         raise OperatorError(ExitCode.DEMO_REFUSED, DEMO_REFUSAL)
+
+
+def check_inbox_settings(settings: Settings) -> None:
+    """The inbox needs the webhook on the HTTP server and one secret shared by every instance."""
+    if not settings.telegram_inbox:
+        return
+    if not (settings.telegram_enabled and settings.telegram_webhook_url and settings.http_enabled):
+        raise OperatorError(
+            ExitCode.INVALID_SETTING,
+            "TARJOTIN_TELEGRAM_INBOX=true stores Telegram's webhook updates in the database, "
+            "so it needs TARJOTIN_TELEGRAM_TOKEN, TARJOTIN_TELEGRAM_WEBHOOK_URL and the HTTP "
+            "server (TARJOTIN_HTTP_PORT not 0). Set them, or leave the inbox off for long "
+            "polling. Nothing was started.",
+        )
+    if settings.telegram_webhook_secret is None:
+        raise OperatorError(
+            ExitCode.INVALID_SETTING,
+            "TARJOTIN_TELEGRAM_INBOX=true is meant for several instances behind one load "
+            "balancer: each of them registers the webhook, so they must share one secret. Set "
+            "TARJOTIN_TELEGRAM_WEBHOOK_SECRET to the same random value on every instance. "
+            "Nothing was started.",
+        )

@@ -28,6 +28,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -464,6 +465,7 @@ class OutboxRow(Base):
         UniqueConstraint("idempotency_key"),
         Index("ix_outbox_channel_state_next_attempt_at", "channel", "state", "next_attempt_at"),
         Index("ix_outbox_chat_id_platform_message_id", "chat_id", "platform_message_id"),
+        Index("ix_outbox_category_state_chat_id", "category", "state", "chat_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -750,3 +752,38 @@ class ConsoleEditRow(Base):
     action: Mapped[str] = mapped_column(String(16))
     digest: Mapped[str] = mapped_column(String(64))
     edited_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+class InboxRow(Base):
+    """One webhook update stored before it was acknowledged, until it is handled.
+
+    Unique on ``(channel, update_id)``: Telegram posts an update again when it got no 200,
+    and the second copy is ignored. ``payload`` is the raw update (it holds message text), so
+    the row is deleted as soon as the update is handled. ``chat`` is the platform-qualified chat
+    whose updates are handled one at a time, in ``update_id`` order.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id"),
+        Index("ix_inbox_chat_update_id", "chat", "update_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    chat: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class InboxClaim(Base):
+    """Which instance handles a chat's inbox rows, until when (it renews while it works).
+
+    A chat without a row here, or whose claim ran out (the instance died), is free to take.
+    """
+
+    __tablename__ = "inbox_claims"
+
+    chat: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -11,6 +11,7 @@ the one place a message can be sent twice (see :mod:`bot.outbox_drainer`).
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,10 +21,12 @@ from typing import Any
 
 from sqlalchemy import Insert, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.database import SessionSource
 from bot.storage.models import OutboxRow
-from handlers.core.events import Action, ActionKind, ChatId, Reply, UserId
+from handlers.core.events import Action, ActionKind, ChatId, Document, Reply, UserId
 from handlers.core.ports import OutgoingMessage
 
 __all__ = ["ClaimedMessage", "OutgoingMessage", "SqlOutbox", "State", "channel_of"]
@@ -49,23 +52,28 @@ def channel_of(user: UserId | str) -> str:
 
 
 def encode_reply(reply: Reply) -> str:
-    """A reply as compact, stable JSON."""
-    return json.dumps(
-        {
-            "text": reply.text,
-            "language": reply.language,
-            "actions": [[a.kind.value, a.label, a.argument] for a in reply.actions],
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    """A reply as compact, stable JSON (a file that goes with it, the tray report, in base64)."""
+    data: dict[str, Any] = {
+        "text": reply.text,
+        "language": reply.language,
+        "actions": [[a.kind.value, a.label, a.argument] for a in reply.actions],
+    }
+    if reply.document is not None:
+        document = reply.document
+        content = base64.b64encode(document.content).decode("ascii")
+        data["document"] = [document.filename, document.media_type, content]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_reply(payload: str) -> Reply:
     """The reply :func:`encode_reply` wrote."""
     data: dict[str, Any] = json.loads(payload)
     actions = tuple(Action(ActionKind(k), label, arg) for k, label, arg in data["actions"])
-    return Reply(data["text"], data["language"], actions)
+    document = None
+    if "document" in data:
+        filename, media_type, content = data["document"]
+        document = Document(filename, media_type, base64.b64decode(content))
+    return Reply(data["text"], data["language"], actions, document)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +139,51 @@ def _insert_ignoring_duplicates(dialect: str) -> Insert:
     raise NotImplementedError(f"no portable INSERT … ON CONFLICT for {dialect}")
 
 
+async def insert_messages(
+    session: AsyncSession, messages: Iterable[OutgoingMessage], now: datetime
+) -> list[str]:
+    """Insert the messages whose key is new in the caller's transaction; the keys inserted.
+
+    For a unit of work that enqueues together with another change (the inbox removes the
+    update it answered in the same transaction).
+    """
+    inserted: list[str] = []
+    batch = list(messages)
+    statement = _insert_ignoring_duplicates(session.get_bind().dialect.name)
+    for start in range(0, len(batch), INSERT_CHUNK):
+        chunk = {m.key: _row_values(m, now) for m in batch[start : start + INSERT_CHUNK]}
+        result = await session.execute(statement, list(chunk.values()))
+        inserted += result.scalars().all()
+    return inserted
+
+
+#: The category of a reply to an update (through the webhook inbox): sent in its chat's order.
+REPLY = "reply"
+
+
+def _earlier_reply_unfinished(now: datetime) -> Any:
+    """Whether an earlier reply of the row's chat is being sent or waits for its retry.
+
+    A reply is not taken while that holds (it would overtake the earlier one), whichever
+    drainer, on whichever instance, has the earlier one.
+    """
+    earlier = aliased(OutboxRow)
+    return (
+        select(earlier.id)
+        .where(
+            earlier.category == REPLY,
+            earlier.channel == OutboxRow.channel,
+            earlier.chat_id == OutboxRow.chat_id,
+            earlier.id < OutboxRow.id,
+            or_(
+                earlier.state == State.SENDING.value,
+                and_(earlier.state == State.PENDING.value, earlier.next_attempt_at > now),
+            ),
+        )
+        .exists()
+    )
+
+
 class SqlOutbox:
     """The outbox repository; each method is one short transaction."""
 
@@ -143,33 +196,47 @@ class SqlOutbox:
         Idempotent: enqueueing the same key again (a re-plan, a retry after a crash) changes
         nothing, whatever state the first row is in.
         """
-        inserted: list[str] = []
-        batch = list(messages)
         async with self._sessions.begin() as session:
-            statement = _insert_ignoring_duplicates(session.get_bind().dialect.name)
-            for start in range(0, len(batch), INSERT_CHUNK):
-                chunk = {m.key: _row_values(m, now) for m in batch[start : start + INSERT_CHUNK]}
-                result = await session.execute(statement, list(chunk.values()))
-                inserted += result.scalars().all()
-        return inserted
+            return await insert_messages(session, messages, now)
 
     async def claim(
-        self, channel: str, now: datetime, limit: int, token: str, hold: timedelta
+        self,
+        channel: str,
+        now: datetime,
+        limit: int,
+        token: str,
+        hold: timedelta,
+        categories: Sequence[str] = (),
+        skip: Sequence[str] = (),
     ) -> list[ClaimedMessage]:
-        """Take up to ``limit`` due rows of ``channel`` (oldest due first) for ``hold``."""
+        """Take up to ``limit`` due rows of ``channel`` (oldest due first) for ``hold``.
+
+        Only rows of ``categories`` when given, and none of ``skip``. Replies keep their
+        chat's order across drainers and retries: a reply is not taken while an earlier
+        reply of its chat is being sent or waits for a retry; the replies drainer (only
+        :data:`REPLY`) takes them in the order they were written.
+        """
+        replies_only = tuple(categories) == (REPLY,)
         async with self._sessions.begin() as session:
-            ids = (
-                await session.scalars(
-                    select(OutboxRow.id)
-                    .where(
-                        OutboxRow.channel == channel,
-                        OutboxRow.state == State.PENDING.value,
-                        OutboxRow.next_attempt_at <= now,
-                    )
-                    .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-                    .limit(limit)
+            query = (
+                select(OutboxRow.id)
+                .where(
+                    OutboxRow.channel == channel,
+                    OutboxRow.state == State.PENDING.value,
+                    OutboxRow.next_attempt_at <= now,
+                    or_(OutboxRow.category != REPLY, ~_earlier_reply_unfinished(now)),
                 )
-            ).all()
+                # Replies in the order they were written: a retried one is due later.
+                .order_by(
+                    *([OutboxRow.id] if replies_only else [OutboxRow.next_attempt_at, OutboxRow.id])
+                )
+                .limit(limit)
+            )
+            if categories:
+                query = query.where(OutboxRow.category.in_(categories))
+            if skip:
+                query = query.where(OutboxRow.category.not_in(skip))
+            ids = (await session.scalars(query)).all()
             if not ids:
                 return []
             await session.execute(
@@ -187,7 +254,9 @@ class SqlOutbox:
                 select(OutboxRow)
                 .where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == token)
                 .where(OutboxRow.state == State.SENDING.value)
-                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                .order_by(
+                    *([OutboxRow.id] if replies_only else [OutboxRow.next_attempt_at, OutboxRow.id])
+                )
             )
             return [
                 ClaimedMessage(
@@ -246,6 +315,28 @@ class SqlOutbox:
             next_attempt_at=next_attempt,
             last_error=error,
         )
+
+    async def release(self, message_ids: Sequence[int], token: str) -> int:
+        """Give claimed rows back unsent and uncounted (an earlier message of their chat failed)."""
+        if not message_ids:
+            return 0
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id.in_(message_ids),
+                    OutboxRow.claimed_by == token,
+                    OutboxRow.state == State.SENDING.value,
+                )
+                .values(
+                    state=State.PENDING.value,
+                    claimed_by=None,
+                    claimed_until=None,
+                    attempts=OutboxRow.attempts - 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_final(self, message_id: int, token: str, state: State, error: str) -> bool:
         """End the row as ``failed``, ``dropped`` or ``blocked`` with the reason."""

@@ -10,6 +10,9 @@ users by id (at debug level) and never hold message text or names.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
@@ -35,6 +38,34 @@ from handlers.core.events import Action, Choice, Command, Reply, UserId
 from handlers.core.languages import resolve_language
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Replies the adapter would have sent: where to, bound to whom (collected, not sent)."""
+
+    chat: int
+    telegram_user: int
+    replies: list[Reply]
+
+
+#: While set (one update handled from the inbox), :meth:`TelegramAdapter.send` collects here.
+_collecting: ContextVar[list[Answer] | None] = ContextVar("telegram_answers", default=None)
+
+
+async def collect_answers(handle: Awaitable[None]) -> list[Answer]:
+    """Run ``handle`` with the adapter's sends collected instead of sent, in order.
+
+    The inbox worker puts them in the outbox with the update's removal; answering a button's
+    spinner (``answerCallbackQuery``) still goes directly.
+    """
+    answers: list[Answer] = []
+    token = _collecting.set(answers)
+    try:
+        await handle
+    finally:
+        _collecting.reset(token)
+    return answers
 
 #: Telegram shows at most 200 characters in a button-press answer.
 MAX_CALLBACK_ANSWER = 200
@@ -163,9 +194,14 @@ class TelegramAdapter:
     ) -> None:
         """Send replies as HTML messages; buttons are bound to ``telegram_user``.
 
-        A 403 in a private chat means the user blocked the bot: the core is told and nothing
+        While answers are collected (:func:`collect_answers`) nothing is sent here. A 403 in a
+        private chat means the user blocked the bot: the core is told and nothing
         more is sent to them.
         """
+        collected = _collecting.get()
+        if collected is not None:
+            collected.append(Answer(chat, telegram_user, list(replies)))
+            return
         try:
             await self.deliver(bot, chat, telegram_user, replies, reply_to=reply_to)
         except Forbidden:

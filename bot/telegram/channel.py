@@ -8,6 +8,8 @@ Bot API server: Telegram's local server or the test server.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dtm
 import hmac
 import logging
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
 from bot.config import Settings
 from bot.http_server import HttpServer
@@ -29,6 +31,7 @@ from bot.pacing import ChannelLimits, Pacing, RetryPolicy
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.callbacks import SECRET_FILE, CallbackCodec, load_or_create_secret
 from bot.telegram.commands import register_commands
+from bot.telegram.inbox import TelegramInbox
 from bot.telegram.limits import TELEGRAM_LIMITS, LimiterClosedError, TelegramLimiter
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.translate import user_id
@@ -127,6 +130,22 @@ class TelegramChannel:
         )
         self.application = self._build(token, api_url)
         self._mounted = False
+        #: With an inbox (two instances behind a load balancer), webhook updates are stored.
+        self.inbox: TelegramInbox | None = None
+        self._inbox_stop = asyncio.Event()
+        self._inbox_task: asyncio.Task[None] | None = None
+
+    def current_bot(self) -> ExtBot[Any]:
+        """The application's bot (made when the channel is built, connected at start)."""
+        bot: ExtBot[Any] = self.application.bot
+        return bot
+
+    def use_inbox(self, inbox: TelegramInbox) -> None:
+        """Store webhook updates in the database inbox and answer them through the outbox.
+
+        Only for a webhook mounted on the process's HTTP server; long polling stays in memory.
+        """
+        self.inbox = inbox
 
     def mount(self, http: HttpServer) -> None:
         """Take webhook updates on the process's HTTP server (mounted before it starts).
@@ -194,6 +213,11 @@ class TelegramChannel:
                 drop_pending_updates=False,
             )
             log.info("Telegram webhook set; updates arrive on the HTTP server")
+            if self.inbox is not None:
+                self._inbox_stop = asyncio.Event()
+                worker = self.inbox.worker
+                self._inbox_task = asyncio.create_task(worker.run(self._inbox_stop))
+                log.info("Telegram updates are stored in the inbox before they are answered")
         elif self.webhook is not None:
             await updater.start_webhook(
                 listen=self.webhook.listen,
@@ -221,6 +245,13 @@ class TelegramChannel:
         updater = application.updater
         if updater is not None and updater.running:
             await updater.stop()
+        task, self._inbox_task = self._inbox_task, None
+        if task is not None:
+            self._inbox_stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(task), self.options.stop_grace)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         await self.intake.close(self.options.stop_grace)
         if application.running:
             await application.stop()
@@ -243,6 +274,8 @@ class TelegramChannel:
             update = Update.de_json(data, self.application.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400)
+        if self.inbox is not None:
+            return await self.inbox.store(update, data)
         await self.application.update_queue.put(update)
         return web.Response()
 

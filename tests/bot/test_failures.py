@@ -240,3 +240,18 @@ def test_an_unreachable_matrix_homeserver_is_one_paragraph(
 
 def test_exit_codes_are_distinct() -> None:
     assert len({int(code) for code in ExitCode}) == len(ExitCode)
+
+
+def test_the_inbox_without_a_shared_webhook_secret_refuses_to_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TARJOTIN_TELEGRAM_TOKEN", "123:abc")
+    monkeypatch.setenv("TARJOTIN_TELEGRAM_INBOX", "true")
+    code, output = run_cli(["run"], capsys)
+    assert code == ExitCode.INVALID_SETTING
+    assert "TARJOTIN_TELEGRAM_WEBHOOK_URL" in output
+    monkeypatch.setenv("TARJOTIN_TELEGRAM_WEBHOOK_URL", "https://bot.example.fi/telegram")
+    code, output = run_cli(["run"], capsys)
+    assert code == ExitCode.INVALID_SETTING
+    assert "TARJOTIN_TELEGRAM_WEBHOOK_SECRET" in output
+    assert "Traceback" not in output

@@ -1,7 +1,7 @@
 """The keepers' console (issue 16): drafts, trusted organisations, audit trail, console edits.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
