@@ -31,7 +31,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -207,7 +207,8 @@ class ReminderPlanner:
             if any(belongs_to(catalogue, activity, network) for activity in present)
         ]
         subscribers = await self.subscriptions.subscribers_of(ids, kinds, networks)
-        return await self._plan(subscribers, now, None, until, only=frozenset(ids))
+        kept = await self.outbox.keys_of(ids, PLANNED_CATEGORIES)
+        return await self._plan(subscribers, now, None, until, only=frozenset(ids), kept=kept)
 
     async def announce(self, new_ids: Iterable[ActivityId]) -> int:
         """Tell kind subscribers about new activities; returns how many notices were queued."""
@@ -249,7 +250,13 @@ class ReminderPlanner:
         since: datetime | None,
         until: datetime,
         only: frozenset[ActivityId] | None = None,
+        kept: Collection[str] = (),
     ) -> PlanReport:
+        """Plan ``subscribers``' reminders in the window and write them in chunks.
+
+        ``kept`` are keys known to be in the outbox already (not pending): they are counted
+        as planned but neither rendered nor written, as the insert would skip them.
+        """
         source = self.source()
         catalogue = source.catalogue
         zone = ZoneInfo(catalogue.timezone)
@@ -297,6 +304,9 @@ class ReminderPlanner:
                 o for i in covered[subscriber.subscription.target] for o in by_activity.get(i, ())
             ]
             for planned in plan_reminders(subscriber.subscription, occurrences, window, zone):
+                if planned.key in kept:
+                    planned_count += 1
+                    continue
                 messages.append(self._message(planned, subscriber, catalogue, rendered))
             if len(messages) >= WRITE_EVERY:
                 await flush()
