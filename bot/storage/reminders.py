@@ -53,6 +53,9 @@ def _subscription(row: Any) -> Subscription:
     )
 
 
+#: Rows taken from the driver at a time when reading many subscriptions.
+_READ_PARTITION = 5_000
+
 #: Activity ids per lookup statement.
 _LOOKUP_CHUNK = 500
 
@@ -244,12 +247,20 @@ class SqlSubscriptionStore:
             return dict(Counter(people.values()))
 
     async def _subscribers(self, statement: Select[Any]) -> list[Subscriber]:
+        """Subscribers of a statement's rows, taken from the driver in partitions.
+
+        Row by row, each row was a switch into the driver's greenlet (13,144 subscribers of
+        one activity: ~1 s of the re-plan).
+        """
+        found: list[Subscriber] = []
         async with self._sessions() as session:
             result = await session.stream(statement)
-            return [
-                Subscriber(_subscription(row), row.user_language, row.active is not False)
-                async for row in result
-            ]
+            async for rows in result.partitions(_READ_PARTITION):
+                found += [
+                    Subscriber(_subscription(row), row.user_language, row.active is not False)
+                    for row in rows
+                ]
+        return found
 
     async def remove(self, user: UserId, subscription_id: int) -> Subscription | None:
         """Delete one of the user's subscriptions, returning it; ``None`` if not theirs."""

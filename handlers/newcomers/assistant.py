@@ -292,13 +292,9 @@ class Assistant:
         ids = self.matcher.constrained(query, scope)
         if not ids:
             return ""
-        skipped = [
-            occurrence
-            for occurrence in self.matcher.occurrences.between(
-                start, end, ids, include_cancelled=True
-            )
-            if occurrence.holiday is not None
-        ]
+        skipped = self.matcher.occurrences.between(
+            start, end, ids, include_cancelled=True, holidays_only=True
+        )
         return "\n".join(
             holiday_notice(self.catalogue, occurrence, speaker)
             for occurrence in skipped[:HOLIDAY_NOTES]

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import scheduling
 from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits
 from bot.scheduling import Leadership, ReminderPlanner, ScheduleSource
@@ -314,3 +315,21 @@ async def test_a_standby_takes_over_when_the_leader_stops_renewing(
     assert not await first.step()  # back from a pause: it must stand down
     await second.resign()
     assert await first.step()
+
+
+async def test_a_pass_written_in_small_chunks_writes_and_counts_the_same(
+    database: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass writes every ``WRITE_EVERY`` rows: the report and the rows do not depend on it."""
+    monkeypatch.setattr(scheduling, "WRITE_EVERY", 1)
+    world = World(database, clock, catalogue(club()))
+    for number in range(3):
+        await world.subscribe(UserId(f"telegram:{number}"), "en", clock.now - timedelta(days=1))
+    clock.now = datetime(2027, 3, 28, 16, 0, tzinfo=HELSINKI)  # the evening one missed
+    report = await world.planner.plan()
+    assert (report.subscribers, report.considered, report.enqueued, report.dropped) == (3, 6, 3, 3)
+    counts = await world.outbox.counts()
+    assert (counts["pending"], counts["dropped"]) == (3, 3)
+    again = await world.planner.replan_activities([CLUB])  # dropped ones kept, not rewritten
+    assert (again.considered, again.enqueued, again.dropped) == (6, 3, 0)
+    assert await world.outbox.counts() == counts

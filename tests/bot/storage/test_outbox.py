@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+import bot.storage.outbox as outbox_module
 from bot.storage.database import Database
 from bot.storage.outbox import OutgoingMessage, SqlOutbox, State, decode_reply, encode_reply
 from handlers.core.events import Action, ActionKind, ChatId, Reply, UserId
@@ -137,3 +140,39 @@ async def test_prune_keeps_keys_of_occurrences_not_yet_past(database: Database) 
         await outbox.mark_final(claimed.id, "t", State.SENT, "")
     assert await outbox.prune(NOW + timedelta(days=1)) == 2
     assert set(await outbox.states(["old", "future", "plain"])) == {"future"}
+
+
+async def test_a_large_batch_by_copy_keeps_the_enqueue_contract(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From ``COPY_AT_LEAST`` rows PostgreSQL takes them by COPY: same keys back, same rows."""
+    monkeypatch.setattr(outbox_module, "COPY_AT_LEAST", 2)
+    outbox = SqlOutbox(database.sessions)
+    later = NOW + timedelta(hours=3)
+    first = [message("a", activity="club", category="reminder"), message("b", due=later)]
+    assert sorted(await outbox.enqueue(first, NOW)) == ["a", "b"]
+    again = [message("b"), message("c", "telegram:2"), message("c", "telegram:2")]
+    assert await outbox.enqueue(again, NOW) == ["c"]
+    assert (await outbox.counts())["pending"] == 3
+    claimed = await outbox.claim("telegram", later, 10, "t", HOLD)
+    assert [(c.key, c.due_at, c.reply) for c in claimed] == [
+        ("a", NOW, message("a").reply),
+        ("c", NOW, message("c").reply),
+        ("b", later, message("b").reply),
+    ]
+
+
+async def test_keys_of_names_what_a_re_plan_need_not_write_again(database: Database) -> None:
+    outbox = SqlOutbox(database.sessions)
+    await outbox.enqueue(
+        [
+            message("r1", category="reminder", activity="club"),
+            message("r2", category="reminder", activity="club", dropped="missed"),
+            message("n1", category="new_activity", activity="club"),
+            message("o1", category="reminder", activity="other"),
+        ],
+        NOW,
+    )
+    await outbox.withdraw_pending(activities=["club"], categories=["reminder"])
+    assert await outbox.keys_of(["club"], ["reminder"]) == {"r2"}
+    assert await outbox.keys_of([], ["reminder"]) == set()
