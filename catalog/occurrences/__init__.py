@@ -33,9 +33,8 @@ a twelve-month horizon up front                  3.4–5.3 s at start-up, ~130 M
                                                  (p99 4.5); ``next_for`` 0.01 ms
 keeping it current                               one activity replaced 0.4 ms, one change ~1 ms,
                                                  both without rebuilding any month
-memory                                           ~45 B an occurrence in a cached month's
-                                                 columns (was ~350 B as objects), at most
-                                                 ``max_buckets`` (12) months kept
+memory                                           ~11 MiB per cached month (~350 B an
+                                                 occurrence), at most ``max_buckets`` (12) kept
 ===============================================  ==============================================
 
 So the index materialises only the months that are asked about, keeps them, patches them in

@@ -15,27 +15,18 @@ months already built; a build that raced with an update is thrown away and done 
 
 from __future__ import annotations
 
-from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from heapq import merge
 from operator import itemgetter
 from threading import RLock
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from catalog.localtime import local_date, to_aware
-from catalog.model import (
-    Activity,
-    ActivityId,
-    Catalogue,
-    OccurrenceChange,
-    PlaceId,
-    skips_holidays,
-)
+from catalog.model import Activity, ActivityId, Catalogue, OccurrenceChange, skips_holidays
 from catalog.occurrences.expand import (
     Occurrence,
     changes_by_start,
@@ -71,207 +62,18 @@ def month_bounds(month: Month) -> tuple[date, date]:
 
 @dataclass(slots=True)
 class _Series:
-    """A short run of occurrences sorted by start, with their start timestamps for bisecting.
-
-    Only what a query hands out or an uncached month's single activity is held this way; a
-    cached month keeps its occurrences in :class:`_Month`'s columns.
-    """
+    """Occurrences sorted by start, with their start timestamps alongside for bisecting."""
 
     keys: list[float] = field(default_factory=list)
     items: list[Occurrence] = field(default_factory=list)
 
 
-_MOVED, _CANCELLED, _HOLIDAY = 1, 2, 4
+@dataclass(slots=True)
+class _Bucket:
+    """One month: every occurrence in order, and each activity's own series."""
 
-
-class _Month:
-    """One month's occurrences as columns of numbers, an :class:`Occurrence` made on reading.
-
-    An occurrence object with its two start keys and four list slots took ~220 bytes; a row
-    here takes ~45 (a start instant, the activity's number, three numbers into a table of the
-    month's distinct date-times, a place, flags and the rare reason/holiday), so a month of
-    307,000 occurrences (100,000 activities) is ~14 MiB instead of ~67.
-
-    Rows are appended, never moved: each activity's rows are contiguous and sorted by start
-    (``first``/``count`` by activity number), and ``all_keys``/``all_rows`` list every live
-    row by start (ties by activity id). Replacing an activity appends its new rows and leaves
-    the old ones unreferenced until the month is rebuilt.
-    """
-
-    __slots__ = (
-        "_time_numbers",
-        "_value_numbers",
-        "activities",
-        "all_keys",
-        "all_rows",
-        "count",
-        "first",
-        "ids",
-        "row_act",
-        "row_end",
-        "row_extra",
-        "row_flags",
-        "row_key",
-        "row_original",
-        "row_place",
-        "row_start",
-        "times",
-        "values",
-    )
-
-    def __init__(self, ids: list[ActivityId]) -> None:
-        self.ids = ids  # the index's numbering, shared and only ever appended to
-        self.row_key = array("d")
-        self.row_act = array("I")
-        self.row_start = array("I")
-        self.row_end = array("I")
-        self.row_original = array("I")
-        self.row_place = array("I")
-        self.row_flags = array("B")
-        self.row_extra = array("I")
-        self.all_keys = array("d")
-        self.all_rows = array("I")
-        self.first = array("I")
-        self.count = array("I")
-        self.activities = 0
-        self.times: list[datetime] = []
-        self.values: list[object] = [None]
-        self._time_numbers: dict[tuple[datetime, int, object], int] = {}
-        self._value_numbers: dict[object, int] = {None: 0}
-
-    # --- reading ---------------------------------------------------------------------------
-
-    def occurrence(self, row: int) -> Occurrence:
-        """Make the occurrence of one row."""
-        times, flags, extra = self.times, self.row_flags[row], self.row_extra[row]
-        reason: str | None = None
-        holiday: str | None = None
-        if extra:
-            reason, holiday = cast(tuple[str | None, str | None], self.values[extra])
-        return Occurrence(
-            self.ids[self.row_act[row]],
-            times[self.row_start[row]],
-            times[self.row_end[row]],
-            times[self.row_original[row]],
-            cast(PlaceId | None, self.values[self.row_place[row]]),
-            bool(flags & _MOVED),
-            bool(flags & _CANCELLED),
-            reason,
-            holiday,
-        )
-
-    def occurrences(self, rows: Iterable[int]) -> list[Occurrence]:
-        """Make the occurrences of ``rows``, in that order."""
-        return [self.occurrence(row) for row in rows]
-
-    def span(self, number: int | None) -> tuple[int, int]:
-        """The rows ``[first, end)`` of one activity (by number); empty when it has none."""
-        if number is None or number >= len(self.count):
-            return 0, 0
-        first = self.first[number]
-        return first, first + self.count[number]
-
-    def window(self, number: int | None, low: float, high: float) -> range:
-        """The rows of one activity starting in ``[low, high)``."""
-        first, end = self.span(number)
-        if first == end:
-            return range(0)
-        keys = self.row_key
-        return range(bisect_left(keys, low, first, end), bisect_left(keys, high, first, end))
-
-    def runs_past(self, number: int | None, high: float) -> bool:
-        """Whether the activity has a row starting at or after ``high`` in this month."""
-        first, end = self.span(number)
-        return first < end and self.row_key[end - 1] >= high
-
-    def cancelled(self, row: int) -> bool:
-        return bool(self.row_flags[row] & _CANCELLED)
-
-    # --- writing ---------------------------------------------------------------------------
-
-    def append(self, number: int, series: _Series) -> None:
-        """Add one activity's sorted occurrences as rows (not yet in ``all_*``)."""
-        while len(self.count) <= number:
-            self.first.append(0)
-            self.count.append(0)
-        if self.count[number] == 0 and series.items:
-            self.activities += 1
-        elif self.count[number] and not series.items:
-            self.activities -= 1
-        self.first[number] = len(self.row_key)
-        self.count[number] = len(series.items)
-        for key, occurrence in zip(series.keys, series.items, strict=True):
-            self.row_key.append(key)
-            self.row_act.append(number)
-            self.row_start.append(self._time(occurrence.start))
-            self.row_end.append(self._time(occurrence.end))
-            self.row_original.append(self._time(occurrence.original_start))
-            self.row_place.append(self._value(occurrence.place))
-            flags = (
-                (_MOVED if occurrence.moved else 0)
-                | (_CANCELLED if occurrence.cancelled else 0)
-                | (_HOLIDAY if occurrence.holiday is not None else 0)
-            )
-            self.row_flags.append(flags)
-            extra = (occurrence.reason, occurrence.holiday)
-            self.row_extra.append(0 if extra == (None, None) else self._value(extra))
-
-    def _time(self, value: datetime) -> int:
-        """The number of a date-time in the month's table (the fold and zone kept apart)."""
-        key = (value, value.fold, value.tzinfo)
-        number = self._time_numbers.get(key)
-        if number is None:
-            number = self._time_numbers[key] = len(self.times)
-            self.times.append(value)
-        return number
-
-    def _value(self, value: object) -> int:
-        number = self._value_numbers.get(value)
-        if number is None:
-            number = self._value_numbers[value] = len(self.values)
-            self.values.append(value)
-        return number
-
-    def sort_all(self) -> None:
-        """List every live row by start; ties keep row order (rows are appended by id)."""
-        live = [
-            row
-            for number in range(len(self.count))
-            for row in range(self.first[number], self.first[number] + self.count[number])
-        ]
-        keys = self.row_key
-        live.sort()
-        live.sort(key=keys.__getitem__)
-        self.all_rows = array("I", live)
-        self.all_keys = array("d", (keys[row] for row in live))
-
-    def remove(self, number: int) -> None:
-        """Take an activity's rows out of ``all_*`` (the rows themselves stay, unreferenced)."""
-        first, end = self.span(number)
-        for row in range(first, end):
-            key = self.row_key[row]
-            position = bisect_left(self.all_keys, key)
-            while self.all_rows[position] != row:
-                position += 1
-            del self.all_keys[position], self.all_rows[position]
-        if first < end:
-            self.count[number] = 0
-            self.activities -= 1
-
-    def insert(self, number: int) -> None:
-        """Put an activity's rows into ``all_*``: after same-instant rows of lower or equal id."""
-        first, end = self.span(number)
-        identifier = self.ids[number]
-        for row in range(first, end):
-            key = self.row_key[row]
-            low = bisect_left(self.all_keys, key)
-            high = bisect_right(self.all_keys, key)
-            position = bisect_right(self.all_rows, identifier, low, high, key=self._id_of)
-            self.all_keys.insert(position, key)
-            self.all_rows.insert(position, row)
-
-    def _id_of(self, row: int) -> ActivityId:
-        return self.ids[self.row_act[row]]
+    all: _Series
+    by_activity: dict[ActivityId, _Series]
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,20 +139,21 @@ def _expand_month(
 
 
 def _build_month(
-    month: Month,
-    entries: Iterable[tuple[int, _Entry]],
-    changes: ChangeMap,
-    zone: ZoneInfo,
-    ids: list[ActivityId],
-) -> _Month:
-    """Materialise one month; ``entries`` (numbered) in id order: same-instant ties by id."""
-    bucket = _Month(ids)
-    for number, entry in entries:
-        series = _sorted(_expand_month(entry, month, changes, zone))
-        if series.items:
-            bucket.append(number, series)
-    bucket.sort_all()
-    return bucket
+    month: Month, entries: Iterable[_Entry], changes: ChangeMap, zone: ZoneInfo
+) -> _Bucket:
+    """Materialise one month; ``entries`` in id order, so same-instant ties sort by id."""
+    everything: list[Occurrence] = []
+    for entry in entries:
+        everything += _expand_month(entry, month, changes, zone)
+    ordered = _sorted(everything)
+    by_activity: dict[ActivityId, _Series] = {}
+    for key, occurrence in zip(ordered.keys, ordered.items, strict=True):
+        series = by_activity.get(occurrence.activity)
+        if series is None:
+            series = by_activity[occurrence.activity] = _Series()
+        series.keys.append(key)
+        series.items.append(occurrence)
+    return _Bucket(ordered, by_activity)
 
 
 def _sorted(occurrences: Iterable[Occurrence]) -> _Series:
@@ -381,11 +184,7 @@ class OccurrenceIndex:
     def _reset(self, catalogue: Catalogue, changes: Iterable[OccurrenceChange]) -> None:
         self._generation = getattr(self, "_generation", 0) + 1
         self.zone = ZoneInfo(catalogue.timezone)
-        self._buckets: OrderedDict[Month, _Month] = OrderedDict()
-        # Activities are numbered for the months' columns; numbers are never reused or taken
-        # back (the list is shared with the months and only appended to).
-        self._ids: list[ActivityId] = []
-        self._numbers: dict[ActivityId, int] = {}
+        self._buckets: OrderedDict[Month, _Bucket] = OrderedDict()
         self._activities: dict[ActivityId, Activity] = {a.id: a for a in catalogue.activities}
         self._organisation_holidays = _organisation_holidays(catalogue)
         self._changes = changes_by_start(changes, self.zone)
@@ -401,40 +200,33 @@ class OccurrenceIndex:
         end: datetime,
         activity_ids: Collection[ActivityId] | None = None,
         include_cancelled: bool = False,
-        *,
-        holidays_only: bool = False,
     ) -> list[Occurrence]:
         """List occurrences starting in ``[start, end)`` by start; naive bounds are local times.
 
         ``activity_ids`` narrows to those activities; cancelled ones only on request.
-        ``holidays_only`` keeps the sessions left out for a public holiday (cancelled ones,
-        so with ``include_cancelled``): chosen before any occurrence is made, so a reply that
-        looks for them over a month of many activities does not make all of them.
         """
-        skip = _CANCELLED if not include_cancelled else 0
         wanted = _as_set(activity_ids)
         low, high = self._timestamp(start), self._timestamp(end)
         found: list[Occurrence] = []
         months = self._months(low, high)
         self._prepare(months)
         with self._lock:
-            slices = [(bucket, *_span(bucket, low, high)) for bucket in self._get(months)]
+            slices = [(bucket, *_span(bucket.all, low, high)) for bucket in self._get(months)]
             if wanted is not None and _prefer_series(wanted, slices):
-                numbers = self._numbered(wanted)
                 for bucket, _, _ in slices:
-                    for number in numbers:
-                        window = bucket.window(number, low, high)
-                        found += _usable(bucket, window, skip, holidays_only)
+                    for activity_id in wanted:
+                        series = bucket.by_activity.get(activity_id)
+                        if series is not None:
+                            lo, hi = _span(series, low, high)
+                            found += series.items[lo:hi]
                 found.sort(key=sort_key)
-                return found
-            chosen = None if wanted is None else self._numbered(wanted)
-            for bucket, lo, hi in slices:
-                rows: Iterable[int] = bucket.all_rows[lo:hi]
-                if chosen is not None:
-                    acts = bucket.row_act
-                    rows = [row for row in rows if acts[row] in chosen]
-                found += _usable(bucket, rows, skip, holidays_only)
-        return found
+            else:
+                for bucket, lo, hi in slices:
+                    chunk = bucket.all.items[lo:hi]
+                    found += chunk if wanted is None else [o for o in chunk if o.activity in wanted]
+        if include_cancelled:
+            return found
+        return [o for o in found if not o.cancelled]
 
     def scan(
         self,
@@ -457,19 +249,21 @@ class OccurrenceIndex:
         months = self._months(low, high)
         self._prepare(months)
         with self._lock:
-            slices = [(bucket, *_span(bucket, low, high)) for bucket in self._get(months)]
+            slices = [(bucket, *_span(bucket.all, low, high)) for bucket in self._get(months)]
             by_series = wanted is not None and _prefer_series(wanted, slices, expect)
-            numbers = None if wanted is None else self._numbered(wanted)
             for bucket, lo, hi in slices:
-                if numbers is not None and by_series:
+                if wanted is not None and by_series:
                     runs = []
-                    for number in numbers:
-                        rows = bucket.window(number, low, high)
-                        if rows:
-                            runs.append(bucket.occurrences(rows))
+                    for activity_id in wanted:
+                        series = bucket.by_activity.get(activity_id)
+                        if series is not None:
+                            first, last = _span(series, low, high)
+                            if first < last:
+                                runs.append(series.items[first:last])
                     ordered: Iterable[Occurrence] = merge(*runs, key=sort_key)
                 else:
-                    ordered = _walk(bucket, bucket.all_rows[lo:hi], numbers)
+                    chunk = bucket.all.items[lo:hi]
+                    ordered = chunk if wanted is None else _only(chunk, wanted)
                 for occurrence in ordered:
                     if not visit(occurrence):
                         return
@@ -502,24 +296,19 @@ class OccurrenceIndex:
         months = self._months(low, high)
         self._prepare(months)
         with self._lock:
-            slices = [(bucket, *_span(bucket, low, high)) for bucket in self._get(months)]
+            slices = [(bucket, *_span(bucket.all, low, high)) for bucket in self._get(months)]
             scanned = sum(hi - lo for _, lo, hi in slices)
             if wanted is None or len(wanted) * _FIRST_HIT_COST > scanned:
-                numbers = None if wanted is None else self._numbered(wanted)
-                done: set[int] = set()
                 for bucket, lo, hi in slices:
-                    acts = bucket.row_act
-                    for row in bucket.all_rows[lo:hi]:
-                        number = acts[row]
-                        if number in done or (numbers is not None and number not in numbers):
+                    for occurrence in bucket.all.items[lo:hi]:
+                        key = occurrence.activity
+                        if key in first or (wanted is not None and key not in wanted):
                             continue
-                        occurrence = bucket.occurrence(row)
                         if usable(occurrence):
-                            first[occurrence.activity] = occurrence
-                            done.add(number)
+                            first[key] = occurrence
                 return first
             for activity_id in wanted:
-                hit = _first_in(slices, self._numbers.get(activity_id), low, high, usable)
+                hit = _first_in(slices, activity_id, low, high, usable)
                 if hit is not None:
                     first[activity_id] = hit
         return first
@@ -618,7 +407,8 @@ class OccurrenceIndex:
                 for i in incoming.keys() | self._activities.keys()
                 if incoming.get(i) != self._activities.get(i)
                 or (
-                    i in incoming and self._skips(incoming[i]) != self._skips(incoming[i], holidays)
+                    i in incoming
+                    and self._skips(incoming[i]) != self._skips(incoming[i], holidays)
                 )
             }
             self._organisation_holidays = holidays
@@ -679,16 +469,16 @@ class OccurrenceIndex:
                     if month in self._buckets:
                         break
                     generation = self._generation
-                    entries = self._numbered_entries()
+                    entries = [self._entries[i] for i in sorted(self._entries)]
                     changes = dict(self._changes)
                     zone = self.zone
-                bucket = _build_month(month, entries, changes, zone, self._ids)
+                bucket = _build_month(month, entries, changes, zone)
                 with self._lock:
                     if self._generation == generation:
                         self._store(month, bucket)
                         break
 
-    def _get(self, months: Iterable[Month]) -> list[_Month]:
+    def _get(self, months: Iterable[Month]) -> list[_Bucket]:
         """The months' buckets (lock held); one evicted meanwhile is rebuilt here."""
         return [self._bucket(month) for month in months]
 
@@ -702,29 +492,18 @@ class OccurrenceIndex:
             self._entries.pop(activity_id, None)
         else:
             self._entries[activity_id] = entry
-            if activity_id not in self._numbers:
-                self._numbers[activity_id] = len(self._ids)
-                self._ids.append(activity_id)
 
-    def _numbered_entries(self) -> list[tuple[int, _Entry]]:
-        """Every entry with its number, in id order (lock held)."""
-        return [(self._numbers[i], self._entries[i]) for i in sorted(self._entries)]
+    def _build(self, month: Month) -> _Bucket:
+        entries = [self._entries[i] for i in sorted(self._entries)]
+        return _build_month(month, entries, self._changes, self.zone)
 
-    def _numbered(self, ids: Collection[ActivityId]) -> set[int]:
-        """The numbers of those of ``ids`` that the index has ever known."""
-        numbers = self._numbers
-        return {numbers[i] for i in ids if i in numbers}
-
-    def _build(self, month: Month) -> _Month:
-        return _build_month(month, self._numbered_entries(), self._changes, self.zone, self._ids)
-
-    def _store(self, month: Month, bucket: _Month) -> None:
+    def _store(self, month: Month, bucket: _Bucket) -> None:
         self._buckets[month] = bucket
         self._buckets.move_to_end(month)
         while len(self._buckets) > self.max_buckets:
             self._buckets.popitem(last=False)
 
-    def _bucket(self, month: Month) -> _Month:
+    def _bucket(self, month: Month) -> _Bucket:
         bucket = self._buckets.get(month)
         if bucket is None:
             bucket = self._build(month)
@@ -737,8 +516,7 @@ class OccurrenceIndex:
         """One activity's month, from the cached bucket or expanded on its own."""
         bucket = self._buckets.get(month)
         if bucket is not None:
-            first, end = bucket.span(self._numbers.get(entry.activity.id))
-            return _Series(list(bucket.row_key[first:end]), bucket.occurrences(range(first, end)))
+            return bucket.by_activity.get(entry.activity.id) or _Series()
         return _sorted(_expand_month(entry, month, self._changes, self.zone))
 
     def _refresh(self, activity_id: ActivityId) -> None:
@@ -746,15 +524,16 @@ class OccurrenceIndex:
         self._generation += 1
         self._set_entry(activity_id)
         entry = self._entries.get(activity_id)
-        number = self._numbers.get(activity_id)
-        if number is None:
-            return  # never dated: no month holds it, and it has none now
         for month, bucket in self._buckets.items():
-            bucket.remove(number)
+            old = bucket.by_activity.pop(activity_id, None)
+            if old is not None:
+                for key, occurrence in zip(old.keys, old.items, strict=True):
+                    _remove(bucket.all, key, occurrence)
             fresh = _sorted(_expand_month(entry, month, self._changes, self.zone))
             if fresh.items:
-                bucket.append(number, fresh)
-                bucket.insert(number)
+                bucket.by_activity[activity_id] = fresh
+                for key, occurrence in zip(fresh.keys, fresh.items, strict=True):
+                    _insert(bucket.all, key, occurrence)
 
 
 def _as_set(ids: Collection[ActivityId] | None) -> set[ActivityId] | frozenset[ActivityId] | None:
@@ -763,34 +542,8 @@ def _as_set(ids: Collection[ActivityId] | None) -> set[ActivityId] | frozenset[A
     return set(ids)
 
 
-def _span(bucket: _Month, low: float, high: float) -> tuple[int, int]:
-    """The positions in ``bucket.all_*`` of the rows starting in ``[low, high)``."""
-    return bisect_left(bucket.all_keys, low), bisect_left(bucket.all_keys, high)
-
-
-def _usable(
-    bucket: _Month, rows: Iterable[int], skip: int, holidays_only: bool
-) -> list[Occurrence]:
-    """The occurrences of ``rows`` without the ``skip`` flags (holiday ones only on request).
-
-    Chosen from the flags before any occurrence is made.
-    """
-    if not skip and not holidays_only:
-        return bucket.occurrences(rows)
-    flags, need = bucket.row_flags, _HOLIDAY if holidays_only else 0
-    return [
-        bucket.occurrence(row)
-        for row in rows
-        if not flags[row] & skip and flags[row] & need == need
-    ]
-
-
-def _walk(bucket: _Month, rows: Iterable[int], numbers: set[int] | None) -> Iterator[Occurrence]:
-    """The occurrences of ``rows`` (of the activities numbered ``numbers``), made as walked."""
-    acts = bucket.row_act
-    for row in rows:
-        if numbers is None or acts[row] in numbers:
-            yield bucket.occurrence(row)
+def _span(series: _Series, low: float, high: float) -> tuple[int, int]:
+    return bisect_left(series.keys, low), bisect_left(series.keys, high)
 
 
 #: Measured cost ratios (bench_occurrences): bisecting one activity's series in one bucket costs
@@ -799,9 +552,13 @@ _SERIES_COST = 8
 _FIRST_HIT_COST = 6
 
 
+def _only(chunk: list[Occurrence], wanted: Collection[ActivityId]) -> Iterable[Occurrence]:
+    return (occurrence for occurrence in chunk if occurrence.activity in wanted)
+
+
 def _prefer_series(
     wanted: Collection[ActivityId],
-    slices: list[tuple[_Month, int, int]],
+    slices: list[tuple[_Bucket, int, int]],
     expect: int | None = None,
 ) -> bool:
     """Whether bisecting each wanted activity beats filtering the slices (a cost estimate).
@@ -812,26 +569,47 @@ def _prefer_series(
     """
     scanned = sum(hi - lo for _, lo, hi in slices)
     if expect is not None and slices:
-        activities = max(bucket.activities for bucket, _, _ in slices)
+        activities = max(len(bucket.by_activity) for bucket, _, _ in slices)
         share = min(1.0, len(wanted) / max(1, activities))
         scanned = min(scanned, int(expect / max(share, 1e-9)) * 2)
     return len(wanted) * len(slices) * _SERIES_COST < scanned
 
 
 def _first_in(
-    slices: list[tuple[_Month, int, int]],
-    number: int | None,
+    slices: list[tuple[_Bucket, int, int]],
+    activity_id: ActivityId,
     low: float,
     high: float,
     usable: Callable[[Occurrence], bool],
 ) -> Occurrence | None:
     """The activity's first usable occurrence in ``[low, high)`` across consecutive buckets."""
     for bucket, _, _ in slices:
-        rows = bucket.window(number, low, high)
-        for row in rows:
-            occurrence = bucket.occurrence(row)
+        series = bucket.by_activity.get(activity_id)
+        if series is None:
+            continue
+        lo, hi = _span(series, low, high)
+        for occurrence in series.items[lo:hi]:
             if usable(occurrence):
                 return occurrence
-        if bucket.runs_past(number, high):
+        if hi < len(series.keys):
             return None  # the series goes on past ``high``: nothing later can be in range
     return None
+
+
+def _remove(series: _Series, key: float, occurrence: Occurrence) -> None:
+    position = bisect_left(series.keys, key)
+    while series.items[position] is not occurrence:
+        position += 1
+    del series.keys[position], series.items[position]
+
+
+def _insert(series: _Series, key: float, occurrence: Occurrence) -> None:
+    """Insert after everything earlier, and after same-instant ones of lower or equal id."""
+    low, high = bisect_left(series.keys, key), bisect_right(series.keys, key)
+    position = bisect_right(series.items, occurrence.activity, low, high, key=_activity_of)
+    series.keys.insert(position, key)
+    series.items.insert(position, occurrence)
+
+
+def _activity_of(occurrence: Occurrence) -> ActivityId:
+    return occurrence.activity

@@ -292,9 +292,13 @@ class Assistant:
         ids = self.matcher.constrained(query, scope)
         if not ids:
             return ""
-        skipped = self.matcher.occurrences.between(
-            start, end, ids, include_cancelled=True, holidays_only=True
-        )
+        skipped = [
+            occurrence
+            for occurrence in self.matcher.occurrences.between(
+                start, end, ids, include_cancelled=True
+            )
+            if occurrence.holiday is not None
+        ]
         return "\n".join(
             holiday_notice(self.catalogue, occurrence, speaker)
             for occurrence in skipped[:HOLIDAY_NOTES]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import random
@@ -799,40 +798,3 @@ def test_the_generated_catalogue_is_a_valid_tarjotin_document() -> None:
     assert json.loads(json.dumps(raw)) == raw  # plain data; dates and times are strings
     assert parse_document(Document(raw)) == generate_catalogue_model(300, seed=2)
     assert generate_catalogue_model(300, seed=2) != generate_catalogue_model(300, seed=3)
-
-
-def test_holidays_only_keeps_the_sessions_left_out_for_a_public_holiday() -> None:
-    sunday = activity("sunday", rule("FREQ=WEEKLY;BYDAY=SU", "2026-11-01T12:00", "13:00"))
-    skipping = OccurrenceIndex(catalogue(dataclasses.replace(sunday, holidays="skip"), CLUB))
-    december = (aware("2026-12-01T00:00"), aware("2027-01-01T00:00"))
-    found = skipping.between(*december, include_cancelled=True, holidays_only=True)
-    assert [(o.activity, o.start, o.holiday) for o in found] == [
-        (ActivityId("sunday"), aware("2026-12-06T12:00"), "independence_day")
-    ]
-    assert skipping.between(*december, holidays_only=True) == []  # they are cancelled
-    running = OccurrenceIndex(catalogue(sunday, CLUB))
-    assert running.between(*december, include_cancelled=True, holidays_only=True) == []
-
-
-def test_a_month_patched_in_place_reads_like_one_built_afresh() -> None:
-    """The columns of a cached month, patched by changes, give what a new index gives."""
-    other = activity("other", rule("FREQ=WEEKLY;BYDAY=TU", "2026-09-01T17:00", "18:00"))
-    model = catalogue(CLUB, other)
-    patched = OccurrenceIndex(model)
-    month = (aware("2026-10-01T00:00"), aware("2026-11-01T00:00"))
-    patched.warm(d("2026-10-01"), d("2026-10-31"))
-    changes = [
-        change("2026-10-06T17:00", cancelled=True, reason="ill"),
-        change("2026-10-13T17:00", new_start=local("2026-10-14T17:00"), new_place=None),
-    ]
-    for one in changes:
-        patched.apply_change(one)
-    assert patched.withdraw_change(ActivityId("club"), local("2026-10-06T17:00"))
-    patched.apply_change(changes[0])
-    fresh = OccurrenceIndex(model, changes)
-    assert patched.between(*month, include_cancelled=True) == fresh.between(
-        *month, include_cancelled=True
-    )
-    same_instant = patched.between(aware("2026-10-20T17:00"), aware("2026-10-20T17:01"))
-    assert [o.activity for o in same_instant] == ["club", "other"]  # ties by id, after patching
-    assert patched.first_each(*month) == fresh.first_each(*month)
