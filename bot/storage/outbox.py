@@ -190,7 +190,8 @@ async def insert_messages(
     """Insert the messages whose key is new in the caller's transaction; the keys inserted.
 
     For a unit of work that enqueues together with another change (the inbox removes the
-    update it answered in the same transaction).
+    update it answered in the same transaction). On PostgreSQL a batch of ``COPY_AT_LEAST`` or
+    more goes by ``COPY`` through a staging table dropped at commit: once per transaction.
     """
     inserted: list[str] = []
     batch = list(messages)
