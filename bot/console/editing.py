@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from bot.console.forms import form_from_fields
 from bot.console.web import AuditLine, Pending, Refused, Saved
+from catalog.localtime import local_date
 from catalog.model import Activity, Catalogue
-from handlers.coordination.console.diff import changes, from_compact
+from handlers.coordination.console.diff import FieldChange, changes, from_compact
 from handlers.coordination.console.drafts import DraftAction, PublishError
 from handlers.coordination.console.preview import next_sessions, schedule_summary
 from handlers.coordination.console.service import Console as Service
@@ -26,6 +29,16 @@ from handlers.core.i18n import Speaker
 PREVIEW_SESSIONS = 3
 
 
+def in_words(
+    change: FieldChange, before: Activity | None, after: Activity, speaker: Speaker, today: date
+) -> FieldChange:
+    """A changed schedule as the reviewer reads it ("every Tuesday 16:00–17:30 …"), not RRULEs."""
+    if change.field != "schedule":
+        return change
+    was = schedule_summary(before, speaker, today) if before is not None else ""
+    return FieldChange(change.field, was, schedule_summary(after, speaker, today))
+
+
 @dataclass
 class ServiceEditor:
     """The pages' editing port over the console service."""
@@ -34,6 +47,10 @@ class ServiceEditor:
 
     def _catalogue(self) -> Catalogue:
         return self.service.catalogue()
+
+    def _today(self, catalogue: Catalogue) -> date:
+        """Today on the catalogue's clock (which exceptions and dates are still to come)."""
+        return local_date(self.service.clock(), ZoneInfo(catalogue.timezone))
 
     async def save(
         self, scope: ConsoleScope, activity: Activity, form: Mapping[str, Sequence[str]],
@@ -53,11 +70,13 @@ class ServiceEditor:
     async def pending(self, scope: ConsoleScope, speaker: Speaker) -> list[Pending]:
         """The drafts waiting for this coordinator, each with its field-by-field changes."""
         catalogue = self._catalogue()
+        today = self._today(catalogue)
         waiting = []
         for draft in await self.service.pending(scope.user):
             proposed = draft.activity
             before = catalogue.activity(draft.activity_id)
             found = changes(before, proposed) if draft.action is DraftAction.EDIT else []
+            found = [in_words(change, before, proposed, speaker, today) for change in found]
             waiting.append(
                 Pending(
                     draft.id or 0,
@@ -112,6 +131,6 @@ class ServiceEditor:
     async def preview(self, activity: Activity, speaker: Speaker) -> tuple[str, list[str]]:
         """The schedule in words and the next few sessions' local start times."""
         now = self.service.clock()
-        summary = schedule_summary(activity, speaker, now.date())
+        summary = schedule_summary(activity, speaker, self._today(self._catalogue()))
         coming = next_sessions(activity, self._catalogue(), now, PREVIEW_SESSIONS)
         return summary, [o.start.strftime("%Y-%m-%d %H:%M") for o in coming]

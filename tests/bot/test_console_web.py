@@ -281,6 +281,26 @@ async def test_the_coordinator_reviews_and_publishes_a_draft(served: Served) -> 
     assert dict(live.title)["ar"] == ARABIC
 
 
+async def test_the_review_shows_a_moved_weekly_time_in_words(served: Served) -> None:
+    async with await served.signed_in(ORGANISER) as browser:
+        async with browser.get(f"/console/activities/{OWN}") as response:
+            csrf = CSRF.findall(await response.text())[0]
+        form = full_form(
+            served.catalogue.catalogue, OWN, csrf, schedule__0__start="09:00",
+            schedule__0__end="11:00",
+        )  # fmt: skip
+        async with browser.post(f"/console/activities/{OWN}", data=form) as response:
+            assert response.status == 200
+    async with (
+        await served.signed_in(COORDINATOR) as browser,
+        browser.get("/console/review") as response,
+    ):
+        page = await response.text()
+    assert "FREQ=" not in page
+    assert "<del>every Thursday 10:00–12:00" in page
+    assert "<ins>every Thursday 09:00–11:00" in page
+
+
 @pytest.mark.parametrize(
     ("language", "heading"), [("fi", "Toiminnot"), ("sv", "Aktiviteter"), ("en", "Activities")]
 )
