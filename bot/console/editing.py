@@ -67,6 +67,14 @@ class ServiceEditor:
             return Saved(problems=outcome)
         return Saved(published=outcome.published)
 
+    async def withdraw(self, scope: ConsoleScope, activity: Activity) -> Saved:
+        """Take the activity off offer (a draft unless the person may publish)."""
+        try:
+            outcome = await self.service.withdraw(scope.user, activity.id)
+        except NotAllowed as refused:
+            raise Refused(str(refused)) from refused
+        return Saved(published=outcome.published)
+
     async def pending(self, scope: ConsoleScope, speaker: Speaker) -> list[Pending]:
         """The drafts waiting for this coordinator, each with its field-by-field changes."""
         catalogue = self._catalogue()

@@ -139,6 +139,9 @@ class Editor(Protocol):
     ) -> Saved:
         """Check and store a draft, published at once when the person may."""
 
+    async def withdraw(self, scope: ConsoleScope, activity: Activity) -> Saved:
+        """Take the activity off offer: a draft, published at once when the person may."""
+
     async def pending(self, scope: ConsoleScope, speaker: Speaker) -> list[Pending]:
         """Drafts the coordinator may publish, oldest first."""
 
@@ -233,6 +236,7 @@ class Console:
         add("GET", PREFIX + "/activities", self._guarded(self.activities))
         add("GET", PREFIX + "/activities/{id}", self._guarded(self.activity))
         add("POST", PREFIX + "/activities/{id}", self._guarded(self.save))
+        add("POST", PREFIX + "/activities/{id}/withdraw", self._guarded(self.withdraw))
         add("GET", PREFIX + "/activities/{id}/history", self._guarded(self.history))
         add("GET", PREFIX + "/review", self._guarded(self.review))
         add("POST", PREFIX + "/review/{draft}", self._guarded(self.decide))
@@ -446,13 +450,17 @@ class Console:
         """The activity of the URL if it is the person's; otherwise the same refusal for all."""
         activity = self.catalogue().activity(request.match_info["id"])
         if activity is None or not visit.scope.may_edit(activity):
-            _ = visit.speaker.gettext
-            return self.problem(
-                visit.speaker, 404, _("Not found"),
-                _("There is no activity here that you keep. Your activities are listed "
-                  "under “Activities”."),
-            )
+            return self.owned_refusal(visit)
         return activity
+
+    def owned_refusal(self, visit: Visit) -> web.Response:
+        """The one answer for "not yours" and "not there"."""
+        _ = visit.speaker.gettext
+        return self.problem(
+            visit.speaker, 404, _("Not found"),
+            _("There is no activity here that you keep. Your activities are listed "
+              "under “Activities”."),
+        )
 
     async def activity(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         """The activity's form: every language side by side, the rest of its fields below."""
@@ -521,6 +529,29 @@ class Console:
         raise web.HTTPSeeOther(
             f"{PREFIX}/activities/{activity.id}?saved={'published' if saved.published else 'draft'}"
         )
+
+    async def withdraw(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        """Withdraw after the person ticked the confirmation; an organiser's waits for review."""
+        activity = self.owned(request, visit)
+        if isinstance(activity, web.Response):
+            return activity
+        _ = visit.speaker.gettext
+        if self.editor is None:
+            return self.problem(visit.speaker, 503, _("Saving is not available"),
+                                _("Nothing was changed."))
+        posted = await request.post()
+        if posted.get("confirm") != "yes":
+            return self.problem(
+                visit.speaker, 400, _("Not withdrawn"),
+                _("Nothing was changed: tick the box to confirm the withdrawal."),
+            )
+        try:
+            saved = await self.editor.withdraw(visit.scope, activity)
+        except Refused:
+            return self.owned_refusal(visit)
+        if saved.published:
+            raise web.HTTPSeeOther(f"{PREFIX}/activities")
+        raise web.HTTPSeeOther(f"{PREFIX}/activities/{activity.id}?saved=withdrawal")
 
     async def history(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         """Who changed what, when."""

@@ -349,3 +349,33 @@ def test_the_demo_keeps_the_activities_the_tests_name(demo: Catalogue) -> None:
     assert others is not None
     assert own.organisation == "setlementti-louhela" != others.organisation
     assert replace(own).id == OWN
+
+
+async def test_a_withdrawal_needs_the_confirmation_and_waits_for_review(served: Served) -> None:
+    async with await served.signed_in(ORGANISER) as browser:
+        async with browser.get(f"/console/activities/{OWN}") as response:
+            csrf = CSRF.findall(await response.text())[0]
+        url = f"/console/activities/{OWN}/withdraw"
+        async with browser.post(url, data={"csrf": csrf}) as response:
+            assert response.status == 400
+            assert "tick the box" in await response.text()
+        assert served.store.rows == {}
+        async with browser.post(
+            f"/console/activities/{OTHERS}/withdraw", data={"csrf": csrf, "confirm": "yes"}
+        ) as response:
+            assert response.status == 404  # another organisation's: refused like an unknown
+        async with browser.post(url, data={"csrf": csrf, "confirm": "yes"}) as response:
+            assert response.status == 200
+            assert "The withdrawal waits for a coordinator." in await response.text()
+    [number] = served.store.rows
+    assert served.catalogue.catalogue.activity(OWN) is not None  # still offered until published
+    async with await served.signed_in(COORDINATOR) as browser:
+        async with browser.get("/console/review") as response:
+            page = await response.text()
+        assert "Withdraw this activity" in page
+        csrf = CSRF.findall(page)[-1]
+        async with browser.post(
+            f"/console/review/{number}", data={"csrf": csrf, "decision": "publish"}
+        ) as response:
+            assert response.status == 200
+    assert served.catalogue.catalogue.activity(OWN) is None
