@@ -67,6 +67,21 @@ class ServiceEditor:
             return Saved(problems=outcome)
         return Saved(published=outcome.published)
 
+    async def create(
+        self, scope: ConsoleScope, organisation: str, form: Mapping[str, Sequence[str]],
+        speaker: Speaker,
+    ) -> Saved:
+        """Check a new activity as an import would; store a draft or publish."""
+        try:
+            outcome = await self.service.save(
+                scope.user, organisation, None, form_from_fields(form), speaker
+            )
+        except NotAllowed as refused:
+            raise Refused(str(refused)) from refused
+        if isinstance(outcome, dict):
+            return Saved(problems=outcome)
+        return Saved(published=outcome.published, activity_id=outcome.draft.activity_id)
+
     async def withdraw(self, scope: ConsoleScope, activity: Activity) -> Saved:
         """Take the activity off offer (a draft unless the person may publish)."""
         try:

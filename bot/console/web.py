@@ -37,7 +37,7 @@ from bot.console.pages import (
 )
 from bot.http_server import HttpServer
 from bot.storage.console_sessions import ConsoleSession, Opened
-from catalog.model import Activity, Catalogue
+from catalog.model import Activity, ActivityId, Catalogue, OrganisationId
 from catalog.vocabulary import AUDIENCES, CLASSES, FINNISH_LEVELS, KINDS, SUPPORTED_LANGUAGES
 from handlers.coordination.console.forms import WEEKDAYS
 from handlers.coordination.console_access import ConsoleScope, console_scope
@@ -101,6 +101,8 @@ class Saved:
 
     problems: Mapping[str, Sequence[str]] = field(default_factory=dict)
     published: bool = False
+    activity_id: str = ""
+    """The activity saved (a new one's id is made from its title)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,12 @@ class Editor(Protocol):
     ) -> Saved:
         """Check and store a draft, published at once when the person may."""
 
+    async def create(
+        self, scope: ConsoleScope, organisation: str, form: Mapping[str, Sequence[str]],
+        speaker: Speaker,
+    ) -> Saved:
+        """Check and store a new activity of the organisation, as :meth:`save` does."""
+
     async def withdraw(self, scope: ConsoleScope, activity: Activity) -> Saved:
         """Take the activity off offer: a draft, published at once when the person may."""
 
@@ -159,6 +167,11 @@ class Editor(Protocol):
 
     async def preview(self, activity: Activity, speaker: Speaker) -> tuple[str, list[str]]:
         """The schedule in words and the next sessions, for the form."""
+
+
+def blank_activity(organisation: str) -> Activity:
+    """What a new activity's form starts from: nothing but its organisation."""
+    return Activity(ActivityId(""), OrganisationId(organisation), "", (), ())
 
 
 class Refused(Exception):  # noqa: N818 - a refusal, not a fault
@@ -234,6 +247,8 @@ class Console:
         add("POST", PREFIX + "/signin/{token}", self.signin)
         add("POST", PREFIX + "/signout", self._guarded(self.signout))
         add("GET", PREFIX + "/activities", self._guarded(self.activities))
+        add("GET", PREFIX + "/activities/new", self._guarded(self.new_activity))
+        add("POST", PREFIX + "/activities/new", self._guarded(self.create))
         add("GET", PREFIX + "/activities/{id}", self._guarded(self.activity))
         add("POST", PREFIX + "/activities/{id}", self._guarded(self.save))
         add("POST", PREFIX + "/activities/{id}/withdraw", self._guarded(self.withdraw))
@@ -436,7 +451,58 @@ class Console:
         asked = await self.asked(catalogue, network)
         shown = listing(catalogue, visit.scope, visit.speaker, asked, request.query.get("q", ""),
                         number)
-        return self.page("activities.html", visit, listing=shown, asked=asked)
+        creatable = [
+            (o.id, localised(o.name, visit.speaker, say_language=False))
+            for o in catalogue.organisations
+            if visit.scope.may_edit(blank_activity(o.id))
+        ]
+        return self.page(
+            "activities.html", visit, listing=shown, asked=asked, creatable=creatable
+        )
+
+    def new_of(self, request: web.Request, visit: Visit) -> Activity | web.Response:
+        """A blank activity of the organisation in the URL, if the person keeps it."""
+        organisation = request.query.get("organisation", "")
+        if self.catalogue().organisation(organisation) is None or not visit.scope.may_edit(
+            blank_activity(organisation)
+        ):
+            return self.owned_refusal(visit)
+        return blank_activity(organisation)
+
+    async def new_activity(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        """An empty form for a new activity of one of the person's organisations."""
+        blank = self.new_of(request, visit)
+        if isinstance(blank, web.Response):
+            return blank
+        return await self.form_page(visit, blank, {}, {}, False, creating=True)
+
+    async def create(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        """Check a new activity as an import would; a draft, or published when the person may."""
+        blank = self.new_of(request, visit)
+        if isinstance(blank, web.Response):
+            return blank
+        _ = visit.speaker.gettext
+        if self.editor is None:
+            return self.problem(visit.speaker, 503, _("Saving is not available"),
+                                _("Nothing was changed."))
+        posted = await request.post()
+        form = {key: [str(v) for v in posted.getall(key)] for key in set(posted.keys())}
+        form.pop("csrf", None)
+        try:
+            saved = await self.editor.create(visit.scope, blank.organisation, form, visit.speaker)
+        except Refused:
+            return self.owned_refusal(visit)
+        if saved.problems:
+            return await self.form_page(
+                visit, blank, saved.problems, form, False, 422,
+                _("Nothing was saved: please correct the fields marked below."), creating=True,
+            )
+        if saved.published:
+            raise web.HTTPSeeOther(f"{PREFIX}/activities/{saved.activity_id}?saved=published")
+        return self.problem(
+            visit.speaker, 200, _("New activity"),
+            _("Saved as a draft: a coordinator publishes it."),
+        )
 
     async def asked(self, catalogue: Catalogue, network: str | None) -> tuple[str, ...]:
         """The languages newcomers of the network ask in, most asked first."""
@@ -483,8 +549,10 @@ class Console:
         status: int = 200,
         notice: str = "",
         saved: str = "",
+        *,
+        creating: bool = False,
     ) -> web.Response:
-        """The form as stored (or as sent back with its problems)."""
+        """The form as stored (or as sent back with its problems); empty for a new activity."""
         catalogue = self.catalogue()
         speaker = visit.speaker
         asked = await self.asked(catalogue, visit.scope.home_network(catalogue))
@@ -495,7 +563,8 @@ class Console:
         return self.page(
             "activity.html", visit, status,
             activity=activity,
-            title=localised(activity.title, speaker, say_language=False),
+            title=speaker.gettext("New activity") if creating
+            else localised(activity.title, speaker, say_language=False),
             rows=rows,
             form=form_state(activity, sent, problems),
             preview=preview,
@@ -506,6 +575,7 @@ class Console:
             editable=self.editor is not None,
             choices=choices(catalogue, activity, speaker),
             may_publish=visit.scope.may_publish(activity),
+            creating=creating,
         )
 
     async def save(self, request: web.Request, visit: Visit) -> web.StreamResponse:

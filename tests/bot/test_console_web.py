@@ -379,3 +379,37 @@ async def test_a_withdrawal_needs_the_confirmation_and_waits_for_review(served: 
         ) as response:
             assert response.status == 200
     assert served.catalogue.catalogue.activity(OWN) is None
+
+
+async def test_an_organiser_creates_an_activity_for_their_own_organisation_only(
+    served: Served,
+) -> None:
+    catalogue = served.catalogue.catalogue
+    own = catalogue.activity(OWN)
+    others = catalogue.activity(OTHERS)
+    assert own is not None
+    assert others is not None
+    async with await served.signed_in(ORGANISER) as browser:
+        async with browser.get("/console/activities") as response:
+            page = await response.text()
+        assert f'<option value="{own.organisation}">' in page
+        assert f'<option value="{others.organisation}">' not in page
+        async with browser.get(
+            f"/console/activities/new?organisation={others.organisation}"
+        ) as response:
+            assert response.status == 404
+        new = f"/console/activities/new?organisation={own.organisation}"
+        async with browser.get(new) as response:
+            assert response.status == 200
+            csrf = CSRF.findall(await response.text())[0]
+        async with browser.post(new, data={"csrf": csrf}) as response:
+            assert response.status == 422  # no title, no kind: shown, nothing saved
+        assert served.store.rows == {}
+        form = full_form(catalogue, OWN, csrf, title__fi="Uusi äiti-lapsiryhmä")
+        async with browser.post(new, data=form) as response:
+            assert response.status == 200
+            assert "Saved as a draft" in await response.text()
+    [draft] = served.store.rows.values()
+    assert draft.activity_id != OWN
+    assert draft.activity.organisation == own.organisation
+    assert dict(draft.activity.title)["fi"] == "Uusi äiti-lapsiryhmä"
