@@ -82,6 +82,17 @@ class ServiceEditor:
             return Saved(problems=outcome)
         return Saved(published=outcome.published, activity_id=outcome.draft.activity_id)
 
+    async def trusted(self) -> frozenset[str]:
+        """The organisations trusted to publish their own changes."""
+        return await self.service.store.trusted()
+
+    async def set_trusted(self, scope: ConsoleScope, organisation: str, trusted: bool) -> None:
+        """A coordinator trusts an organisation of their network (or stops)."""
+        try:
+            await self.service.set_trusted(scope.user, organisation, trusted)
+        except NotAllowed as refused:
+            raise Refused(str(refused)) from refused
+
     async def withdraw(self, scope: ConsoleScope, activity: Activity) -> Saved:
         """Take the activity off offer (a draft unless the person may publish)."""
         try:

@@ -150,6 +150,12 @@ class Editor(Protocol):
     async def withdraw(self, scope: ConsoleScope, activity: Activity) -> Saved:
         """Take the activity off offer: a draft, published at once when the person may."""
 
+    async def trusted(self) -> frozenset[str]:
+        """The organisations trusted to publish their own changes."""
+
+    async def set_trusted(self, scope: ConsoleScope, organisation: str, trusted: bool) -> None:
+        """A coordinator trusts an organisation of their network (or stops)."""
+
     async def pending(self, scope: ConsoleScope, speaker: Speaker) -> list[Pending]:
         """Drafts the coordinator may publish, oldest first."""
 
@@ -253,6 +259,8 @@ class Console:
         add("POST", PREFIX + "/activities/{id}", self._guarded(self.save))
         add("POST", PREFIX + "/activities/{id}/withdraw", self._guarded(self.withdraw))
         add("GET", PREFIX + "/activities/{id}/history", self._guarded(self.history))
+        add("GET", PREFIX + "/trusted", self._guarded(self.trusted))
+        add("POST", PREFIX + "/trusted/{organisation}", self._guarded(self.set_trusted))
         add("GET", PREFIX + "/review", self._guarded(self.review))
         add("POST", PREFIX + "/review/{draft}", self._guarded(self.decide))
 
@@ -574,7 +582,8 @@ class Console:
             notice=notice,
             editable=self.editor is not None,
             choices=choices(catalogue, activity, speaker),
-            may_publish=visit.scope.may_publish(activity),
+            may_publish=visit.scope.may_publish(activity)
+            or (self.editor is not None and activity.organisation in await self.editor.trusted()),
             creating=creating,
         )
 
@@ -631,6 +640,40 @@ class Console:
         lines = await self.editor.history(visit.scope, activity.id) if self.editor else []
         title = localised(activity.title, visit.speaker, say_language=False)
         return self.page("history.html", visit, activity=activity, title=title, lines=lines)
+
+    def network_organisations(self, visit: Visit) -> list[tuple[str, str]]:
+        """The organisations of the coordinator's networks: (id, name)."""
+        return [
+            (o.id, localised(o.name, visit.speaker, say_language=False))
+            for o in self.catalogue().organisations
+            if set(o.networks) & visit.scope.networks
+        ]
+
+    async def trusted(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        """Which organisations of the coordinator's networks publish without review."""
+        _ = visit.speaker.gettext
+        if not visit.scope.coordinator or self.editor is None:
+            return self.problem(visit.speaker, 403, _("No access"),
+                                _("Only coordinators review drafts."))
+        marked = await self.editor.trusted()
+        rows = [(code, name, code in marked) for code, name in self.network_organisations(visit)]
+        return self.page("trusted.html", visit, rows=rows)
+
+    async def set_trusted(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        """Trust an organisation, or stop trusting it."""
+        _ = visit.speaker.gettext
+        organisation = request.match_info["organisation"]
+        mine = {code for code, _name in self.network_organisations(visit)}
+        if not visit.scope.coordinator or self.editor is None or organisation not in mine:
+            return self.problem(visit.speaker, 403, _("No access"),
+                                _("Only coordinators review drafts."))
+        posted = await request.post()
+        try:
+            await self.editor.set_trusted(visit.scope, organisation, posted.get("trusted") == "yes")
+        except Refused:
+            return self.problem(visit.speaker, 403, _("No access"),
+                                _("Only coordinators review drafts."))
+        raise web.HTTPSeeOther(f"{PREFIX}/trusted")
 
     async def review(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         """Drafts waiting for this coordinator, each with its changes."""

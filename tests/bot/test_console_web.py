@@ -413,3 +413,35 @@ async def test_an_organiser_creates_an_activity_for_their_own_organisation_only(
     assert draft.activity_id != OWN
     assert draft.activity.organisation == own.organisation
     assert dict(draft.activity.title)["fi"] == "Uusi äiti-lapsiryhmä"
+
+
+async def test_a_trusted_organisations_changes_are_published_without_review(
+    served: Served,
+) -> None:
+    own = served.catalogue.catalogue.activity(OWN)
+    assert own is not None
+    async with (
+        await served.signed_in(ORGANISER) as browser,
+        browser.get("/console/trusted") as response,
+    ):
+        assert response.status == 403  # organisers do not choose whom to trust
+    async with await served.signed_in(COORDINATOR) as browser:
+        async with browser.get("/console/trusted") as response:
+            page = await response.text()
+        csrf = CSRF.findall(page)[0]
+        async with browser.post(
+            f"/console/trusted/{own.organisation}", data={"csrf": csrf, "trusted": "yes"}
+        ) as response:
+            assert response.status == 200
+            assert f'id="trust-{own.organisation}">Stop trusting' in await response.text()
+    async with await served.signed_in(ORGANISER) as browser:
+        async with browser.get(f"/console/activities/{OWN}") as response:
+            page = await response.text()
+        assert '<button type="submit" id="save">Publish</button>' in page
+        csrf = CSRF.findall(page)[0]
+        form = full_form(served.catalogue.catalogue, OWN, csrf, title__ar=ARABIC)
+        async with browser.post(f"/console/activities/{OWN}", data=form) as response:
+            assert "Published" in await response.text()
+    live = served.catalogue.catalogue.activity(OWN)
+    assert live is not None
+    assert dict(live.title)["ar"] == ARABIC
