@@ -57,24 +57,23 @@ class ServiceEditor:
         speaker: Speaker,
     ) -> Saved:
         """Check the posted fields as an import would; store a draft or publish."""
-        try:
-            outcome = await self.service.save(
-                scope.user, activity.organisation, activity.id, form_from_fields(form), speaker
-            )
-        except NotAllowed as refused:
-            raise Refused(str(refused)) from refused
-        if isinstance(outcome, dict):
-            return Saved(problems=outcome)
-        return Saved(published=outcome.published)
+        return await self._save(scope, activity.organisation, activity.id, form, speaker)
 
     async def create(
         self, scope: ConsoleScope, organisation: str, form: Mapping[str, Sequence[str]],
         speaker: Speaker,
     ) -> Saved:
         """Check a new activity as an import would; store a draft or publish."""
+        return await self._save(scope, organisation, None, form, speaker)
+
+    async def _save(
+        self, scope: ConsoleScope, organisation: str, activity_id: str | None,
+        form: Mapping[str, Sequence[str]], speaker: Speaker,
+    ) -> Saved:
+        """One save for an edit and a new activity (``activity_id`` ``None``)."""
         try:
             outcome = await self.service.save(
-                scope.user, organisation, None, form_from_fields(form), speaker
+                scope.user, organisation, activity_id, form_from_fields(form), speaker
             )
         except NotAllowed as refused:
             raise Refused(str(refused)) from refused

@@ -175,6 +175,14 @@ class Editor(Protocol):
         """The schedule in words and the next sessions, for the form."""
 
 
+async def posted_fields(request: web.Request) -> dict[str, list[str]]:
+    """A posted form's fields, each with all its values, without the CSRF token."""
+    posted = await request.post()
+    form = {key: [str(v) for v in posted.getall(key)] for key in set(posted.keys())}
+    form.pop("csrf", None)
+    return form
+
+
 def blank_activity(organisation: str) -> Activity:
     """What a new activity's form starts from: nothing but its organisation."""
     return Activity(ActivityId(""), OrganisationId(organisation), "", (), ())
@@ -491,11 +499,8 @@ class Console:
             return blank
         _ = visit.speaker.gettext
         if self.editor is None:
-            return self.problem(visit.speaker, 503, _("Saving is not available"),
-                                _("Nothing was changed."))
-        posted = await request.post()
-        form = {key: [str(v) for v in posted.getall(key)] for key in set(posted.keys())}
-        form.pop("csrf", None)
+            return self.unavailable(visit)
+        form = await posted_fields(request)
         try:
             saved = await self.editor.create(visit.scope, blank.organisation, form, visit.speaker)
         except Refused:
@@ -526,6 +531,18 @@ class Console:
         if activity is None or not visit.scope.may_edit(activity):
             return self.owned_refusal(visit)
         return activity
+
+    def unavailable(self, visit: Visit) -> web.Response:
+        """The answer to a save when the console runs without its editing side."""
+        _ = visit.speaker.gettext
+        return self.problem(visit.speaker, 503, _("Saving is not available"),
+                            _("Nothing was changed."))
+
+    def coordinators_only(self, visit: Visit, status: int = 403) -> web.Response:
+        """The refusal of a coordinator's page or action to anybody else."""
+        _ = visit.speaker.gettext
+        title = _("No access") if status == 403 else _("Not found")
+        return self.problem(visit.speaker, status, title, _("Only coordinators review drafts."))
 
     def owned_refusal(self, visit: Visit) -> web.Response:
         """The one answer for "not yours" and "not there"."""
@@ -594,11 +611,8 @@ class Console:
             return activity
         _ = visit.speaker.gettext
         if self.editor is None:
-            return self.problem(visit.speaker, 503, _("Saving is not available"),
-                                _("Nothing was changed."))
-        posted = await request.post()
-        form = {key: [str(v) for v in posted.getall(key)] for key in set(posted.keys())}
-        form.pop("csrf", None)
+            return self.unavailable(visit)
+        form = await posted_fields(request)
         saved = await self.editor.save(visit.scope, activity, form, visit.speaker)
         if saved.problems:
             return await self.form_page(
@@ -616,8 +630,7 @@ class Console:
             return activity
         _ = visit.speaker.gettext
         if self.editor is None:
-            return self.problem(visit.speaker, 503, _("Saving is not available"),
-                                _("Nothing was changed."))
+            return self.unavailable(visit)
         posted = await request.post()
         if posted.get("confirm") != "yes":
             return self.problem(
@@ -651,36 +664,29 @@ class Console:
 
     async def trusted(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         """Which organisations of the coordinator's networks publish without review."""
-        _ = visit.speaker.gettext
         if not visit.scope.coordinator or self.editor is None:
-            return self.problem(visit.speaker, 403, _("No access"),
-                                _("Only coordinators review drafts."))
+            return self.coordinators_only(visit)
         marked = await self.editor.trusted()
         rows = [(code, name, code in marked) for code, name in self.network_organisations(visit)]
         return self.page("trusted.html", visit, rows=rows)
 
     async def set_trusted(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         """Trust an organisation, or stop trusting it."""
-        _ = visit.speaker.gettext
         organisation = request.match_info["organisation"]
         mine = {code for code, _name in self.network_organisations(visit)}
         if not visit.scope.coordinator or self.editor is None or organisation not in mine:
-            return self.problem(visit.speaker, 403, _("No access"),
-                                _("Only coordinators review drafts."))
+            return self.coordinators_only(visit)
         posted = await request.post()
         try:
             await self.editor.set_trusted(visit.scope, organisation, posted.get("trusted") == "yes")
         except Refused:
-            return self.problem(visit.speaker, 403, _("No access"),
-                                _("Only coordinators review drafts."))
+            return self.coordinators_only(visit)
         raise web.HTTPSeeOther(f"{PREFIX}/trusted")
 
     async def review(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         """Drafts waiting for this coordinator, each with its changes."""
-        _ = visit.speaker.gettext
         if not visit.scope.coordinator:
-            return self.problem(visit.speaker, 403, _("No access"),
-                                _("Only coordinators review drafts."))
+            return self.coordinators_only(visit)
         drafts = await self.editor.pending(visit.scope, visit.speaker) if self.editor else []
         return self.page("review.html", visit, drafts=drafts)
 
@@ -689,8 +695,7 @@ class Console:
         _ = visit.speaker.gettext
         number = request.match_info["draft"]
         if not visit.scope.coordinator or self.editor is None or not number.isdigit():
-            return self.problem(visit.speaker, 403, _("No access"),
-                                _("Only coordinators review drafts."))
+            return self.coordinators_only(visit)
         form = await request.post()
         try:
             if form.get("decision") == "publish":
@@ -704,8 +709,7 @@ class Console:
                 comment = str(form.get("comment", ""))[:2000]
                 await self.editor.send_back(visit.scope, int(number), comment)
         except Refused:
-            return self.problem(visit.speaker, 404, _("Not found"),
-                                _("Only coordinators review drafts."))
+            return self.coordinators_only(visit, 404)
         raise web.HTTPSeeOther(PREFIX + "/review")
 
 
