@@ -158,36 +158,36 @@ def _updates(intakes: dict[str, UpdateCounter]) -> Metric:
     return family
 
 
-def _outbox(backlog: dict[str, tuple[int, float]]) -> Iterator[Metric]:
-    depth = GaugeMetricFamily(
-        "tarjotin_outbox_depth", "Messages waiting in the outbox.", labels=["channel"]
-    )
-    oldest = GaugeMetricFamily(
-        "tarjotin_outbox_oldest_due_seconds",
-        "How long the oldest waiting outbox message has been due.",
-        labels=["channel"],
-    )
+def _queue(
+    backlog: dict[str, tuple[int, float]], depth: tuple[str, str], oldest: tuple[str, str]
+) -> Iterator[Metric]:
+    """A queue's depth and the age of its oldest entry, per channel (``(name, help)`` each)."""
+    depths = GaugeMetricFamily(*depth, labels=["channel"])
+    ages = GaugeMetricFamily(*oldest, labels=["channel"])
     for channel, (count, waited) in sorted(backlog.items()):
-        depth.add_metric([channel], count)
-        oldest.add_metric([channel], waited)
-    yield depth
-    yield oldest
+        depths.add_metric([channel], count)
+        ages.add_metric([channel], waited)
+    yield depths
+    yield ages
+
+
+def _outbox(backlog: dict[str, tuple[int, float]]) -> Iterator[Metric]:
+    return _queue(
+        backlog,
+        ("tarjotin_outbox_depth", "Messages waiting in the outbox."),
+        (
+            "tarjotin_outbox_oldest_due_seconds",
+            "How long the oldest waiting outbox message has been due.",
+        ),
+    )
 
 
 def _inbox(backlog: dict[str, tuple[int, float]]) -> Iterator[Metric]:
-    depth = GaugeMetricFamily(
-        "tarjotin_inbox_depth", "Webhook updates stored, not yet handled.", labels=["channel"]
+    return _queue(
+        backlog,
+        ("tarjotin_inbox_depth", "Webhook updates stored, not yet handled."),
+        ("tarjotin_inbox_oldest_seconds", "How long the oldest stored webhook update has waited."),
     )
-    oldest = GaugeMetricFamily(
-        "tarjotin_inbox_oldest_seconds",
-        "How long the oldest stored webhook update has waited.",
-        labels=["channel"],
-    )
-    for channel, (count, waited) in sorted(backlog.items()):
-        depth.add_metric([channel], count)
-        oldest.add_metric([channel], waited)
-    yield depth
-    yield oldest
 
 
 def _sends(drainers: Sequence[OutboxDrainer]) -> Iterator[Metric]:
