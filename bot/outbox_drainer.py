@@ -5,7 +5,8 @@ any attempt to send it, and it is marked ``sent`` in its own transaction right a
 platform accepted it. After a ``kill -9`` at any moment:
 
 - nothing is lost: a row is either ``pending`` (sent later), ``sending`` (its claim runs out
-  and it goes back to ``pending``), or finished;
+  and it goes back to ``pending``; a live sender renews its batch's claim as it goes, so
+  only a dead sender's claim runs out), or finished;
 - nothing is planned twice: re-planning inserts with ``ON CONFLICT DO NOTHING`` on the key;
 - the one narrow window: the platform accepted a message but the process died before the
   ``sent`` mark was committed (a few milliseconds per message, at most ``concurrency``
@@ -203,6 +204,35 @@ class OutboxDrainer:
         return None, shortest
 
     async def _send_all(self, claimed: list[ClaimedMessage]) -> None:
+        """Send the claimed batch, renewing its claim for as long as that takes."""
+        finished = asyncio.Event()
+        renewing = asyncio.ensure_future(self._keep_the_claim(finished))
+        try:
+            await self._send_in_order(claimed)
+        finally:
+            finished.set()
+            await renewing
+
+    async def _keep_the_claim(self, finished: asyncio.Event) -> None:
+        """Renew the batch's claim every third of the hold until the batch is done.
+
+        Without it a batch slower than the hold (a loaded machine, a slow platform) would be
+        taken back by another instance's recovery and sent twice while this one still sends;
+        only a dead sender's claim may run out. Real time paces it (this is a heartbeat, not
+        a schedule), the injected clock dates it.
+        """
+        interval = self.hold.total_seconds() / 3
+        while True:
+            try:
+                await asyncio.wait_for(finished.wait(), interval)
+                return
+            except TimeoutError:
+                try:
+                    await self.outbox.renew(self.token, self.clock() + self.hold)
+                except Exception:  # a database blip: the next beat tries again
+                    log.warning("renewing the outbox claim failed", exc_info=True)
+
+    async def _send_in_order(self, claimed: list[ClaimedMessage]) -> None:
         """Send in due order, passing chats that must wait, ``concurrency`` at a time.
 
         One chat never has two sends in flight, so its messages arrive in order.

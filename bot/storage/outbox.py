@@ -365,6 +365,21 @@ class SqlOutbox:
             last_error=error,
         )
 
+    async def renew(self, token: str, until: datetime) -> int:
+        """Extend every claim ``token`` still holds to ``until``: its sender is alive and busy.
+
+        A batch that takes longer than the hold (a slow platform, a loaded machine) must not
+        be taken back and sent a second time by another instance while this one still sends.
+        """
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.claimed_by == token, OutboxRow.state == State.SENDING.value)
+                .values(claimed_until=until)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def release(self, message_ids: Sequence[int], token: str) -> int:
         """Give claimed rows back unsent and uncounted (an earlier message of their chat failed)."""
         if not message_ids:

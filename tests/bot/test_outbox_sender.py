@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -48,9 +49,8 @@ def drainer(
         sender,
         "telegram",
         clock,
-        limits=LIMITS,
         sleep=FakeSleep(clock),
-        **extra,  # type: ignore[arg-type]
+        **({"limits": LIMITS} | extra),  # type: ignore[arg-type]
     )
 
 
@@ -183,3 +183,30 @@ async def test_a_sender_that_raises_is_retried_not_fatal(
     sender = Broken(clock)
     await drain(drainer(outbox, sender, clock))
     assert [key for _, _, key, _ in sender.delivered] == ["a"]
+
+
+async def test_a_batch_slower_than_the_hold_keeps_its_claim_and_is_sent_once(
+    outbox: SqlOutbox, clock: FixedClock
+) -> None:
+    """Each send takes longer than the whole claim; another instance recovers between sends."""
+    hold = timedelta(seconds=0.15)
+    recovered: list[int] = []
+
+    class Slow(RecordingSender):
+        async def send(self, chat: ChatId, reply: Reply, idempotency_key: str) -> SendOutcome:
+            clock.advance(seconds=0.2)
+            await asyncio.sleep(0.2)  # real time: the claim's heartbeat runs meanwhile
+            recovered.append(await outbox.recover(clock()))
+            return await super().send(chat, reply, idempotency_key)
+
+    keys = [f"k{i}" for i in range(4)]
+    await outbox.enqueue([message(key, f"telegram:{i}") for i, key in enumerate(keys)], START)
+    sender = Slow(clock)
+    worker = drainer(
+        outbox, sender, clock, hold=hold, limits=ChannelLimits(overall=30, concurrency=1)
+    )
+    assert await worker.drain_once() == len(keys)
+    assert [key for _, _, key, _ in sender.delivered] == keys
+    assert recovered == [0] * len(keys)
+    assert worker.stats.lost_claims == 0
+    assert set((await outbox.states(keys)).values()) == {"sent"}

@@ -90,6 +90,19 @@ async def test_a_dead_senders_claims_are_recovered_after_the_hold(database: Data
     assert not await outbox.mark_sent(rows[0].id, "dead", NOW)  # the dead one cannot finish it
 
 
+async def test_a_live_senders_renewed_claims_are_not_recovered(database: Database) -> None:
+    outbox = SqlOutbox(database.sessions)
+    three = [message("a"), message("b", "telegram:2"), message("c", "telegram:3")]
+    await outbox.enqueue(three, NOW)
+    claimed = await outbox.claim("telegram", NOW, 2, "busy", HOLD)
+    await outbox.claim("telegram", NOW, 10, "other", HOLD)
+    assert await outbox.mark_sent(claimed[0].id, "busy", NOW)
+    assert await outbox.renew("busy", NOW + 2 * HOLD) == 1  # only what it still holds
+    later = NOW + HOLD + timedelta(seconds=1)
+    assert await outbox.recover(later) == 1  # the other's claim ran out; the renewed one not
+    assert await outbox.mark_sent(claimed[1].id, "busy", later)
+
+
 async def test_dropped_rows_are_counted_with_their_reason_and_never_claimed(
     database: Database,
 ) -> None:
