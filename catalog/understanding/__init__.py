@@ -103,7 +103,7 @@ class Understander:
         primary = readings[0]
         clauses = tokenise_clauses(text, _tokeniser(primary), self._breaks(primary))
         tokens = clauses.tokens
-        places = self._names.match(tokens)
+        places = self._not_words_of(readings, self._names.match(tokens), tokens)
         found = self._concept_hits(text, readings, clauses, places)
         background = clauses.background(found)
         soft = clauses.rest_of_background_sentences(background)
@@ -175,6 +175,23 @@ class Understander:
             found = self._lexicons[code].match(other.tokens, no_fuzzy=named)
             hits.extend(about_the_person(found, other, other.background(found)))
         return hits
+
+    def _not_words_of(
+        self, readings: Sequence[str], places: Iterable[Hit], tokens: Sequence[Token]
+    ) -> list[Hit]:
+        """Place names that are not an ordinary word of the message's language.
+
+        Estonian "kas keelekohvik on lahti?" asks whether the café is open, not about Lahti;
+        each lexicon lists such words (``not_places``).
+        """
+        ordinary = self._lexicons[readings[0].split("-")[0]].not_places
+        if not ordinary:
+            return list(places)
+        return [
+            hit
+            for hit in places
+            if not all(tokens[index].text in ordinary for index in hit.tokens)
+        ]
 
     def _breaks(self, reading: str) -> re.Pattern[str] | None:
         """The contrast words that start a clause in a reading language (its base language's)."""

@@ -17,9 +17,10 @@ Two more rules find the request inside a long message:
   evenings.", "we moved because my husband got a job here.") give no time, no bare language
   name and no audience either; their activity words still count.
 - *The question decides what.* When a sentence that ends in a question mark names what is
-  wanted (a kind, or a language with a course or practice word), the activity kinds and the
-  learning or speaking words named only in the other sentences are background ("I am looking
-  for work … Are there Finnish courses?").
+  wanted (a kind, a language with a course or practice word, or a person to talk to), the
+  activity kinds and the learning or speaking words named only in the other sentences are
+  background ("I am looking for work … Are there Finnish courses?"; "I saw there is a girls'
+  group, but … Can you put me in touch with a person?").
 """
 
 from __future__ import annotations
@@ -70,8 +71,12 @@ _WHAT = ("kind.", "class.")
 _LEARNING_CUES = frozenset({"cue.course", "cue.learn", "cue.practise"})
 #: Concepts the rest of a background sentence does not give (time is blanked separately).
 _NOT_FROM_BACKGROUND_SENTENCE = ("lang.", "audience.")
-#: Cues of learning and practice that, like kinds, say what is wanted.
-_WANT_CUES = frozenset({*_LEARNING_CUES, "cue.speak"})
+#: Cues of learning, practice and groups that, like kinds, say what is wanted ("I went to
+#: the mothers' group, but now … can I talk to someone?" asks for no group).
+_WANT_CUES = frozenset({*_LEARNING_CUES, "cue.speak", "cue.group"})
+#: Cues that name a person: asked in a question, they too decide what is wanted. Not the
+#: contact words alone: "I'd like to volunteer. Whom do I contact?" still asks to volunteer.
+_PERSON_CUES = frozenset({"cue.person", "cue.human", "cue.coordinator"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +175,15 @@ class ClauseTokens:
         )
 
     def asked_in_question(self, hits: Sequence[Hit]) -> bool:
-        """Whether a question sentence names what is wanted (a kind, or a language to learn)."""
+        """Whether a question sentence names what is wanted.
+
+        A kind, a language to learn, or a person ("… I saw there is a job clinic, but that is
+        not our problem. Can I talk to someone about this?" asks for a person, not the clinic).
+        """
         learning = language = False
         for hit in hits:
             concept = hit.concept
-            if concept.startswith(_WHAT):
+            if concept.startswith(_WHAT) or concept in _PERSON_CUES:
                 if self._in_question(hit):
                     return True
             elif concept in _LEARNING_CUES:

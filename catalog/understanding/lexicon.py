@@ -196,12 +196,15 @@ class Lexicon:
         stopwords: Iterable[str] = (),
         options: MatchOptions = MatchOptions(),
         clause_breaks: Iterable[str] = (),
+        not_places: Iterable[str] = (),
     ) -> None:
         self.language = language
         self.entries = tuple(entries)
         self.options = options
         self.clause_breaks = clause_break_pattern(clause_breaks)
         """Where a new clause starts inside a sentence ("but", ``mutta``, ``لكن``), or None."""
+        self.not_places = frozenset(w for word in not_places for w in (word, fold(word)))
+        """Ordinary words of the language spelt like a municipality (Estonian ``lahti``: open)."""
         self.stopwords = frozenset(w for word in stopwords for w in (word, fold(word)))
         self.vocabulary = self.stopwords | frozenset(
             spelling
@@ -613,7 +616,15 @@ def lexicon_from_data(language: str, data: Mapping[str, Any]) -> Lexicon:
         w for word in _word_list(data.get("stopwords")) for w in spelt_words(word, language)
     ]
     breaks = _word_list(data.get("clause_breaks"))
-    return Lexicon(language, entries, stopwords=stopwords, options=options, clause_breaks=breaks)
+    not_places = [normalise(word) for word in _word_list(data.get("not_places"))]
+    return Lexicon(
+        language,
+        entries,
+        stopwords=stopwords,
+        options=options,
+        clause_breaks=breaks,
+        not_places=not_places,
+    )
 
 
 def clause_break_pattern(words_: Iterable[str]) -> re.Pattern[str] | None:

@@ -268,3 +268,28 @@ def test_children_in_the_background_are_no_audience(understander: Understander, 
     query = understander.understand(text, now=NOW)
     assert "children" not in query.audiences
     assert query.audiences & {"women"} or "womens_group" in query.kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We got a letter saying our benefit stops next month and we have no idea why. My friend "
+        "told me about the homework club, but that does not help now. Can I talk to someone?",
+        "Kävin ennen perhekerhossa, mutta nyt meillä on isompi ongelma asunnon kanssa. "
+        "Voisinko puhua jonkun ihmisen kanssa?",
+    ],
+)
+def test_a_question_for_a_person_leaves_the_activities_of_the_story_behind(
+    understander: Understander, text: str
+) -> None:
+    assert understander.understand(text, now=NOW).intent == "contact"
+
+
+def test_asking_whom_to_contact_about_volunteering_still_asks_to_volunteer(
+    understander: Understander,
+) -> None:
+    query = understander.understand(
+        "I'd love to volunteer with children. Who should I contact?", now=NOW
+    )
+    assert query.intent == "activities"
+    assert "volunteering" in query.kinds

@@ -56,3 +56,16 @@ def test_asking_whether_a_service_is_open_keeps_its_day(
     assert "guidance" in query.kinds
     assert query.window is not None
     assert query.window.start == date(2026, 12, 24)
+
+
+def test_a_word_of_the_language_spelt_like_a_town_is_the_word(understander: Understander) -> None:
+    """Estonian ``lahti`` is "open": the question is about the café, not the town of Lahti."""
+    asked = understander.understand("kas keelekohvik on homme lahti?", now=NOW)
+    assert asked.municipalities == ()
+    assert "language_club" in asked.kinds
+    assert understander.understand("kas Lahtis on homme keelekohvik?", now=NOW).municipalities == (
+        "Lahti",
+    )
+    assert understander.understand("onko Lahdessa kielikahvila?", now=NOW).municipalities == (
+        "Lahti",
+    )

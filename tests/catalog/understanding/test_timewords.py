@@ -414,6 +414,12 @@ DATES = [
     ("fi", "28. päivänä", TUESDAY, date(2026, 11, 28)),
     ("ru", "2 числа", TUESDAY, date(2026, 12, 2)),
     ("zh", "28号有活动吗", TUESDAY, date(2026, 11, 28)),
+    # "the 28th of this month" is that day, not the rest of the month
+    ("zh", "这个月28号有活动吗", TUESDAY, date(2026, 11, 28)),
+    ("zh", "本月28日", TUESDAY, date(2026, 11, 28)),
+    ("fa", "۲۸ام همین ماه", TUESDAY, date(2026, 11, 28)),
+    ("fa", "۲۸ام چیزی هست؟", TUESDAY, date(2026, 11, 28)),
+    ("en", "the 28th of this month", TUESDAY, date(2026, 11, 28)),
     ("fr", "le 28", TUESDAY, date(2026, 11, 28)),
     ("fr", "le 5.12.", TUESDAY, date(2026, 12, 5)),
     # across the new year: a date just gone is this year's, one long gone next year's
