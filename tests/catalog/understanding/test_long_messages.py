@@ -293,3 +293,23 @@ def test_asking_whom_to_contact_about_volunteering_still_asks_to_volunteer(
     )
     assert query.intent == "activities"
     assert "volunteering" in query.kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Hola, me llamo Lucía y tengo dos hijos. ¿Hay algo de fútbol el sábado?", "sports"),
+        ("Salut, je m'appelle Karim. Il y a un atelier de couture bientôt ?", "crafts"),
+    ],
+)
+def test_telling_ones_name_is_no_wish_to_be_called(
+    understander: Understander, text: str, kind: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert kind in query.kinds
+
+
+def test_asking_what_one_can_ask_is_help_not_crafts(understander: Understander) -> None:
+    """Spanish "cosas" (things) shares its stem with "coser" (to sew)."""
+    assert understander.understand("¿qué cosas te puedo preguntar?", now=NOW).intent == "help"
