@@ -615,7 +615,7 @@ def lexicon_from_data(language: str, data: Mapping[str, Any]) -> Lexicon:
     stopwords = [
         w for word in _word_list(data.get("stopwords")) for w in spelt_words(word, language)
     ]
-    breaks = _word_list(data.get("clause_breaks"))
+    breaks = [*_word_list(data.get("clause_breaks")), *_word_list(data.get("question_starts"))]
     not_places = [normalise(word) for word in _word_list(data.get("not_places"))]
     return Lexicon(
         language,

@@ -313,3 +313,22 @@ def test_telling_ones_name_is_no_wish_to_be_called(
 def test_asking_what_one_can_ask_is_help_not_crafts(understander: Understander) -> None:
     """Spanish "cosas" (things) shares its stem with "coser" (to sew)."""
     assert understander.understand("¿qué cosas te puedo preguntar?", now=NOW).intent == "help"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "day"),
+    [
+        ("we came here in november any language cafe on thursday", "language_club", THURSDAY),
+        ("asun Klaukkalassa onko futista lauantaina", "sports", SATURDAY),
+        ("je suis arrivée en octobre est-ce qu'il y a du foot samedi", "sports", SATURDAY),
+        ("мы переехали в декабре есть ли футбол в субботу", "sports", SATURDAY),
+    ],
+)
+def test_an_unpunctuated_message_asks_after_its_background(
+    understander: Understander, text: str, kind: str, day: date
+) -> None:
+    """A question word starts a new clause even without a comma or a full stop."""
+    query = understander.understand(text, now=NOW)
+    assert kind in query.kinds
+    assert query.window is not None
+    assert (query.window.start, query.window.end) == (day, day)
