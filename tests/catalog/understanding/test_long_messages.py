@@ -332,3 +332,20 @@ def test_an_unpunctuated_message_asks_after_its_background(
     assert kind in query.kinds
     assert query.window is not None
     assert (query.window.start, query.window.end) == (day, day)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hei! Kävin syksyllä suomen kurssin ja nyt haluaisin tutustua muihin. "
+        "Onko jotain naisten juttua torstaina?",
+        "Hi! I did a Finnish course last spring, so I know a little. "
+        "Is there something for women on Thursday?",
+        "Привет! Я закончила курсы финского в прошлом году. Есть ли что-то для женщин в четверг?",
+    ],
+)
+def test_a_course_one_attended_is_background(understander: Understander, text: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "language_course" not in query.kinds
+    assert "women" in query.audiences or "womens_group" in query.kinds
+    assert query.window is not None and query.window.start == THURSDAY
