@@ -17,10 +17,12 @@ Two more rules find the request inside a long message:
   evenings.", "we moved because my husband got a job here.") give no time, no bare language
   name and no audience either; their activity words still count.
 - *The question decides what.* When a sentence that ends in a question mark names what is
-  wanted (a kind, a language with a course or practice word, or a person to talk to), the
-  activity kinds and the learning or speaking words named only in the other sentences are
-  background ("I am looking for work … Are there Finnish courses?"; "I saw there is a girls'
-  group, but … Can you put me in touch with a person?").
+  wanted (a kind, an audience, a group, a spoken language, a language with a course or
+  practice word, or a person to talk to), the activity kinds, groups, persons and the learning
+  or speaking words named only in the other sentences are background ("I am looking for work
+  … Are there Finnish courses?"; "I saw there is a girls' group, but … Can you put me in touch
+  with a person?"; "I have nobody to talk to. Is there a club for seniors?"), and so are the
+  languages named before the question ("My Finnish is still basic. Is there a club …?").
 """
 
 from __future__ import annotations
@@ -68,6 +70,11 @@ _COMMA = re.compile(r"[,;，、،؛；]+")
 
 #: Concepts that name what is wanted, for the question-decides rule.
 _WHAT = ("kind.", "class.")
+#: Concepts that, named in a question, show that the question says what is wanted.
+_DECIDES = (*_WHAT, "audience.", "spoken.")
+#: Languages: told before the question ("my Finnish is basic", "I speak Dari") they are the
+#: person's, not the activity's.
+_LANGUAGES = ("lang.", "spoken.")
 _LEARNING_CUES = frozenset({"cue.course", "cue.learn", "cue.practise"})
 #: Concepts the rest of a background sentence does not give (time is blanked separately).
 _NOT_FROM_BACKGROUND_SENTENCE = ("lang.", "audience.")
@@ -183,7 +190,7 @@ class ClauseTokens:
         learning = language = False
         for hit in hits:
             concept = hit.concept
-            if concept.startswith(_WHAT) or concept in _PERSON_CUES:
+            if concept.startswith(_DECIDES) or concept in _PERSON_CUES or concept == "cue.group":
                 if self._in_question(hit):
                     return True
             elif concept in _LEARNING_CUES:
@@ -202,18 +209,25 @@ class ClauseTokens:
         question_decides = several and any(self.asked) and self.asked_in_question(hits)
         if not question_decides and not soft:
             return list(hits)
+        first_question = min(
+            (clause.sentence for clause in self.clauses if clause.question), default=0
+        )
         kept = []
         for hit in hits:
             if hit.concept.startswith(_NOT_FROM_BACKGROUND_SENTENCE) and self.in_clauses(hit, soft):
                 continue
-            if (
-                question_decides
-                and (hit.concept.startswith(_WHAT) or hit.concept in _WANT_CUES)
-                and not self._in_question(hit)
-            ):
-                continue
+            if question_decides and not self._in_question(hit):
+                if hit.concept.startswith(_WHAT) or hit.concept in _WANT_CUES | _PERSON_CUES:
+                    continue  # the story's "nobody to talk to" asks for no person either
+                if hit.concept.startswith(_LANGUAGES) and self._before(hit, first_question):
+                    continue  # "My Finnish is still basic. Is there a club for …?"
             kept.append(hit)
         return kept
+
+    def _before(self, hit: Hit, sentence: int) -> bool:
+        """Whether every token of ``hit`` stands in a sentence before ``sentence``."""
+        clauses, clause_of = self.clauses, self.clause_of
+        return all(clauses[clause_of[index]].sentence < sentence for index in hit.tokens)
 
     def _in_question(self, hit: Hit) -> bool:
         asked = self.asked

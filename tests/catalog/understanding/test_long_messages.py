@@ -349,3 +349,30 @@ def test_a_course_one_attended_is_background(understander: Understander, text: s
     assert "language_course" not in query.kinds
     assert "women" in query.audiences or "womens_group" in query.kinds
     assert query.window is not None and query.window.start == THURSDAY
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("Hello! I'm from Syria, my Finnish is still weak and my English is ok. "
+         "Is there a club for seniors in Arabic?", {"ar"}),
+        ("Hei, puhun kotona daria ja vähän suomea. Onko naisille jotain kerhoa?", set()),
+    ],
+)
+def test_the_languages_one_speaks_before_the_question_are_no_filter(
+    understander: Understander, text: str, spoken: set[str]
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert set(query.spoken_languages) == spoken
+    assert not query.kinds & {"language_course", "language_club"}
+
+
+def test_nobody_to_talk_to_in_the_story_asks_for_no_person(understander: Understander) -> None:
+    query = understander.understand(
+        "We moved here in May. I have nobody to talk to during the day. "
+        "Is there a group for mothers with small children?",
+        now=NOW,
+    )
+    assert query.intent == "activities"
+    assert "mother_child_group" in query.kinds
