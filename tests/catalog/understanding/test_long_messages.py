@@ -348,7 +348,8 @@ def test_a_course_one_attended_is_background(understander: Understander, text: s
     query = understander.understand(text, now=NOW)
     assert "language_course" not in query.kinds
     assert "women" in query.audiences or "womens_group" in query.kinds
-    assert query.window is not None and query.window.start == THURSDAY
+    assert query.window is not None
+    assert query.window.start == THURSDAY
 
 
 @pytest.mark.parametrize(
