@@ -88,6 +88,9 @@ class MatchOptions:
     stem_leftover: re.Pattern[str] | None = None
     fuzzy: bool = True
     min_fuzzy: int = 6
+    same_stem: bool = True
+    """Whether a word meets an entry by having the same stem in the message's language. Not for
+    names: English "hang" has the stem of Swedish "Hangö"; their endings are found by prefix."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +259,7 @@ class Lexicon:
                 if not part.prefix:
                     for key in {part.text, part.folded}:
                         index.keys[key].append((ref, part.text))
-                    if not part.exact and len(part.stem) >= _MIN_STEM_KEY:
+                    if options.same_stem and not part.exact and len(part.stem) >= _MIN_STEM_KEY:
                         for key in {part.stem, fold(part.stem)}:
                             index.stems[key].append((ref, part.stem))
                 if options.compounds and not part.exact and len(part.stem) >= options.min_internal:
@@ -676,8 +679,8 @@ def municipality_entries(name: str, spellings: Iterable[str]) -> list[Entry]:
         if not parts:
             raise LexiconError(f"municipality {name}: spelling {spelling!r} has no letters")
         last = parts[-1]
-        stem = last[:-1] if last[-1] in _VOWELS and len(last) >= 5 else last
-        prefix = spelling.endswith("*")
+        prefix = spelling.endswith("*")  # written as the stem already: not cut again
+        stem = last[:-1] if last[-1] in _VOWELS and len(last) >= 5 and not prefix else last
         compiled = [Part(w, fold(w), w, exact=True) for w in parts[:-1]]
         compiled.append(Part(last, fold(last), stem, prefix=prefix))
         entries.append(Entry(concept, tuple(compiled), spelling))
@@ -727,6 +730,7 @@ def gazetteer(extra_names: Iterable[str] = ()) -> Lexicon:
             max_leftover=5,
             stem_leftover=_NAME_STEM_LEFTOVER,
             min_fuzzy=7,
+            same_stem=False,
         ),
     )
 

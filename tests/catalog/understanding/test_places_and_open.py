@@ -69,3 +69,10 @@ def test_a_word_of_the_language_spelt_like_a_town_is_the_word(understander: Unde
     assert understander.understand("onko Lahdessa kielikahvila?", now=NOW).municipalities == (
         "Lahti",
     )
+
+
+def test_an_english_word_with_a_towns_stem_is_no_town(understander: Understander) -> None:
+    """English "hang" has the stem of Swedish "Hangö" (Hanko); "Hangös" and "Hankoon" are it."""
+    assert understander.understand("a club where people hang out?", now=NOW).municipalities == ()
+    for text in ("finns det något i Hangös bibliotek?", "mitä Hankoon lauantaina?"):
+        assert understander.understand(text, now=NOW).municipalities == ("Hanko",)
