@@ -35,6 +35,9 @@ from catalog.understanding.lexicon import Hit
 from catalog.understanding.normalise import Token
 
 BACKGROUND = "cue.background"
+#: Concepts that set their clause aside: background, and good wishes ("have a nice weekend"
+#: asks for no weekend).
+_SETS_ASIDE = frozenset({BACKGROUND, "cue.courtesy"})
 #: Concepts a background clause still contributes: how old the people are, family words, a
 #: personal matter, greetings. Not "my husband" as an audience, nor the team at one's job, nor
 #: "a mother of three children" or "we moved with the family" as an audience of children.
@@ -150,11 +153,11 @@ class ClauseTokens:
     """For each token, whether its sentence ends with a question mark."""
 
     def background(self, hits: Sequence[Hit]) -> frozenset[int]:
-        """The clauses that hold a background word (see the module docstring)."""
+        """The clauses that hold a background word or a good wish (see the module docstring)."""
         return frozenset(
             self.clause_of[index]
             for hit in hits
-            if hit.concept == BACKGROUND
+            if hit.concept in _SETS_ASIDE
             for index in hit.tokens
         )
 

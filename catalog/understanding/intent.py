@@ -86,6 +86,7 @@ CUES: frozenset[str] = frozenset(
         "cue.activity",
         "cue.time",
         "cue.background",
+        "cue.courtesy",
         "cue.matter",
         "help.greeting",
         "help.meta",

@@ -377,3 +377,17 @@ def test_nobody_to_talk_to_in_the_story_asks_for_no_person(understander: Underst
     )
     assert query.intent == "activities"
     assert "mother_child_group" in query.kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is there a mother and child group? Thanks a lot and have a nice weekend!",
+        "Onko äiti-lapsiryhmää? Kiitos ja hyvää viikonloppua!",
+        "有妈妈和宝宝的小组吗？谢谢，祝你周末愉快",
+    ],
+)
+def test_a_good_wish_asks_for_no_time(understander: Understander, text: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "mother_child_group" in query.kinds
+    assert query.window is None
