@@ -38,7 +38,14 @@ from catalog.understanding.lexicon import (
     load_lexicon,
 )
 from catalog.understanding.mentions import drop_negated_languages, stated_age
-from catalog.understanding.normalise import Token, is_han, normalise, tokenise, words
+from catalog.understanding.normalise import (
+    Token,
+    is_han,
+    normalise,
+    tokenise,
+    word_token,
+    words,
+)
 from catalog.understanding.query import Intent, Query, TimeWindow
 from catalog.understanding.timewords import find_window_spans
 
@@ -50,6 +57,12 @@ _MIN_HAN_TERM = 2
 MAX_CHARACTERS = 1000
 #: From this length on, a detected language is sure enough that time words are read in it only.
 SURE_LANGUAGE_LENGTH = 200
+#: Readings in which a Finnish activity word may stand ("my wife wants to go to äitiryhmä").
+#: Not Somali or Turkish: their own words end like Finnish ones too often (Somali "joogaa",
+#: "is staying", is Finnish "joogaa", yoga).
+BORROWING_READINGS = frozenset({"en", "sv", "es", "fr", "et", "ar-latn", "fa-latn", "ru-latn"})
+#: The shortest word looked up in the Finnish lexicon (short ones are too often other words).
+_MIN_BORROWED = 6
 
 
 class Understander:
@@ -170,11 +183,42 @@ class Understander:
         """
         named = frozenset(index for hit in places for index in hit.tokens)
         hits = list(self._lexicons[readings[0]].match(clauses.tokens, no_fuzzy=named))
+        if readings[0] in BORROWING_READINGS:
+            hits.extend(self._finnish_words(readings[0], clauses.tokens, [*hits, *places]))
         for code in readings[1:]:
             other = tokenise_clauses(text, _tokeniser(code), self._breaks(code))
             found = self._lexicons[code].match(other.tokens, no_fuzzy=named)
             hits.extend(about_the_person(found, other, other.background(found)))
         return hits
+
+    def _finnish_words(
+        self, reading: str, tokens: Sequence[Token], hits: Iterable[Hit]
+    ) -> list[Hit]:
+        """Finnish activity words inside a message in another language ("äitiryhmä", "neuvola").
+
+        Newcomers pick up the local names of things; a word the message's own lexicon does not
+        know is looked up in the Finnish one, as written (no typos), for kinds and audiences.
+        """
+        own = self._lexicons[reading]
+        covered = {index for hit in hits for index in hit.tokens}
+        candidates = [
+            index
+            for index, token in enumerate(tokens)
+            if index not in covered
+            and not token.han
+            and len(token.text) >= _MIN_BORROWED
+            and token.text not in own.vocabulary
+            and token.folded not in own.vocabulary
+        ]
+        if not candidates:
+            return []
+        finnish = [word_token(tokens[index].text, "fi") for index in candidates]
+        found = self._lexicons["fi"].match(finnish, no_fuzzy=range(len(finnish)))
+        return [
+            Hit(hit.concept, tuple((candidates[i], start, end) for i, start, end in hit.spans))
+            for hit in found
+            if hit.concept.startswith(("kind.", "audience."))
+        ]
 
     def _not_words_of(
         self, readings: Sequence[str], places: Iterable[Hit], tokens: Sequence[Token]

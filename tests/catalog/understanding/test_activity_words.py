@@ -49,3 +49,24 @@ def test_other_words_name_the_kind(understander: Understander, text: str, kind: 
 def test_a_homophone_typo_of_the_chinese_word_for_language(understander: Understander) -> None:
     query = understander.understand("有没有芬兰与课程？", now=NOW)
     assert "language_course" in query.kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("can my wife bring our baby to the äitiryhmä on thursday?", "mother_child_group"),
+        ("hay perhekahvila el viernes?", "family_activity"),
+        ("y a-t-il une kielikahvila demain ?", "language_club"),
+    ],
+)
+def test_a_finnish_activity_word_inside_another_language(text: str, kind: str) -> None:
+    query = Understander(preload=False).understand(text, now=datetime(2027, 2, 8, 12, 0))
+    assert kind in query.kinds
+    assert query.language != "fi"
+
+
+def test_a_somali_word_spelt_like_a_finnish_one_is_no_activity() -> None:
+    query = Understander(preload=False).understand(
+        "Maalintii guriga ayaan joogaa. Ma jiraa koox haween ah?", now=datetime(2027, 2, 8, 12, 0)
+    )
+    assert "sports" not in query.kinds
