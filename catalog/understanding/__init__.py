@@ -182,12 +182,18 @@ class Understander:
         they are not background (their token indices belong to that reading).
         """
         named = frozenset(index for hit in places for index in hit.tokens)
-        hits = list(self._lexicons[readings[0]].match(clauses.tokens, no_fuzzy=named))
+        hits = list(
+            self._lexicons[readings[0]].match(
+                clauses.tokens, no_fuzzy=named, clause_of=clauses.clause_of
+            )
+        )
         if readings[0] in BORROWING_READINGS:
             hits.extend(self._finnish_words(readings[0], clauses.tokens, [*hits, *places]))
         for code in readings[1:]:
             other = tokenise_clauses(text, _tokeniser(code), self._breaks(code))
-            found = self._lexicons[code].match(other.tokens, no_fuzzy=named)
+            found = self._lexicons[code].match(
+                other.tokens, no_fuzzy=named, clause_of=other.clause_of
+            )
             hits.extend(about_the_person(found, other, other.background(found)))
         return hits
 

@@ -289,18 +289,26 @@ class Lexicon:
                             index.fuzzy_refs[key].append((ref, part.text))
         return index
 
-    def match(self, tokens: Sequence[Token], *, no_fuzzy: Collection[int] = ()) -> list[Hit]:
+    def match(
+        self,
+        tokens: Sequence[Token],
+        *,
+        no_fuzzy: Collection[int] = (),
+        clause_of: Sequence[int] | None = None,
+    ) -> list[Hit]:
         """Find every concept occurrence in ``tokens``, shorter readings inside longer dropped.
 
         Tokens whose index is in ``no_fuzzy`` (say, already read as a place name) are not
-        compared for typos.
+        compared for typos. With ``clause_of`` (each token's clause) a phrase's words must
+        stand in one clause: "… to find work. What is on in the afternoons?" holds no
+        "work in the afternoons".
         """
         found: dict[PartRef, list[tuple[Span, bool]]] = defaultdict(list)
         for i, token in enumerate(tokens):
             parts = self._token_parts(token, fuzzy=i not in no_fuzzy)
             for ref, start, end, fuzzy in parts:
                 found[ref].append(((i, start, end), fuzzy))
-        hits = self._assemble(found)
+        hits = self._assemble(found, clause_of)
         return _drop_contained(hits)
 
     def _token_parts(self, token: Token, *, fuzzy: bool) -> tuple[_TokenPart, ...]:
@@ -467,7 +475,11 @@ class Lexicon:
         for ref, _ in index.fuzzy_refs[best[0]]:
             found[ref].append(((i, 0, len(token.text)), True))
 
-    def _assemble(self, found: Mapping[PartRef, list[tuple[Span, bool]]]) -> list[Hit]:
+    def _assemble(
+        self,
+        found: Mapping[PartRef, list[tuple[Span, bool]]],
+        clause_of: Sequence[int] | None = None,
+    ) -> list[Hit]:
         hits: list[Hit] = []
         # Places arrive in token order: the next word of a phrase is looked up by bisection,
         # so a long message with many repeated words costs no pairwise comparison.
@@ -477,7 +489,7 @@ class Lexicon:
                 continue
             entry = self.entries[e]
             for span, fuzzy in places:
-                chain = self._follow(e, entry, span, found, positions)
+                chain = self._follow(e, entry, span, found, positions, clause_of)
                 if chain is None:
                     continue
                 spans, chain_fuzzy = chain
@@ -491,8 +503,11 @@ class Lexicon:
         first: Span,
         found: Mapping[PartRef, list[tuple[Span, bool]]],
         positions: Mapping[PartRef, list[int]],
+        clause_of: Sequence[int] | None = None,
     ) -> tuple[tuple[Span, ...], bool] | None:
         spans = [first]
+        clauses: Sequence[int] = clause_of or ()
+        clause = clauses[first[0]] if clauses else None
         fuzzy = False
         for p in range(1, len(entry.parts)):
             previous = spans[-1]
@@ -500,7 +515,11 @@ class Lexicon:
             at = positions.get((e, p), [])
             low = bisect_left(at, previous[0])
             high = bisect_right(at, previous[0] + _MAX_PHRASE_GAP + 1)
-            candidates = [(span, fz) for span, fz in places[low:high] if _follows(previous, span)]
+            candidates = [
+                (span, fz)
+                for span, fz in places[low:high]
+                if _follows(previous, span) and (not clauses or clauses[span[0]] == clause)
+            ]
             if not candidates:
                 return None
             # the nearest next word, read as a whole rather than by a shorter prefix of it

@@ -46,6 +46,32 @@ def test_every_cue_a_lexicon_uses_is_read_by_the_rules(language: str) -> None:
     assert cues <= CUES
 
 
+@pytest.mark.parametrize("language", [*LEXICON_LANGUAGES, *ROMANISED_LEXICONS])
+def test_no_phrase_holds_a_word_that_starts_a_clause(language: str) -> None:
+    """A phrase's words must stand in one clause; a break inside it would make it unreachable."""
+    lexicon = load_lexicon(language)
+    breaks = lexicon.clause_breaks
+    if breaks is None:  # Chinese: its own punctuation cuts clauses
+        assert language == "zh"
+        return
+    cut = [
+        entry.source
+        for entry in lexicon.entries
+        if any(found.start() > 0 for found in breaks.finditer(entry.source.strip("=*")))
+    ]
+    assert not cut
+
+
+def test_a_phrase_does_not_reach_across_clauses() -> None:
+    spanish = load_lexicon("es")
+    tokens = tokenise("encontrar trabajo. qué hay por las tardes", "es")
+    clause_of = [0, 0, 1, 1, 1, 1, 1]
+    assert len(tokens) == len(clause_of)
+    assert "cue.background" in concepts(spanish, "trabajo por las tardes")
+    found = {hit.concept for hit in spanish.match(tokens, clause_of=clause_of)}
+    assert "cue.background" not in found
+
+
 def test_unknown_concepts_are_rejected_with_the_language_named() -> None:
     with pytest.raises(LexiconError, match="xx"):
         lexicon_from_data("xx", {"language": "xx", "concepts": {"kind.juggling": ["juggle"]}})

@@ -391,3 +391,19 @@ def test_a_good_wish_asks_for_no_time(understander: Understander, text: str) -> 
     query = understander.understand(text, now=NOW)
     assert "mother_child_group" in query.kinds
     assert query.window is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anything on thursday evening? I finish work at 3",
+        "¿Hay algo el jueves por la tarde? Trabajo de noche en un almacén.",
+    ],
+)
+def test_ones_working_hours_are_no_clock_range(understander: Understander, text: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.window is not None
+    assert query.window.start == THURSDAY
+    assert query.clock is not None
+    assert query.clock.earliest is not None
+    assert query.clock.earliest.hour >= 12
