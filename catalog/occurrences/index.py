@@ -15,6 +15,7 @@ months already built; a build that raced with an update is thrown away and done 
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -213,13 +214,19 @@ class OccurrenceIndex:
         with self._lock:
             slices = [(bucket, *_span(bucket.all, low, high)) for bucket in self._get(months)]
             if wanted is not None and _prefer_series(wanted, slices):
+                # Sorted by the series' own timestamps, in the order of sort_key (instant, then
+                # activity, ties as listed): no datetime is asked for its timestamp again.
+                keyed: list[tuple[float, str, int, Occurrence]] = []
+                listed = itertools.count()
                 for bucket, _, _ in slices:
                     for activity_id in wanted:
                         series = bucket.by_activity.get(activity_id)
                         if series is not None:
                             lo, hi = _span(series, low, high)
-                            found += series.items[lo:hi]
-                found.sort(key=sort_key)
+                            pairs = zip(series.keys[lo:hi], series.items[lo:hi], strict=True)
+                            keyed += ((key, o.activity, next(listed), o) for key, o in pairs)
+                keyed.sort()
+                found = [occurrence for *_, occurrence in keyed]
             else:
                 for bucket, lo, hi in slices:
                     chunk = bucket.all.items[lo:hi]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
 from catalog.understanding.clauses import (
@@ -315,11 +316,13 @@ def leftover_terms(
         for index, start, end in hit.spans:
             covered.setdefault(index, []).append((start, end))
     terms: list[str] = []
-    han_stopwords: list[str] | None = None  # looked for once, and only when a Han run comes
+    han_stopwords: re.Pattern[str] | None = None  # made once, and only when a Han run comes
     for index, token in enumerate(tokens):
         if token.han:
             if han_stopwords is None:
-                han_stopwords = [word for word in stopwords if word and is_han(word)]
+                han_stopwords = _han_stopword_pattern(
+                    frozenset(word for word in stopwords if word and is_han(word))
+                )
             terms.extend(_han_terms(token.text, covered.get(index, []), han_stopwords))
             continue
         if index in covered or token.text.isdigit() or len(token.text) < _MIN_TERM:
@@ -330,18 +333,31 @@ def leftover_terms(
     return tuple(dict.fromkeys(terms))
 
 
-def _han_terms(text: str, covered: list[tuple[int, int]], stopwords: Iterable[str]) -> list[str]:
+@lru_cache(maxsize=64)
+def _han_stopword_pattern(stopwords: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern that finds, at each position, the longest Han stop word starting there.
+
+    A lookahead, so that stop words that overlap are all found (one pass over the run
+    instead of one search per stop word: a long Chinese message has many runs).
+    """
+    if not stopwords:
+        return None
+    alternatives = "|".join(re.escape(word) for word in sorted(stopwords, key=len, reverse=True))
+    return re.compile(f"(?=({alternatives}))")
+
+
+def _han_terms(
+    text: str, covered: list[tuple[int, int]], stopwords: re.Pattern[str] | None
+) -> list[str]:
     """The pieces of a Han run that no hit and no (Han) stop word covers."""
     keep = [True] * len(text)
     for start, end in covered:
         for position in range(start, end):
             keep[position] = False
-    for word in stopwords:
-        start = text.find(word)
-        while start >= 0:
-            for position in range(start, start + len(word)):
-                keep[position] = False
-            start = text.find(word, start + 1)
+    for found in stopwords.finditer(text) if stopwords is not None else ():
+        start = found.start()
+        for position in range(start, start + len(found.group(1))):
+            keep[position] = False
     pieces: list[str] = []
     current = ""
     for char, kept in zip(text, keep, strict=True):

@@ -488,6 +488,8 @@ class Lexicon:
             if p != 0:
                 continue
             entry = self.entries[e]
+            if any((e, later) not in found for later in range(1, len(entry.parts))):
+                continue  # a word of the phrase is missing from the message altogether
             for span, fuzzy in places:
                 chain = self._follow(e, entry, span, found, positions, clause_of)
                 if chain is None:
