@@ -70,3 +70,18 @@ def test_a_somali_word_spelt_like_a_finnish_one_is_no_activity() -> None:
         "Maalintii guriga ayaan joogaa. Ma jiraa koox haween ah?", now=datetime(2027, 2, 8, 12, 0)
     )
     assert "sports" not in query.kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "kind"),
+    [
+        ("cumartesi futbol varmi acba", "tr", "sports"),
+        ("waxaan doonayaa inaan noqdo foluntiir", "so", "volunteering"),
+        ("周末我想去当志願者", "zh", "volunteering"),
+    ],
+)
+def test_words_as_people_type_them(text: str, language: str, kind: str) -> None:
+    """Turkish without its letters and run together, a loanword by ear, a traditional form."""
+    query = Understander(preload=False).understand(text, now=datetime(2027, 2, 8, 12, 0))
+    assert query.language == language
+    assert kind in query.kinds
