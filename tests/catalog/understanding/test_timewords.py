@@ -451,6 +451,10 @@ def test_dates(language: str, text: str, now: datetime, day: date) -> None:
         ("en", "anything in the next few days?", date(2026, 11, 24), date(2026, 11, 30)),
         ("fi", "Mitä lähipäivinä?", date(2026, 11, 24), date(2026, 11, 30)),
         ("zh", "这几天有什么活动", date(2026, 11, 24), date(2026, 11, 30)),
+        # Levantine "ha-" joined to the noun
+        ("ar", "شو في هالأسبوع؟", date(2026, 11, 24), date(2026, 11, 29)),
+        ("ar", "في شي هالويكند", date(2026, 11, 28), date(2026, 11, 29)),
+        ("ar", "shu fi hal osbo3", date(2026, 11, 24), date(2026, 11, 29)),
     ],
 )
 def test_months_and_spans_of_days(language: str, text: str, first: date, last: date) -> None:
