@@ -407,3 +407,22 @@ def test_ones_working_hours_are_no_clock_range(understander: Understander, text:
     assert query.clock is not None
     assert query.clock.earliest is not None
     assert query.clock.earliest.hour >= 12
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anything after work on thursday?",
+        "onko torstaina jotain töiden jälkeen?",
+        "fi shi yom el khamis ba3d el shoghl?",
+        "星期四下班后有什么活动？",
+    ],
+)
+def test_after_work_is_the_evening_not_a_job_search(understander: Understander, text: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "job_search" not in query.kinds
+    assert query.clock is not None
+    assert query.clock.earliest is not None
+    assert query.clock.earliest.hour == 17
+    assert query.window is not None
+    assert query.window.start == THURSDAY
