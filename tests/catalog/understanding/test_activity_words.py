@@ -89,7 +89,11 @@ def test_words_as_people_type_them(text: str, language: str, kind: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["does my son have somewhere to play guitar?", "onko tyttärelle pianotunteja?", "我儿子想学吉他"],
+    [
+        "does my son have somewhere to play guitar?",
+        "onko tyttärelle pianotunteja?",
+        "我儿子想学吉他",
+    ],
 )
 def test_an_instrument_is_music(text: str) -> None:
     query = Understander(preload=False).understand(text, now=datetime(2027, 2, 8, 12, 0))
