@@ -66,6 +66,10 @@ def normalise_mapped(text: str) -> MappedText:
         lowered = text.lower().replace("`", "'")
         positions = tuple(range(len(text)))
         return MappedText(lowered, positions, tuple(range(1, len(text) + 1)))
+    one_to_one = _one_to_one(text)
+    if one_to_one is not None:  # most messages: one character each way, no marks to join
+        positions = tuple(range(len(text)))
+        return MappedText(text.translate(one_to_one), positions, tuple(range(1, len(text) + 1)))
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -86,6 +90,23 @@ def normalise_mapped(text: str) -> MappedText:
             ends.extend([end] * len(normalised))
         index = end
     return MappedText("".join(pieces), tuple(starts), tuple(ends))
+
+
+def _one_to_one(text: str) -> dict[int, str] | None:
+    """A translation table for ``text`` if each of its characters normalises to exactly one.
+
+    ``None`` when a character is a combining mark, or normalises to none or to several: then
+    the offsets shift and the text is walked character by character.
+    """
+    table: dict[int, str] = {}
+    for char in set(text):
+        if unicodedata.combining(char):
+            return None
+        normalised = normalise_chunk(char)
+        if len(normalised) != 1:
+            return None
+        table[ord(char)] = normalised
+    return table
 
 
 @lru_cache(maxsize=8192)
