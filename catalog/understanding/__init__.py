@@ -316,10 +316,12 @@ def leftover_terms(
         for index, start, end in hit.spans:
             covered.setdefault(index, []).append((start, end))
     terms: list[str] = []
-    han_stopwords: re.Pattern[str] | None = None  # made once, and only when a Han run comes
+    han_stopwords: re.Pattern[str] | None = None
+    han_seen = False  # the pattern is made once, and only when a Han run comes
     for index, token in enumerate(tokens):
         if token.han:
-            if han_stopwords is None:
+            if not han_seen:
+                han_seen = True
                 han_stopwords = _han_stopword_pattern(
                     frozenset(word for word in stopwords if word and is_han(word))
                 )
