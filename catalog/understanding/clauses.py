@@ -22,7 +22,9 @@ Two more rules find the request inside a long message:
   or speaking words named only in the other sentences are background ("I am looking for work
   … Are there Finnish courses?"; "I saw there is a girls' group, but … Can you put me in touch
   with a person?"; "I have nobody to talk to. Is there a club for seniors?"), and so are the
-  languages named before the question ("My Finnish is still basic. Is there a club …?").
+  languages named before the question ("My Finnish is still basic. Is there a club …?"); a
+  question that names whom it is for decides that too ("… our son is 6 … Is there a workshop
+  for men?").
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 
 from catalog.understanding.lexicon import Hit
 from catalog.understanding.normalise import Token
+from catalog.vocabulary import AUDIENCES
 
 BACKGROUND = "cue.background"
 #: Concepts that set their clause aside: background, and good wishes ("have a nice weekend"
@@ -75,6 +78,11 @@ _COMMA = re.compile(r"[,;，、،؛；]+")
 _WHAT = ("kind.", "class.")
 #: Concepts that, named in a question, show that the question says what is wanted.
 _DECIDES = (*_WHAT, "audience.", "spoken.")
+#: Who the people are: when the question names an audience, the other sentences' give way.
+_WHO = frozenset(
+    {"audience." + name for name in AUDIENCES}
+    | {"cue.age", "cue.years", "cue.mother", "cue.father", "cue.baby"}
+)
 #: Languages: told before the question ("my Finnish is basic", "I speak Dari") they are the
 #: person's, not the activity's.
 _LANGUAGES = ("lang.", "spoken.")
@@ -215,8 +223,13 @@ class ClauseTokens:
         first_question = min(
             (clause.sentence for clause in self.clauses if clause.question), default=0
         )
+        whom_asked = question_decides and any(
+            hit.concept.startswith("audience.") and self._in_question(hit) for hit in hits
+        )
         kept = []
         for hit in hits:
+            if whom_asked and hit.concept in _WHO and not self._in_question(hit):
+                continue  # "… our son is 6 … Is there a workshop for men?" asks for men
             if hit.concept.startswith(_NOT_FROM_BACKGROUND_SENTENCE) and self.in_clauses(hit, soft):
                 continue
             if question_decides and not self._in_question(hit):

@@ -426,3 +426,14 @@ def test_after_work_is_the_evening_not_a_job_search(understander: Understander, 
     assert query.clock.earliest.hour == 17
     assert query.window is not None
     assert query.window.start == THURSDAY
+
+
+def test_the_question_says_whom_it_is_for(understander: Understander) -> None:
+    query = understander.understand(
+        "Vinimos con mi esposa y nuestra hija de 5 años. Trabajo en un almacén. "
+        "¿Hay algún taller de manualidades para hombres?",
+        now=NOW,
+    )
+    assert query.audiences == frozenset({"men"})
+    assert "crafts" in query.kinds
+    assert query.municipalities == ()  # "esposa" (wife) is no Espoo
