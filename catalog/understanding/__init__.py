@@ -235,7 +235,11 @@ class Understander:
         Estonian "kas keelekohvik on lahti?" asks whether the café is open, not about Lahti;
         each lexicon lists such words (``not_places``).
         """
-        ordinary = self._lexicons[readings[0].split("-")[0]].not_places
+        reading = readings[0]
+        ordinary = (
+            self._lexicons[reading].not_places
+            | self._lexicons[reading.split("-")[0]].not_places
+        )
         if not ordinary:
             return list(places)
         return [

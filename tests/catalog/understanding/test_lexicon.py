@@ -348,3 +348,21 @@ def test_romanised_lexicons_read_chat_spellings(language: str, text: str, concep
 def test_a_plain_arabizi_word_does_not_meet_its_digit_spelled_namesake() -> None:
     # "hada" ("this") is not "7ada" ("someone"), though "habibi" meets "7abibi"
     assert "cue.person" not in concepts(load_lexicon("ar-latn"), "hada")
+
+
+@pytest.mark.parametrize("language", [*LEXICON_LANGUAGES, *ROMANISED_LEXICONS])
+def test_no_word_of_a_lexicon_is_read_as_a_town(names: Lexicon, language: str) -> None:
+    """A word of the lexicon that meets a town is listed under ``not_places``.
+
+    Swedish "inga" (none) met Ingå, Arabizi "esbo3" (week) Espoo, Finglish "vase" (for) Vaasa.
+    """
+    lexicon = load_lexicon(language)
+    stemmed_as = language.split("-")[0] if language in LEXICON_LANGUAGES else "en"
+    towns = {
+        word
+        for word in lexicon.vocabulary
+        if " " not in word
+        and word not in lexicon.not_places
+        and names.match(tokenise(word, stemmed_as))
+    }
+    assert not towns
