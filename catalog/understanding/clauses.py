@@ -62,16 +62,19 @@ _ABOUT_THE_PERSON = frozenset(
 )
 
 # A clause ends at ! ? ; , . (also the Arabic, Chinese and full-width forms) followed by space or
-# the end, or at a line break; a full stop or comma after a one- or two-digit number is part of
-# a date or an ordinal ("18.12.", "15.") and cuts nothing, nor do "klo 18.30" or "1,5".
+# the end, at a line break, or at a space between Chinese characters; a full stop or comma
+# after a one- or two-digit number is part of a date or an ordinal ("18.12.", "15.") and cuts
+# nothing, nor do "klo 18.30" or "1,5".
 _BOUNDARY = re.compile(
     r"[!?;…。！？；，、،؛؟]+(?=\s|$)"
     r"|(?<!(?<!\d)\d)(?<!(?<!\d)\d\d)[.,]+(?=\s|$)"
     r"|[！？。；，、،؛؟]+|\n+"
+    r"|(?<=[\u3400-\u9fff])[ \u3000]+(?=[\u3400-\u9fff])"
 )
 _QUESTION = re.compile(r"[?？؟]")
-#: Boundaries that end a clause but not the sentence.
-_COMMA = re.compile(r"[,;，、،؛；]+")
+#: Boundaries that end a clause but not the sentence (in Chinese a space between characters
+#: is used as a comma: "我们九月搬来的 星期六有没有…").
+_COMMA = re.compile(r"[,;，、،؛；]+|[ \u3000]+")
 
 
 #: Concepts that name what is wanted, for the question-decides rule.

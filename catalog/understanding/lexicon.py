@@ -200,11 +200,12 @@ class Lexicon:
         options: MatchOptions = MatchOptions(),
         clause_breaks: Iterable[str] = (),
         not_places: Iterable[str] = (),
+        clause_ends: Iterable[str] = (),
     ) -> None:
         self.language = language
         self.entries = tuple(entries)
         self.options = options
-        self.clause_breaks = clause_break_pattern(clause_breaks)
+        self.clause_breaks = clause_break_pattern(clause_breaks, clause_ends)
         """Where a new clause starts inside a sentence ("but", ``mutta``, ``لكن``), or None."""
         self.not_places = frozenset(w for word in not_places for w in (word, fold(word)))
         """Ordinary words of the language spelt like a municipality (Estonian ``lahti``: open)."""
@@ -648,20 +649,29 @@ def lexicon_from_data(language: str, data: Mapping[str, Any]) -> Lexicon:
         options=options,
         clause_breaks=breaks,
         not_places=not_places,
+        clause_ends=_word_list(data.get("clause_ends")),
     )
 
 
-def clause_break_pattern(words_: Iterable[str]) -> re.Pattern[str] | None:
-    """A pattern that finds each clause-breaking word standing alone (any case), or None.
+def clause_break_pattern(
+    words_: Iterable[str], ends: Iterable[str] = ()
+) -> re.Pattern[str] | None:
+    """A pattern that finds where a clause starts inside a sentence (any case), or None.
 
-    "I live in Nurmijärvi but on Saturday I'm in Espoo": the part after "but" is a clause of
-    its own, so the background of the first part does not swallow the second one's day.
+    Before each of ``words_`` standing alone: "I live in Nurmijärvi but on Saturday I'm in
+    Espoo": the part after "but" is a clause of its own, so the background of the first part
+    does not swallow the second one's day. Right after each of ``ends``: languages that put
+    the verb last end a clause with it (Turkish "eylülde taşındık | cumartesi … var mı").
     """
     alternatives = sorted({w.strip() for w in words_ if w.strip()}, key=len, reverse=True)
-    if not alternatives:
-        return None
-    body = "|".join(re.escape(w) for w in alternatives)
-    return re.compile(rf"(?<![\w'’])(?:{body})(?![\w'’])", re.IGNORECASE)
+    after = sorted({w.strip() for w in ends if w.strip()}, key=len, reverse=True)
+    found = []
+    if alternatives:
+        body = "|".join(re.escape(w) for w in alternatives)
+        found.append(rf"(?<![\w'’])(?:{body})(?![\w'’])")
+    # one fixed-width look-behind per word (a look-behind cannot hold alternatives of two widths)
+    found += [rf"(?<=(?<![\w'’]){re.escape(word)})(?=\s)" for word in after]
+    return re.compile("|".join(found), re.IGNORECASE) if found else None
 
 
 @cache

@@ -322,6 +322,9 @@ def test_asking_what_one_can_ask_is_help_not_crafts(understander: Understander) 
         ("asun Klaukkalassa onko futista lauantaina", "sports", SATURDAY),
         ("je suis arrivée en octobre est-ce qu'il y a du foot samedi", "sports", SATURDAY),
         ("мы переехали в декабре есть ли футбол в субботу", "sports", SATURDAY),
+        ("мы приехали в ноябре есть какой-нибудь футбол в субботу", "sports", SATURDAY),
+        ("kasımda taşındık cumartesi futbol var mı", "sports", SATURDAY),
+        ("我们十月搬来的 星期六有足球吗", "sports", SATURDAY),
     ],
 )
 def test_an_unpunctuated_message_asks_after_its_background(
