@@ -1,7 +1,8 @@
 r"""Misspelt time words ("tusday", "tomorow", "tistaina", "завтро") put right before scanning.
 
 Per language, the literal words of its time data are collected once (:func:`speller`): the
-entries of ``today``, ``tomorrow``, ``day_after_tomorrow``, ``week``, ``weekend``, ``weekdays`` and
+entries of ``today``, ``tomorrow``, ``day_after_tomorrow``, ``week``, ``weekend``, the parts of the
+day (``tonight``, ``morning``, ``afternoon``, ``evening``), ``weekdays`` and
 ``months`` that are a plain word ("martes"), a word with an optional last letter ("mondays?")
 or a simple group of endings ("сред(?:а|у|ы)"), and the stems of entries that are a word
 followed by ``\\w*`` ("tiistai\\w*"). A token of the normalised message (Latin or Cyrillic, at
@@ -35,7 +36,17 @@ MIN_LENGTH = 5
 MIN_STEM = 6
 #: Words (or stems) this long may be two edits away ("wensday" for "wednesday").
 LONG_WORD = 9
-_KEYS = ("today", "tomorrow", "day_after_tomorrow", "week", "weekend")
+_KEYS = (
+    "today",
+    "tomorrow",
+    "day_after_tomorrow",
+    "week",
+    "weekend",
+    "tonight",
+    "morning",
+    "afternoon",
+    "evening",
+)
 _TOKEN = re.compile(r"(?<!\w)(?:[a-z]{5,}|[\u0400-\u04ff]{5,})(?!\w)")
 _LETTERS = r"[a-z\u0400-\u04ff]+"
 _PLAIN = re.compile(rf"({_LETTERS})(\?)?")

@@ -1,6 +1,6 @@
 """Time words as people type them (written for these tests)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import pytest
 
@@ -68,3 +68,21 @@ def test_finglish_after_an_hour_is_persian_not_english() -> None:
     query = Understander().understand("farda baad az saat 5 chi hast?", now=NOW)
     assert query.language == "fa"
     assert query.clock is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "earliest", "latest"),
+    [
+        ("anything on saturday afternon?", "en", time(12, 0), time(18, 0)),
+        ("something tomorow evenig?", "en", time(17, 0), None),
+        ("завтра вечерм что-то есть?", "ru", time(17, 0), None),
+        ("دورة لغة يوم الاثنين الصبح", "ar", None, time(11, 59)),
+    ],
+)
+def test_a_misspelt_part_of_the_day_still_narrows_the_day(
+    text: str, language: str, earliest: time | None, latest: time | None
+) -> None:
+    reading = find_window_spans(text, language, NOW)
+    assert reading.window is not None
+    assert reading.clock is not None
+    assert (reading.clock.earliest, reading.clock.latest) == (earliest, latest)
