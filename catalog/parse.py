@@ -65,18 +65,8 @@ from catalog.source import (
 )
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
-_LISTS = (
-    "BYSECOND",
-    "BYMINUTE",
-    "BYHOUR",
-    "BYDAY",
-    "BYMONTHDAY",
-    "BYYEARDAY",
-    "BYWEEKNO",
-    "BYMONTH",
-    "BYSETPOS",
-    "BYEASTER",
-)
+_LISTS = ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO",
+          "BYMONTH", "BYSETPOS", "BYEASTER")
 
 
 class InvalidCatalogueError(Exception):
@@ -312,7 +302,9 @@ def _check_schedule(
                 report((*rule_path, "rrule"), message)
 
 
-def rrule_problem(rrule_text: str, start: datetime, counted: list[int] | None = None) -> str | None:
+def rrule_problem(
+    rrule_text: str, start: datetime, counted: list[int] | None = None
+) -> str | None:
     """Why an RRULE cannot be used, or ``None`` when it parses and keeps the limits.
 
     ``counted`` holds the COUNT values of the catalogue's rules so far (one number, updated).

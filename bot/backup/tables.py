@@ -127,8 +127,7 @@ def typed_tables(connection: Connection) -> list[Table]:
         columns = [
             Column(
                 column.name,
-                own.c[column.name].type
-                if own is not None and column.name in own.c
+                own.c[column.name].type if own is not None and column.name in own.c
                 else column.type,
                 primary_key=column.primary_key,
                 autoincrement=False,
@@ -164,7 +163,9 @@ def _batches(rows: Iterable[dict[str, object]]) -> Iterator[list[dict[str, objec
         yield batch
 
 
-async def load_table(connection: AsyncConnection, table: Table, lines: Iterable[str]) -> int:
+async def load_table(
+    connection: AsyncConnection, table: Table, lines: Iterable[str]
+) -> int:
     """Insert the rows of ``lines`` into ``table``; return how many."""
     names = [column.name for column in table.columns]
 
@@ -205,7 +206,7 @@ async def reset_sequences(connection: AsyncConnection, tables: Iterable[Table]) 
             ).scalar()
             if sequence is None:
                 continue
-            highest = await connection.execute(select(column).order_by(column.desc()).limit(1))
+            highest = (await connection.execute(select(column).order_by(column.desc()).limit(1)))
             last = highest.scalar()
             await connection.execute(
                 text("SELECT setval(CAST(:sequence AS regclass), :value, :called)"),
