@@ -36,6 +36,7 @@ from catalog.model import (
     ScheduleRule,
     Text,
 )
+from catalog.sharing import Shared
 from catalog.vocabulary import AUDIENCES, CLASSES, FINNISH_LEVELS, STAGES
 
 TIMEZONE = "Europe/Helsinki"
@@ -389,11 +390,12 @@ def _when(rng: random.Random) -> tuple[tuple[ScheduleRule, ...], tuple[OneOffDat
     return (), ()  # ongoing
 
 
-def _activity(rng: random.Random, number: int, setting: _Setting) -> Activity:
+def _activity(rng: random.Random, number: int, setting: _Setting, shared: Shared) -> Activity:
+    """One invented activity; its repeated values shared as :mod:`catalog.parse` shares them."""
     organisation = rng.choice(setting.organisations)
     network_id = rng.choice(organisation.networks)
     network = next(n for n in setting.networks if n.id == network_id)
-    kinds = tuple(rng.sample(_KINDS, k=rng.choice((1, 1, 1, 2))))
+    kinds = shared.codes(rng.sample(_KINDS, k=rng.choice((1, 1, 1, 2))))
     schedule, dates = _when(rng)
     local = setting.places_by_network.get(network_id, ())
     place = None
@@ -436,7 +438,7 @@ def _activity(rng: random.Random, number: int, setting: _Setting) -> Activity:
         dates=dates,
         cost=(("fi", "5 € / kerta"), ("en", "€5 per session")) if rng.random() < 0.15 else (),
         registration=(("fi", "Ilmoittaudu sähköpostilla"),) if rng.random() < 0.3 else (),
-        stages=tuple(rng.sample(STAGES, k=rng.randint(0, 2))),
+        stages=shared.codes(rng.sample(STAGES, k=rng.randint(0, 2))),
         age=age,
     )
 
@@ -445,7 +447,8 @@ def generate_catalogue_model(n_activities: int, seed: int = 0) -> Catalogue:
     """Build a valid catalogue of ``n_activities`` activities; the same seed, the same one."""
     rng = random.Random(seed)
     setting = _setting(rng, n_activities)
-    activities = tuple(_activity(rng, number, setting) for number in range(n_activities))
+    shared = Shared()
+    activities = tuple(_activity(rng, number, setting, shared) for number in range(n_activities))
     return Catalogue(TIMEZONE, setting.networks, setting.organisations, setting.places, activities)
 
 

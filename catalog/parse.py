@@ -53,6 +53,7 @@ from catalog.model import (
 from catalog.occurrences.scan import bounded
 from catalog.problems import Problem, problem_at
 from catalog.schema_check import structural_problems
+from catalog.sharing import Shared
 from catalog.source import (
     MAX_FILE_BYTES,
     Document,
@@ -421,31 +422,37 @@ def _rule(raw: dict[str, Any]) -> ScheduleRule:
     )
 
 
-def _activity(raw: dict[str, Any]) -> Activity:
+def _activity(raw: dict[str, Any], shared: Shared) -> Activity:
     age = raw.get("age")
     return Activity(
         id=ActivityId(raw["id"]),
         organisation=OrganisationId(raw["organisation"]),
-        klass=raw["class"],
-        kinds=tuple(raw["kinds"]),
+        klass=shared.code(raw["class"]),
+        kinds=shared.codes(raw["kinds"]),
         title=_text(raw["title"]),
         description=_text(raw.get("description")),
-        audience=tuple(raw.get("audience", ())),
-        languages=tuple(raw.get("languages", ())),
-        finnish_level=raw.get("finnish_level"),
+        audience=shared.codes(raw.get("audience", ())),
+        languages=shared.codes(raw.get("languages", ())),
+        finnish_level=_code(shared, raw.get("finnish_level")),
         place=PlaceId(raw["place"]) if "place" in raw else None,
-        schedule=tuple(_rule(rule) for rule in raw.get("schedule", ())),
+        schedule=shared.value(tuple(shared.value(_rule(rule)) for rule in raw.get("schedule", ()))),
         dates=tuple(
             OneOffDate(parse_local_datetime(d["start"]), parse_local_datetime(d["end"]))
             for d in raw.get("dates", ())
         ),
-        cost=_text(raw.get("cost")),
-        registration=_text(raw.get("registration")),
+        cost=shared.value(_text(raw.get("cost"))),
+        registration=shared.value(_text(raw.get("registration"))),
         contact=_contact(raw.get("contact")),
-        stages=tuple(raw.get("stages", ())),
-        age=AgeRange(age.get("min"), age.get("max")) if isinstance(age, dict) else None,
-        holidays=raw.get("holidays"),
+        stages=shared.codes(raw.get("stages", ())),
+        age=shared.value(AgeRange(age.get("min"), age.get("max")))
+        if isinstance(age, dict)
+        else None,
+        holidays=_code(shared, raw.get("holidays")),
     )
+
+
+def _code(shared: Shared, value: str | None) -> str | None:
+    return None if value is None else shared.code(value)
 
 
 def build_catalogue(data: dict[str, Any]) -> Catalogue:
@@ -489,5 +496,6 @@ def build_catalogue(data: dict[str, Any]) -> Catalogue:
         )
         for raw in data.get("places", ())
     )
-    activities = tuple(_activity(raw) for raw in data["activities"])
+    shared = Shared()
+    activities = tuple(_activity(raw, shared) for raw in data["activities"])
     return Catalogue(data["timezone"], networks, organisations, places, activities)

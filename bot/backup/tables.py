@@ -17,9 +17,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from alembic import command
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, MetaData, Table, inspect, select, text
 from sqlalchemy import table as table_clause
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -221,6 +218,8 @@ async def reset_sequences(connection: AsyncConnection, tables: Iterable[Table]) 
 
 def known_revisions() -> list[str]:
     """Every schema revision this code can migrate from, oldest first."""
+    from alembic.script import ScriptDirectory  # imported by backups only, not at every start
+
     script = ScriptDirectory.from_config(alembic_config())
     return [revision.revision for revision in reversed(list(script.walk_revisions()))]
 
@@ -232,12 +231,16 @@ def head_revision() -> str:
 
 def current_revision(connection: Connection) -> str | None:
     """The database's schema revision; ``None`` when it has none (a fresh database)."""
+    from alembic.runtime.migration import MigrationContext
+
     heads = MigrationContext.configure(connection).get_current_heads()
     return heads[0] if heads else None
 
 
 def upgrade(connection: Connection, revision: str) -> None:
     """Migrate the schema on ``connection`` (in its transaction) up to ``revision``."""
+    from alembic import command
+
     command.upgrade(alembic_config(connection), revision)
 
 

@@ -7,22 +7,22 @@ migrations shipped inside this package, which the application runs to ``head`` a
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import fcntl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, make_url
+from sqlalchemy import Connection, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DATABASE_FILE = "tarjotin.sqlite3"
 """The SQLite file name inside the data directory."""
@@ -142,7 +142,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
     """Build the Alembic configuration in code (no ``alembic.ini`` needed at run time).
 
     With ``connection`` the migration environment runs on it instead of opening its own.
+    Alembic (with Mako and Pygments, ~10 MiB resident) is imported here, only when a
+    migration or a backup needs it, not by every process that opens the database.
     """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -154,6 +158,10 @@ MIGRATION_LOCK = 0x7461726A6F74696E
 
 
 def _upgrade(connection: Connection) -> None:
+    if _at_head(connection):  # the usual start: nothing to do, and Alembic stays unimported
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(connection), "head")
 
 
@@ -197,10 +205,56 @@ async def migrate_to_head(engine: AsyncEngine) -> None:
         await connection.run_sync(_upgrade)
 
 
+#: The table where Alembic keeps the revision a database is at.
+VERSION_TABLE = "alembic_version"
+
+
+def _module_assignments(source: str) -> dict[str, object]:
+    """The constant values assigned at the top level of a migration's source."""
+    values: dict[str, object] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    try:
+                        values[target.id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        continue
+    return values
+
+
+def head_revisions(versions: Path = MIGRATIONS_DIR / "versions") -> frozenset[str]:
+    """The head revisions of the migrations in ``versions``, read without importing Alembic.
+
+    A head is a revision no other one revises (``down_revision`` may be one id or several).
+    """
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in versions.glob("*.py"):
+        values = _module_assignments(path.read_text("utf-8"))
+        revision = values.get("revision")
+        if not isinstance(revision, str):
+            continue
+        revisions.add(revision)
+        down = values.get("down_revision")
+        if isinstance(down, str):
+            revised.add(down)
+        elif isinstance(down, list | tuple):
+            revised.update(item for item in down if isinstance(item, str))
+    return frozenset(revisions - revised)
+
+
+def stored_revisions(connection: Connection) -> frozenset[str]:
+    """The revisions the database says it is at (none for a new, empty database)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return frozenset()
+    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    return frozenset(str(row[0]) for row in rows)
+
+
 def _at_head(connection: Connection) -> bool:
-    script = ScriptDirectory.from_config(alembic_config())
-    current = MigrationContext.configure(connection).get_current_heads()
-    return set(current) == set(script.get_heads())
+    return stored_revisions(connection) == head_revisions()
 
 
 async def schema_at_head(engine: AsyncEngine) -> bool:

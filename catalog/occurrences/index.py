@@ -16,13 +16,13 @@ months already built; a build that raced with an update is thrown away and done 
 from __future__ import annotations
 
 import itertools
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from heapq import merge
-from operator import itemgetter
 from threading import RLock
 from zoneinfo import ZoneInfo
 
@@ -63,9 +63,13 @@ def month_bounds(month: Month) -> tuple[date, date]:
 
 @dataclass(slots=True)
 class _Series:
-    """Occurrences sorted by start, with their start timestamps alongside for bisecting."""
+    """Occurrences sorted by start, with their start timestamps alongside for bisecting.
 
-    keys: list[float] = field(default_factory=list)
+    The timestamps are an ``array`` of doubles: 8 bytes each instead of a float object and a
+    pointer (32 bytes; ~7 MiB of a cached month at 100,000 activities), bisected as fast.
+    """
+
+    keys: array[float] = field(default_factory=lambda: array("d"))
     items: list[Occurrence] = field(default_factory=list)
 
 
@@ -158,10 +162,19 @@ def _build_month(
 
 
 def _sorted(occurrences: Iterable[Occurrence]) -> _Series:
-    """Sort by instant; ties keep their input order (the index feeds activities by id)."""
-    keyed = [(o.start.timestamp(), o) for o in occurrences]
-    keyed.sort(key=itemgetter(0))
-    return _Series([key for key, _ in keyed], [o for _, o in keyed])
+    """Sort by instant; ties keep their input order (the index feeds activities by id).
+
+    No ``(key, occurrence)`` pair is made per occurrence: building a month of 100,000
+    activities held ~300,000 of them at once (~25 MiB at the process's peak); the sort's own
+    keys are dropped when it ends, and the kept ones go straight into an array.
+    """
+    items = list(occurrences)
+    items.sort(key=_instant)
+    return _Series(array("d", map(_instant, items)), items)
+
+
+def _instant(occurrence: Occurrence) -> float:
+    return occurrence.start.timestamp()
 
 
 class OccurrenceIndex:
@@ -414,8 +427,7 @@ class OccurrenceIndex:
                 for i in incoming.keys() | self._activities.keys()
                 if incoming.get(i) != self._activities.get(i)
                 or (
-                    i in incoming
-                    and self._skips(incoming[i]) != self._skips(incoming[i], holidays)
+                    i in incoming and self._skips(incoming[i]) != self._skips(incoming[i], holidays)
                 )
             }
             self._organisation_holidays = holidays

@@ -18,9 +18,11 @@ from bot.storage.database import (
     alembic_config,
     create_engine,
     database_url,
+    head_revisions,
     migrate_to_head,
     migration_lock_path,
     schema_at_head,
+    stored_revisions,
 )
 from bot.storage.models import Base
 
@@ -52,6 +54,54 @@ async def test_database_is_at_the_newest_revision(database: Database) -> None:
         current = await connection.run_sync(_current_revision)
     assert head is not None
     assert current == head
+
+
+def test_heads_read_from_the_versions_folder_are_alembics() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert head_revisions() == frozenset(script.get_heads())
+
+
+def test_a_merge_revision_and_a_branch_give_their_heads(tmp_path: Path) -> None:
+    revisions = {
+        "a": "None",
+        "b": '"a"',
+        "c": '"a"',
+        "d": '("b", "c")',
+        "e": '"d"',
+        "f": '"d"',
+    }
+    for revision, down in revisions.items():
+        (tmp_path / f"{revision}.py").write_text(
+            f'revision: str = "{revision}"\ndown_revision = {down}\n', "utf-8"
+        )
+    assert head_revisions(tmp_path) == {"e", "f"}
+
+
+async def test_the_stored_revision_is_read_and_checked_against_the_head(
+    database: Database,
+) -> None:
+    async with database.engine.connect() as connection:
+        assert await connection.run_sync(stored_revisions) == head_revisions()
+    assert await schema_at_head(database.engine)
+
+    def step_back(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "-1")
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(step_back)
+    assert not await schema_at_head(database.engine)
+    await migrate_to_head(database.engine)
+    assert await schema_at_head(database.engine)
+
+
+async def test_an_empty_database_has_no_stored_revision(tmp_path: Path) -> None:
+    engine = create_engine(database_url(tmp_path, None))
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(stored_revisions) == frozenset()
+        assert not await schema_at_head(engine)
+    finally:
+        await engine.dispose()
 
 
 async def test_upgrading_twice_changes_nothing(database: Database) -> None:
