@@ -23,6 +23,10 @@ from handlers.core.i18n import Translator
 from tests.fakes import FixedClock, RecordingSender, RunningClock
 
 FAST = ChannelLimits.unlimited()
+#: The lease lasts long enough that a loaded machine does not lose it between renewals (every
+#: tick); the later messages fall due well after the first instance is killed.
+LEASE_SECONDS = 2.0
+LATE_SECONDS = 3.0
 
 
 #: A fixed day in the demo catalogue's season, then real time (leases and drainers really wait).
@@ -57,7 +61,7 @@ def service(database: Database, demo: Catalogue, name: str, leadership: type[Lea
         SqlLease(database.sessions, "reminders"),
         now,
         holder=name,
-        duration=timedelta(seconds=0.6),
+        duration=timedelta(seconds=LEASE_SECONDS),
     )
     return ReminderService(planner, [drainer], lease, tick=timedelta(seconds=0.1)), sender
 
@@ -76,7 +80,7 @@ async def test_one_instance_sends_and_a_standby_takes_over_after_it_dies(
                 ChatId(f"telegram:{i}"),
                 UserId(f"telegram:{i}"),
                 Reply(key, "en"),
-                start if key.startswith("early") else start + timedelta(seconds=1.5),
+                start if key.startswith("early") else start + timedelta(seconds=LATE_SECONDS),
             )
             for i, key in enumerate(early + late)
         ],
@@ -88,12 +92,15 @@ async def test_one_instance_sends_and_a_standby_takes_over_after_it_dies(
     first_task = asyncio.create_task(first.run(first_stop))
     await asyncio.sleep(0.1)
     second_task = asyncio.create_task(second.run(second_stop))
-    await asyncio.sleep(0.5)
+    for _ in range(50):  # until the first has sent what was due (a loaded machine is slow)
+        await asyncio.sleep(0.1)
+        if len(first_sent.delivered) == len(early):
+            break
     assert first.leadership.leading
     assert not second.leadership.leading
     first_task.cancel()  # killed: no orderly release
     await asyncio.gather(first_task, return_exceptions=True)
-    for _ in range(60):
+    for _ in range(150):
         await asyncio.sleep(0.1)
         if len(second_sent.delivered) == len(late):
             break
