@@ -38,7 +38,12 @@ from bot.calendar_feeds import BadFeedRequestError, write_feed
 from bot.channels import Channel
 from bot.config import MAX_CATALOGUE_MB, ConfigError, Settings, load_settings
 from bot.failures import ExitCode, OperatorError, explain, unexpected
-from bot.import_report import MAX_WITHDRAWN_SHARE, refusal_text, summary_text
+from bot.import_report import (
+    MAX_WITHDRAWN_SHARE,
+    add_import_options,
+    refusal_text,
+    summary_text,
+)
 from bot.linkedevents import add_linkedevents_command
 from bot.logs import configure_logging
 from bot.observability import build_http_server
@@ -124,14 +129,9 @@ def _parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser("import", help="import a tarjotin/1 catalogue (YAML or JSON)")
     importer.add_argument("file", type=Path)
-    importer.add_argument("--dry-run", action="store_true",
-                          help="show what would be added, changed, withdrawn and restored")
-    importer.add_argument("--allow-withdraw", action="store_true",
-                          help="allow withdrawing more than a fifth of the activities")
+    add_import_options(importer)
     importer.add_argument("--overwrite-console", action="store_true",
                           help="let the file replace activities changed in the keepers' console")
-    importer.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
-                          help="the language of the summary (default: TARJOTIN_DEFAULT_LANGUAGE)")
     importer.add_argument("--max-size", type=_megabytes, metavar="MB",
                           help="refuse a larger file (default 64, or TARJOTIN_CATALOGUE_MAX_MB)")
     importer.set_defaults(handler=_import)

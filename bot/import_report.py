@@ -7,6 +7,8 @@ it renders an :class:`~bot.storage.catalog_store.ImportSummary` with a speaker.
 
 from __future__ import annotations
 
+import argparse
+
 from bot.storage.catalog_store import (
     ConflictReason,
     ConsoleConflict,
@@ -14,6 +16,7 @@ from bot.storage.catalog_store import (
     RecordChanges,
     RecordCounts,
 )
+from catalog.vocabulary import SUPPORTED_LANGUAGES
 from handlers.core.i18n import Speaker
 
 MAX_WITHDRAWN_SHARE = 0.2
@@ -21,6 +24,26 @@ MAX_WITHDRAWN_SHARE = 0.2
 
 LISTED_IDS = 30
 """At most this many ids per line of a dry run; the rest are counted."""
+
+
+def add_import_options(command: argparse.ArgumentParser) -> None:
+    """The options every import command shares, so that they stay the same in each."""
+    command.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what would be added, changed, withdrawn and restored",
+    )
+    command.add_argument(
+        "--allow-withdraw",
+        action="store_true",
+        help="allow withdrawing more than a fifth of the activities",
+    )
+    command.add_argument(
+        "--lang",
+        choices=SUPPORTED_LANGUAGES,
+        metavar="CODE",
+        help="the language of the summary (default: TARJOTIN_DEFAULT_LANGUAGE)",
+    )
 
 
 def _header(kind: str, total: int, speaker: Speaker) -> str:

@@ -23,7 +23,12 @@ import aiohttp
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.failures import ExitCode
-from bot.import_report import MAX_WITHDRAWN_SHARE, refusal_text, summary_text
+from bot.import_report import (
+    MAX_WITHDRAWN_SHARE,
+    add_import_options,
+    refusal_text,
+    summary_text,
+)
 from bot.startup_checks import open_app
 from bot.storage.catalog_store import (
     CatalogueMissingError,
@@ -37,7 +42,6 @@ from catalog.model import Catalogue, NetworkId
 from catalog.parse import InvalidCatalogueError, parse_document
 from catalog.source import SourceError, parse_json
 from catalog.sources import SOURCE_MARKER, merge_source, owned_activities
-from catalog.vocabulary import SUPPORTED_LANGUAGES
 
 MAX_PAGES = 1000
 PAGE_SIZE = 100
@@ -242,12 +246,7 @@ def add_linkedevents_command(
     command.add_argument("--publisher", metavar="ID", help="only this publisher's events")
     command.add_argument("--keyword", nargs="+", metavar="ID",
                          help="only events with one of these keywords (e.g. yso:p916)")
-    command.add_argument("--dry-run", action="store_true",
-                         help="show what would be added, changed, withdrawn and restored")
-    command.add_argument("--allow-withdraw", action="store_true",
-                         help="allow withdrawing more than a fifth of the activities")
+    add_import_options(command)
     command.add_argument("--mapping", type=Path, metavar="FILE",
                          help="a keyword mapping table (default: the packaged one)")
-    command.add_argument("--lang", choices=SUPPORTED_LANGUAGES, metavar="CODE",
-                         help="the language of the summary (default: TARJOTIN_DEFAULT_LANGUAGE)")
     command.set_defaults(handler=run_import)  # fmt: skip
