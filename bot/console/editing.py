@@ -83,7 +83,7 @@ class ServiceEditor:
 
     async def trusted(self) -> frozenset[str]:
         """The organisations trusted to publish their own changes."""
-        return await self.service.store.trusted()
+        return await self.service.trusted()
 
     async def set_trusted(self, scope: ConsoleScope, organisation: str, trusted: bool) -> None:
         """A coordinator trusts an organisation of their network (or stops)."""

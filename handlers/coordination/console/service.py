@@ -193,6 +193,10 @@ class Console:
             raise NotAllowed(str(draft_id))
         return await self.store.return_draft(draft_id, user, comment.strip(), self.clock())
 
+    async def trusted(self) -> frozenset[str]:
+        """The organisations whose organisers publish their own changes without review."""
+        return await self.store.trusted()
+
     async def set_trusted(self, user: UserId, organisation: str, trusted: bool) -> None:
         """A coordinator lets an organisation publish its own changes (or stops it)."""
         if not may_review(self.desks.values(), user, organisation, self.catalogue()):

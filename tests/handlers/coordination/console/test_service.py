@@ -89,7 +89,9 @@ async def test_a_coordinators_and_a_trusted_organisers_change_is_published_at_on
     assert isinstance(saved, Saved)
     assert saved.published
     assert saved.draft.state is DraftState.PUBLISHED
+    assert "seurakunta" not in await world.console.trusted()
     await world.console.set_trusted(COORDINATOR, "seurakunta", True)
+    assert "seurakunta" in await world.console.trusted()
     by_organiser = replace(by_coordinator, costs={"fi": "Ilmainen"})
     saved = await world.console.save(ORGANISER, "seurakunta", activity.id, by_organiser, SPEAKER)
     assert isinstance(saved, Saved)
