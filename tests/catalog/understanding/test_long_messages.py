@@ -440,3 +440,16 @@ def test_the_question_says_whom_it_is_for(understander: Understander) -> None:
     assert query.audiences == frozenset({"men"})
     assert "crafts" in query.kinds
     assert query.municipalities == ()  # "esposa" (wife) is no Espoo
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Huomenna on vapaapäivä, olisiko jotain missä voisi olla muiden ihmisten kanssa?",
+        "Mu isa on üksi kodus. Kas on mõni koht, kus ta saaks inimestega suhelda?",
+        "周末有什么活动吗？我一个人在这里很无聊",
+    ],
+)
+def test_wanting_company_is_no_wish_for_staff(understander: Understander, text: str) -> None:
+    """Being with other people, or being alone and bored, asks for activities."""
+    assert understander.understand(text, now=NOW).intent == "activities"
