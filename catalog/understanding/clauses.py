@@ -24,7 +24,9 @@ Two more rules find the request inside a long message:
   with a person?"; "I have nobody to talk to. Is there a club for seniors?"), and so are the
   languages named before the question ("My Finnish is still basic. Is there a club …?"); a
   question that names whom it is for decides that too ("… our son is 6 … Is there a workshop
-  for men?").
+  for men?"), and the family told of before a deciding question is who the person lives with,
+  not whom the activity is for ("we moved for my husband's job … the children are at school.
+  Is there a women's group?").
 """
 
 from __future__ import annotations
@@ -85,6 +87,11 @@ _DECIDES = (*_WHAT, "audience.", "spoken.")
 _WHO = frozenset(
     {"audience." + name for name in AUDIENCES}
     | {"cue.age", "cue.years", "cue.mother", "cue.father", "cue.baby"}
+)
+#: The family told of before the question: who the person lives with, not whom it is for
+#: (an age, and elderly or young people, still count: see ``_ABOUT_THE_PERSON``).
+_FAMILY_TOLD = frozenset(
+    {"audience.men", "audience.women", "audience.children", "audience.families"}
 )
 #: Languages: told before the question ("my Finnish is basic", "I speak Dari") they are the
 #: person's, not the activity's.
@@ -240,6 +247,8 @@ class ClauseTokens:
                     continue  # the story's "nobody to talk to" asks for no person either
                 if hit.concept.startswith(_LANGUAGES) and self._before(hit, first_question):
                     continue  # "My Finnish is still basic. Is there a club for …?"
+                if hit.concept in _FAMILY_TOLD and self._before(hit, first_question):
+                    continue  # "We moved for my husband's job … Is there a women's group?"
             kept.append(hit)
         return kept
 

@@ -453,3 +453,15 @@ def test_the_question_says_whom_it_is_for(understander: Understander) -> None:
 def test_wanting_company_is_no_wish_for_staff(understander: Understander, text: str) -> None:
     """Being with other people, or being alone and bored, asks for activities."""
     assert understander.understand(text, now=NOW).intent == "activities"
+
+
+def test_the_family_told_before_the_question_is_not_whom_it_is_for(
+    understander: Understander,
+) -> None:
+    query = understander.understand(
+        "We came here because of my husband's work. The children are at school all day. "
+        "Is there a language cafe on Thursday?",
+        now=NOW,
+    )
+    assert "language_club" in query.kinds
+    assert query.audiences == frozenset()
