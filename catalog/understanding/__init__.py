@@ -121,7 +121,9 @@ class Understander:
         found = self._concept_hits(text, readings, clauses, places)
         background = clauses.background(found)
         soft = clauses.rest_of_background_sentences(background)
-        places = places_asked(places, clauses, background)
+        places = places_asked(
+            places, clauses, background, there=any(hit.concept == "cue.there" for hit in found)
+        )
         time = find_window_spans(
             blank_clauses(text, clauses, background | soft),
             primary,

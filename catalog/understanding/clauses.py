@@ -187,20 +187,19 @@ class ClauseTokens:
         ("I live in X, but on Saturday I am in Y."), and only when some other sentence asks a
         question.
         """
-        if not background:
+        if not background or not self.asked_elsewhere(background):
             return frozenset()
-        sentences = {self.clauses[number].sentence for number in background}
         parts = {self.clauses[number].part for number in background}
-        asked_elsewhere = any(
-            clause.question and clause.sentence not in sentences for clause in self.clauses
-        )
-        if not asked_elsewhere:
-            return frozenset()
         return frozenset(
             number
             for number, clause in enumerate(self.clauses)
             if clause.part in parts and not clause.question and number not in background
         )
+
+    def asked_elsewhere(self, background: frozenset[int]) -> bool:
+        """Whether a sentence without background asks a question."""
+        sentences = {self.clauses[number].sentence for number in background}
+        return any(clause.question and clause.sentence not in sentences for clause in self.clauses)
 
     def asked_in_question(self, hits: Sequence[Hit]) -> bool:
         """Whether a question sentence names what is wanted.
@@ -299,15 +298,21 @@ def about_the_person(
 
 
 def places_asked(
-    places: Sequence[Hit], reading: ClauseTokens, background: frozenset[int]
+    places: Sequence[Hit], reading: ClauseTokens, background: frozenset[int], *, there: bool
 ) -> list[Hit]:
     """The places the question is about: where one lives counts only if no other is named.
 
     "I live in Nurmijärvi but will be in Espoo: is there …" asks about Espoo; "my cousin lives
-    in Hattula, is there anything there on Sunday?" still asks about Hattula.
+    in Hattula, is there anything there on Sunday?" still asks about Hattula; a question in a
+    sentence of its own after the story asks about none of the story's places, unless it points
+    back at one (``there``: the message says "there", ``siellä``, ``там`` …).
     """
     asked = about_the_person(places, reading, background)
-    return asked or list(places)
+    if asked or not background:
+        return asked or list(places)
+    if reading.asked_elsewhere(background) and not there:
+        return []  # "I lived in Vaasa, now we moved to Espoo. Is there …?" names no place
+    return list(places)
 
 
 def blank_clauses(text: str, reading: ClauseTokens, background: frozenset[int]) -> str:

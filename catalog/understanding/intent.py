@@ -74,6 +74,7 @@ CUES: frozenset[str] = frozenset(
         "cue.need_help",
         "cue.trouble",
         "cue.where",
+        "cue.there",
         "cue.not_speak",
         "cue.age",
         "cue.years",

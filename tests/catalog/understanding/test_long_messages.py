@@ -86,6 +86,23 @@ def test_a_place_named_only_in_background_still_counts(understander: Understande
     assert query.municipalities == ("Hattula",)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jag bodde först i Vasa, nu har vi flyttat till Esbo. Finns det en kör?",
+        "Asuin ensin Turussa ja nyt muutimme Espooseen. Onko kuoroa?",
+    ],
+)
+def test_the_towns_of_the_story_are_not_asked_about(understander: Understander, text: str) -> None:
+    """A question in a sentence of its own, pointing at no place, asks about the user's own area.
+
+    (English keeps them: its "is there" cannot be told from the "there" that points back.)
+    """
+    query = understander.understand(text, now=NOW)
+    assert query.municipalities == ()
+    assert "music_culture" in query.kinds
+
+
 def test_a_stated_child_age_is_no_womens_or_mens_audience(understander: Understander) -> None:
     query = understander.understand("Is there something for my 5-year-old daughter?", now=NOW)
     assert query.audiences == {"children", "families"}
