@@ -64,3 +64,18 @@ def test_a_letter_to_translate_wants_a_person(understander: Understander, text: 
 )
 def test_a_plain_activity_question_stays_one(understander: Understander, text: str) -> None:
     assert understander.understand(text, now=NOW).intent == "activities"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband hits me and I don't know who to tell",
+        "mieheni lyö minua, kenelle voin kertoa?",
+        "زوجي بيضربني، شو لازم اعمل",
+        "муж бьёт меня, что делать?",
+        "mi pareja me pega, a quién puedo decirlo",
+        "老公打我，我该找谁",
+    ],
+)
+def test_violence_at_home_wants_a_person(understander: Understander, text: str) -> None:
+    assert understander.understand(text, now=NOW).intent == "contact"
