@@ -204,8 +204,9 @@ class ClauseTokens:
     def asked_in_question(self, hits: Sequence[Hit]) -> bool:
         """Whether a question sentence names what is wanted.
 
-        A kind, a language to learn, or a person ("… I saw there is a job clinic, but that is
-        not our problem. Can I talk to someone about this?" asks for a person, not the clinic).
+        A kind, an audience, a group, a spoken language, a language to learn, or a person ("… I
+        saw there is a job clinic, but that is not our problem. Can I talk to someone about
+        this?" asks for a person, not the clinic).
         """
         learning = language = False
         for hit in hits:
