@@ -86,3 +86,27 @@ def test_a_misspelt_part_of_the_day_still_narrows_the_day(
     assert reading.window is not None
     assert reading.clock is not None
     assert (reading.clock.earliest, reading.clock.latest) == (earliest, latest)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "day", "evening"),
+    [
+        ("day after tmrw anything?", "en", date(2027, 1, 29), False),
+        ("saa berri ma jiraa wax?", "so", date(2027, 1, 29), False),
+        ("¿mañana hay algo por la tarde-noche?", "es", TOMORROW, True),
+        ("شو في بكرا المسا؟", "ar", TOMORROW, True),
+    ],
+)
+def test_days_and_evenings_as_people_write_them(
+    text: str, language: str, day: date, evening: bool
+) -> None:
+    reading = find_window_spans(text, language, NOW)
+    assert reading.window is not None
+    assert (reading.window.start, reading.window.end) == (day, day)
+    assert (reading.clock is not None and reading.clock.earliest == time(17, 0)) == evening
+
+
+def test_arabic_help_is_no_evening() -> None:
+    """``المسا`` (the evening) must not be read inside ``المساعدة`` (the help)."""
+    reading = find_window_spans("بدي المساعدة بالواجبات", "ar", NOW)
+    assert reading.clock is None

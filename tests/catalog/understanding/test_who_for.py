@@ -99,3 +99,11 @@ def test_fathers_meeting_fathers_ask_for_a_mens_group(
 ) -> None:
     query = understander.understand(text, now=NOW)
     assert "mens_group" in query.kinds
+
+
+def test_arabic_kids_are_children_not_men() -> None:
+    query = Understander(preload=False).understand(
+        "في مساعدة بالواجبات للأولاد؟", now=datetime(2027, 2, 8, 12, 0)
+    )
+    assert "homework_help" in query.kinds
+    assert "men" not in query.audiences
