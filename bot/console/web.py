@@ -506,10 +506,7 @@ class Console:
         except Refused:
             return self.owned_refusal(visit)
         if saved.problems:
-            return await self.form_page(
-                visit, blank, saved.problems, form, False, 422,
-                _("Nothing was saved: please correct the fields marked below."), creating=True,
-            )
+            return await self.not_saved(visit, blank, saved.problems, form, creating=True)
         if saved.published:
             raise web.HTTPSeeOther(f"{PREFIX}/activities/{saved.activity_id}?saved=published")
         return self.problem(
@@ -564,6 +561,22 @@ class Console:
             saved=request.query.get("saved", ""),
         )
 
+    async def not_saved(
+        self,
+        visit: Visit,
+        activity: Activity,
+        problems: Mapping[str, Sequence[str]],
+        sent: Mapping[str, Sequence[str]],
+        *,
+        creating: bool = False,
+    ) -> web.Response:
+        """The form again with every problem beside its field: creating and saving alike."""
+        _ = visit.speaker.gettext
+        notice = _("Nothing was saved: please correct the fields marked below.")
+        return await self.form_page(
+            visit, activity, problems, sent, False, 422, notice, creating=creating
+        )
+
     async def form_page(
         self,
         visit: Visit,
@@ -609,16 +622,12 @@ class Console:
         activity = self.owned(request, visit)
         if isinstance(activity, web.Response):
             return activity
-        _ = visit.speaker.gettext
         if self.editor is None:
             return self.unavailable(visit)
         form = await posted_fields(request)
         saved = await self.editor.save(visit.scope, activity, form, visit.speaker)
         if saved.problems:
-            return await self.form_page(
-                visit, activity, saved.problems, form, False, 422,
-                _("Nothing was saved: please correct the fields marked below."),
-            )
+            return await self.not_saved(visit, activity, saved.problems, form)
         raise web.HTTPSeeOther(
             f"{PREFIX}/activities/{activity.id}?saved={'published' if saved.published else 'draft'}"
         )
