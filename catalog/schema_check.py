@@ -11,11 +11,13 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, ValidationError
-from jsonschema.protocols import Validator
+
+if TYPE_CHECKING:  # jsonschema (~8 MiB with its referencing) is imported only for a bad file
+    from jsonschema import Draft202012Validator, ValidationError
+    from jsonschema.protocols import Validator
 
 from catalog.problems import Problem, problem_at
 from catalog.source import Document, Path_
@@ -49,6 +51,8 @@ def schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schema())
 
 

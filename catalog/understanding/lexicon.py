@@ -30,10 +30,11 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from sys import intern
+from typing import Any, TypeVar
 
 import yaml
 from rapidfuzz import process
@@ -69,6 +70,7 @@ _MIN_STEM_KEY = 3  # shorter stems (Finnish "as" of "asiani") would meet unrelat
 _MAX_ENDING = 5  # letters an inflectional ending may add after the last part of a compound
 _NO_CLITICS = frozenset({"fa"})  # Arabic-script languages whose words take no Arabic clitics
 _SECOND_EDIT = 9  # words this long may have two typos
+_T = TypeVar("_T")
 _ARABIC_FUZZY_EXTRA = 2  # Arabic-script words need two letters more for each allowed typo
 
 
@@ -157,20 +159,24 @@ _TOKEN_CACHE_SIZE = 50_000
 Keyed = tuple[PartRef, str]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Index:
-    keys: dict[str, list[Keyed]] = field(default_factory=lambda: defaultdict(list))
-    stems: dict[str, list[Keyed]] = field(default_factory=lambda: defaultdict(list))
-    internal: dict[str, list[Keyed]] = field(default_factory=lambda: defaultdict(list))
-    prefixes: dict[str, list[tuple[PartRef, bool, str]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    han: dict[str, list[PartRef]] = field(default_factory=lambda: defaultdict(list))
-    fuzzy: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    fuzzy_refs: dict[str, list[Keyed]] = field(default_factory=lambda: defaultdict(list))
-    max_prefix: int = 0
-    max_internal: int = 0
-    max_han: int = 0
+    """A lexicon's lookup tables, frozen into tuples once built (a list keeps spare room)."""
+
+    keys: dict[str, tuple[Keyed, ...]]
+    stems: dict[str, tuple[Keyed, ...]]
+    internal: dict[str, tuple[Keyed, ...]]
+    prefixes: dict[str, tuple[tuple[PartRef, bool, str], ...]]
+    han: dict[str, tuple[PartRef, ...]]
+    fuzzy: dict[str, tuple[str, ...]]
+    fuzzy_refs: dict[str, tuple[Keyed, ...]]
+    max_prefix: int
+    max_internal: int
+    max_han: int
+
+
+def _frozen(table: Mapping[str, list[_T]]) -> dict[str, tuple[_T, ...]]:
+    return {key: tuple(values) for key, values in table.items()}
 
 
 def diacritics_agree(written: str, entry: str) -> bool:
@@ -248,25 +254,32 @@ class Lexicon:
         return frozenset(entry.concept for entry in self.entries)
 
     def _build_index(self) -> _Index:
-        index = _Index()
+        keys: defaultdict[str, list[Keyed]] = defaultdict(list)
+        stems: defaultdict[str, list[Keyed]] = defaultdict(list)
+        internal: defaultdict[str, list[Keyed]] = defaultdict(list)
+        prefixes: defaultdict[str, list[tuple[PartRef, bool, str]]] = defaultdict(list)
+        han: defaultdict[str, list[PartRef]] = defaultdict(list)
+        fuzzy: defaultdict[str, list[str]] = defaultdict(list)
+        fuzzy_refs: defaultdict[str, list[Keyed]] = defaultdict(list)
+        max_prefix = max_internal = max_han = 0
         options = self.options
         for e, entry in enumerate(self.entries):
             for p, part in enumerate(entry.parts):
                 ref = (e, p)
                 if part.han:
-                    index.han[part.text].append(ref)
-                    index.max_han = max(index.max_han, len(part.text))
+                    han[part.text].append(ref)
+                    max_han = max(max_han, len(part.text))
                     continue
                 if not part.prefix:
                     for key in {part.text, part.folded}:
-                        index.keys[key].append((ref, part.text))
+                        keys[key].append((ref, part.text))
                     if options.same_stem and not part.exact and len(part.stem) >= _MIN_STEM_KEY:
                         for key in {part.stem, fold(part.stem)}:
-                            index.stems[key].append((ref, part.stem))
+                            stems[key].append((ref, part.stem))
                 if options.compounds and not part.exact and len(part.stem) >= options.min_internal:
                     for key in {part.stem, fold(part.stem)}:
-                        index.internal[key].append((ref, part.stem))
-                        index.max_internal = max(index.max_internal, len(key))
+                        internal[key].append((ref, part.stem))
+                        max_internal = max(max_internal, len(key))
                 if part.prefix or (options.prefix and not part.exact):
                     minimum = 2 if part.prefix else options.min_prefix
                     origins = {part.text: part.text, part.folded: part.text}
@@ -275,8 +288,8 @@ class Lexicon:
                     for key, origin in origins.items():
                         if len(key) >= minimum:
                             is_stem = key not in (part.text, part.folded)
-                            index.prefixes[key].append((ref, is_stem, origin))
-                            index.max_prefix = max(index.max_prefix, len(key))
+                            prefixes[key].append((ref, is_stem, origin))
+                            max_prefix = max(max_prefix, len(key))
                 if (
                     options.fuzzy
                     and not part.exact
@@ -284,11 +297,22 @@ class Lexicon:
                     and len(part.text) >= options.min_fuzzy
                 ):
                     for key in {part.text, part.folded}:
-                        if all(ref != known for known, _ in index.fuzzy_refs[key]):
-                            if not index.fuzzy_refs[key]:
-                                index.fuzzy[key[0]].append(key)
-                            index.fuzzy_refs[key].append((ref, part.text))
-        return index
+                        if all(ref != known for known, _ in fuzzy_refs[key]):
+                            if not fuzzy_refs[key]:
+                                fuzzy[key[0]].append(key)
+                            fuzzy_refs[key].append((ref, part.text))
+        return _Index(
+            _frozen(keys),
+            _frozen(stems),
+            _frozen(internal),
+            _frozen(prefixes),
+            _frozen(han),
+            _frozen(fuzzy),
+            _frozen(fuzzy_refs),
+            max_prefix,
+            max_internal,
+            max_han,
+        )
 
     def match(
         self,
@@ -532,7 +556,7 @@ class Lexicon:
         return tuple(spans), fuzzy
 
 
-def _agreeing(table: Mapping[str, list[Keyed]], written: str) -> Iterable[PartRef]:
+def _agreeing(table: Mapping[str, Sequence[Keyed]], written: str) -> Iterable[PartRef]:
     """Parts indexed under ``written`` or its folded spelling whose diacritics agree with it."""
     for key in {written, fold(written)}:
         for ref, origin in table.get(key, ()):
@@ -589,10 +613,13 @@ def parse_entry(concept: str, source: str, language: str) -> Entry:
     body = source.strip("=*").strip()
     parts: list[Part] = []
     for word in spelt_words(body, language):
+        # Interned: the same words recur across concepts, lexicons and the detector's index.
+        word = intern(word)
         if is_han(word):
             parts.append(Part(word, word, word, han=True))
         else:
-            parts.append(Part(word, fold(word), stem(word), exact=exact, prefix=prefix))
+            folded, stemmed = intern(fold(word)), intern(stem(word))
+            parts.append(Part(word, folded, stemmed, exact=exact, prefix=prefix))
     if not parts:
         raise LexiconError(f"{language}: entry {source!r} of {concept} has no words")
     return Entry(concept, tuple(parts), source)

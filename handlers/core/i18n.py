@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from catalog.vocabulary import PLAIN_FINNISH, RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
+from handlers.core.locale_data import formatting_locale
 
 DOMAIN = "tarjotin"
 SOURCE_LANGUAGE = "en"
@@ -42,7 +43,7 @@ _FORMAT_LOCALES = {PLAIN_FINNISH: "fi", "en": "en_GB"}
 
 def babel_locale(language: str) -> Locale:
     """The Babel locale used to format dates and numbers for ``language``."""
-    return Locale.parse(_FORMAT_LOCALES.get(language, language))
+    return formatting_locale(_FORMAT_LOCALES.get(language, language))
 
 
 @dataclass(frozen=True)
