@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Literal
@@ -124,12 +125,24 @@ class Understander:
         places = places_asked(
             places, clauses, background, there=any(hit.concept == "cue.there" for hit in found)
         )
+        other_languages = detection.language is None or len(text) <= SURE_LANGUAGE_LENGTH
+        told = background | soft
         time = find_window_spans(
-            blank_clauses(text, clauses, background | soft),
-            primary,
-            now,
-            other_languages=detection.language is None or len(text) <= SURE_LANGUAGE_LENGTH,
+            blank_clauses(text, clauses, told), primary, now, other_languages=other_languages
         )
+        statements = clauses.statements_before_a_question() - told
+        if (time.clock is not None or time.window is not None) and statements:
+            # "I go to a course in the mornings. Is there a women's group on Wednesday
+            # (evening)?": when the question says when, its part of the day (or none) is the
+            # one asked for; one told in a statement is the person's routine.
+            asked = find_window_spans(
+                blank_clauses(text, clauses, told | statements),
+                primary,
+                now,
+                other_languages=other_languages,
+            )
+            if asked.window is not None or asked.clock is not None:
+                time = replace(time, clock=asked.clock)
         time_words = _time_words(text, time.spans)
         hits = without_time_words(
             clauses.request_only(about_the_person(found, clauses, background), soft),

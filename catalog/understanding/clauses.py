@@ -201,6 +201,21 @@ class ClauseTokens:
         sentences = {self.clauses[number].sentence for number in background}
         return any(clause.question and clause.sentence not in sentences for clause in self.clauses)
 
+    def statements_before_a_question(self) -> frozenset[int]:
+        """The clauses of sentences that ask nothing and come before the first question.
+
+        What follows the question refines it ("any club this week after work? like after 6");
+        what comes before tells the story.
+        """
+        first = min((c.sentence for c in self.clauses if c.question), default=None)
+        if first is None:
+            return frozenset()
+        return frozenset(
+            number
+            for number, clause in enumerate(self.clauses)
+            if not clause.question and clause.sentence < first
+        )
+
     def asked_in_question(self, hits: Sequence[Hit]) -> bool:
         """Whether a question sentence names what is wanted.
 

@@ -482,3 +482,39 @@ def test_the_family_told_before_the_question_is_not_whom_it_is_for(
     )
     assert "language_club" in query.kinds
     assert query.audiences == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My evenings are busy with the kids. Is there a sewing club on Thursday?",
+        "Opiskelen iltapäivisin. Onko torstaina ompelukerhoa?",
+        "По вечерам я на курсах. Есть ли кружок шитья в четверг?",
+    ],
+)
+def test_a_part_of_the_day_told_beside_a_dated_question_is_routine(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.window is not None
+    assert (query.window.start, query.window.end) == (THURSDAY, THURSDAY)
+    assert query.clock is None
+
+
+def test_a_part_of_the_day_in_the_question_itself_still_counts(
+    understander: Understander,
+) -> None:
+    query = understander.understand(
+        "I study in the mornings. Is there a sewing club on Thursday evening?", now=NOW
+    )
+    assert query.window is not None
+    assert query.clock is not None
+    assert query.clock.earliest is not None
+    assert query.clock.earliest.hour >= 16
+
+
+def test_what_follows_the_question_refines_its_time(understander: Understander) -> None:
+    query = understander.understand("anything on thursday evening? like after 7 pm", now=NOW)
+    assert query.clock is not None
+    assert query.clock.earliest is not None
+    assert query.clock.earliest.hour == 19
