@@ -571,6 +571,28 @@ def test_a_part_of_the_day_alone_is_a_clock_range_without_a_window() -> None:
     assert reading.spans
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("uk", "Доброго вечора! Шукаю гурток на суботу."),
+        ("ru", "Доброго утра, ищу кружок на субботу."),
+        ("fa", "عصر بخیر، شنبه برنامه ای هست"),
+        ("fa", "sob bekheir, shanbe barname hast"),
+        ("fi", "Hyvää iltapäivää, onko lauantaina kerhoa"),
+        ("sv", "God kväll, finns det klubb på lördag"),
+        ("et", "Tere õhtust, kas laupäeval on klubi"),
+        ("tr", "iyi sabahlar cumartesi kulüp var mı"),
+        ("zh", "下午好，星期六有活动吗"),
+        ("fr", "bon après-midi, il y a un club samedi"),
+        ("ar", "masa2 el 5eir fi nadi yom el sabt"),
+    ],
+)
+def test_a_greeting_names_no_part_of_the_day(language: str, text: str) -> None:
+    reading = find_window_spans(text, language, TUESDAY)
+    assert reading.window is not None
+    assert reading.clock is None
+
+
 @given(st.text(max_size=60))
 def test_any_text_gives_a_sane_reading(text: str) -> None:
     reading = find_window_spans(text, "fi", TUESDAY)
