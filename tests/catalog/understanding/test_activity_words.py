@@ -38,6 +38,11 @@ def understander() -> Understander:
         ("Onko isien ryhmää?", "mens_group"),
         ("Есть ли группа для пап?", "mens_group"),
         ("babalar kulübü var mı?", "mens_group"),
+        ("any christmas market next weekend?", "recreation"),
+        ("Onko joulumarkkinoita tai myyjäisiä lauantaina?", "recreation"),
+        ("Y aura-t-il un marché de Noël en ville ?", "recreation"),
+        ("Будет ли рождественская ярмарка?", "recreation"),
+        ("有圣诞集市吗", "recreation"),
     ],
 )
 def test_other_words_name_the_kind(understander: Understander, text: str, kind: str) -> None:

@@ -571,6 +571,11 @@ def test_a_part_of_the_day_alone_is_a_clock_range_without_a_window() -> None:
     assert reading.spans
 
 
+def test_a_turkish_word_near_a_time_word_is_not_bent_into_it() -> None:
+    # "bütün" (all) is one letter from "bugün" (today) once its dots are folded away
+    assert find_window_spans("bütün hafta evdeyiz", "tr", TUESDAY).window is None
+
+
 @pytest.mark.parametrize(
     ("language", "text"),
     [
