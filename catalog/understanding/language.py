@@ -15,7 +15,8 @@ Arabic, Persian and Russian are often typed in Latin letters (Arabizi "shu fi el
 their own scripts, so a Latin-letter text is also scored by the words of the romanised lexicons
 (``ar-latn``, ``fa-latn``, ``ru-latn``), where a word that a Latin-script language also knows
 (Somali "fi", Spanish "el", French "merci") counts half and at least one word must be the
-romanised language's own. Such a text is detected as ``ar``, ``fa`` or ``ru`` (the answer is
+romanised language's own; with two of its own it is preferred to lingua's Latin favourite
+when its words are better known than that language's. Such a text is detected as ``ar``, ``fa`` or ``ru`` (the answer is
 written in that language's own script) and :func:`reading_lexicon` names the lexicon to read
 its words with.
 """
@@ -107,6 +108,7 @@ _SHARED = 0.5  # a romanised word that a Latin-script language also knows counts
 _MIN_SCORE = 0.4  # lingua alone, when it is sure (0.8 of 0.5), may decide a longer text
 _MIN_MARGIN = 0.15
 _SHORT_WORDS = 2
+_OWN_WORDS = 2  # words only a romanised lexicon knows, to overrule lingua's Latin favourite
 _SHORT_LINGUA = 0.8
 _MIN_PREFIX = 4  # the shortest stem a romanised lexicon lets meet longer words
 _TIE_LINGUA = 0.95  # a word two lexicons know equally: only an overwhelming favourite ("moi")
@@ -272,9 +274,13 @@ class LanguageDetector:
         tokens = [w for w in words(normalised) if not w.isdigit()]
         romanised = self._romanised_tokens(normalised, tokens) if script == "latin" else {}
         scores = self._scores(text, tokens, candidates)
-        scores.update(self._romanised_scores(romanised))
+        romanised_scores, own_words = self._romanised_scores(romanised)
+        scores.update(romanised_scores)
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         best, best_score = ranked[0]
+        chat_spelling = self._chat_spelling(tokens, best, romanised_scores, own_words)
+        if chat_spelling is not None:
+            return Detection(chat_spelling, chat_spelling, romanised_scores[chat_spelling], script)
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         if len(tokens) <= _SHORT_WORDS:
             decided = self._short_verdict(text, tokens, candidates, romanised)
@@ -359,7 +365,32 @@ class LanguageDetector:
             for code in self._romanised
         }
 
-    def _romanised_scores(self, romanised: Mapping[str, list[str]]) -> dict[str, float]:
+    def _chat_spelling(
+        self,
+        tokens: list[str],
+        best: str,
+        romanised_scores: Mapping[str, float],
+        own_words: Mapping[str, int],
+    ) -> str | None:
+        """A romanised language that knows the words better than lingua's Latin favourite.
+
+        Lingua has never seen Finglish or Arabizi: "moshavere be farsi dar hameenlinna hast"
+        looks English to it. A romanised language with at least :data:`_OWN_WORDS` words of
+        its own whose lexicon part beats the favourite's lexicon part takes the text.
+        """
+        if best in romanised_scores or not romanised_scores or len(tokens) <= _SHORT_WORDS:
+            return None
+        counts = self._known_counts(tokens, (best,))[best]
+        size = max(len(tokens), 1)
+        latin_part = _LEXICON_WEIGHT * (counts[0] + _FRAME_WEIGHT * counts[1]) / size
+        code, part = max(romanised_scores.items(), key=lambda item: item[1])
+        if own_words.get(code, 0) >= _OWN_WORDS and part > latin_part:
+            return code
+        return None
+
+    def _romanised_scores(
+        self, romanised: Mapping[str, list[str]]
+    ) -> tuple[dict[str, float], dict[str, int]]:
         """The lexicon part of a Latin-language score, for each romanised language (no lingua).
 
         A word a Latin-script language also knows counts :data:`_SHARED`; without one word of
@@ -369,10 +400,11 @@ class LanguageDetector:
         for code, spelt in romanised.items():
             alike.setdefault(tuple(spelt), []).append(code)
         scores: dict[str, float] = {}
+        owns: dict[str, int] = {}
         for tokens, codes in alike.items():
             lexicons = frozenset(code + ROMANISED_SUFFIX for code in codes)
             totals = dict.fromkeys(lexicons, 0.0)
-            own: set[str] = set()
+            own = dict.fromkeys(lexicons, 0)
             for token in tokens:
                 evidence = self._evidence(token)
                 for lexicon in evidence.known & lexicons:
@@ -381,12 +413,13 @@ class LanguageDetector:
                         weight *= 1 + _FRAME_WEIGHT
                     totals[lexicon] += weight
                     if not evidence.latin:
-                        own.add(lexicon)
+                        own[lexicon] += 1
             size = max(len(tokens), 1)
             for lexicon, total in totals.items():
                 code = lexicon.removesuffix(ROMANISED_SUFFIX)
-                scores[code] = _LEXICON_WEIGHT * total / size if lexicon in own else 0.0
-        return scores
+                scores[code] = _LEXICON_WEIGHT * total / size if own[lexicon] else 0.0
+                owns[code] = own[lexicon]
+        return scores, owns
 
     def _short_verdict(
         self,

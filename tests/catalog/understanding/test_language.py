@@ -153,6 +153,9 @@ FINGLISH = [
     "kojast kafe zaban?",
     "merci, khodahafez",
     "man be komak niaz daram, moshkel daram",
+    # lingua reads these as English ("be", "farsi"): the Persian words decide
+    "moshavere be farsi dar espoo hast?",
+    "kelase varzesh baraye zanan dar vantaa hast?",
 ]
 TRANSLIT = [
     "privet",
