@@ -108,6 +108,7 @@ _SHARED = 0.5  # a romanised word that a Latin-script language also knows counts
 _MIN_SCORE = 0.4  # lingua alone, when it is sure (0.8 of 0.5), may decide a longer text
 _MIN_MARGIN = 0.15
 _SHORT_WORDS = 2
+_DECIDING_WORDS = 3  # known words, and times the runner-up's, that decide a close call
 _OWN_WORDS = 2  # words only a romanised lexicon knows, to overrule lingua's Latin favourite
 _SHORT_LINGUA = 0.8
 _MIN_PREFIX = 4  # the shortest stem a romanised lexicon lets meet longer words
@@ -289,7 +290,21 @@ class LanguageDetector:
             return Detection(None, best if best_score > 0 else None, best_score, script)
         if best_score >= _MIN_SCORE and best_score - second >= _MIN_MARGIN:
             return Detection(best, best, min(best_score, 1.0), script)
+        if best_score >= _MIN_SCORE and self._words_decide(tokens, best, ranked[1][0]):
+            return Detection(best, best, min(best_score, 1.0), script)
         return Detection(None, best, best_score, script)
+
+    def _words_decide(self, tokens: list[str], best: str, runner_up: str) -> bool:
+        """Whether the favourite's lexicon knows many times the words the runner-up's does.
+
+        Lingua leans to Finnish for Somali with one Finnish word in it ("Maalinta Quduusiinta
+        (pyhäinpäivä) ma jiraa wax furan?"): four Somali words against one Finnish decide.
+        """
+        if best in ROMANISED or runner_up in ROMANISED:
+            return False
+        counts = self._known_counts(tokens, (best, runner_up))
+        mine, theirs = counts[best][0], counts[runner_up][0]
+        return mine >= _DECIDING_WORDS and mine >= _DECIDING_WORDS * theirs
 
     def _lingua_values(self, text: str, candidates: tuple[str, ...]) -> dict[str, float]:
         values = {code: 0.0 for code in candidates}

@@ -227,6 +227,8 @@ def test_latin_script_languages_do_not_flip_to_romanised(
         ("where is the perhekahvila", "en"),
         ("Is the äitiryhmä open on Friday?", "en"),
         ("onko language cafe tänään?", "fi"),
+        # Somali with a Finnish name in it: the Somali words outweigh lingua's Finnish lean
+        ("Maalinta Shuhadaaiinta (loppiainen) ma jiraa wax furan?", "so"),
         # Turkish typed without its special letters
         ("bugun ne var", "tr"),
         ("bugun ne var?", "tr"),
