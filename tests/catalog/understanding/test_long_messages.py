@@ -518,3 +518,27 @@ def test_what_follows_the_question_refines_its_time(understander: Understander) 
     assert query.clock is not None
     assert query.clock.earliest is not None
     assert query.clock.earliest.hour == 19
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have lived in Vaasa for a year now. Is there a sewing club near here?",
+        "Oon asunu Vaasassa vuoden. Onko täällä ompelukerhoa?",
+        "Jag har bott i Vasa ett år. Finns det en syklubb här?",
+    ],
+)
+def test_where_one_has_lived_is_no_town_asked_about(understander: Understander, text: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.municipalities == ()
+
+
+def test_is_there_does_not_point_back_at_the_story_s_town(understander: Understander) -> None:
+    query = understander.understand(
+        "We moved to Vaasa in May. Is there a sewing club on Thursday?", now=NOW
+    )
+    assert query.municipalities == ()
+    query = understander.understand(
+        "We moved to Vaasa in May. Is there a sewing club there on Thursday?", now=NOW
+    )
+    assert query.municipalities == ("Vaasa",)
