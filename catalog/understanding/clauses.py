@@ -105,6 +105,10 @@ _WANT_CUES = frozenset({*_LEARNING_CUES, "cue.speak", "cue.group"})
 #: Cues that name a person: asked in a question, they too decide what is wanted. Not the
 #: contact words alone: "I'd like to volunteer. Whom do I contact?" still asks to volunteer.
 _PERSON_CUES = frozenset({"cue.person", "cue.human", "cue.coordinator"})
+#: A matter or trouble told before a question: when the question asks for an activity and for
+#: no person ("The neighbours are kind but busy. Is there a language café?"), it is the story.
+_STORY_MATTERS = frozenset({"cue.matter", "cue.trouble"})
+_ASKS_SOMEONE = _PERSON_CUES | {"cue.contact", "cue.call_me", "cue.need_help"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +255,9 @@ class ClauseTokens:
         whom_asked = question_decides and any(
             hit.concept.startswith("audience.") and self._in_question(hit) for hit in hits
         )
+        someone_asked = any(
+            hit.concept in _ASKS_SOMEONE and self._in_question(hit) for hit in hits
+        )
         kept = []
         for hit in hits:
             if whom_asked and hit.concept in _WHO and not self._in_question(hit):
@@ -264,6 +271,12 @@ class ClauseTokens:
                     continue  # "My Finnish is still basic. Is there a club for …?"
                 if hit.concept in _FAMILY_TOLD and self._before(hit, first_question):
                     continue  # "We moved for my husband's job … Is there a women's group?"
+                if (
+                    hit.concept in _STORY_MATTERS
+                    and not someone_asked
+                    and self._before(hit, first_question)
+                ):
+                    continue  # "The neighbours are kind but busy. Is there a language café?"
             kept.append(hit)
         return kept
 

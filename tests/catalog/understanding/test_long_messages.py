@@ -542,3 +542,44 @@ def test_is_there_does_not_point_back_at_the_story_s_town(understander: Understa
         "We moved to Vaasa in May. Is there a sewing club there on Thursday?", now=NOW
     )
     assert query.municipalities == ("Vaasa",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our neighbours are friendly but always busy. Is there a sewing club?",
+        "Naapurit ovat ystävällisiä mutta kiireisiä. Onko ompelukerhoa?",
+        "Соседи хорошие, но всегда заняты. Есть ли кружок шитья?",
+    ],
+)
+def test_a_matter_in_the_story_gives_way_to_a_question_for_an_activity(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert query.kinds == {"crafts"}
+
+
+def test_a_matter_with_a_question_for_a_person_still_wants_one(
+    understander: Understander,
+) -> None:
+    query = understander.understand(
+        "Our neighbours shout at us every night. Can I talk to someone about it?", now=NOW
+    )
+    assert query.intent == "contact"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I go to a Finnish course in the mornings. Any sewing club?",
+        "Käyn kielikurssilla aamuisin. Onko ompelukerhoa?",
+        "Jag går på kurs på förmiddagarna. Finns det en syklubb?",
+    ],
+)
+def test_the_course_one_attends_is_routine_not_a_time(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.clock is None
+    assert query.kinds == {"crafts"}
