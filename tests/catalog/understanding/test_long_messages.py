@@ -547,9 +547,10 @@ def test_is_there_does_not_point_back_at_the_story_s_town(understander: Understa
 @pytest.mark.parametrize(
     "text",
     [
-        "Our neighbours are friendly but always busy. Is there a sewing club?",
-        "Naapurit ovat ystävällisiä mutta kiireisiä. Onko ompelukerhoa?",
-        "Соседи хорошие, но всегда заняты. Есть ли кружок шитья?",
+        "Speaking is hard, and our neighbours are always busy. Is there a sewing club?",
+        "Naapurit on mukavia mutta kiireisiä. Olisiko jossain ompelukerhoa, jossa voisi "
+        "harjoitella puhumista?",
+        "Говорить трудно, а соседи всегда заняты. Есть ли кружок шитья?",
     ],
 )
 def test_a_matter_in_the_story_gives_way_to_a_question_for_an_activity(
@@ -557,7 +558,7 @@ def test_a_matter_in_the_story_gives_way_to_a_question_for_an_activity(
 ) -> None:
     query = understander.understand(text, now=NOW)
     assert query.intent == "activities"
-    assert query.kinds == {"crafts"}
+    assert "crafts" in query.kinds
 
 
 def test_a_matter_with_a_question_for_a_person_still_wants_one(
