@@ -32,7 +32,9 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
   language activity are whom to practise with, not a wish for staff. A personal matter (a landlord
   keeping a deposit, a neighbour, an employer, a lost job, bullying: ``cue.matter``) wants a
   person even when an activity is named beside it, unless the user only asks *where* to go.
-  Asking whether the assistant is a bot or a person is ``help``, not a wish for a person.
+  Asking whether the assistant is a bot or a person is ``help``, not a wish for a person; so is
+  a question between a person and a machine (``cue.bot_or_person``: "or a bot", "vai kone",
+  "mise mashiin"), even with "am I talking to", unless a contact, a call or a matter is asked.
   Wanting someone (to talk to, to help, a number to call) or telling of one's own trouble (a
   permit expiring, money cut) is contact when nothing but guidance was asked; asking *where*
   guidance is given, without asking for a person, stays ``activities``. ``help`` for greetings
@@ -75,6 +77,7 @@ CUES: frozenset[str] = frozenset(
         "cue.trouble",
         "cue.where",
         "cue.there",
+        "cue.bot_or_person",
         "cue.not_speak",
         "cue.age",
         "cue.years",
@@ -324,6 +327,8 @@ def _intent(
 ) -> Intent:
     if joins_network:
         return "contact"
+    if "cue.bot_or_person" in cues and not cues & _ASKS_FOR_PERSON - {"cue.speak"}:
+        return "help"  # "am I talking to a real person or a bot?" ("talking to" asks for none)
     asks_about_me = "help.meta" in cues and not cues & _ASKS_FOR_PERSON
     if asks_about_me and (not wanted or "cue.human" in cues):
         return "help"  # "are you a bot or a real person?", "are you a machine?"

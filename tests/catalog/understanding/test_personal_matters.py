@@ -79,3 +79,26 @@ def test_a_plain_activity_question_stays_one(understander: Understander, text: s
 )
 def test_violence_at_home_wants_a_person(understander: Understander, text: str) -> None:
     assert understander.understand(text, now=NOW).intent == "contact"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wait, am I chatting with a real human or a bot?",
+        "Onko tämä oikea ihminen vai kone?",
+        "Я переписываюсь с человеком или с роботом?",
+        "هل يرد علي شخص حقيقي ولا روبوت؟",
+        "man ba ye adam harf mizanam ya robot?",
+        "ma qof baa iga jawaabaya mise mashiin?",
+        "Est-ce que je parle à une personne ou une machine ?",
+    ],
+)
+def test_a_question_between_a_person_and_a_machine_is_for_help(
+    understander: Understander, text: str
+) -> None:
+    assert understander.understand(text, now=NOW).intent == "help"
+
+
+def test_wanting_a_person_instead_of_the_bot_is_contact(understander: Understander) -> None:
+    query = understander.understand("I don't want a bot, please let me talk to a person", now=NOW)
+    assert query.intent == "contact"
