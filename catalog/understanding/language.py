@@ -16,9 +16,9 @@ their own scripts, so a Latin-letter text is also scored by the words of the rom
 (``ar-latn``, ``fa-latn``, ``ru-latn``), where a word that a Latin-script language also knows
 (Somali "fi", Spanish "el", French "merci") counts half and at least one word must be the
 romanised language's own; with two of its own it is preferred to lingua's Latin favourite
-when its words are better known than that language's. Such a text is detected as ``ar``, ``fa`` or ``ru`` (the answer is
-written in that language's own script) and :func:`reading_lexicon` names the lexicon to read
-its words with.
+when its words are better known than that language's. Such a text is detected as ``ar``,
+``fa`` or ``ru`` (the answer is written in that language's own script) and
+:func:`reading_lexicon` names the lexicon to read its words with.
 """
 
 from __future__ import annotations
