@@ -49,6 +49,7 @@ _PHRASES: dict[str, tuple[Kind, int | str, float]] = {
     "today": ("day", 0, 4),
     "tomorrow": ("day", 1, 4),
     "day_after_tomorrow": ("day", 2, 0),
+    "three_days_ahead": ("day", 3, 0),
     "tonight": ("today_part", "evening", 0),
     "this_morning": ("today_part", "morning", 0),
     "this_afternoon": ("today_part", "afternoon", 0),

@@ -571,6 +571,16 @@ def test_a_part_of_the_day_alone_is_a_clock_range_without_a_window() -> None:
     assert reading.spans
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("zh", "大后天有活动吗"), ("ru", "что есть послепослезавтра"), ("fa", "پس پس فردا چی هست")],
+)
+def test_three_days_ahead_is_its_own_day(language: str, text: str) -> None:
+    reading = find_window_spans(text, language, TUESDAY)
+    day = TUESDAY.date() + timedelta(days=3)
+    assert reading.window == TimeWindow(day, day)
+
+
 def test_a_turkish_word_near_a_time_word_is_not_bent_into_it() -> None:
     # "bütün" (all) is one letter from "bugün" (today) once its dots are folded away
     assert find_window_spans("bütün hafta evdeyiz", "tr", TUESDAY).window is None
