@@ -142,6 +142,8 @@ PHRASES: dict[str, list[tuple[str, str, str]]] = {
         ("في عيد الميلاد", "christmas", "في عيد الميلاد"),
         ("في عيد العمال", "vappu", "عيد العمال"),
         ("ليلة رأس السنة", "new_years_eve", "ليلة رأس السنة"),
+        ("shu fi bi 3id el isti2lal", "independence_day", "3id el isti2lal"),
+        ("fi nashat b 3eed el milad?", "christmas", "3eed el milad"),
         ("wen nrou7 eid el fes7", "easter", "eid el fes7"),
     ],
     "fa": [
