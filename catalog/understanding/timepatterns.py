@@ -26,7 +26,8 @@ from catalog.understanding.mapped_text import normalise_chunk, normalise_pattern
 from catalog.understanding.query import ClockRange
 
 Kind = Literal[
-    "day", "today_part", "range", "weekday", "next_weekday", "date", "day_of_month", "month",
+    "day", "today_part", "range", "weekday", "next_weekday", "coming_weekday", "date",
+    "day_of_month", "month",
     "part", "holiday", "clock", "in_days", "in_weeks",
 ]  # fmt: skip
 #: How a clock phrase bounds the day: "after 18", "before noon", "between 17 and 19", "at 18".
@@ -62,11 +63,14 @@ _PHRASES: dict[str, tuple[Kind, int | str, float]] = {
     "coming_days": ("range", "coming_days", 0),
     "christmas_week": ("range", "christmas_week", 0),
 }
+#: What "coming" makes of a unit (the ``coming`` modifier): the weekend ahead, the week and
+#: month after this one; a weekday is the first one after today (``coming_weekday``).
+_COMING: dict[str, tuple[Kind, int | str]] = {"this_weekend": ("range", "this_weekend")}
 #: Holiday names (the ``holidays`` mapping) are tried as early as fixed phrases.
 _HOLIDAY_TIER = 0
 _OTHER_KEYS = frozenset(
     {
-        "language", "boundaries", "prefix", "suffix", "this", "next", "week", "weekend",
+        "language", "boundaries", "prefix", "suffix", "this", "next", "coming", "week", "weekend",
         "month", "weekdays", "months", "months_with_day", "dates", "days_of_month",
         "not_time_words", "holidays", *PARTS,
         "numbers", "in_days", "in_weeks", "noon", "midnight", "am", "pm", "am_before",
@@ -401,7 +405,7 @@ class _Words:
         return [entries] if isinstance(entries, str) else [str(entry) for entry in entries]
 
     def compounds(self, unit: str, which: str) -> list[str]:
-        """``unit`` with a ``this``/``next`` modifier before or after it."""
+        """``unit`` with a ``this``/``next``/``coming`` modifier before or after it."""
         modifier = self.data.get(which) or {}
         before = self.either(modifier.get("before"), suffixed=False)
         after = self.either(modifier.get("after"), suffixed=False)
@@ -432,6 +436,11 @@ class _Words:
                 found.append(_Alternative(this_kind, this_value, tier, compound))
             for compound in self.compounds(source, "next"):
                 found.append(_Alternative(next_kind, next_value, tier, compound))
+            coming_kind, coming_value = _COMING.get(str(this_value), (next_kind, next_value))
+            if this_kind == "weekday":
+                coming_kind, coming_value = "coming_weekday", this_value
+            for compound in self.compounds(source, "coming"):
+                found.append(_Alternative(coming_kind, coming_value, tier, compound))
             if bare:
                 found.append(_Alternative(this_kind, this_value, 3, source))
         months = self.data.get("months") or {}

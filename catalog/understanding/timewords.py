@@ -296,7 +296,7 @@ def resolve(
         elif item.kind == "month":
             assert isinstance(item.value, int)
             ranges.append(dates.month_range(item.value, today))
-        elif item.kind in ("weekday", "next_weekday"):
+        elif item.kind in ("weekday", "next_weekday", "coming_weekday"):
             weekdays.append(item)
         else:
             parts.add(str(item.value))
@@ -348,6 +348,8 @@ def _weekday_days(
                 day = dates.next_weekday(today, item.value)
         elif item.kind == "next_weekday":
             day = dates.monday_of(today) + timedelta(days=7 + item.value)
+        elif item.kind == "coming_weekday":
+            day = dates.next_weekday(today + timedelta(days=1), item.value)
         else:
             day = dates.next_weekday(today, item.value)
         days.append((day, day))

@@ -63,6 +63,9 @@ def expected(spec: str, today: date) -> tuple[date, date]:
     if kind == "next-weekday":
         day = _walk(_after_this_week(today), int(argument))
         return day, day
+    if kind == "coming-weekday":  # the first one after today
+        day = _walk(today + timedelta(days=1), int(argument))
+        return day, day
     if kind == "this-week":
         return today, _walk(today, SUN)
     if kind == "next-week":
@@ -211,7 +214,8 @@ PHRASES: dict[str, list[Row]] = {
         ("ماذا يوجد للعائلات يوم السبت؟", f"weekday:{SAT}", NO_PART),
         ("الثلاثاء", f"weekday:{TUE}", NO_PART),
         ("والخميس", f"weekday:{THU}", NO_PART),
-        ("الثلاثاء القادم", f"next-weekday:{TUE}", NO_PART),
+        ("الثلاثاء القادم", f"coming-weekday:{TUE}", NO_PART),
+        ("السبت الجاي", f"coming-weekday:{SAT}", NO_PART),
         ("الشهر القادم", "next-month", NO_PART),
         ("اليـــوم", "in:0", NO_PART),
     ],
@@ -243,7 +247,8 @@ PHRASES: dict[str, list[Row]] = {
         ("Talaado", f"weekday:{TUE}", NO_PART),
         ("maalinta Jimcaha", f"weekday:{FRI}", NO_PART),
         ("Sabtida", f"weekday:{SAT}", NO_PART),
-        ("Talaadada soo socota", f"next-weekday:{TUE}", NO_PART),
+        ("Talaadada soo socota", f"coming-weekday:{TUE}", NO_PART),
+        ("Axadda soo socota", f"coming-weekday:{SUN}", NO_PART),
         ("bishan", "this-month", NO_PART),
     ],
     "tr": [
