@@ -65,6 +65,7 @@ CONCEPT_FAMILIES = ("kind", "audience", "class", "lang", "spoken", "cue", "help"
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _MAX_PHRASE_GAP = 2  # other words allowed between two words of a phrase
+_SPOKEN = "spoken."  # phrases naming the language spoken: their words stand together
 _MAX_HAN_GAP = 4  # other characters allowed between two parts of a Chinese phrase
 _MIN_STEM_KEY = 3  # shorter stems (Finnish "as" of "asiani") would meet unrelated words
 _MAX_ENDING = 5  # letters an inflectional ending may add after the last part of a compound
@@ -536,16 +537,19 @@ class Lexicon:
         clauses: Sequence[int] = clause_of or ()
         clause = clauses[first[0]] if clauses else None
         fuzzy = False
+        # "in Finnish" names the language spoken only as it stands: "in a Finnish course" is a
+        # course (a phrase of another concept may have other words between its words).
+        gap = 0 if entry.concept.startswith(_SPOKEN) else _MAX_PHRASE_GAP
         for p in range(1, len(entry.parts)):
             previous = spans[-1]
             places = found.get((e, p), ())
             at = positions.get((e, p), [])
             low = bisect_left(at, previous[0])
-            high = bisect_right(at, previous[0] + _MAX_PHRASE_GAP + 1)
+            high = bisect_right(at, previous[0] + gap + 1)
             candidates = [
                 (span, fz)
                 for span, fz in places[low:high]
-                if _follows(previous, span) and (not clauses or clauses[span[0]] == clause)
+                if _follows(previous, span, gap) and (not clauses or clauses[span[0]] == clause)
             ]
             if not candidates:
                 return None
@@ -564,11 +568,11 @@ def _agreeing(table: Mapping[str, Sequence[Keyed]], written: str) -> Iterable[Pa
                 yield ref
 
 
-def _follows(previous: Span, span: Span) -> bool:
+def _follows(previous: Span, span: Span, gap: int = _MAX_PHRASE_GAP) -> bool:
     """Tell whether ``span`` can be the next word of a phrase after ``previous``."""
     if span[0] == previous[0]:
         return previous[2] <= span[1] <= previous[2] + _MAX_HAN_GAP
-    return previous[0] < span[0] <= previous[0] + _MAX_PHRASE_GAP + 1
+    return previous[0] < span[0] <= previous[0] + gap + 1
 
 
 def _drop_contained(hits: list[Hit]) -> list[Hit]:

@@ -103,3 +103,30 @@ def test_words_as_people_type_them(text: str, language: str, kind: str) -> None:
 def test_an_instrument_is_music(text: str) -> None:
     query = Understander(preload=False).understand(text, now=datetime(2027, 2, 8, 12, 0))
     assert "music_culture" in query.kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can I still sign up in a Finnish course this spring?",
+        "Je voudrais m'inscrire en cours de finnois",
+        "Estoy interesada en clases de finés",
+        "Хочу записаться на курсы финского",
+    ],
+)
+def test_a_course_of_a_language_is_no_language_spoken(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.kinds == {"language_course"}
+    assert not query.spoken_languages
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("any club in Finnish?", "fi"), ("un club en español", "es"), ("клуб на русском языке", "ru")],
+)
+def test_the_language_spoken_stands_together(
+    understander: Understander, text: str, language: str
+) -> None:
+    assert understander.understand(text, now=NOW).spoken_languages == {language}
