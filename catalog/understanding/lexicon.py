@@ -10,6 +10,8 @@ comments describe the entry syntax; in short:
   longer word starting with the stem, or (``compounds``) a word containing it (Finnish
   ``naistenryhmä`` contains ``ryhmä``);
 - ``two words`` is a phrase: the words in this order, at most two other words between them;
+  ``two+words`` (and every phrase naming a spoken language, "in Finnish") only side by side
+  ("work+out" is no "work permit runs out");
 - ``=word`` is matched as written only (short or ambiguous words), ``word*`` as a prefix;
 - Chinese entries are matched as substrings (a space in one allows a short gap).
 
@@ -115,6 +117,8 @@ class Entry:
     concept: str
     parts: tuple[Part, ...]
     source: str
+    tight: bool = False
+    """Whether the phrase's words must stand side by side (``two+words``)."""
 
 
 #: Where one part of an entry was found: token index, first and end character in the token.
@@ -539,7 +543,7 @@ class Lexicon:
         fuzzy = False
         # "in Finnish" names the language spoken only as it stands: "in a Finnish course" is a
         # course (a phrase of another concept may have other words between its words).
-        gap = 0 if entry.concept.startswith(_SPOKEN) else _MAX_PHRASE_GAP
+        gap = 0 if entry.tight or entry.concept.startswith(_SPOKEN) else _MAX_PHRASE_GAP
         for p in range(1, len(entry.parts)):
             previous = spans[-1]
             places = found.get((e, p), ())
@@ -626,7 +630,7 @@ def parse_entry(concept: str, source: str, language: str) -> Entry:
             parts.append(Part(word, folded, stemmed, exact=exact, prefix=prefix))
     if not parts:
         raise LexiconError(f"{language}: entry {source!r} of {concept} has no words")
-    return Entry(concept, tuple(parts), source)
+    return Entry(concept, tuple(parts), source, tight="+" in body)
 
 
 def _check_concept(language: str, concept: str) -> None:

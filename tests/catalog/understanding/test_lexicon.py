@@ -366,3 +366,13 @@ def test_no_word_of_a_lexicon_is_read_as_a_town(names: Lexicon, language: str) -
         and names.match(tokenise(word, stemmed_as))
     }
     assert not towns
+
+
+def test_a_tight_phrase_meets_only_words_side_by_side() -> None:
+    lexicon = lexicon_from_data(
+        "en", {"language": "en", "concepts": {"kind.sports": ["work+out"]}}
+    )
+    assert [h.concept for h in lexicon.match(tokenise("where to work out", "en"))] == [
+        "kind.sports"
+    ]
+    assert not lexicon.match(tokenise("my work permit runs out", "en"))

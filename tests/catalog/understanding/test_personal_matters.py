@@ -102,3 +102,21 @@ def test_a_question_between_a_person_and_a_machine_is_for_help(
 def test_wanting_a_person_instead_of_the_bot_is_contact(understander: Understander) -> None:
     query = understander.understand("I don't want a bot, please let me talk to a person", now=NOW)
     assert query.intent == "contact"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My work permit runs out soon and I need help, who could talk it through with me?",
+        "Нужна помощь с пособием, кто может со мной поговорить?",
+        "Потрібна допомога з житлом, хто може зі мною поговорити?",
+    ],
+)
+def test_asking_who_can_talk_to_me_about_a_need_is_contact(
+    understander: Understander, text: str
+) -> None:
+    assert understander.understand(text, now=NOW).intent == "contact"
+
+
+def test_asking_whether_it_understands_a_language_is_help(understander: Understander) -> None:
+    assert understander.understand("Kas sa saad vene keelest ka aru?", now=NOW).intent == "help"
