@@ -173,3 +173,22 @@ def _chunks(text: str) -> list[str]:
         else:
             chunks.append(char)
     return chunks
+
+
+def split_at(mapped: MappedText, pattern: re.Pattern[str] | None) -> MappedText:
+    """``mapped`` with a space put wherever ``pattern`` matches an empty place.
+
+    Finnish writes a weekday and a part of the day as one word ("perjantaiaamuna"); a space
+    between them lets each be read as itself. The space maps to the letter after it.
+    """
+    if pattern is None:
+        return mapped
+    places = [match.start() for match in pattern.finditer(mapped.text)]
+    if not places:
+        return mapped
+    text, starts, ends = mapped.text, list(mapped.starts), list(mapped.ends)
+    for place in reversed(places):
+        text = text[:place] + " " + text[place:]
+        starts.insert(place, starts[place])
+        ends.insert(place, ends[place])
+    return MappedText(text, tuple(starts), tuple(ends))

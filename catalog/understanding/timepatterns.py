@@ -74,7 +74,7 @@ _OTHER_KEYS = frozenset(
         "month", "weekdays", "months", "months_with_day", "dates", "days_of_month",
         "not_time_words", "holidays", *PARTS,
         "numbers", "in_days", "in_weeks", "noon", "midnight", "am", "pm", "am_before",
-        "pm_before", "clock_words", "not_clock_after", "not_typos",
+        "pm_before", "clock_words", "not_clock_after", "not_typos", "splits",
         *(f"{kind}_clock" for kind in CLOCK_KINDS),
     }
 )  # fmt: skip
@@ -132,6 +132,8 @@ class TimePatterns:
     not_time_words: frozenset[str]
     clock_token: re.Pattern[str] | None = None
     count_token: re.Pattern[str] | None = None
+    splits: re.Pattern[str] | None = None
+    """Where a word is two time words written together (the ``splits`` data key)."""
 
     def scan(self, text: str) -> list[Found]:
         """Every time expression in normalised ``text``, in text order, none overlapping.
@@ -234,7 +236,17 @@ def compile_patterns(language: str, data: dict[str, Any]) -> TimePatterns:
         not_time_words=frozenset(normalise_chunk(word) for word in data.get("not_time_words", ())),
         clock_token=words.clock_token(),
         count_token=words.count_token(),
+        splits=_splits(data.get("splits")),
     )
+
+
+def _splits(sources: object) -> re.Pattern[str] | None:
+    """One pattern of the empty places (look-behind and look-ahead) where a word splits."""
+    if not sources:
+        return None
+    if not isinstance(sources, list):
+        raise ValueError("'splits' must be a list of patterns")
+    return re.compile("|".join(f"(?:{normalise_pattern(str(source))})" for source in sources))
 
 
 def _pattern(source: str) -> str:

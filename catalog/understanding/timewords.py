@@ -49,7 +49,7 @@ from zoneinfo import ZoneInfo
 
 from catalog.understanding import clocktimes, dates, timetypos
 from catalog.understanding.holidays import coming_holiday, is_one_day
-from catalog.understanding.mapped_text import normalise_mapped
+from catalog.understanding.mapped_text import normalise_mapped, split_at
 from catalog.understanding.query import ClockRange, Holiday, TimeWindow
 from catalog.understanding.timepatterns import TIME_LANGUAGES, Found, time_patterns
 
@@ -116,6 +116,7 @@ def find_window_spans(
     base = _base_language(language)
     if base is not None:
         mapped = timetypos.correct(mapped, timetypos.speller(base))
+        mapped = split_at(mapped, time_patterns(base).splits)
     found, read_as = read_time_words(mapped.text, language, other_languages=other_languages)
     today = local_today(now)
     window, clock, used = resolve(found, today)

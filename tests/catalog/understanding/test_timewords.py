@@ -586,6 +586,24 @@ def test_three_days_ahead_is_its_own_day(language: str, text: str) -> None:
     assert reading.window == TimeWindow(day, day)
 
 
+@pytest.mark.parametrize(
+    ("text", "word", "weekday", "clock"),
+    [
+        ("onko torstaiaamuna jotain", "torstaiaamuna", THU, ClockRange(None, time(11, 59))),
+        ("keskiviikkoiltana kerhoa?", "keskiviikkoiltana", WED, ClockRange(time(17, 0), None)),
+        ("sunnuntaiaamupäivällä", "sunnuntaiaamupäivällä", SUN, ClockRange(None, time(11, 59))),
+    ],
+)
+def test_a_finnish_weekday_and_part_of_the_day_in_one_word(
+    text: str, word: str, weekday: int, clock: ClockRange
+) -> None:
+    reading = find_window_spans(text, "fi", TUESDAY)
+    day = _walk(TUESDAY.date(), weekday)
+    assert reading.window == TimeWindow(day, day)
+    assert reading.clock == clock
+    assert "".join(text[start:end] for start, end in reading.spans) == word
+
+
 def test_a_turkish_word_near_a_time_word_is_not_bent_into_it() -> None:
     # "bütün" (all) is one letter from "bugün" (today) once its dots are folded away
     assert find_window_spans("bütün hafta evdeyiz", "tr", TUESDAY).window is None
