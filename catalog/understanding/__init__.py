@@ -156,7 +156,7 @@ class Understander:
             {hit.concept for hit in meant},
             has_window=window is not None,
             has_place=bool(municipalities),
-            age=stated_age(meant, tokens, time_words, found),
+            age=_youngest(stated_age(meant, tokens, time_words, found), tokens, time_words),
         )
         remind = any(hit.concept == "cue.remind" for hit in meant)
         intent = reading.intent
@@ -390,3 +390,21 @@ def _han_terms(
     if current:
         pieces.append(current)
     return [piece for piece in pieces if len(piece) >= _MIN_HAN_TERM]
+
+
+def _youngest(age: int | None, tokens: Sequence[Token], time_words: Collection[str]) -> int | None:
+    """The youngest of the ages a message states ("they are 5 and 8 years": 5), or ``age``.
+
+    Only smaller bare numbers that are no time words count, and only beside a stated age.
+    """
+    if age is None:
+        return None
+    smaller = [
+        int(token.text)
+        for token in tokens
+        if token.text.isascii()
+        and token.text.isdigit()
+        and token.text not in time_words
+        and int(token.text) < age
+    ]
+    return min(smaller, default=age)

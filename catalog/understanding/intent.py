@@ -121,6 +121,7 @@ AGE_AUDIENCES = frozenset({"children", "families", "youth", "seniors"})
 #: Ages up to this are children, up to :data:`YOUTH_AGE` youth, from :data:`SENIOR_AGE` seniors.
 CHILD_AGE = 12
 YOUTH_AGE = 24
+SCHOOL_AGE = 6  # from here a child's own activities, not the family's, are what is asked for
 SENIOR_AGE = 65
 #: The group kinds that are only an audience when another kind is asked for.
 GROUP_AUDIENCE = {"womens_group": "women", "mens_group": "men"}
@@ -183,6 +184,8 @@ def interpret(
         audiences -= IMPLIED_AUDIENCES.get(kind, frozenset())
     if audiences & {"children", "families"}:
         audiences |= {"children", "families"}
+        if age is not None and SCHOOL_AGE <= age <= CHILD_AGE:
+            audiences.discard("families")  # "my son is 8": his activity, not a family outing
     joins_network = _joins_network(cues)
     classes = _named(concepts, "class")
     if not joins_network and _joins_organisation(cues):

@@ -216,7 +216,7 @@ CASES: list[Case] = [
         "Min son är 10 år och gillar fotboll",
         "activities",
         {"sports"},
-        {"children", "families"},
+        {"children"},  # school age: their own activities
         set(),
     ),
     ("sv", "Finns det engelskspråkiga aktiviteter?", "activities", set(), set(), {"en"}),
@@ -338,7 +338,7 @@ CASES: list[Case] = [
         "My kids are 6 and 9, anything on Saturday?",
         "activities",
         set(),
-        {"children", "families"},
+        {"children"},  # school age: their own activities
         set(),
     ),
     (

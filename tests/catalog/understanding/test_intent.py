@@ -131,7 +131,8 @@ def test_an_elderly_parent_is_a_senior_not_a_woman_or_a_man() -> None:
 @pytest.mark.parametrize(
     ("age", "audiences"),
     [
-        (8, {"children", "families"}),
+        (8, {"children"}),  # a school child's own activities, not a family outing
+        (4, {"children", "families"}),
         (15, {"youth"}),
         (70, {"seniors"}),
         (40, {"children", "families"}),  # an adult's age says nothing about who it is for
