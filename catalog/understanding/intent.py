@@ -182,6 +182,9 @@ def interpret(
         kinds.discard("volunteering")  # "a volunteer friend for me": the friend is wanted
     for kind in kinds:
         audiences -= IMPLIED_AUDIENCES.get(kind, frozenset())
+    parent = cues & {"cue.mother", "cue.father"}
+    if parent and "seniors" in audiences and "children" not in audiences:
+        audiences.discard("families")  # "mi padre es mayor": an elderly parent, not a family
     if audiences & {"children", "families"}:
         audiences |= {"children", "families"}
         if age is not None and SCHOOL_AGE <= age <= CHILD_AGE:

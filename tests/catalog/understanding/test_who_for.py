@@ -107,3 +107,23 @@ def test_arabic_kids_are_children_not_men() -> None:
     )
     assert "homework_help" in query.kinds
     assert "men" not in query.audiences
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi madre ya es mayor, ¿hay algún club para ella?",
+        "ma mère est âgée, il y a un club pour elle ?",
+        "my father is getting old, is there a club for him?",
+    ],
+)
+def test_an_old_parent_is_a_senior(understander: Understander, text: str) -> None:
+    assert understander.understand(text, now=NOW).audiences == {"seniors"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mi hijo mayor quiere jugar al fútbol", "is the old library open on Sunday?"],
+)
+def test_older_and_old_alone_name_no_seniors(understander: Understander, text: str) -> None:
+    assert "seniors" not in understander.understand(text, now=NOW).audiences
