@@ -604,6 +604,25 @@ def test_a_finnish_weekday_and_part_of_the_day_in_one_word(
     assert "".join(text[start:end] for start, end in reading.spans) == word
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "spec"),
+    [
+        ("sv", "kurs nästa vekca?", "next-week"),
+        ("fi", "onko ens viikol jotain", "next-week"),
+        ("fi", "kurssi ens kuussa", "next-month"),
+        ("en", "anything next mont", "next-month"),
+        ("fa", "پنج شبنه کلاس هست؟", f"weekday:{THU}"),
+    ],
+)
+def test_slips_and_colloquial_forms(language: str, text: str, spec: str) -> None:
+    assert find_window_spans(text, language, TUESDAY).window == window(spec, TUESDAY)
+
+
+def test_persian_asr_is_the_afternoon() -> None:
+    reading = find_window_spans("فردا عصر برنامه ای هست؟", "fa", TUESDAY)
+    assert reading.clock == ClockRange(time(12, 0), time(18, 0))
+
+
 def test_a_turkish_word_near_a_time_word_is_not_bent_into_it() -> None:
     # "bütün" (all) is one letter from "bugün" (today) once its dots are folded away
     assert find_window_spans("bütün hafta evdeyiz", "tr", TUESDAY).window is None
