@@ -310,6 +310,7 @@ class Matcher:
         matches = [Match(self._activity(i), occurrence) for i, occurrence in first.items()]
         if query.window is None and query.clock is None:  # ongoing has no clock time
             matches += [Match(self._activity(i), None) for i in sorted(ids & self._ongoing)]
+        matches = _for_whom_named(matches, query)
         never = end + timedelta(days=1)
 
         def rank(match: Match) -> tuple[bool, float, bool, datetime, str]:
@@ -330,3 +331,18 @@ class Matcher:
         activity = self.catalogue.activity(activity_id)
         assert activity is not None
         return activity
+
+
+
+def _for_whom_named(matches: list[Match], query: Query) -> list[Match]:
+    """Keep to what is for the audience the message named, when any of the matches is.
+
+    "For families" is searched among children's and families' activities alike (so that an
+    answer is found), but a family asking for itself is better served without the children's
+    homework club when a family outing is on; "for kids" likewise.
+    """
+    named = query.named_audiences
+    if not named:
+        return matches
+    precise = [match for match in matches if not named.isdisjoint(match.activity.audiences)]
+    return precise or matches

@@ -187,6 +187,7 @@ class Understander:
             remind=remind,
             clock=time.clock,
             holiday=time.holiday,
+            named_audiences=reading.named_audiences,
         )
 
     def _concept_hits(

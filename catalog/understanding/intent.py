@@ -146,6 +146,9 @@ class Interpretation:
     classes: frozenset[str] = frozenset()
     audiences: frozenset[str] = frozenset()
     spoken_languages: frozenset[str] = frozenset()
+    named_audiences: frozenset[str] = frozenset()
+    """The audiences named before children and families were taken together (if that changed
+    anything): "for families" prefers what is for families."""
 
 
 def _named(concepts: Collection[str], family: str) -> set[str]:
@@ -185,6 +188,7 @@ def interpret(
     parent = cues & {"cue.mother", "cue.father"}
     if parent and "seniors" in audiences and "children" not in audiences:
         audiences.discard("families")  # "mi padre es mayor": an elderly parent, not a family
+    named = frozenset(audiences)
     if audiences & {"children", "families"}:
         audiences |= {"children", "families"}
         if age is not None and SCHOOL_AGE <= age <= CHILD_AGE:
@@ -210,6 +214,7 @@ def interpret(
         frozenset(classes),
         frozenset(audiences),
         frozenset(spoken),
+        named if named != audiences else frozenset(),
     )
 
 

@@ -69,3 +69,7 @@ class Query:
     """The user asks to be reminded ("remind me about the language club")."""
     clock: ClockRange | None = None
     holiday: Holiday | None = None
+    named_audiences: frozenset[str] = frozenset()
+    """The audiences the message itself named, where ``audiences`` took children and families
+    together ("for families" is searched among both): the answer keeps to these when any of
+    what was found is for them."""

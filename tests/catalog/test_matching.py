@@ -119,3 +119,30 @@ def test_leftover_words_narrow_only_to_what_is_on_in_the_window(demo: Catalogue)
     # the language cafés the word names are not on that Saturday: the day's activities stay
     elsewhere = Query("fi", "activities", window=saturday, terms=("kielikahvila",))
     assert sorted(ids(matcher, elsewhere, "hameenlinna", now)) == sorted(everything)
+
+
+BOTH = frozenset({"children", "families"})
+
+
+@pytest.mark.parametrize("named", ["families", "children"])
+def test_the_named_audience_is_kept_to_when_something_is_for_it(
+    matcher: Matcher, demo: Catalogue, named: str
+) -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI)
+    wide = ids(matcher, Query("en", "activities", audiences=BOTH), "espoo", now)
+    query = Query("en", "activities", audiences=BOTH, named_audiences=frozenset({named}))
+    kept = ids(matcher, query, "espoo", now)
+    assert kept
+    assert set(kept) < set(wide), "the wider search found more"
+    assert all(named in demo.activity(i).audiences for i in kept)  # type: ignore[union-attr]
+
+
+def test_with_nothing_for_the_named_audience_the_wider_answer_stands(matcher: Matcher) -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI)
+    query = Query(
+        "en", "activities", kinds=frozenset({"homework_help"}), audiences=BOTH,
+        named_audiences=frozenset({"seniors"}),
+    )
+    wide = Query("en", "activities", kinds=frozenset({"homework_help"}), audiences=BOTH)
+    assert ids(matcher, query, "espoo", now) == ids(matcher, wide, "espoo", now)
+    assert ids(matcher, wide, "espoo", now)
