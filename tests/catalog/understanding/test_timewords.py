@@ -618,6 +618,15 @@ def test_slips_and_colloquial_forms(language: str, text: str, spec: str) -> None
     assert find_window_spans(text, language, TUESDAY).window == window(spec, TUESDAY)
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("uk", "що буде на 28-ме?"), ("uk", "на 28-те є щось?"), ("ru", "что будет на 28-е?")],
+)
+def test_a_day_of_the_month_with_its_ending(language: str, text: str) -> None:
+    reading = find_window_spans(text, language, TUESDAY)
+    assert reading.window == TimeWindow(date(2026, 11, 28), date(2026, 11, 28))
+
+
 def test_persian_asr_is_the_afternoon() -> None:
     reading = find_window_spans("فردا عصر برنامه ای هست؟", "fa", TUESDAY)
     assert reading.clock == ClockRange(time(12, 0), time(18, 0))
