@@ -120,3 +120,18 @@ def test_asking_who_can_talk_to_me_about_a_need_is_contact(
 
 def test_asking_whether_it_understands_a_language_is_help(understander: Understander) -> None:
     assert understander.understand("Kas sa saad vene keelest ka aru?", now=NOW).intent == "help"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi, there's a problem at work and I'd like to talk to someone",
+        "Minulla on ongelmia työpaikalla, voisinko puhua jonkun kanssa?",
+        "3andi moshkle bel shoghl, baddi a7ki ma3 7ada",
+    ],
+)
+def test_a_problem_at_work_wants_a_person_not_a_job_search(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "contact"
