@@ -333,7 +333,6 @@ class Matcher:
         return activity
 
 
-
 def _for_whom_named(matches: list[Match], query: Query) -> list[Match]:
     """Keep to what is for the audience the message named, when any of the matches is.
 
