@@ -359,10 +359,9 @@ class LanguageDetector:
         lingua = self._lingua_values(text, candidates)
         known = self._known_counts(tokens, candidates)
         letters = _letter_hints(text, candidates)
-        size = max(len(tokens), 1)
         return {
             code: _LINGUA_WEIGHT * lingua[code]
-            + _LEXICON_WEIGHT * (known[code][0] + _FRAME_WEIGHT * known[code][1]) / size
+            + _lexicon_part(known[code], len(tokens))
             + _LETTER_WEIGHT * letters.get(code, 0.0)
             for code in candidates
         }
@@ -395,13 +394,11 @@ class LanguageDetector:
         """
         if best in romanised_scores or not romanised_scores or len(tokens) <= _SHORT_WORDS:
             return None
-        counts = self._known_counts(tokens, (best,))[best]
-        size = max(len(tokens), 1)
-        latin_part = _LEXICON_WEIGHT * (counts[0] + _FRAME_WEIGHT * counts[1]) / size
         code, part = max(romanised_scores.items(), key=lambda item: item[1])
-        if own_words.get(code, 0) >= _OWN_WORDS and part > latin_part:
-            return code
-        return None
+        if own_words.get(code, 0) < _OWN_WORDS:
+            return None
+        known = self._known_counts(tokens, (best,))[best]
+        return code if part > _lexicon_part(known, len(tokens)) else None
 
     def _romanised_scores(
         self, romanised: Mapping[str, list[str]]
@@ -524,6 +521,15 @@ def _word_index(
             evidence = shared[key] = _Evidence(*key, bool(knowing & latin))
         index[spelling] = evidence
     return index
+
+
+def _lexicon_part(known: tuple[int, int], size: int) -> float:
+    """A Latin-script language's lexicon share of a score.
+
+    Its known words, function words counting :data:`_FRAME_WEIGHT` more, over the text's words.
+    """
+    words_known, framing = known
+    return _LEXICON_WEIGHT * (words_known + _FRAME_WEIGHT * framing) / max(size, 1)
 
 
 def _letter_hints(text: str, candidates: tuple[str, ...]) -> dict[str, float]:

@@ -118,7 +118,8 @@ class Entry:
     parts: tuple[Part, ...]
     source: str
     tight: bool = False
-    """Whether the phrase's words must stand side by side (``two+words``)."""
+    """Whether the phrase's words must stand side by side (``two+words``, and every phrase
+    naming a spoken language: "in a Finnish course" is a course, not Finnish spoken)."""
 
 
 #: Where one part of an entry was found: token index, first and end character in the token.
@@ -541,9 +542,7 @@ class Lexicon:
         clauses: Sequence[int] = clause_of or ()
         clause = clauses[first[0]] if clauses else None
         fuzzy = False
-        # "in Finnish" names the language spoken only as it stands: "in a Finnish course" is a
-        # course (a phrase of another concept may have other words between its words).
-        gap = 0 if entry.tight or entry.concept.startswith(_SPOKEN) else _MAX_PHRASE_GAP
+        gap = 0 if entry.tight else _MAX_PHRASE_GAP
         for p in range(1, len(entry.parts)):
             previous = spans[-1]
             places = found.get((e, p), ())
@@ -630,7 +629,8 @@ def parse_entry(concept: str, source: str, language: str) -> Entry:
             parts.append(Part(word, folded, stemmed, exact=exact, prefix=prefix))
     if not parts:
         raise LexiconError(f"{language}: entry {source!r} of {concept} has no words")
-    return Entry(concept, tuple(parts), source, tight="+" in body)
+    tight = "+" in body or concept.startswith(_SPOKEN)
+    return Entry(concept, tuple(parts), source, tight=tight)
 
 
 def _check_concept(language: str, concept: str) -> None:
