@@ -3,15 +3,22 @@
 The keys are those the understanding uses (``catalog/data/time/<language>.yaml``) and the
 replies name (``independence_day``...). :func:`public_holiday` is what ``holidays: skip`` in the
 catalogue reads: a scheduled session on one of these days is not held.
+
+The package's dates for 2000–2100 travel as data (``catalog/data/holidays-fi.json``, written
+by ``python -m tools.holiday_table``): importing the package loads every country's and
+calendar's module (~10 MiB resident for Finland's fifteen days). A test checks the file
+against the installed package year by year; years outside it are asked from the package.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
+from importlib import resources
 
-__all__ = ["PACKAGE_NAMES", "finnish_holidays", "public_holiday"]
+__all__ = ["PACKAGE_NAMES", "TABLE_NAME", "finnish_holidays", "package_holidays", "public_holiday"]
 
 #: The package's English (en_US) names of the Finnish holidays that are single days.
 PACKAGE_NAMES: dict[str, str] = {
@@ -32,12 +39,21 @@ PACKAGE_NAMES: dict[str, str] = {
     "boxing_day": "Second Day of Christmas",
 }
 
+#: The file under ``catalog/data`` with the package's dates.
+TABLE_NAME = "holidays-fi.json"
+
 
 @cache
 def finnish_holidays(year: int) -> Mapping[str, date]:
-    """The public holidays of ``year`` by key, from the package's table (read once a year).
+    """The public holidays of ``year`` by key: from the table, else from the package."""
+    known = _table().get(year)
+    return known if known is not None else package_holidays(year)
 
-    The package is imported here, on the first holiday asked about, as it takes a while.
+
+def package_holidays(year: int) -> dict[str, date]:
+    """The public holidays of ``year`` by key, asked from the ``holidays`` package itself.
+
+    The package is imported here, only when needed, as it takes a while and ~10 MiB.
     """
     from holidays import country_holidays
 
@@ -47,6 +63,17 @@ def finnish_holidays(year: int) -> Mapping[str, date]:
         for name in str(names).split("; "):
             by_name[name] = day
     return {key: by_name[name] for key, name in PACKAGE_NAMES.items() if name in by_name}
+
+
+@cache
+def _table() -> dict[int, dict[str, date]]:
+    """The shipped table: year -> key -> date."""
+    text = (resources.files("catalog") / "data" / TABLE_NAME).read_text(encoding="utf-8")
+    years: dict[str, dict[str, str]] = json.loads(text)["years"]
+    return {
+        int(year): {key: date.fromisoformat(day) for key, day in days.items()}
+        for year, days in years.items()
+    }
 
 
 @cache

@@ -417,8 +417,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Tag naive values read from SQLite as UTC."""
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:  # PostgreSQL's drivers read UTC already
+            return value
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

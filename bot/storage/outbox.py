@@ -458,13 +458,14 @@ class SqlOutbox:
         if not activities:
             return keys
         async with self._sessions() as session:
+            connection = await session.connection()  # plain strings: past the ORM's results
             for start in range(0, len(activities), INSERT_CHUNK):
                 statement = select(OutboxRow.idempotency_key).where(
                     OutboxRow.activity_id.in_(activities[start : start + INSERT_CHUNK])
                 )
                 if categories:
                     statement = statement.where(OutboxRow.category.in_(categories))
-                keys.update(await session.scalars(statement))
+                keys.update(await connection.scalars(statement))
         return keys
 
     async def tally(self, batch: str) -> dict[str, int]:

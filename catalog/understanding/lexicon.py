@@ -272,29 +272,31 @@ class Lexicon:
         for e, entry in enumerate(self.entries):
             for p, part in enumerate(entry.parts):
                 ref = (e, p)
+                # One pair per part and spelling, shared by every table that lists it.
+                by_text: Keyed = (ref, part.text)
+                by_stem: Keyed = (ref, part.stem)
                 if part.han:
                     han[part.text].append(ref)
                     max_han = max(max_han, len(part.text))
                     continue
                 if not part.prefix:
                     for key in {part.text, part.folded}:
-                        keys[key].append((ref, part.text))
+                        keys[key].append(by_text)
                     if options.same_stem and not part.exact and len(part.stem) >= _MIN_STEM_KEY:
                         for key in {part.stem, fold(part.stem)}:
-                            stems[key].append((ref, part.stem))
+                            stems[key].append(by_stem)
                 if options.compounds and not part.exact and len(part.stem) >= options.min_internal:
                     for key in {part.stem, fold(part.stem)}:
-                        internal[key].append((ref, part.stem))
+                        internal[key].append(by_stem)
                         max_internal = max(max_internal, len(key))
                 if part.prefix or (options.prefix and not part.exact):
                     minimum = 2 if part.prefix else options.min_prefix
-                    origins = {part.text: part.text, part.folded: part.text}
-                    origins.setdefault(part.stem, part.stem)
-                    origins.setdefault(fold(part.stem), part.stem)
-                    for key, origin in origins.items():
+                    spellings = dict.fromkeys((part.text, part.folded, part.stem, fold(part.stem)))
+                    as_written, as_stem = (ref, False, part.text), (ref, True, part.stem)
+                    for key in spellings:
                         if len(key) >= minimum:
                             is_stem = key not in (part.text, part.folded)
-                            prefixes[key].append((ref, is_stem, origin))
+                            prefixes[key].append(as_stem if is_stem else as_written)
                             max_prefix = max(max_prefix, len(key))
                 if (
                     options.fuzzy
@@ -306,7 +308,7 @@ class Lexicon:
                         if all(ref != known for known, _ in fuzzy_refs[key]):
                             if not fuzzy_refs[key]:
                                 fuzzy[key[0]].append(key)
-                            fuzzy_refs[key].append((ref, part.text))
+                            fuzzy_refs[key].append(by_text)
         return _Index(
             _frozen(keys),
             _frozen(stems),

@@ -243,9 +243,14 @@ def occurrence_key(occurrence: Occurrence) -> str:
     return f"{occurrence.activity}:{occurrence.original_start.isoformat(timespec='minutes')}"
 
 
-def reminder_key(user: UserId, occurrence: Occurrence, lead: Lead) -> str:
-    """Idempotency key of one reminder; the same for an activity and a kind subscription."""
-    return f"reminder:{user}:{occurrence_key(occurrence)}:{lead.code}"
+def reminder_key(user: UserId, occurrence: Occurrence | str, lead: Lead) -> str:
+    """Idempotency key of one reminder; the same for an activity and a kind subscription.
+
+    ``occurrence`` may be given as its :func:`occurrence_key` already made (a planning pass
+    makes one per occurrence, not one per subscriber and lead).
+    """
+    named = occurrence if isinstance(occurrence, str) else occurrence_key(occurrence)
+    return f"reminder:{user}:{named}:{lead.code}"
 
 
 def cancellation_key(user: UserId, occurrence: Occurrence) -> str:
@@ -355,6 +360,7 @@ def _reminders(
     started = _utc(occurrence.start) <= now
     overdue = [moment for _, moment in times if moment <= now]
     latest_overdue = max(overdue) if overdue else None
+    named = occurrence_key(occurrence)
     planned = []
     for lead, moment in times:
         if not _in_window(moment, window):
@@ -364,7 +370,7 @@ def _reminders(
             dropped = STARTED
         elif moment <= now and moment != latest_overdue:
             dropped = SUPERSEDED
-        key = reminder_key(subscription.user, occurrence, lead)
+        key = reminder_key(subscription.user, named, lead)
         planned.append(PlannedReminder(key, subscription, occurrence, moment, lead, dropped))
     return planned
 
