@@ -132,17 +132,17 @@ class Understander:
         )
         statements = clauses.statements_before_a_question() - told
         if (time.clock is not None or time.window is not None) and statements:
-            # "I go to a course in the mornings. Is there a women's group on Wednesday
-            # (evening)?": when the question says when, its part of the day (or none) is the
-            # one asked for; one told in a statement is the person's routine.
+            # "I go to a course in the mornings. Is there a women's group (on Wednesday
+            # evening)?", "My husband studies in the mornings. Is there a group for women?":
+            # the part of the day is the question's own (or none); one told in a statement
+            # before it is the person's routine.
             asked = find_window_spans(
                 blank_clauses(text, clauses, told | statements),
                 primary,
                 now,
                 other_languages=other_languages,
             )
-            if asked.window is not None or asked.clock is not None:
-                time = replace(time, clock=asked.clock)
+            time = replace(time, clock=asked.clock)
         time_words = _time_words(text, time.spans)
         hits = without_time_words(
             clauses.request_only(about_the_person(found, clauses, background), soft),

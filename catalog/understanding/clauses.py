@@ -28,9 +28,11 @@ Two more rules find the request inside a long message:
   not whom the activity is for ("we moved for my husband's job … the children are at school.
   Is there a women's group?"). A matter or trouble told before such a question, when it asks
   for no person, is the story too ("the neighbours are busy … is there a language café?").
-- *The question says when.* When a question names a day or a part of the day, a part of the
-  day told in a statement before it is the person's routine ("I go to a course in the mornings.
-  Anything on Wednesday?"; :meth:`ClauseTokens.statements_before_a_question`).
+- *The question says when.* A part of the day told in a statement before the question is the
+  person's routine, whether the question names a day ("I go to a course in the mornings.
+  Anything on Wednesday?") or not ("My husband studies in the mornings. Is there a women's
+  group?"); only the question's own part of the day counts
+  (:meth:`ClauseTokens.statements_before_a_question`).
 """
 
 from __future__ import annotations

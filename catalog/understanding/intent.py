@@ -17,7 +17,8 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
   (homework help, family café, women's group) absorbs the audience words. Children and families
   go together: either one asks for activities that suit both.
 - *Who it is for.* A group for women next to another kind ("a support group for women") is
-  that kind for women, not a women's group. A mother or father who is elderly is a senior, not
+  that kind for women, not a women's group; next to making friends it stays the group (that is
+  what the group is for). A mother or father who is elderly is a senior, not
   a woman or a man. An explicit age (a 15-year-old son) decides between children, youth and
   seniors whatever family word came with it (see :func:`age_audiences`); a small child's gender
   is no audience (a teenage girl's can be: girls' football is for young women).
@@ -25,6 +26,8 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
   ``recruitment``; volunteering is the kind ``volunteering``, and volunteering in another kind
   of activity (a volunteer football coach) asks for that kind's recruitment. The people a
   volunteer would help (children, seniors) are not an audience constraint.
+- *Advice on a subject.* Advice or guidance about finding work or digital skills asks for
+  that kind, not general guidance beside it.
 - *A friend, not a volunteer's post.* "A volunteer friend for me" asks for friend activity (the
   volunteer is the friend); only joining or membership words make it recruitment.
 - *Intent.* ``contact`` when the user asks for the coordinator, a real person, to be called, has
@@ -33,8 +36,10 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
   keeping a deposit, a neighbour, an employer, a lost job, bullying: ``cue.matter``) wants a
   person even when an activity is named beside it, unless the user only asks *where* to go.
   Asking whether the assistant is a bot or a person is ``help``, not a wish for a person; so is
-  a question between a person and a machine (``cue.bot_or_person``: "or a bot", "vai kone",
-  "mise mashiin"), even with "am I talking to", unless a contact, a call or a matter is asked.
+  a question between a person and a machine, or whether the assistant is one
+  (``cue.bot_or_person``: "or a bot", "vai kone", "mise mashiin", "are you a robot", "am I
+  talking to a computer program"), even with "am I talking to" or a kind word beside it
+  (a computer is no digital-skills course here), unless a contact, a call or a matter is asked.
   Wanting someone (to talk to, to help, a number to call) or telling of one's own trouble (a
   permit expiring, money cut) is contact when nothing but guidance was asked; asking *where*
   guidance is given, without asking for a person, stays ``activities``. ``help`` for greetings
@@ -101,6 +106,9 @@ CUES: frozenset[str] = frozenset(
 LANGUAGE_KINDS = frozenset({"language_club", "language_course"})
 #: Kinds that are the reason for learning the local language, not a second wish beside it.
 MOTIVES = frozenset({"job_search"})
+#: Kinds that are themselves advice on one subject: "advice on looking for work" is the job
+#: search service, not general guidance beside it.
+ADVICE_SUBJECTS = frozenset({"job_search", "digital_skills"})
 #: Languages a newcomer typically sets out to learn; "where can I speak Finnish" is practice.
 LOCAL_LANGUAGES = frozenset({"fi", "sv"})
 
@@ -181,6 +189,8 @@ def interpret(
     kinds, audiences = _groups_as_audiences(kinds, audiences)
     if "organisations" in audiences and not kinds:
         kinds.add("network_meeting")
+    if kinds & ADVICE_SUBJECTS:
+        kinds.discard("guidance")  # "where do they give advice on finding a job?"
     if "friend_activity" in kinds and not cues & {"cue.join", "cue.member"}:
         kinds.discard("volunteering")  # "a volunteer friend for me": the friend is wanted
     for kind in kinds:
@@ -241,8 +251,14 @@ def age_audiences(age: int, audiences: Collection[str]) -> set[str]:
 
 
 def _groups_as_audiences(kinds: set[str], audiences: set[str]) -> tuple[set[str], set[str]]:
-    """A women's or men's group asked for together with another kind is only its audience."""
+    """A women's or men's group asked for together with another kind is only its audience.
+
+    Making friends is what such a group is for, not another kind ("a women's group where
+    she could meet women and make friends"): the group stays the kind asked for.
+    """
     groups = kinds & GROUP_AUDIENCE.keys()
+    if groups and kinds - groups == {"friend_activity"}:
+        return set(groups), audiences
     if not groups or not kinds - groups:
         return kinds, audiences
     return kinds - groups, audiences | {GROUP_AUDIENCE[group] for group in groups}

@@ -130,3 +130,63 @@ def test_the_language_spoken_stands_together(
     understander: Understander, text: str, language: str
 ) -> None:
     assert understander.understand(text, now=NOW).spoken_languages == {language}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Where can I get advice on looking for a job?",
+        "Mistä saa neuvontaa työnhakuun?",
+        "Var får man råd om jobbsökning?",
+        "Где можно получить консультацию по поиску работы?",
+        "¿Hay asesoría para buscar empleo?",
+    ],
+)
+def test_advice_on_finding_work_is_the_job_search_service(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert query.kinds == {"job_search"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd love someone to meet up with regularly, I'm new and alone",
+        "Voisiko joku tavata säännöllisesti? Olen yksin täällä",
+        "Есть кто-то, с кем можно встречаться регулярно?",
+        "能不能有人定期和我见面？",
+        "Busco alguien con quien quedar, no conozco a nadie",
+    ],
+)
+def test_someone_to_meet_regularly_is_friend_activity(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert query.kinds == {"friend_activity"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My wife is lonely. Is there a women's group where she could make friends?",
+        "Onko naisten ryhmää, jossa voisi saada ystäviä?",
+        "Есть ли женская группа, где можно найти друзей?",
+    ],
+)
+def test_making_friends_is_what_a_womens_group_is_for(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.kinds == {"womens_group"}
+    assert "friend_activity" not in query.kinds
+
+
+def test_a_support_group_for_women_is_still_that_kind_for_women(
+    understander: Understander,
+) -> None:
+    query = understander.understand("is there a women's football group?", now=NOW)
+    assert query.kinds == {"sports"}
+    assert query.audiences == {"women"}

@@ -450,3 +450,17 @@ def test_holidays_are_read_in_the_language_they_are_written_in(
     assert reading.language == read_as
     assert reading.holiday is not None
     assert reading.holiday.key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("на вапу щось буде?", "uk"),
+        ("что будет на вапу?", "ru"),
+        ("anything for kids on vapu?", "en"),
+        ("hay algo en vapu?", "es"),
+    ],
+)
+def test_vappu_written_with_one_p(text: str, language: str) -> None:
+    now = datetime(2027, 4, 20, 12, 0, tzinfo=HELSINKI)
+    assert find_window(text, language, now) == TimeWindow(date(2027, 5, 1), date(2027, 5, 1))

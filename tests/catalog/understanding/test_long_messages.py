@@ -584,3 +584,37 @@ def test_the_course_one_attends_is_routine_not_a_time(
     query = understander.understand(text, now=NOW)
     assert query.clock is None
     assert query.kinds == {"crafts"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My husband has his Finnish course in the mornings. Is there a group for women?",
+        "Mieheni on töissä iltaisin. Onko naisille jotain?",
+        "Муж учится по утрам. Есть ли группа для женщин?",
+    ],
+)
+def test_a_part_of_the_day_only_told_before_the_question_is_no_filter(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert query.clock is None
+
+
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("anything going on in Espoo? I work there", "Espoo"),
+        ("Mitä Espoossa on? Olen siellä töissä", "Espoo"),
+        ("Что есть в Эспоо? Я работаю там", "Espoo"),
+        ("¿Qué hay en Espoo? Está cerca de mi trabajo", "Espoo"),
+    ],
+)
+def test_working_in_the_town_asked_about_is_no_job_search(
+    understander: Understander, text: str, town: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert query.kinds == frozenset()
+    assert town in query.municipalities

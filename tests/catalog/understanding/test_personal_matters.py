@@ -99,6 +99,35 @@ def test_a_question_between_a_person_and_a_machine_is_for_help(
     assert understander.understand(text, now=NOW).intent == "help"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are you a robot? what do you do",
+        "ootko botti?",
+        "ты робот или нет? как ты работаешь",
+        "هل انت بوت؟",
+        "شما ربات هستید؟",
+        "bot musun sen",
+        "eres un robot?",
+        "je parle à un robot là ?",
+        "你是机器人吗",
+        "am I talking to a computer program? how does it work",
+    ],
+)
+def test_asking_whether_the_assistant_is_a_machine_is_for_help(
+    understander: Understander, text: str
+) -> None:
+    assert understander.understand(text, now=NOW).intent == "help"
+
+
+def test_a_computer_beside_a_course_word_is_still_digital_skills(
+    understander: Understander,
+) -> None:
+    query = understander.understand("is there a computer course for beginners?", now=NOW)
+    assert query.intent == "activities"
+    assert query.kinds == {"digital_skills"}
+
+
 def test_wanting_a_person_instead_of_the_bot_is_contact(understander: Understander) -> None:
     query = understander.understand("I don't want a bot, please let me talk to a person", now=NOW)
     assert query.intent == "contact"
