@@ -73,19 +73,12 @@ class _Series:
     items: list[Occurrence] = field(default_factory=list)
 
 
-#: One activity's occurrences of a month, in start order. An exact-length tuple, bisected by
-#: :func:`_instant`: a month has an entry per activity, and a series of its own for each (an
-#: array and a list with spare room) was ~4 MiB at 10,000 activities, ~40 MiB at 100,000;
-#: an activity has a handful of sessions a month, so computing their instants is cheap.
-_Run = tuple[Occurrence, ...]
-
-
 @dataclass(slots=True)
 class _Bucket:
-    """One month: every occurrence in order, and each activity's own run."""
+    """One month: every occurrence in order, and each activity's own series."""
 
     all: _Series
-    by_activity: dict[ActivityId, _Run]
+    by_activity: dict[ActivityId, _Series]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,14 +151,14 @@ def _build_month(
     for entry in entries:
         everything += _expand_month(entry, month, changes, zone)
     ordered = _sorted(everything)
-    grouped: dict[ActivityId, list[Occurrence]] = {}
-    for occurrence in ordered.items:
-        run = grouped.get(occurrence.activity)
-        if run is None:
-            grouped[occurrence.activity] = [occurrence]
-        else:
-            run.append(occurrence)
-    return _Bucket(ordered, {activity: tuple(run) for activity, run in grouped.items()})
+    by_activity: dict[ActivityId, _Series] = {}
+    for key, occurrence in zip(ordered.keys, ordered.items, strict=True):
+        series = by_activity.get(occurrence.activity)
+        if series is None:
+            series = by_activity[occurrence.activity] = _Series()
+        series.keys.append(key)
+        series.items.append(occurrence)
+    return _Bucket(ordered, by_activity)
 
 
 def _sorted(occurrences: Iterable[Occurrence]) -> _Series:
@@ -234,18 +227,17 @@ class OccurrenceIndex:
         with self._lock:
             slices = [(bucket, *_span(bucket.all, low, high)) for bucket in self._get(months)]
             if wanted is not None and _prefer_series(wanted, slices):
-                # Sorted in the order of sort_key (instant, then activity, ties as listed),
-                # each wanted occurrence's instant computed once.
+                # Sorted by the series' own timestamps, in the order of sort_key (instant, then
+                # activity, ties as listed): no datetime is asked for its timestamp again.
                 keyed: list[tuple[float, str, int, Occurrence]] = []
                 listed = itertools.count()
                 for bucket, _, _ in slices:
                     for activity_id in wanted:
-                        run = bucket.by_activity.get(activity_id)
-                        if run is not None:
-                            lo, hi = _run_span(run, low, high)
-                            keyed += (
-                                (_instant(o), o.activity, next(listed), o) for o in run[lo:hi]
-                            )
+                        series = bucket.by_activity.get(activity_id)
+                        if series is not None:
+                            lo, hi = _span(series, low, high)
+                            pairs = zip(series.keys[lo:hi], series.items[lo:hi], strict=True)
+                            keyed += ((key, o.activity, next(listed), o) for key, o in pairs)
                 keyed.sort()
                 found = [occurrence for *_, occurrence in keyed]
             else:
@@ -283,11 +275,11 @@ class OccurrenceIndex:
                 if wanted is not None and by_series:
                     runs = []
                     for activity_id in wanted:
-                        run = bucket.by_activity.get(activity_id)
-                        if run is not None:
-                            first, last = _run_span(run, low, high)
+                        series = bucket.by_activity.get(activity_id)
+                        if series is not None:
+                            first, last = _span(series, low, high)
                             if first < last:
-                                runs.append(run[first:last])
+                                runs.append(series.items[first:last])
                     ordered: Iterable[Occurrence] = merge(*runs, key=sort_key)
                 else:
                     chunk = bucket.all.items[lo:hi]
@@ -359,8 +351,8 @@ class OccurrenceIndex:
             if entry.last is not None:
                 stop = min(stop, month_of(entry.last + timedelta(days=1)))
             while month <= stop:
-                run = self._run(entry, month)
-                for occurrence in run[bisect_left(run, moment, key=_instant) :]:
+                series = self._series(entry, month)
+                for occurrence in series.items[bisect_left(series.keys, moment) :]:
                     if include_cancelled or not occurrence.cancelled:
                         return occurrence
                 month += 1
@@ -539,12 +531,12 @@ class OccurrenceIndex:
             self._buckets.move_to_end(month)
         return bucket
 
-    def _run(self, entry: _Entry, month: Month) -> _Run:
+    def _series(self, entry: _Entry, month: Month) -> _Series:
         """One activity's month, from the cached bucket or expanded on its own."""
         bucket = self._buckets.get(month)
         if bucket is not None:
-            return bucket.by_activity.get(entry.activity.id, ())
-        return tuple(_sorted(_expand_month(entry, month, self._changes, self.zone)).items)
+            return bucket.by_activity.get(entry.activity.id) or _Series()
+        return _sorted(_expand_month(entry, month, self._changes, self.zone))
 
     def _refresh(self, activity_id: ActivityId) -> None:
         """Recompute one activity's entry and its occurrences in every cached bucket."""
@@ -552,11 +544,13 @@ class OccurrenceIndex:
         self._set_entry(activity_id)
         entry = self._entries.get(activity_id)
         for month, bucket in self._buckets.items():
-            for occurrence in bucket.by_activity.pop(activity_id, ()):
-                _remove(bucket.all, _instant(occurrence), occurrence)
+            old = bucket.by_activity.pop(activity_id, None)
+            if old is not None:
+                for key, occurrence in zip(old.keys, old.items, strict=True):
+                    _remove(bucket.all, key, occurrence)
             fresh = _sorted(_expand_month(entry, month, self._changes, self.zone))
             if fresh.items:
-                bucket.by_activity[activity_id] = tuple(fresh.items)
+                bucket.by_activity[activity_id] = fresh
                 for key, occurrence in zip(fresh.keys, fresh.items, strict=True):
                     _insert(bucket.all, key, occurrence)
 
@@ -569,10 +563,6 @@ def _as_set(ids: Collection[ActivityId] | None) -> set[ActivityId] | frozenset[A
 
 def _span(series: _Series, low: float, high: float) -> tuple[int, int]:
     return bisect_left(series.keys, low), bisect_left(series.keys, high)
-
-
-def _run_span(run: _Run, low: float, high: float) -> tuple[int, int]:
-    return bisect_left(run, low, key=_instant), bisect_left(run, high, key=_instant)
 
 
 #: Measured cost ratios (bench_occurrences): bisecting one activity's series in one bucket costs
@@ -613,14 +603,14 @@ def _first_in(
 ) -> Occurrence | None:
     """The activity's first usable occurrence in ``[low, high)`` across consecutive buckets."""
     for bucket, _, _ in slices:
-        run = bucket.by_activity.get(activity_id)
-        if run is None:
+        series = bucket.by_activity.get(activity_id)
+        if series is None:
             continue
-        lo, hi = _run_span(run, low, high)
-        for occurrence in run[lo:hi]:
+        lo, hi = _span(series, low, high)
+        for occurrence in series.items[lo:hi]:
             if usable(occurrence):
                 return occurrence
-        if hi < len(run):
+        if hi < len(series.keys):
             return None  # the series goes on past ``high``: nothing later can be in range
     return None
 
