@@ -51,20 +51,20 @@ class Lead:
 
     evening: time | None = None
     before: timedelta | None = None
+    code: str = field(init=False, compare=False, repr=False)
+    """``evening-18:00`` or ``before-120m``; spelt once, as every reminder key carries it."""
 
     def __post_init__(self) -> None:
         if (self.evening is None) == (self.before is None):
             raise ValueError("a lead is either an evening time or a duration before")
         if self.before is not None and self.before <= timedelta(0):
             raise ValueError("a lead duration must be positive")
-
-    @property
-    def code(self) -> str:
-        """``evening-18:00`` or ``before-120m``."""
         if self.evening is not None:
-            return f"evening-{self.evening:%H:%M}"
-        assert self.before is not None
-        return f"before-{int(self.before.total_seconds() // 60)}m"
+            code = f"evening-{self.evening:%H:%M}"
+        else:
+            assert self.before is not None
+            code = f"before-{int(self.before.total_seconds() // 60)}m"
+        object.__setattr__(self, "code", code)
 
     @classmethod
     def parse(cls, code: str) -> Lead:
@@ -292,6 +292,14 @@ class Window:
     until: datetime
     since: datetime | None = None
     quiet: QuietHours = field(default=DEFAULT_QUIET_HOURS)
+    utc: tuple[datetime, datetime | None, datetime] = field(
+        init=False, compare=False, repr=False
+    )
+    """``now``, ``since`` and ``until`` in UTC, converted once (not for every reminder)."""
+
+    def __post_init__(self) -> None:
+        since = None if self.since is None else _utc(self.since)
+        object.__setattr__(self, "utc", (_utc(self.now), since, _utc(self.until)))
 
     def lookahead(self, leads: Iterable[Lead]) -> timedelta:
         """How far past ``until`` an occurrence may start and still be reminded in the window."""
@@ -336,8 +344,8 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _in_window(moment: datetime, window: Window) -> bool:
-    since = window.since
-    return (since is None or moment > _utc(since)) and moment <= _utc(window.until)
+    _, since, until = window.utc
+    return (since is None or moment > since) and moment <= until
 
 
 def _cancellation(
@@ -346,7 +354,7 @@ def _cancellation(
     if not _in_window(due, window):
         return []
     key = cancellation_key(subscription.user, occurrence)
-    dropped = STARTED if _utc(occurrence.start) <= _utc(window.now) else None
+    dropped = STARTED if _utc(occurrence.start) <= window.utc[0] else None
     return [PlannedReminder(key, subscription, occurrence, due, None, dropped)]
 
 
@@ -356,7 +364,7 @@ def _reminders(
     times: Sequence[tuple[Lead, datetime]],
     window: Window,
 ) -> list[PlannedReminder]:
-    now = _utc(window.now)
+    now = window.utc[0]
     started = _utc(occurrence.start) <= now
     overdue = [moment for _, moment in times if moment <= now]
     latest_overdue = max(overdue) if overdue else None
