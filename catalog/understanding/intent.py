@@ -27,7 +27,8 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
   of activity (a volunteer football coach) asks for that kind's recruitment. The people a
   volunteer would help (children, seniors) are not an audience constraint.
 - *Advice on a subject.* Advice or guidance about finding work or digital skills asks for
-  that kind, not general guidance beside it.
+  that kind, not general guidance beside it. Advice alone is for the one who asks: a mother's
+  papers or a child's school do not make it an activity for women or children.
 - *A friend, not a volunteer's post.* "A volunteer friend for me" asks for friend activity (the
   volunteer is the friend); only joining or membership words make it recruitment.
 - *Intent.* ``contact`` when the user asks for the coordinator, a real person, to be called, has
@@ -131,6 +132,8 @@ CHILD_AGE = 12
 YOUTH_AGE = 24
 SCHOOL_AGE = 6  # from here a child's own activities, not the family's, are what is asked for
 SENIOR_AGE = 65
+#: Audiences a family member brings ("my mother", "my child"); advice is for the one who asks.
+_FAMILY = frozenset({"women", "men", "children", "families"})
 #: The group kinds that are only an audience when another kind is asked for.
 GROUP_AUDIENCE = {"womens_group": "women", "mens_group": "men"}
 
@@ -195,6 +198,8 @@ def interpret(
         kinds.discard("volunteering")  # "a volunteer friend for me": the friend is wanted
     for kind in kinds:
         audiences -= IMPLIED_AUDIENCES.get(kind, frozenset())
+    if kinds == {"guidance"}:
+        audiences -= _FAMILY  # advice on my mother's papers, my child's school: for the asker
     parent = cues & {"cue.mother", "cue.father"}
     if parent and "seniors" in audiences and "children" not in audiences:
         audiences.discard("families")  # "mi padre es mayor": an elderly parent, not a family
@@ -278,8 +283,11 @@ def _family_audiences(cues: set[str], audiences: set[str]) -> set[str]:
 
 
 def _mother_child(cues: set[str], audiences: set[str], kinds: set[str]) -> set[str]:
-    """Mothers together with children, babies or a group make a mother–child group."""
-    if "cue.mother" not in cues or kinds - {"mother_child_group"}:
+    """Mothers together with children, babies or a group make a mother–child group.
+
+    Not an elderly mother ("my mother is 75, is there a club for her?"): she is a senior.
+    """
+    if "cue.mother" not in cues or kinds - {"mother_child_group"} or "seniors" in audiences:
         return set()
     if "children" in audiences or cues & {"cue.baby", "cue.group"}:
         return {"mother_child_group"}

@@ -28,6 +28,7 @@ def understander() -> Understander:
         ("Y a-t-il un salon de l'emploi ?", "job_search"),
         ("kariyer fuarı var mı?", "job_search"),
         ("my kid loves to draw, any art club?", "crafts"),
+        ("بنتي بدها تلعب كوره، في فريق؟", "sports"),
         ("Tyttö tykkää piirtelystä, onko kuvataidekerhoa?", "crafts"),
         ("Мой сын любит рисунок, есть изостудия?", "crafts"),
         ("有没有英语角？", "language_club"),

@@ -112,6 +112,7 @@ def test_a_question_between_a_person_and_a_machine_is_for_help(
         "je parle à un robot là ?",
         "你是机器人吗",
         "am I talking to a computer program? how does it work",
+        "مين عم يرد عليي هلق؟ برنامج؟",
     ],
 )
 def test_asking_whether_the_assistant_is_a_machine_is_for_help(

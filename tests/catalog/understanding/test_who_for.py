@@ -127,3 +127,37 @@ def test_an_old_parent_is_a_senior(understander: Understander, text: str) -> Non
 )
 def test_older_and_old_alone_name_no_seniors(understander: Understander, text: str) -> None:
     assert "seniors" not in understander.understand(text, now=NOW).audiences
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mother is 78, is there some group for her?",
+        "äitini on 80-vuotias, onko hänelle jotain kerhoa?",
+        "мама 76 лет, есть ли для неё какой-нибудь клуб?",
+        "annem 72 yaşında, ona uygun bir grup var mı?",
+    ],
+)
+def test_an_elderly_mother_with_a_group_is_a_senior_not_a_mother_child_group(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "mother_child_group" not in query.kinds
+    assert "seniors" in query.audiences
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "any advice service in Arabic? I need to fill in forms for my mother",
+        "Tarvitsen neuvontaa lapseni koulusta, onko englanniksi?",
+        "Где можно получить консультацию по-русски? Вопрос про садик для ребёнка",
+    ],
+)
+def test_advice_is_for_the_one_who_asks_whoever_the_matter_concerns(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert query.kinds == {"guidance"}
+    assert query.audiences == frozenset()
