@@ -117,6 +117,16 @@ def _shared(start: datetime, end: datetime, zone: tzinfo) -> tuple[datetime, dat
     return start, *_instants(start, end, zone)
 
 
+def forget_shared_times() -> None:
+    """Drop the cache behind the shared session times once a month has been built.
+
+    The occurrences keep the objects they share; the cache itself (a key, a value and a link
+    per distinct time, ~4 MiB at 10,000 activities) would only serve that month again, and
+    its dates are no other month's.
+    """
+    _shared.cache_clear()
+
+
 def _make(
     activity: Activity,
     zone: tzinfo,

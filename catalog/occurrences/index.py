@@ -33,6 +33,7 @@ from catalog.occurrences.expand import (
     changes_by_start,
     compiled_rules,
     expand_activity,
+    forget_shared_times,
     is_move,
     local_naive,
     sort_key,
@@ -150,6 +151,7 @@ def _build_month(
     everything: list[Occurrence] = []
     for entry in entries:
         everything += _expand_month(entry, month, changes, zone)
+    forget_shared_times()
     ordered = _sorted(everything)
     by_activity: dict[ActivityId, _Series] = {}
     for key, occurrence in zip(ordered.keys, ordered.items, strict=True):
