@@ -728,3 +728,37 @@ def test_after_noon_is_the_afternoon_of_that_day(language: str, text: str) -> No
 def test_a_day_number_inside_a_whole_date_is_that_date(language: str, text: str) -> None:
     twelfth = date(2026, 12, 12)
     assert find_window(text, language, TUESDAY) == TimeWindow(twelfth, twelfth)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["il y a une sortie demain ?", "y a deux activités samedi", "ma fille a une activité jeudi"],
+)
+def test_french_a_as_a_verb_is_no_clock(text: str) -> None:
+    """"Il y a une" is "is there a": only "à une heure" (or digits) is one o'clock."""
+    now = datetime(2027, 2, 11, 12, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+    assert find_window_spans(text, "fr", now).clock is None
+
+
+@pytest.mark.parametrize(
+    ("text", "hour"), [("à une heure", 13), ("a 18h", 18), ("vers six heures", 18), ("à midi", 12)]
+)
+def test_french_clock_times_after_a_still_count(text: str, hour: int) -> None:
+    now = datetime(2027, 2, 11, 12, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+    clock = find_window_spans(text, "fr", now).clock
+    assert clock is not None
+    assert clock.earliest is not None
+    assert clock.earliest.hour == hour
+
+
+def test_arabizi_in_three_days_is_a_day_not_a_clock() -> None:
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+    found = find_window_spans("ba3d 3 ayam shu fi?", "ar", now)
+    assert found.clock is None
+    assert found.window == TimeWindow(date(2026, 12, 4), date(2026, 12, 4))
+
+
+def test_independence_day_in_russian_translit() -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+    found = find_window_spans("a v den nezavisimosti chto budet?", "ru", now)
+    assert found.window == TimeWindow(date(2026, 12, 6), date(2026, 12, 6))
