@@ -121,8 +121,9 @@ def forget_shared_times() -> None:
     """Drop the cache behind the shared session times once a month has been built.
 
     The occurrences keep the objects they share; the cache itself (a key, a value and a link
-    per distinct time, ~4 MiB at 10,000 activities) would only serve that month again, and
-    its dates are no other month's.
+    per distinct time, ~8 MiB at 10,000 activities) would only serve that month again, and
+    its dates are no other month's. Another index building at the same moment only shares
+    less.
     """
     _shared.cache_clear()
 
