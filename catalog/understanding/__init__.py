@@ -211,7 +211,8 @@ class Understander:
             found = self._lexicons[code].match(
                 other.tokens, no_fuzzy=named, clause_of=other.clause_of
             )
-            hits.extend(about_the_person(found, other, other.background(found)))
+            kept = about_the_person(found, other, other.background(found))
+            hits.extend(placed_among(kept, len(other.tokens), len(clauses.tokens)))
         return hits
 
     def _finnish_words(
@@ -297,6 +298,24 @@ class Understander:
 def _tokeniser(language: str) -> Callable[[str], Sequence[Token]]:
     """``tokenise`` for one reading language."""
     return lambda part: tokenise(part, language)
+
+
+def placed_among(hits: Iterable[Hit], their_tokens: int, our_tokens: int) -> list[Hit]:
+    """Another reading's hits, their token indices moved into the message's own tokens.
+
+    That reading tokenised the same text with its own rules ("3ira2", "ta2dim" are words of
+    Arabizi, not of the Arabic reading), perhaps into a different number of words; what comes
+    after (clauses, the question, time words) reads the message's own tokens. A hit keeps its
+    place in the message: the same share of the way through it.
+    """
+    if their_tokens == our_tokens:
+        return list(hits)
+    last = max(our_tokens - 1, 0)
+    scale = last / max(their_tokens - 1, 1)
+    return [
+        replace(hit, spans=tuple((round(i * scale), start, end) for i, start, end in hit.spans))
+        for hit in hits
+    ]
 
 
 def _time_words(text: str, spans: Iterable[tuple[int, int]]) -> frozenset[str]:

@@ -593,3 +593,28 @@ def test_a_message_takes_about_a_millisecond(understander: Understander) -> None
         understander.understand(text, now=NOW)
     per_message = (time.perf_counter() - start) / len(texts)
     assert per_message < 0.005
+
+
+def test_another_readings_hits_keep_their_place_among_the_messages_own_tokens() -> None:
+    """Arabizi read as English has more words ("3", "ira", "2" for one "ʕiraʔ")."""
+    from catalog.understanding import placed_among
+    from catalog.understanding.lexicon import Hit
+
+    first, middle, last = (Hit("kind.x", ((i, 0, 2),)) for i in (0, 30, 67))
+    placed = placed_among([first, middle, last], their_tokens=68, our_tokens=49)
+    assert [sorted(hit.tokens) for hit in placed] == [[0], [21], [48]]  # 30 of 67 is 21.5 of 48
+    assert placed_among([middle], their_tokens=49, our_tokens=49) == [middle]
+
+
+@pytest.mark.parametrize("saved", [None, "en", "ar", "fi", "so"])
+def test_a_long_chat_spelling_message_is_read_whatever_the_saved_language(
+    saved: str | None,
+) -> None:
+    text = (
+        "ahlan, ana bsakin b Espoo min 3 sneen ma3 mrati w wladi, kont 2a3mal mo7aseb bas hon "
+        "ma la2eit shughl lahalla2 w el 2ejar 3am yzeed. badi mosa3ade b el CV w tadreeb 3ala "
+        "el mo2abale, fi shi hek b el 3arabi?"
+    )
+    query = Understander(preload=False).understand(text, now=NOW, saved_language=saved)
+    assert query.intent == "activities"
+    assert "job_search" in query.kinds
