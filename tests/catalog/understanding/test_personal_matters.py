@@ -121,6 +121,37 @@ def test_asking_whether_the_assistant_is_a_machine_is_for_help(
     assert understander.understand(text, now=NOW).intent == "help"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hold on, am I talking to a real person now?",
+        "kuka mulle oikeasti vastaa?",
+        "кто мне отвечает? живой человек?",
+        "meen 3am yrod 3alay hala2?",
+        "bana kim cevap veriyor şu an?",
+        "¿quién me responde, una máquina?",
+        "qui me répond là ?",
+        "谁在回复我？",
+    ],
+)
+def test_asking_who_is_answering_is_for_help(understander: Understander, text: str) -> None:
+    assert understander.understand(text, now=NOW).intent == "help"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have nobody to talk to here, is there a language café?",
+        "Ei ole ketään kenen kanssa puhua, onko kielikahvilaa?",
+        "Kiminle konuşabilirim? Ev sahibim depozitomu vermiyor",
+    ],
+)
+def test_nobody_to_talk_to_or_whom_to_talk_to_is_not_a_question_about_the_bot(
+    understander: Understander, text: str
+) -> None:
+    assert understander.understand(text, now=NOW).intent != "help"
+
+
 def test_a_computer_beside_a_course_word_is_still_digital_skills(
     understander: Understander,
 ) -> None:
