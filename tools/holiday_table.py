@@ -17,26 +17,25 @@ from catalog.holidays import TABLE_NAME, package_holidays
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def table() -> dict[str, object]:
-    """The file's content: the package's version and every year's dates by key."""
+def years() -> dict[str, dict[str, str]]:
+    """Every year's dates by key, as the installed package gives them."""
     return {
-        "source": f"holidays {metadata.version('holidays')}, country FI",
-        "years": {
-            str(year): {key: day.isoformat() for key, day in package_holidays(year).items()}
-            for year in range(FIRST_YEAR, LAST_YEAR + 1)
-        },
+        str(year): {key: day.isoformat() for key, day in package_holidays(year).items()}
+        for year in range(FIRST_YEAR, LAST_YEAR + 1)
     }
+
+
+def render() -> str:
+    """The file's text: the package's version, then one line per year."""
+    source = json.dumps(f"holidays {metadata.version('holidays')}, country FI")
+    lines = [f"  {json.dumps(year)}: {json.dumps(days)}" for year, days in years().items()]
+    return f'{{"source": {source},\n "years": {{\n' + ",\n".join(lines) + "\n}}\n"
 
 
 def main() -> None:
     """Write the file next to the catalogue's other data."""
     path = Path(__file__).resolve().parent.parent / "catalog" / "data" / TABLE_NAME
-    content = table()
-    years = content["years"]
-    assert isinstance(years, dict)
-    lines = [f"  {json.dumps(year)}: {json.dumps(days)}" for year, days in years.items()]
-    text = f'{{"source": {json.dumps(content["source"])},\n "years": {{\n'
-    path.write_text(text + ",\n".join(lines) + "\n}}\n", encoding="utf-8")
+    path.write_text(render(), encoding="utf-8")
     print(f"wrote {path}")
 
 
