@@ -243,14 +243,13 @@ def occurrence_key(occurrence: Occurrence) -> str:
     return f"{occurrence.activity}:{occurrence.original_start.isoformat(timespec='minutes')}"
 
 
-def reminder_key(user: UserId, occurrence: Occurrence | str, lead: Lead) -> str:
+def reminder_key(user: UserId, occurrence: str, lead: Lead) -> str:
     """Idempotency key of one reminder; the same for an activity and a kind subscription.
 
-    ``occurrence`` may be given as its :func:`occurrence_key` already made (a planning pass
-    makes one per occurrence, not one per subscriber and lead).
+    ``occurrence`` is the :func:`occurrence_key`: a planning pass makes it once per
+    occurrence, not once per subscriber and lead.
     """
-    named = occurrence if isinstance(occurrence, str) else occurrence_key(occurrence)
-    return f"reminder:{user}:{named}:{lead.code}"
+    return f"reminder:{user}:{occurrence}:{lead.code}"
 
 
 def cancellation_key(user: UserId, occurrence: Occurrence) -> str:

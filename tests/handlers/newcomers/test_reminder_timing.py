@@ -24,6 +24,7 @@ from handlers.newcomers.reminder_timing import (
     QuietHours,
     Subscription,
     Window,
+    occurrence_key,
     plan_reminders,
     reminder_key,
     reminder_times,
@@ -180,7 +181,8 @@ def test_plan_only_counts_reminders_after_subscribing_and_in_the_window() -> Non
     assert [(p.lead, to_local(p.due_at, HELSINKI), p.dropped) for p in planned] == [
         (TWO_HOURS_BEFORE, datetime(2026, 11, 24, 15, 0), None)
     ]
-    assert planned[0].key == reminder_key(ANA, planned[0].occurrence, TWO_HOURS_BEFORE)
+    named = occurrence_key(planned[0].occurrence)
+    assert planned[0].key == reminder_key(ANA, named, TWO_HOURS_BEFORE)
     short = Window(now, now + timedelta(hours=4))
     assert plan_reminders(sub, [occurrence(start)], short, HELSINKI) == []
 
