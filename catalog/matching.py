@@ -52,11 +52,12 @@ class TermIndex:
 
     def __init__(self, catalogue: Catalogue, tokenise: Tokeniser) -> None:
         self._tokenise = tokenise
-        # Lists, not sets: most keys (numbers, names) name one activity, and a set costs
-        # several times the memory of a short list; a question reads a handful of keys.
-        # Activities come one at a time, so a repeat can only be the last id listed.
-        self._titles: dict[str, list[ActivityId]] = {}
-        self._descriptions: dict[str, list[ActivityId]] = {}
+        # Most keys (numbers, names) name one activity: such a key maps to the id itself, and
+        # only a second activity makes it a list (a set costs several times a short list's
+        # memory, a one-item list 64 bytes: 15 MiB over 100,000 activities); a question reads
+        # a handful of keys. Activities come one at a time, so a repeat can only be the last.
+        self._titles: dict[str, ActivityId | list[ActivityId]] = {}
+        self._descriptions: dict[str, ActivityId | list[ActivityId]] = {}
         for activity in catalogue.activities:
             for texts, index in (
                 (activity.title, self._titles),
@@ -64,11 +65,7 @@ class TermIndex:
             ):
                 for language, text in texts:
                     for token in tokenise(text, language):
-                        ids = index.get(token)
-                        if ids is None:
-                            index[token] = [activity.id]
-                        elif ids[-1] != activity.id:
-                            ids.append(activity.id)
+                        _add(index, token, activity.id)
 
     def scores(self, terms: Iterable[str], language: str) -> dict[ActivityId, float]:
         """How well each activity's texts cover ``terms`` (title hits weigh double).
@@ -79,13 +76,29 @@ class TermIndex:
         result: dict[ActivityId, float] = defaultdict(float)
         for term in terms:
             keys = set(self._tokenise(term, language))
-            titled = set().union(*(self._titles.get(key, ()) for key in keys))
-            described = set().union(*(self._descriptions.get(key, ()) for key in keys))
+            titled = set().union(*(_ids(self._titles, key) for key in keys))
+            described = set().union(*(_ids(self._descriptions, key) for key in keys))
             for activity_id in titled:
                 result[activity_id] += 2.0
             for activity_id in described - titled:
                 result[activity_id] += 1.0
         return dict(result)
+
+
+def _add(index: dict[str, ActivityId | list[ActivityId]], key: str, activity: ActivityId) -> None:
+    ids = index.get(key)
+    if ids is None:
+        index[key] = activity
+    elif isinstance(ids, list):
+        if ids[-1] != activity:
+            ids.append(activity)
+    elif ids != activity:
+        index[key] = [ids, activity]
+
+
+def _ids(index: dict[str, ActivityId | list[ActivityId]], key: str) -> Collection[ActivityId]:
+    ids = index.get(key, ())
+    return (ids,) if isinstance(ids, str) else ids
 
 
 class Matcher:
@@ -121,27 +134,30 @@ class Matcher:
         self._for_organisations_only = frozenset(
             a.id for a in catalogue.activities if set(a.audiences) == {"organisations"}
         )
-        by_kind: dict[str, set[ActivityId]] = defaultdict(set)
-        by_class: dict[str, set[ActivityId]] = defaultdict(set)
-        by_audience: dict[str, set[ActivityId]] = defaultdict(set)
-        by_language: dict[str, set[ActivityId]] = defaultdict(set)
-        at_municipality: dict[str, set[ActivityId]] = defaultdict(set)
-        placeless_by_network: dict[str, set[ActivityId]] = defaultdict(set)
+        # Gathered in lists and frozen once: building sets and then copying them into
+        # frozensets held both at once, and left ~25 MiB of freed tables to the process at
+        # 100,000 activities (freezing drops any repeat).
+        by_kind: dict[str, list[ActivityId]] = defaultdict(list)
+        by_class: dict[str, list[ActivityId]] = defaultdict(list)
+        by_audience: dict[str, list[ActivityId]] = defaultdict(list)
+        by_language: dict[str, list[ActivityId]] = defaultdict(list)
+        at_municipality: dict[str, list[ActivityId]] = defaultdict(list)
+        placeless_by_network: dict[str, list[ActivityId]] = defaultdict(list)
         for activity in catalogue.activities:
             for kind in activity.kinds:
-                by_kind[kind].add(activity.id)
-            by_class[activity.klass].add(activity.id)
+                by_kind[kind].append(activity.id)
+            by_class[activity.klass].append(activity.id)
             for audience in activity.audiences:
-                by_audience[audience].add(activity.id)
+                by_audience[audience].append(activity.id)
             for language in activity.spoken_languages:
-                by_language[language].add(activity.id)
+                by_language[language].append(activity.id)
             place = catalogue.place(activity.place)
             if place is not None and not place.online:
-                at_municipality[_fold(place.municipality)].add(activity.id)
+                at_municipality[_fold(place.municipality)].append(activity.id)
             else:
                 organisation = catalogue.organisation(activity.organisation)
                 for network_id in organisation.networks if organisation else ():
-                    placeless_by_network[network_id].add(activity.id)
+                    placeless_by_network[network_id].append(activity.id)
         self._by_kind = {k: frozenset(v) for k, v in by_kind.items()}
         self._by_class = {k: frozenset(v) for k, v in by_class.items()}
         self._by_audience = {k: frozenset(v) for k, v in by_audience.items()}
@@ -212,8 +228,7 @@ class Matcher:
         if query.spoken_languages:
             ids = self._any_of(self._by_language, query.spoken_languages, ids)
         if not query.audiences and (
-            "recruitment" in query.classes
-            or query.kinds & {"volunteering", "friend_activity"}
+            "recruitment" in query.classes or query.kinds & {"volunteering", "friend_activity"}
         ):
             open_to_all = ids & self._by_audience.get("everyone", frozenset())
             ids = open_to_all or ids
@@ -304,9 +319,7 @@ class Matcher:
             ongoing = query.window is None and query.clock is None and bool(named & self._ongoing)
             if first or ongoing:
                 ids = named
-        first = self.first_occurrences(
-            ids, start, end, now, None if scores else limit, query.clock
-        )
+        first = self.first_occurrences(ids, start, end, now, None if scores else limit, query.clock)
         matches = [Match(self._activity(i), occurrence) for i, occurrence in first.items()]
         if query.window is None and query.clock is None:  # ongoing has no clock time
             matches += [Match(self._activity(i), None) for i in sorted(ids & self._ongoing)]

@@ -33,8 +33,11 @@ a twelve-month horizon up front                  3.4–5.3 s at start-up, ~130 M
                                                  (p99 4.5); ``next_for`` 0.01 ms
 keeping it current                               one activity replaced 0.4 ms, one change ~1 ms,
                                                  both without rebuilding any month
-memory                                           ~11 MiB per cached month (~350 B an
-                                                 occurrence), at most ``max_buckets`` (12) kept
+memory                                           ~5 MiB per cached month (~160 B an
+                                                 occurrence; ~350 B before wave 6 shared
+                                                 times, flat per-activity runs and a slimmer
+                                                 :class:`Occurrence`), at most ``max_buckets``
+                                                 (12) kept
 ===============================================  ==============================================
 
 So the index materialises only the months that are asked about, keeps them, patches them in

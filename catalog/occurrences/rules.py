@@ -351,9 +351,19 @@ class CompiledRule:
             yield start, start + length
 
 
-@lru_cache(maxsize=65_536)
+#: One empty set shared by the rules without exceptions (nearly all): an empty frozenset is
+#: ~200 bytes, 20 MiB over a catalogue of 100,000 activities.
+_NO_EXCEPTIONS: frozenset[date] = frozenset()
+
+
+@lru_cache(maxsize=4_096)
 def compile_rule(rule: ScheduleRule) -> CompiledRule:
-    """Pick the fastest exact strategy for ``rule`` (cached: rules are immutable values)."""
+    """Pick the fastest exact strategy for ``rule`` (cached: rules are immutable values).
+
+    The cache serves the one-activity callers (a calendar feed, a poster, a preview); the
+    occurrence index keeps each activity's compiled rules itself, so a cache the size of a
+    national catalogue would only double-book them (~10 MiB at 100,000 activities).
+    """
     dtstart = rule.start.replace(microsecond=0, tzinfo=None)
     strategy, plan, until = _plan(rule.rrule, dtstart)
     bounds = [bound for bound in (until,) if bound is not None]
@@ -369,7 +379,7 @@ def compile_rule(rule: ScheduleRule) -> CompiledRule:
         length=rule.length,
         last_start=min(bounds) if bounds else None,
         _plan=plan,
-        _exceptions=frozenset(rule.exceptions),
+        _exceptions=frozenset(rule.exceptions) if rule.exceptions else _NO_EXCEPTIONS,
     )
 
 

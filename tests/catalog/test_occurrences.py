@@ -5,6 +5,7 @@ import json
 import random
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -615,6 +616,16 @@ def test_the_bucket_cache_is_bounded() -> None:
     assert index.cached_months() == ((2026, 11), (2026, 10))
 
 
+def test_a_walk_that_stops_early_builds_no_later_month() -> None:
+    index = OccurrenceIndex(catalogue(CLUB))
+    seen: list[Occurrence] = []
+    index.scan(aware("2026-10-01T00:00"), aware("2027-01-01T00:00"), None, seen.append)
+    assert [o.start for o in seen] == [aware("2026-10-06T17:00")]  # append returns None: stop
+    assert index.cached_months() == ((2026, 10),)
+    index.scan(aware("2026-10-01T00:00"), aware("2027-01-01T00:00"), None, lambda _: True)
+    assert index.cached_months() == ((2026, 10), (2026, 11), (2026, 12))
+
+
 def test_one_activity_is_refreshed_without_rebuilding_the_month(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -791,6 +802,40 @@ def test_next_for_equals_brute_force(
     expected = min(upcoming, key=lambda o: utc(o.start), default=None)
     found = index.next_for(act.id, after)
     assert (found and (found.start, found.activity)) == (expected and (expected.start, act.id))
+
+
+def test_an_index_patched_one_activity_at_a_time_equals_one_built_afresh(
+    generated: tuple[Catalogue, list[OccurrenceChange], OccurrenceIndex],
+) -> None:
+    """Runs of other activities shift when one activity gains or loses sessions in a month."""
+    model, changes, _ = generated
+    patched = OccurrenceIndex(model, changes, max_buckets=12)
+    patched.warm(d("2026-10-01"), d("2026-12-31"))
+    rng = random.Random(3)
+    donors = generate_catalogue_model(40, seed=12).activities
+    activities = {a.id: a for a in model.activities}
+    for act in rng.sample(model.activities, k=30):  # other schedules: more or fewer sessions
+        donor = rng.choice(donors)
+        activities[act.id] = replace(act, schedule=donor.schedule, dates=donor.dates)
+        patched.update_activity(activities[act.id])
+    for act in rng.sample(model.activities, k=10):
+        activities.pop(act.id, None)
+        patched.remove_activity(act.id)
+    for number, donor in enumerate(donors[:5]):  # new ones, known to no month built before
+        added = replace(donor, id=ActivityId(f"added-{number}"))
+        activities[added.id] = added
+        patched.update_activity(added)
+    fresh = OccurrenceIndex(replace(model, activities=tuple(activities.values())), changes)
+
+    window = (aware("2026-10-01T00:00"), aware("2027-01-01T00:00"))
+    assert patched.between(*window, include_cancelled=True) == fresh.between(
+        *window, include_cancelled=True
+    )
+    few = {ActivityId("added-1"), *rng.sample(sorted(activities), k=6)}
+    assert patched.between(*window, few) == fresh.between(*window, few)
+    assert patched.first_each(*window, few) == fresh.first_each(*window, few)
+    for activity_id in few:
+        assert patched.next_for(activity_id, window[0]) == fresh.next_for(activity_id, window[0])
 
 
 def test_the_generated_catalogue_is_a_valid_tarjotin_document() -> None:
