@@ -82,6 +82,7 @@ CUES: frozenset[str] = frozenset(
         "cue.need_help",
         "cue.trouble",
         "cue.where",
+        "cue.is_there",
         "cue.there",
         "cue.bot_or_person",
         "cue.not_speak",
@@ -146,6 +147,8 @@ _ASKS_FOR_PERSON = frozenset(
     {"cue.speak", "cue.contact", "cue.call_me", "cue.need_help", "cue.coordinator", "cue.matter"}
 )
 _TELLS_OF_TROUBLE = frozenset({"cue.person", "cue.human", "cue.trouble", *_ASKS_FOR_PERSON})
+#: Asking where to go, or whether there is such a service: the user looks for an activity.
+_SEEKS_A_SERVICE = frozenset({"cue.where", "cue.is_there"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,10 +398,12 @@ def _personal_matter(cues: set[str], kinds: set[str]) -> bool:
 
     Beside activity words ("my son was bullied at football practice, can I talk to
     someone?") it still wants a person when the message asks for one or tells of trouble.
+    Asking where to go with it, or whether there is advice on it ("is there advice on rent
+    problems in Arabic?"), without asking for a person, looks for a service.
     """
     if "cue.matter" not in cues:
         return False
-    if "cue.where" in cues and not cues & (_ASKS_FOR_PERSON - {"cue.matter"}):
+    if cues & _SEEKS_A_SERVICE and not cues & (_ASKS_FOR_PERSON - {"cue.matter"}):
         return False
     return not kinds - {"guidance"} or bool(cues & (_TELLS_OF_TROUBLE - {"cue.matter"}))
 
@@ -407,10 +412,11 @@ def _wants_a_person(cues: set[str], kinds: set[str]) -> bool:
     """Someone to talk to or to help, a number to call, or one's own trouble with a matter.
 
     Trouble ("expires", "was cut", "a problem") only counts next to a matter guidance deals
-    with (a permit, housing, benefits), and not when the user asks where to go with it.
+    with (a permit, housing, benefits), and not when the user asks where to go with it or
+    whether there is such advice ("is there advice on housing problems in English?").
     """
     if "cue.contact" in cues:
         return True
     if "cue.person" in cues and cues & _PERSON_NEEDS:
         return True
-    return "cue.trouble" in cues and "guidance" in kinds and "cue.where" not in cues
+    return "cue.trouble" in cues and "guidance" in kinds and not cues & _SEEKS_A_SERVICE

@@ -28,6 +28,9 @@ NEGATION_REACH = 2
 HAN_NEGATION_REACH = 3
 #: Ages outside this range are not ages but something else (a year, a time, a count).
 MAX_AGE = 110
+#: Question words ("where", "is there") that may follow an age ("my son is 16, is there…"):
+#: a number before one of them counts nothing.
+_QUESTION_CUES = frozenset({"cue.where", "cue.is_there"})
 _PERSON_CONCEPTS = ("audience.", "cue.mother", "cue.father", "cue.baby")
 #: The people whose age a bare number after them states.
 _RELATION_CONCEPTS = (
@@ -102,6 +105,12 @@ def _number_after_person(
     if not people or not any(token.text.isdigit() for token in tokens):
         return None
     taken = {index for hit in every_hit for index, _, _ in hit.spans}
+    counted = {
+        index
+        for hit in every_hit
+        if hit.concept not in _QUESTION_CUES
+        for index, _, _ in hit.spans
+    }
     for hit in people:
         last = max(index for index, _, _ in hit.spans)
         for index in range(last + 1, min(last + 2 + RELATION_REACH, len(tokens))):
@@ -112,7 +121,7 @@ def _number_after_person(
             if tokens[index].text in time_words:
                 break  # "for seniors on the 10th of January"
             after = index + 1
-            if after < len(tokens) and (tokens[after].text.isdigit() or after in taken):
+            if after < len(tokens) and (tokens[after].text.isdigit() or after in counted):
                 break  # a date ("15.3.") or a count ("2 kids", "3 hours" read as time)
             number = int(tokens[index].text)
             if 0 < number <= MAX_AGE:

@@ -196,3 +196,34 @@ def test_a_problem_at_work_wants_a_person_not_a_job_search(
 ) -> None:
     query = understander.understand(text, now=NOW)
     assert query.intent == "contact"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is there any advice in English about problems with my tax card?",
+        "有没有地方可以用英语咨询签证问题？",
+        "ma jiraa talo-bixin af Carabi ah oo ku saabsan dhibaatooyinka kirada?",
+        "Onko neuvontaa venäjäksi, kun on ongelmia oleskeluluvan kanssa?",
+        "¿Hay asesoría en árabe para problemas con la vivienda?",
+    ],
+)
+def test_asking_whether_there_is_advice_on_a_problem_is_a_question_about_activities(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert "guidance" in query.kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a problem with my tax card, I need advice",
+        "Minulla on ongelma oleskeluluvan kanssa ja tarvitsen neuvoa.",
+    ],
+)
+def test_telling_of_ones_own_problem_with_a_matter_still_wants_a_person(
+    understander: Understander, text: str
+) -> None:
+    assert understander.understand(text, now=NOW).intent == "contact"

@@ -28,6 +28,9 @@ def understander() -> Understander:
         ("Poikani on 16 ja haluaa pelata jalkapalloa", "youth"),
         ("Min son är 7, finns det något för honom?", "children"),
         ("mi hijo tiene 6, hay algo para él el sábado?", "children"),
+        ("mi hija tiene 15, hay algo de baile?", "youth"),
+        ("синові 16, чи є щось спортивне для нього?", "youth"),
+        ("dottern är 9, finns det simning?", "children"),
     ],
 )
 def test_a_number_after_a_child_is_the_age(
