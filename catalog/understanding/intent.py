@@ -83,6 +83,7 @@ CUES: frozenset[str] = frozenset(
         "cue.trouble",
         "cue.where",
         "cue.is_there",
+        "cue.lonely",
         "cue.there",
         "cue.bot_or_person",
         "cue.not_speak",
@@ -141,7 +142,8 @@ GROUP_AUDIENCE = {"womens_group": "women", "mens_group": "men"}
 _STRONG_CONTACT = frozenset({"cue.coordinator", "cue.human", "cue.personal", "cue.call_me"})
 _PERSON_NEEDS = frozenset({"cue.speak", "cue.contact", "cue.need_help", "cue.call_me"})
 _LEARNING = frozenset({"cue.learn", "cue.course", "cue.practise"})
-_ACTIVITY_CUES = frozenset({"cue.whats_on", "cue.activity", "cue.time"})
+#: Feeling lonely asks for company: what is on for the person, of no one kind.
+_ACTIVITY_CUES = frozenset({"cue.whats_on", "cue.activity", "cue.time", "cue.lonely"})
 #: Cues that ask for a person, as opposed to asking *whether* the assistant is one.
 _ASKS_FOR_PERSON = frozenset(
     {"cue.speak", "cue.contact", "cue.call_me", "cue.need_help", "cue.coordinator", "cue.matter"}

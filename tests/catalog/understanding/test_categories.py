@@ -364,7 +364,7 @@ CASES: list[Case] = [
         "en",
         "My elderly father is lonely, is there anything for him?",
         "activities",
-        {"peer_group"},
+        set(),  # company, which any seniors' activity gives: loneliness is no kind
         {"seniors"},
         set(),
     ),

@@ -164,3 +164,31 @@ def test_advice_is_for_the_one_who_asks_whoever_the_matter_concerns(
     assert query.intent == "activities"
     assert query.kinds == {"guidance"}
     assert query.audiences == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my grandmother is 80 and feels lonely, any club for old people?",
+        "Isoisä (77) on yksinäinen, onko hänelle jotain?",
+        "Бабушке 79, ей очень одиноко. Есть что-нибудь для пожилых?",
+        "جدتي عمرها ٨٠ وحيدة، في شي لكبار السن؟",
+        "奶奶七十八岁了，很孤独，有适合老人的活动吗？",
+    ],
+)
+def test_a_lonely_elderly_relative_wants_any_seniors_activity(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert "seniors" in query.audiences
+    assert not query.kinds  # company: the seniors' club, a walk, a café — no one kind
+
+
+def test_loneliness_alone_asks_for_activities_and_a_support_group_stays_one(
+    understander: Understander,
+) -> None:
+    lonely = understander.understand("I feel so lonely here", now=NOW)
+    assert (lonely.intent, lonely.kinds) == ("activities", frozenset())
+    group = understander.understand("a support group for loneliness?", now=NOW)
+    assert group.kinds == {"peer_group"}
