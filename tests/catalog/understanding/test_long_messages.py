@@ -618,3 +618,22 @@ def test_working_in_the_town_asked_about_is_no_job_search(
     assert query.intent == "activities"
     assert query.kinds == frozenset()
     assert town in query.municipalities
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("In my country I played volleyball every Sunday with friends. Any choir here?", "music_culture"),
+        ("Kotimaassani kävin lauantaisin uimassa. Onko täällä käsityöpiiriä?", "crafts"),
+        ("En mi país tenía clases de baile los viernes. ¿Hay algún club de idiomas?", "language_club"),
+        ("В моей стране я по субботам играл в шахматы. Есть ли тут хор?", "music_culture"),
+        ("在国内我每个星期天都去游泳。这里有语言咖啡馆吗？", "language_club"),
+        ("ببلدي كنت ألعب كرة القدم كل جمعة. في نادي لغة هون؟", "language_club"),
+    ],
+)
+def test_a_story_of_the_home_country_asks_for_no_day_and_no_kind(
+    understander: Understander, text: str, kind: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.window is None
+    assert query.kinds == {kind}

@@ -192,3 +192,11 @@ def test_loneliness_alone_asks_for_activities_and_a_support_group_stays_one(
     assert (lonely.intent, lonely.kinds) == ("activities", frozenset())
     group = understander.understand("a support group for loneliness?", now=NOW)
     assert group.kinds == {"peer_group"}
+
+
+def test_the_youngest_child_is_no_young_person(understander: Understander) -> None:
+    text = "Olen kotona nuorimman kanssa. Onko kielikahvilaa, jossa voisi harjoitella puhumista?"
+    query = understander.understand(text, now=NOW)
+    assert query.kinds == {"language_club"}
+    assert "youth" not in query.audiences
+    assert "youth" in understander.understand("Onko nuorille jalkapalloa?", now=NOW).audiences
