@@ -23,7 +23,7 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
   seniors whatever family word came with it (see :func:`age_audiences`); a small child's gender
   is no audience (a teenage girl's can be: girls' football is for young women).
 - *Recruitment.* Joining an association or a team, or becoming a member, is the class
-  ``recruitment``; volunteering is the kind ``volunteering``, and volunteering in another kind
+  ``recruitment`` (a team beside a kind to play is taking part in that kind); volunteering is the kind ``volunteering``, and volunteering in another kind
   of activity (a volunteer football coach) asks for that kind's recruitment. The people a
   volunteer would help (children, seniors) are not an audience constraint.
 - *Advice on a subject.* Advice or guidance about finding work or digital skills asks for
@@ -215,7 +215,7 @@ def interpret(
             audiences.discard("families")  # "my son is 8": his activity, not a family outing
     joins_network = _joins_network(cues)
     classes = _named(concepts, "class")
-    if not joins_network and _joins_organisation(cues):
+    if not joins_network and _joins_organisation(cues, kinds):
         classes.add("recruitment")
     if "volunteering" in kinds and kinds - {"volunteering"}:
         classes.add("recruitment")
@@ -355,11 +355,17 @@ def _joins_network(cues: set[str]) -> bool:
     )
 
 
-def _joins_organisation(cues: set[str]) -> bool:
-    """Someone who wants to join an association or team, or become a member."""
+def _joins_organisation(cues: set[str], kinds: set[str]) -> bool:
+    """Someone who wants to join an association or team, or become a member.
+
+    Joining a team to play ("a football team my son could join") is taking part in that
+    kind; only a team with nothing to play named, or membership, is recruitment.
+    """
     if "cue.member" in cues:
         return True
-    return "cue.join" in cues and bool(cues & {"cue.association", "cue.team"})
+    if "cue.join" not in cues:
+        return False
+    return "cue.association" in cues or ("cue.team" in cues and not kinds)
 
 
 def _intent(

@@ -214,3 +214,12 @@ def test_a_volunteer_friend_is_friend_activity_unless_joining() -> None:
 
 def test_a_small_childs_gender_is_no_audience() -> None:
     assert age_audiences(4, {"women"}) == {"children"}
+
+
+def test_joining_a_team_to_play_is_taking_part_but_membership_is_recruitment() -> None:
+    playing = interpret({"cue.join", "cue.team", "kind.sports"})
+    assert (playing.kinds, playing.classes) == ({"sports"}, set())
+    assert interpret({"cue.join", "cue.team"}).classes == {"recruitment"}
+    assert interpret({"cue.join", "cue.team", "cue.member", "kind.sports"}).classes == {
+        "recruitment"
+    }
