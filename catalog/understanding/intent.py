@@ -23,8 +23,9 @@ The lexicons only say which words occurred (``kind.sports``, ``audience.women``,
   seniors whatever family word came with it (see :func:`age_audiences`); a small child's gender
   is no audience (a teenage girl's can be: girls' football is for young women).
 - *Recruitment.* Joining an association or a team, or becoming a member, is the class
-  ``recruitment`` (a team beside a kind to play is taking part in that kind); volunteering is the kind ``volunteering``, and volunteering in another kind
-  of activity (a volunteer football coach) asks for that kind's recruitment. The people a
+  ``recruitment`` (a team beside a kind to play is taking part in that kind); volunteering is
+  the kind ``volunteering``, and volunteering in another kind of activity (a volunteer football
+  coach) asks for that kind's recruitment. The people a
   volunteer would help (children, seniors) are not an audience constraint.
 - *Advice on a subject.* Advice or guidance about finding work or digital skills asks for
   that kind, not general guidance beside it. Advice alone is for the one who asks: a mother's

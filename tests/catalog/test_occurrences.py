@@ -619,8 +619,13 @@ def test_the_bucket_cache_is_bounded() -> None:
 def test_a_walk_that_stops_early_builds_no_later_month() -> None:
     index = OccurrenceIndex(catalogue(CLUB))
     seen: list[Occurrence] = []
-    index.scan(aware("2026-10-01T00:00"), aware("2027-01-01T00:00"), None, seen.append)
-    assert [o.start for o in seen] == [aware("2026-10-06T17:00")]  # append returns None: stop
+
+    def first_only(occurrence: Occurrence) -> bool:
+        seen.append(occurrence)
+        return False
+
+    index.scan(aware("2026-10-01T00:00"), aware("2027-01-01T00:00"), None, first_only)
+    assert [o.start for o in seen] == [aware("2026-10-06T17:00")]
     assert index.cached_months() == ((2026, 10),)
     index.scan(aware("2026-10-01T00:00"), aware("2027-01-01T00:00"), None, lambda _: True)
     assert index.cached_months() == ((2026, 10), (2026, 11), (2026, 12))

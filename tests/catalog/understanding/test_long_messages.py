@@ -623,9 +623,9 @@ def test_working_in_the_town_asked_about_is_no_job_search(
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        ("In my country I played volleyball every Sunday with friends. Any choir here?", "music_culture"),
+        ("In my country I played volleyball every Sunday. Any choir here?", "music_culture"),
         ("Kotimaassani kävin lauantaisin uimassa. Onko täällä käsityöpiiriä?", "crafts"),
-        ("En mi país tenía clases de baile los viernes. ¿Hay algún club de idiomas?", "language_club"),
+        ("En mi país tenía baile los viernes. ¿Hay algún club de idiomas?", "language_club"),
         ("В моей стране я по субботам играл в шахматы. Есть ли тут хор?", "music_culture"),
         ("在国内我每个星期天都去游泳。这里有语言咖啡馆吗？", "language_club"),
         ("ببلدي كنت ألعب كرة القدم كل جمعة. في نادي لغة هون؟", "language_club"),
