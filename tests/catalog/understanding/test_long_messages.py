@@ -637,3 +637,17 @@ def test_a_story_of_the_home_country_asks_for_no_day_and_no_kind(
     query = understander.understand(text, now=NOW)
     assert query.window is None
     assert query.kinds == {kind}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ninkaygu wuu shaqeeyaa, aniguna guriga ayaan ku jiraa. Ma jiraa koox hooyooyin?",
+        "شوهرم کار می‌کند و من خونه هستم. گروه مادر و کودک هست؟",
+    ],
+)
+def test_being_at_home_is_background_not_housing(understander: Understander, text: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert "guidance" not in query.kinds
+    assert "mother_child_group" in query.kinds
