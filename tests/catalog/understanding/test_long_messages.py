@@ -642,8 +642,10 @@ def test_a_story_of_the_home_country_asks_for_no_day_and_no_kind(
 @pytest.mark.parametrize(
     "text",
     [
-        "Ninkaygu wuu shaqeeyaa, aniguna guriga ayaan ku jiraa. Ma jiraa koox hooyooyin?",
-        "شوهرم کار می‌کند و من خونه هستم. گروه مادر و کودک هست؟",
+        "Ninkaygu wuu shaqeeyaa maalintii oo dhan, aniguna guriga ayaan ku jiraa. "
+        "Waxaan rabaa koox hooyooyin iyo carruur ah.",
+        "من خانه‌دار هستم، گروه مادر و کودک هست؟",
+        "من تمام روز خونه هستم با بچه، گروه مادر و کودک هست؟",
     ],
 )
 def test_being_at_home_is_background_not_housing(understander: Understander, text: str) -> None:
