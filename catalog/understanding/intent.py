@@ -408,13 +408,17 @@ def _personal_matter(cues: set[str], kinds: set[str]) -> bool:
     Beside activity words ("my son was bullied at football practice, can I talk to
     someone?") it still wants a person when the message asks for one or tells of trouble.
     Asking where to go with it, or whether there is advice on it ("is there advice on rent
-    problems in Arabic?"), without asking for a person, looks for a service.
+    problems in Arabic?"), without asking for a person, looks for a service; so does a story
+    with a matter word in it ("my neighbour said there is a café to practise speaking").
     """
     if "cue.matter" not in cues:
         return False
     if cues & _SEEKS_A_SERVICE and not cues & (_ASKS_FOR_PERSON - {"cue.matter"}):
         return False
-    return not kinds - {"guidance"} or bool(cues & (_TELLS_OF_TROUBLE - {"cue.matter"}))
+    told = cues & (_TELLS_OF_TROUBLE - {"cue.matter"})
+    if "cue.practise" in cues or kinds & LANGUAGE_KINDS:
+        told -= {"cue.speak"}  # speaking is what a language café practises, not a wish to talk
+    return not kinds - {"guidance"} or bool(told)
 
 
 def _wants_a_person(cues: set[str], kinds: set[str]) -> bool:

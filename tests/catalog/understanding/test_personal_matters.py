@@ -227,3 +227,26 @@ def test_telling_of_ones_own_problem_with_a_matter_still_wants_a_person(
     understander: Understander, text: str
 ) -> None:
     assert understander.understand(text, now=NOW).intent == "contact"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My neighbour told me about a language café to practise speaking Finnish. When is it?",
+        "邻居告诉我有一个可以练习说芬兰语的语言咖啡馆，在哪里？",
+        "Naapuri kertoi kielikahvilasta, jossa voi harjoitella puhumista. Milloin se on?",
+    ],
+)
+def test_a_neighbour_in_a_story_about_practising_speaking_is_no_matter(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.intent == "activities"
+    assert "language_club" in query.kinds
+
+
+def test_a_neighbour_dispute_with_a_wish_to_talk_still_wants_a_person(
+    understander: Understander,
+) -> None:
+    text = "My neighbour shouts at my kids every day. I want to speak with someone about it."
+    assert understander.understand(text, now=NOW).intent == "contact"
