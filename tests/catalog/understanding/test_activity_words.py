@@ -191,3 +191,19 @@ def test_a_support_group_for_women_is_still_that_kind_for_women(
     query = understander.understand("is there a women's football group?", now=NOW)
     assert query.kinds == {"sports"}
     assert query.audiences == {"women"}
+
+
+def test_arabic_grown_ups_are_no_seniors_and_colloquial_football_is_sport(
+    understander: Understander,
+) -> None:
+    adults = understander.understand("في سباحه للكبار؟", now=NOW)
+    assert adults.kinds == {"sports"}
+    assert "seniors" not in adults.audiences
+    assert "seniors" in understander.understand("نشاط لكبار السن؟", now=NOW).audiences
+    assert understander.understand("بنتي بدها تلعب فوتبول", now=NOW).kinds == {"sports"}
+
+
+def test_somali_help_with_lessons_is_homework_help(understander: Understander) -> None:
+    query = understander.understand("gabadhayda ma jiraa caawin casharrada?", now=NOW)
+    assert query.intent == "activities"
+    assert query.kinds == {"homework_help"}

@@ -460,6 +460,9 @@ def test_dates(language: str, text: str, now: datetime, day: date) -> None:
         ("ar", "شو في هالأسبوع؟", date(2026, 11, 24), date(2026, 11, 29)),
         ("ar", "في شي هالويكند", date(2026, 11, 28), date(2026, 11, 29)),
         ("ar", "shu fi hal osbo3", date(2026, 11, 24), date(2026, 11, 29)),
+        # the week's holiday is the weekend, not the week
+        ("ar", "في مشي بعطله هالاسبوع؟", date(2026, 11, 28), date(2026, 11, 29)),
+        ("ar", "fi shi 3otlet hal esbo3", date(2026, 11, 28), date(2026, 11, 29)),
     ],
 )
 def test_months_and_spans_of_days(language: str, text: str, first: date, last: date) -> None:
