@@ -73,8 +73,9 @@ _OTHER_KEYS = frozenset(
         "language", "boundaries", "prefix", "suffix", "this", "next", "coming", "week", "weekend",
         "month", "weekdays", "months", "months_with_day", "dates", "days_of_month",
         "not_time_words", "holidays", *PARTS,
-        "numbers", "in_days", "in_weeks", "noon", "midnight", "am", "pm", "am_before",
-        "pm_before", "clock_words", "not_clock_after", "not_typos", "splits",
+        "numbers", "in_days", "in_weeks", "in_two_days", "in_two_weeks", "noon", "midnight",
+        "am", "pm", "am_before", "pm_before", "clock_words", "not_clock_after", "not_typos",
+        "splits",
         *(f"{kind}_clock" for kind in CLOCK_KINDS),
     }
 )  # fmt: skip
@@ -161,7 +162,9 @@ class TimePatterns:
                 found.append(Found(kind, value, match.start(), match.end(), clock=read[0],
                                    ambiguous=read[1]))  # fmt: skip
             elif kind in ("in_days", "in_weeks"):
-                count = read_count(match.group(), self.count_token) if self.count_token else 1
+                count = int(value) or (
+                    read_count(match.group(), self.count_token) if self.count_token else 1
+                )
                 days = count * (7 if kind == "in_weeks" else 1)
                 found.append(Found("day", days, match.start(), match.end()))
             else:
@@ -402,14 +405,25 @@ class _Words:
         return re.compile(source)
 
     def counts(self) -> list[_Alternative]:
-        """Counts of days or weeks ("in three days"): the ``in_days``, ``in_weeks`` templates."""
+        """Counts of days or weeks ("in three days"): the ``in_days``, ``in_weeks`` templates.
+
+        A template's value is its fixed count, or 0 to read the count from the match: the
+        ``in_two_days``, ``in_two_weeks`` ones are a dual written as one word (Arabic يومين),
+        which no number word could say without also reading "بعد اثنين" as two o'clock.
+        """
         words = [source for _, source in sorted(self.numbers(14).items(), key=lambda i: -i[0])]
         count = "(?:" + "|".join([r"\d{1,3}(?!\d|[./:]\d)", *words]) + ")"
+        keys: tuple[tuple[str, Kind, int], ...] = (
+            ("in_days", "in_days", 0),
+            ("in_weeks", "in_weeks", 0),
+            ("in_two_days", "in_days", 2),
+            ("in_two_weeks", "in_weeks", 2),
+        )
         found: list[_Alternative] = []
-        for key in ("in_days", "in_weeks"):
-            kind: Kind = "in_days" if key == "in_days" else "in_weeks"
+        for key, kind, fixed in keys:
             for template in self._entries(key):
-                found.append(_Alternative(kind, 0, 0.5, _pattern(template).replace("{n}", count)))
+                source = _pattern(template).replace("{n}", count)
+                found.append(_Alternative(kind, fixed, 0.5, source))
         return found
 
     def _entries(self, key: str) -> list[str]:

@@ -460,6 +460,11 @@ def test_dates(language: str, text: str, now: datetime, day: date) -> None:
         ("ar", "شو في هالأسبوع؟", date(2026, 11, 24), date(2026, 11, 29)),
         ("ar", "في شي هالويكند", date(2026, 11, 28), date(2026, 11, 29)),
         ("ar", "shu fi hal osbo3", date(2026, 11, 24), date(2026, 11, 29)),
+        # "a week from today", "after two days" (the dual, one word) are that one day
+        ("ar", "في شي بعد اسبوع من اليوم؟", date(2026, 12, 1), date(2026, 12, 1)),
+        ("ar", "في شي للولاد بعد يومين؟", date(2026, 11, 26), date(2026, 11, 26)),
+        ("ar", "شو في بعد اسبوعين من هلق", date(2026, 12, 8), date(2026, 12, 8)),
+        ("ar", "shu fi ba3d osbo3ein", date(2026, 12, 8), date(2026, 12, 8)),
         # the week's holiday is the weekend, not the week
         ("ar", "في مشي بعطله هالاسبوع؟", date(2026, 11, 28), date(2026, 11, 29)),
         ("ar", "fi shi 3otlet hal esbo3", date(2026, 11, 28), date(2026, 11, 29)),
