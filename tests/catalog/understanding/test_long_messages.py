@@ -653,3 +653,19 @@ def test_being_at_home_is_background_not_housing(understander: Understander, tex
     assert query.intent == "activities"
     assert "guidance" not in query.kinds
     assert "mother_child_group" in query.kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was a driver but the company closed down in June. Any help to find a new job?",
+        "Olin kaupassa töissä, mutta se meni kiinni kesäkuussa. Onko työnhakuapua?",
+        "Trabajaba en un hotel pero cerró en junio. ¿Hay ayuda para buscar trabajo?",
+        "Я работал на складе, но он закрылся в июне. Есть помощь в поиске работы?",
+        "Otelde çalışıyordum ama haziranda kapandı. İş arama yardımı var mı?",
+    ],
+)
+def test_a_month_when_something_closed_is_no_window(understander: Understander, text: str) -> None:
+    query = understander.understand(text, now=NOW)
+    assert query.window is None
+    assert query.kinds == {"job_search"}
