@@ -156,7 +156,11 @@ class Understander:
             {hit.concept for hit in meant},
             has_window=window is not None,
             has_place=bool(municipalities),
-            age=_youngest(stated_age(meant, tokens, time_words, found), tokens, time_words),
+            age=_youngest(
+                stated_age(meant, tokens, time_words, found),
+                [token for at, token in enumerate(tokens) if clauses.clause_of[at] not in told],
+                time_words,
+            ),
         )
         remind = any(hit.concept == "cue.remind" for hit in meant)
         intent = reading.intent
@@ -415,7 +419,8 @@ def _han_terms(
 def _youngest(age: int | None, tokens: Sequence[Token], time_words: Collection[str]) -> int | None:
     """The youngest of the ages a message states ("they are 5 and 8 years": 5), or ``age``.
 
-    Only smaller bare numbers that are no time words count, and only beside a stated age.
+    Only smaller bare numbers that are no time words count, and only beside a stated age;
+    the caller leaves out the background ("we have lived here for 2 years. My son is 13").
     """
     if age is None:
         return None

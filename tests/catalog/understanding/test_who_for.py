@@ -200,3 +200,19 @@ def test_the_youngest_child_is_no_young_person(understander: Understander) -> No
     assert query.kinds == {"language_club"}
     assert "youth" not in query.audiences
     assert "youth" in understander.understand("Onko nuorille jalkapalloa?", now=NOW).audiences
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have lived in Espoo for 2 years. My son is 14, is there football for him?",
+        "2 yıldır Espoo'da yaşıyoruz. Oğlum 14 yaşında, futbol var mı?",
+        "Asumme Espoossa 3 vuotta. Poikani on 14, onko hänelle jalkapalloa?",
+    ],
+)
+def test_a_number_in_the_background_is_no_younger_child(
+    understander: Understander, text: str
+) -> None:
+    query = understander.understand(text, now=NOW)
+    assert "youth" in query.audiences
+    assert "children" not in query.audiences
