@@ -465,6 +465,8 @@ def test_dates(language: str, text: str, now: datetime, day: date) -> None:
         ("ar", "في شي للولاد بعد يومين؟", date(2026, 11, 26), date(2026, 11, 26)),
         ("ar", "شو في بعد اسبوعين من هلق", date(2026, 12, 8), date(2026, 12, 8)),
         ("ar", "shu fi ba3d osbo3ein", date(2026, 12, 8), date(2026, 12, 8)),
+        # Somali "the 15th" with its suffix, before a part of the day
+        ("so", "maxaa jira 28-ka galabta?", date(2026, 11, 28), date(2026, 11, 28)),
         # the week's holiday is the weekend, not the week
         ("ar", "في مشي بعطله هالاسبوع؟", date(2026, 11, 28), date(2026, 11, 29)),
         ("ar", "fi shi 3otlet hal esbo3", date(2026, 11, 28), date(2026, 11, 29)),
