@@ -38,7 +38,7 @@ from catalog.occurrences.expand import (
     local_naive,
     sort_key,
 )
-from catalog.occurrences.rules import CompiledRule
+from catalog.occurrences.rules import CompiledRule, shared
 
 Month = int
 """A local calendar month as ``year * 12 + month - 1``, so that consecutive months differ by 1."""
@@ -160,7 +160,7 @@ def _entry(
             lasts.append(moved_to)
     known = [day for day in lasts if day is not None]
     last = None if len(known) < len(lasts) else max(known)
-    return _Entry(activity, rules, min(firsts), last, skip_holidays)
+    return _Entry(activity, rules, shared(min(firsts)), last and shared(last), skip_holidays)
 
 
 ChangeMap = Mapping[ActivityId, Mapping[datetime, OccurrenceChange]]
