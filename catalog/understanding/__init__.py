@@ -59,6 +59,8 @@ _MIN_HAN_TERM = 2
 MAX_CHARACTERS = 1000
 #: From this length on, a detected language is sure enough that time words are read in it only.
 SURE_LANGUAGE_LENGTH = 200
+#: Words a message needs before the detector's unsure best guess picks the reply language.
+GUESS_WORDS = 4
 #: Readings in which a Finnish activity word may stand ("my wife wants to go to äitiryhmä").
 #: Not Somali or Turkish: their own words end like Finnish ones too often (Somali "joogaa",
 #: "is staying", is Finnish "joogaa", yoga).
@@ -113,7 +115,11 @@ class Understander:
         """
         text = text[:MAX_CHARACTERS]
         detection = self._detector.detect(text)
-        language, detected = reply_language(detection.language, saved_language, platform_hint)
+        # An unsure guess from a few words ("ok" is Finnish too) is no better than English.
+        guess = detection.guess if len(text.split()) >= GUESS_WORDS else None
+        language, detected = reply_language(
+            detection.language, saved_language, platform_hint, guess
+        )
         readings = self._reading_languages(detection, language)
         primary = readings[0]
         clauses = tokenise_clauses(text, _tokeniser(primary), self._breaks(primary))

@@ -555,18 +555,20 @@ def platform_language(hint: str | None) -> str | None:
 
 
 def reply_language(
-    detected: str | None, saved: str | None, hint: str | None
+    detected: str | None, saved: str | None, hint: str | None, guess: str | None = None
 ) -> tuple[str, bool]:
     """The language to answer in, and whether it came from the text itself.
 
     A detected language wins, except that a user who chose plain Finnish keeps it when writing
-    Finnish; otherwise the saved choice, then the platform hint, then English.
+    Finnish; otherwise the saved choice, then the platform hint, then the detector's best
+    guess (a long transliterated message it was unsure of is still more likely Russian than
+    English), then English. Only a detected language counts as the text's own.
     """
     if detected is not None:
         if detected == "fi" and saved == PLAIN_FINNISH:
             return PLAIN_FINNISH, True
         return detected, True
-    for candidate in (saved, platform_language(hint)):
+    for candidate in (saved, platform_language(hint), guess):
         if candidate in SUPPORTED_LANGUAGES:
             return candidate, False
     return "en", False

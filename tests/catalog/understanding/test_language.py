@@ -115,6 +115,20 @@ def test_fallback_chain_saved_then_hint_then_english(
     assert reply_language(None, saved, hint) == (expected, False)
 
 
+def test_an_unsure_guess_comes_after_the_saved_choice_and_the_hint_but_before_english() -> None:
+    assert reply_language(None, None, None, "ru") == ("ru", False)
+    assert reply_language(None, "fa", None, "ru") == ("fa", False)
+    assert reply_language(None, None, "sv-FI", "ru") == ("sv", False)
+    assert reply_language(None, None, None, "xx") == ("en", False)
+
+
+def test_a_long_transliterated_russian_question_is_answered_in_russian() -> None:
+    query = Understander(preload=False).understand(
+        "est chto-to v Finlyandii na den nezavisimosti", now=NOW
+    )
+    assert query.language == "ru"
+
+
 def test_platform_language_normalises_locales() -> None:
     assert platform_language("zh-hans") == "zh"
     assert platform_language("fi_FI") == "fi"
