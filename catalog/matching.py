@@ -111,9 +111,7 @@ class Matcher:
 
     def warm(self, today: date) -> None:
         """Materialise the occurrence months around ``today`` before the first question."""
-        self._occurrences.warm(
-            today - timedelta(days=7), today + timedelta(days=UPCOMING_DAYS + 10)
-        )
+        self._occurrences.warm(*_near(today))
 
     def __init__(
         self,
@@ -308,6 +306,7 @@ class Matcher:
         asked, the question's own words narrow the search to what they name, unless nothing
         they name is on in the window ("relatives are visiting, what is on on Saturday?").
         """
+        self._occurrences.keep(*_near(now.astimezone(self.zone).date()))
         scope = self.scope(network_id, query.municipalities)
         ids = self.constrained(query, scope)
         scores = {k: v for k, v in self.term_scores(query).items() if k in ids}
@@ -344,6 +343,11 @@ class Matcher:
         activity = self.catalogue.activity(activity_id)
         assert activity is not None
         return activity
+
+
+def _near(today: date) -> tuple[date, date]:
+    """The days a question without a window searches (from yesterday: what was on), kept cached."""
+    return today - timedelta(days=1), today + timedelta(days=UPCOMING_DAYS)
 
 
 def _for_whom_named(matches: list[Match], query: Query) -> list[Match]:

@@ -19,7 +19,7 @@ import itertools
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from heapq import merge
@@ -42,6 +42,13 @@ from catalog.occurrences.rules import CompiledRule, shared
 
 Month = int
 """A local calendar month as ``year * 12 + month - 1``, so that consecutive months differ by 1."""
+
+#: From this many dated activities a month costs enough (~5 MiB and ~0.4 s per 10,000) that a
+#: far one asked about for a few activities is built for them alone and not kept; below it,
+#: keeping every month asked about costs less than building the few again for each question.
+TRANSIENT_FROM = 20_000
+#: ... when they are fewer than one in this many of the catalogue's dated activities.
+TRANSIENT_SHARE = 20
 
 #: How far :meth:`OccurrenceIndex.next_for` looks ahead for an endless rule before giving up.
 NEXT_HORIZON_MONTHS = 120
@@ -123,10 +130,15 @@ class _Runs:
 
 @dataclass(slots=True)
 class _Bucket:
-    """One month: every occurrence in order, and each activity's own run."""
+    """One month: every occurrence in order, and each activity's own run.
+
+    A ``partial`` one holds only the activities and days one question asked about (see
+    :meth:`OccurrenceIndex._transient`): it has no runs, and is read in order and filtered.
+    """
 
     all: _Series
     runs: _Runs
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +223,7 @@ def _build_month(
     forget_shared_times()
     ordered = _sorted(occurrence for _, found in own for occurrence in found)
     own.sort(key=_first)
-    lengths = [0] * (max(ordinals.values(), default=-1) + 1)
+    lengths = [0] * len(ordinals)  # ordinals are 0, 1, 2 … in the order activities came
     for ordinal, found in own:
         lengths[ordinal] = len(found)
     items = [occurrence for _, found in own for occurrence in found]
@@ -226,6 +238,29 @@ def _build_month(
 
 def _first(pair: tuple[int, list[Occurrence]]) -> int:
     return pair[0]
+
+
+def _partial_month(
+    month: Month,
+    entries: Iterable[_Entry],
+    changes: ChangeMap,
+    zone: ZoneInfo,
+    first: date,
+    last: date,
+) -> _Bucket:
+    """The occurrences of ``entries`` in ``month`` dated ``first``…``last`` (a day's margin)."""
+    start, end = month_bounds(month)
+    first, last = max(first - timedelta(days=1), start - timedelta(days=1)), min(last, end)
+    found: list[Occurrence] = []
+    for entry in entries:
+        if entry.first > last or (entry.last is not None and entry.last < first):
+            continue
+        own = changes.get(entry.activity.id, _NO_CHANGES)
+        occurrences = expand_activity(
+            entry.activity, entry.rules, zone, first, last, own, entry.skip_holidays
+        )
+        found += (o for o in occurrences if o.start.year * 12 + o.start.month - 1 == month)
+    return _Bucket(_sorted(found), _Runs(array("q", [0]), array("d"), [], 0), partial=True)
 
 
 def _sorted(occurrences: Iterable[Occurrence]) -> _Series:
@@ -249,6 +284,12 @@ class OccurrenceIndex:
 
     ``changes`` are the volunteers' per-occurrence changes; ``max_buckets`` bounds how many
     months are kept materialised (least recently used ones are dropped).
+
+    A month outside the range last :meth:`warm`-ed, asked about for a small share of a large
+    catalogue (a holiday in March asked in one network of the whole country), is built from
+    those activities alone and not kept: caching the country's month for it would cost ~28 MiB
+    and seconds at 100,000 activities, expanding the few asked for a few milliseconds.
+    ``transient_from`` is the size from which that applies (below it a whole month is cheap).
     """
 
     def __init__(
@@ -257,8 +298,12 @@ class OccurrenceIndex:
         changes: Iterable[OccurrenceChange] = (),
         *,
         max_buckets: int = 12,
+        transient_from: int = TRANSIENT_FROM,
     ) -> None:
         self.max_buckets = max(1, max_buckets)
+        self.transient_from = transient_from
+        self._warmed = range(0)
+        self._last_partial: tuple[Hashable, _Bucket] | None = None
         self._lock = RLock()
         self._reset(catalogue, changes)
 
@@ -291,10 +336,12 @@ class OccurrenceIndex:
         low, high = self._timestamp(start), self._timestamp(end)
         found: list[Occurrence] = []
         months = self._months(low, high)
-        self._prepare(months)
+        self._prepare(months, wanted)
         with self._lock:
-            slices = [(bucket, *_span(bucket.all, low, high)) for bucket in self._get(months)]
-            if wanted is not None and _prefer_series(wanted, slices):
+            buckets = self._get(months, wanted, low, high)
+            slices = [(bucket, *_span(bucket.all, low, high)) for bucket in buckets]
+            partial = any(bucket.partial for bucket in buckets)
+            if wanted is not None and not partial and _prefer_series(wanted, slices):
                 # Sorted by the series' own timestamps, in the order of sort_key (instant, then
                 # activity, ties as listed): no datetime is asked for its timestamp again.
                 keyed: list[tuple[float, str, int, Occurrence]] = []
@@ -338,11 +385,15 @@ class OccurrenceIndex:
         wanted = _as_set(activity_ids)
         low, high = self._timestamp(start), self._timestamp(end)
         for month in self._months(low, high):
-            self._prepare(range(month, month + 1))
+            self._prepare(range(month, month + 1), wanted)
             with self._lock:
-                bucket = self._bucket(month)
+                bucket = self._get([month], wanted, low, high)[0]
                 lo, hi = _span(bucket.all, low, high)
-                if wanted is not None and _prefer_series(wanted, [(bucket, lo, hi)], expect):
+                if (
+                    wanted is not None
+                    and not bucket.partial
+                    and _prefer_series(wanted, [(bucket, lo, hi)], expect)
+                ):
                     pieces = []
                     for activity_id in wanted:
                         ordinal = self._ordinals.get(activity_id)
@@ -383,11 +434,13 @@ class OccurrenceIndex:
 
         first: dict[ActivityId, Occurrence] = {}
         months = self._months(low, high)
-        self._prepare(months)
+        self._prepare(months, wanted)
         with self._lock:
-            slices = [(bucket, *_span(bucket.all, low, high)) for bucket in self._get(months)]
+            buckets = self._get(months, wanted, low, high)
+            slices = [(bucket, *_span(bucket.all, low, high)) for bucket in buckets]
             scanned = sum(hi - lo for _, lo, hi in slices)
-            if wanted is None or len(wanted) * _FIRST_HIT_COST > scanned:
+            partial = any(bucket.partial for bucket in buckets)
+            if wanted is None or partial or len(wanted) * _FIRST_HIT_COST > scanned:
                 for bucket, lo, hi in slices:
                     for occurrence in bucket.all.items[lo:hi]:
                         key = occurrence.activity
@@ -430,9 +483,19 @@ class OccurrenceIndex:
     def warm(self, first: date, last: date) -> None:
         """Build the buckets of every month from ``first`` to ``last`` ahead of questions.
 
-        Safe to run in a worker thread: months are built without holding the lock.
+        Safe to run in a worker thread: months are built without holding the lock. These months
+        are always kept (see the class).
         """
-        self._prepare(range(month_of(first), month_of(last) + 1))
+        self.keep(first, last)
+        self._prepare(self._warmed)
+
+    def keep(self, first: date, last: date) -> None:
+        """Keep the months from ``first`` to ``last`` once built, whoever asks (see the class).
+
+        The matcher calls it with each question's today, so the kept months follow the clock
+        in a process that runs for months.
+        """
+        self._warmed = range(month_of(first), month_of(last) + 1)
 
     def cached_months(self) -> tuple[tuple[int, int], ...]:
         """``(year, month)`` of the buckets currently materialised, least recently used first."""
@@ -547,11 +610,13 @@ class OccurrenceIndex:
         last = local_date(datetime.fromtimestamp(high, UTC) - timedelta(microseconds=1), self.zone)
         return range(month_of(first), month_of(last) + 1)
 
-    def _prepare(self, months: range) -> None:
+    def _prepare(self, months: range, wanted: Collection[ActivityId] | None = None) -> None:
         """Build missing months from a snapshot, outside the lock (retrying after a race)."""
         if len(months) > self.max_buckets:
             return  # they could not all stay cached: built one by one under the lock instead
         for month in months:
+            if self._transient(month, wanted):
+                continue
             for _ in range(3):
                 with self._lock:
                     if month in self._buckets:
@@ -567,9 +632,44 @@ class OccurrenceIndex:
                         self._store(month, bucket)
                         break
 
-    def _get(self, months: Iterable[Month]) -> list[_Bucket]:
-        """The months' buckets (lock held); one evicted meanwhile is rebuilt here."""
-        return [self._bucket(month) for month in months]
+    def _get(
+        self,
+        months: Iterable[Month],
+        wanted: Collection[ActivityId] | None = None,
+        low: float = 0.0,
+        high: float = 0.0,
+    ) -> list[_Bucket]:
+        """The months' buckets (lock held); one evicted meanwhile is rebuilt here.
+
+        A month not kept that :meth:`_transient` allows is built for ``wanted`` and the days of
+        ``[low, high)`` alone; the last such is reused (a search often reads a window twice).
+        """
+        buckets = []
+        for month in months:
+            if wanted is None or not self._transient(month, wanted):
+                buckets.append(self._bucket(month))
+                continue
+            key = (self._generation, month, low, high, frozenset(wanted))
+            if self._last_partial is None or self._last_partial[0] != key:
+                ids = sorted(i for i in wanted if i in self._entries)
+                first = local_date(datetime.fromtimestamp(low, UTC), self.zone)
+                last = local_date(datetime.fromtimestamp(high, UTC), self.zone)
+                partial = _partial_month(
+                    month, [self._entries[i] for i in ids], self._changes, self.zone, first, last
+                )
+                self._last_partial = (key, partial)
+            buckets.append(self._last_partial[1])
+        return buckets
+
+    def _transient(self, month: Month, wanted: Collection[ActivityId] | None) -> bool:
+        """Whether a month not kept is better built for ``wanted`` alone and thrown away."""
+        return (
+            wanted is not None
+            and month not in self._buckets
+            and month not in self._warmed
+            and len(self._entries) >= self.transient_from
+            and len(wanted) * TRANSIENT_SHARE < len(self._entries)
+        )
 
     def _set_entry(self, activity_id: ActivityId) -> None:
         activity = self._activities.get(activity_id)

@@ -782,6 +782,44 @@ def test_the_index_equals_brute_force(
     assert {k: v.start for k, v in found_firsts.items()} == {k: v.start for k, v in firsts.items()}
 
 
+@given(instants, st.integers(0, 24 * 50), st.integers(0, 243))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_month_built_for_a_few_activities_answers_as_the_whole_month(
+    generated: tuple[Catalogue, list[OccurrenceChange], OccurrenceIndex],
+    start: datetime,
+    hours: int,
+    offset: int,
+) -> None:
+    """A far month asked about for a few activities of a large catalogue is built for them."""
+    model, changes, whole = generated
+    partial = OccurrenceIndex(model, changes, transient_from=0)
+    end = start + timedelta(hours=hours)
+    few = {a.id for a in model.activities[offset : offset + 7]}
+    assert partial.between(start, end, few, include_cancelled=True) == whole.between(
+        start, end, few, include_cancelled=True
+    )
+    now = start + timedelta(hours=hours // 3)
+    assert partial.first_each(start, end, few, ends_after=now) == whole.first_each(
+        start, end, few, ends_after=now
+    )
+    walked: list[Occurrence] = []
+    partial.scan(start, end, few, lambda o: walked.append(o) is None)
+    assert walked == whole.between(start, end, few, include_cancelled=True)
+    assert partial.cached_months() == ()  # nothing kept for a few activities
+
+
+def test_the_months_kept_are_built_whole_even_for_a_few_activities() -> None:
+    model = generate_catalogue_model(60, seed=4)
+    index = OccurrenceIndex(model, transient_from=0)
+    index.keep(d("2026-10-01"), d("2026-10-31"))
+    few = {model.activities[0].id}
+    index.between(aware("2026-10-05T00:00"), aware("2026-10-12T00:00"), few)
+    index.between(aware("2027-03-01T00:00"), aware("2027-03-08T00:00"), few)
+    assert index.cached_months() == ((2026, 10),)
+
+
 @given(instants, st.integers(0, 249))
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
