@@ -805,7 +805,12 @@ def test_a_month_built_for_a_few_activities_answers_as_the_whole_month(
         start, end, few, ends_after=now
     )
     walked: list[Occurrence] = []
-    partial.scan(start, end, few, lambda o: walked.append(o) is None)
+
+    def walk(occurrence: Occurrence) -> bool:
+        walked.append(occurrence)
+        return True
+
+    partial.scan(start, end, few, walk)
     assert walked == whole.between(start, end, few, include_cancelled=True)
     assert partial.cached_months() == ()  # nothing kept for a few activities
 
