@@ -45,8 +45,9 @@ place when an activity or a change is replaced, and answers a window by bisectin
 arrays. To keep the first question of a month inside the budget, call
 :meth:`OccurrenceIndex.warm` for this season's months at start-up (it is safe in a worker
 thread); :meth:`OccurrenceIndex.keep` moves that range with the clock. From 20,000 activities a
-month outside it asked about for a few activities is built for them alone and not kept. At the size of a real network's tray a cold month is cheap
-anyway: 1.3 ms for the 79-activity demo catalogue, 11 ms for 300 activities.
+month outside it asked about for a few activities is built for them alone and not kept. At the
+size of a real network's tray a cold month is cheap anyway: 1.3 ms for the 79-activity demo
+catalogue, 11 ms for 300 activities.
 """
 
 from catalog.occurrences.expand import (
