@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from bench.generator import generate_catalogue_model
 from bench.score import DEFAULT_QUESTIONS
+from bot import heap
 from bot.bootstrap import build_assistant
 
 REALISTIC_QUESTIONS = DEFAULT_QUESTIONS.with_name("questions-dev-realistic.jsonl")
@@ -144,6 +145,7 @@ def run(activities: int, rounds: int, questions: Sequence[Path]) -> int:
     # The bot builds this season's months in a thread at start-up (bot.bootstrap), then one
     # warm-up pass fills whatever else the questions keep, as a running bot has.
     assistant.matcher.warm(now.date())
+    heap.settle()  # as `tarjotin run` does once it has started
     months_built = time.perf_counter()
     latencies_of(texts, 1, answer)
     warmed = time.perf_counter()

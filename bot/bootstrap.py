@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import heap
 from bot.catalogue_watch import CatalogueWatcher, Replanner
 from bot.channels import Channel
 from bot.config import Settings
@@ -860,15 +861,18 @@ def build_catalogue_watcher(
     def swap(catalogue: Catalogue, changes: list[OccurrenceChange]) -> None:
         # The understander (lexicons, language models) does not depend on the catalogue
         # beyond municipality names it already knows: keep it rather than load it again.
-        live.replace(
-            build_assistant(
-                catalogue,
-                changes,
-                translator=app.translator,
-                understander=live().understander,
-                default_language=app.settings.default_language,
-                calendar=Options.of(app.settings).feed_links,
+        def replace() -> None:
+            live.replace(
+                build_assistant(
+                    catalogue,
+                    changes,
+                    translator=app.translator,
+                    understander=live().understander,
+                    default_language=app.settings.default_language,
+                    calendar=Options.of(app.settings).feed_links,
+                )
             )
-        )
+
+        heap.resettle(replace)  # the old version's objects go back to the collector
 
     return CatalogueWatcher(app.catalog_store.fingerprint, load, swap, current, replanner)

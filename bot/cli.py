@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
+from bot import heap
 from bot.ask import answer_json, answer_rows, parse_now, read_batch
 from bot.backup.commands import add_backup_commands
 from bot.bootstrap import (
@@ -356,6 +357,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             app, catalogue, clock=clock, bot_name=telegram_bot_name(channels)
         )
         channels += configured_channels(settings, runtime.conversation, runtime.erasures)
+        heap.settle()  # the catalogue, its months and the language models live on
         senders = channel_senders(channels) | email_senders(settings)
         skip = [REPLY] if settings.telegram_inbox else []  # each instance sends its replies
         service = build_reminder_service(app, runtime, senders, skip=skip)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,3 +28,10 @@ def demo_path() -> Path:
 @pytest.fixture(scope="session")
 def demo() -> Catalogue:
     return load_catalogue(DEMO)
+
+
+@pytest.fixture(autouse=True)
+def thawed_heap() -> Iterator[None]:
+    """A test that starts the bot (which settles its heap) leaves the collector as it was."""
+    yield
+    gc.unfreeze()
