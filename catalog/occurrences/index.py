@@ -184,9 +184,13 @@ def _organisation_holidays(catalogue: Catalogue) -> dict[str, str | None]:
 
 
 def _expand_month(
-    entry: _Entry | None, month: Month, changes: ChangeMap, zone: ZoneInfo
+    entry: _Entry | None,
+    month: Month,
+    changes: ChangeMap,
+    zone: ZoneInfo,
+    days: tuple[date, date] | None = None,
 ) -> list[Occurrence]:
-    """List the entry's occurrences whose aware start lies in ``month``.
+    """List the entry's occurrences whose aware start lies in ``month`` (and its ``days``).
 
     The window starts a day early: a wall time in a DST gap just before midnight belongs,
     once shifted, to the next day (and perhaps month).
@@ -194,6 +198,8 @@ def _expand_month(
     if entry is None:
         return []
     first, last = month_bounds(month)
+    if days is not None:
+        first, last = max(first, days[0]), min(last, days[1])
     if entry.first > last or (entry.last is not None and entry.last < first - timedelta(1)):
         return []
     own = changes.get(entry.activity.id, _NO_CHANGES)
@@ -249,17 +255,9 @@ def _partial_month(
     last: date,
 ) -> _Bucket:
     """The occurrences of ``entries`` in ``month`` dated ``first``…``last`` (a day's margin)."""
-    start, end = month_bounds(month)
-    first, last = max(first - timedelta(days=1), start - timedelta(days=1)), min(last, end)
     found: list[Occurrence] = []
     for entry in entries:
-        if entry.first > last or (entry.last is not None and entry.last < first):
-            continue
-        own = changes.get(entry.activity.id, _NO_CHANGES)
-        occurrences = expand_activity(
-            entry.activity, entry.rules, zone, first, last, own, entry.skip_holidays
-        )
-        found += (o for o in occurrences if o.start.year * 12 + o.start.month - 1 == month)
+        found += _expand_month(entry, month, changes, zone, (first, last))
     return _Bucket(_sorted(found), _Runs(array("q", [0]), array("d"), [], 0), partial=True)
 
 
