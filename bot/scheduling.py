@@ -11,11 +11,18 @@ the lease, prune. Planning and pruning are interval jobs of an APScheduler 3
 ``AsyncIOScheduler`` owned by :class:`ReminderService` and running only while this process
 leads; the lease is renewed by the service's own loop, which must run whether or not it leads.
 
+What is planned. A subscription to an activity gets a reminder per session and lead
+(:mod:`handlers.newcomers.reminder_timing`); a subscription to a kind in a network gets one
+message per day listing that day's sessions (:mod:`handlers.newcomers.day_digest`): a kind
+covers hundreds of activities in a large network, and a reminder of each was millions a day.
+
 Changes. A catalogue re-import or a volunteer's change calls
 :meth:`ReminderPlanner.replan_activities` with the touched activity ids: their pending rows
 are withdrawn and planned again from the new occurrences, so a moved session is reminded at
 its new time (saying so), a cancelled one gets its cancellation instead, and an occurrence
-that no longer exists keeps no reminder. A subscription change calls
+that no longer exists keeps no reminder; the pending digests of the kind subscriptions that
+cover them are planned again whole, and a session cancelled after its day's digest went out
+gets a cancellation notice. A subscription change calls
 :meth:`ReminderPlanner.subscriptions_changed` (the
 :class:`~handlers.core.ports.SubscriptionListener`).
 
@@ -33,7 +40,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
@@ -49,6 +56,12 @@ from handlers.core.events import Reply, UserId
 from handlers.core.i18n import Translator
 from handlers.core.ports import Clock
 from handlers.newcomers.calendar import FeedLinks
+from handlers.newcomers.day_digest import (
+    DAY_MARGIN,
+    PlannedDigest,
+    plan_digests,
+    sessions_by_day,
+)
 from handlers.newcomers.reminder_timing import (
     DEFAULT_QUIET_HOURS,
     PlannedReminder,
@@ -60,6 +73,7 @@ from handlers.newcomers.reminder_timing import (
 )
 from handlers.newcomers.reminders import (
     cancellation_reply,
+    digest_reply,
     for_subscription,
     new_activity_reply,
     reminder_reply,
@@ -69,8 +83,9 @@ log = logging.getLogger(__name__)
 
 REMINDER = "reminder"
 CANCELLATION = "cancellation"
+DIGEST = "digest"
 NEW_ACTIVITY = "new_activity"
-PLANNED_CATEGORIES = (REMINDER, CANCELLATION)
+PLANNED_CATEGORIES = (REMINDER, CANCELLATION, DIGEST)
 
 #: Subscribers planned between two yields to the event loop.
 YIELD_EVERY = 500
@@ -134,16 +149,21 @@ class ReminderPlanner:
         self._coverage: tuple[Catalogue, dict[tuple[str, str], list[ActivityId]]] | None = None
 
     async def plan(self) -> PlanReport:
-        """Plan the next window: everything after the last one (or, the first time, all of it).
+        """Plan the next window: everything after the last one planned in full.
 
-        The first pass after a start or a takeover looks back ``lookback``: reminders that
-        came due while no one was planning are sent late or dropped and counted.
+        A leader starts from the end of its predecessor's last window (recorded on the
+        lease), at most ``lookback`` ago: reminders that came due in between, while no one
+        planned, are sent late or dropped and counted. With nothing recorded (a new database)
+        it looks back ``lookback`` too, but only to send late what still helps: what it never
+        had to send is not counted as missed.
         """
         now = self.clock()
         until = now + self.horizon
         since = self.planned_until
+        if since is not None:  # a longer gap: what came due before the look-back is gone
+            since = max(since, now - self.lookback)
         subscribers = await self._subscribers_due(now, since, until)
-        report = await self._plan(subscribers, now, since, until)
+        report = await self._plan(subscribers, now, since, until, missed=since is not None)
         self.planned_until = until
         return report
 
@@ -208,7 +228,30 @@ class ReminderPlanner:
         ]
         subscribers = await self.subscriptions.subscribers_of(ids, kinds, networks)
         kept = await self.outbox.keys_of(ids, PLANNED_CATEGORIES)
+        followers = self._kind_followers(subscribers, catalogue, frozenset(ids))
+        if followers:  # their day digests list the changed sessions: planned again whole
+            users = sorted({str(s.subscription.user) for s in followers})
+            await self.outbox.withdraw_pending(
+                users=users,
+                subscriptions=[s.subscription.id for s in followers if s.subscription.id],
+                categories=(DIGEST,),
+            )
+            kept |= await self.outbox.keys_of([], (DIGEST,), users=users)
         return await self._plan(subscribers, now, None, until, only=frozenset(ids), kept=kept)
+
+    def _kind_followers(
+        self, subscribers: Iterable[Subscriber], catalogue: Catalogue, ids: frozenset[ActivityId]
+    ) -> list[Subscriber]:
+        """The kind subscribers among ``subscribers`` whose kind covers one of ``ids``."""
+        coverage = self._kind_coverage(catalogue)
+        return [
+            s
+            for s in subscribers
+            if s.subscription.kind is not None
+            and not ids.isdisjoint(
+                coverage.get((s.subscription.kind, s.subscription.network or ""), ())
+            )
+        ]
 
     async def announce(self, new_ids: Iterable[ActivityId]) -> int:
         """Tell kind subscribers about new activities; returns how many notices were queued."""
@@ -251,39 +294,41 @@ class ReminderPlanner:
         until: datetime,
         only: frozenset[ActivityId] | None = None,
         kept: Collection[str] = (),
+        *,
+        missed: bool = False,
     ) -> PlanReport:
-        """Plan ``subscribers``' reminders in the window and write them in chunks.
+        """Plan ``subscribers``' reminders and day digests in the window, written in chunks.
 
         ``kept`` are keys known to be in the outbox already (not pending): they are counted
-        as planned but neither rendered nor written, as the insert would skip them.
+        as planned but neither rendered nor written, as the insert would skip them; a day
+        whose digest is kept gets cancellation notices instead. ``only`` narrows reminders
+        and cancellation notices to these activities; a digest always lists its whole day.
+        ``missed``: the window's past is time no one planned, so what can no longer be sent
+        is recorded as dropped (counted once, in the report); otherwise it is left out (a
+        re-plan's or a new database's look-back: nothing was missed). At a million
+        subscriptions a new database's look-back found 740,000 such reminders.
         """
         source = self.source()
         catalogue = source.catalogue
         zone = ZoneInfo(catalogue.timezone)
         window = Window(now, until, since, self.quiet)
         active = [s for s in subscribers if s.active]
-        coverage = self._kind_coverage(catalogue)
-        covered: dict[str, list[ActivityId]] = {}
-        for subscriber in active:
-            subscription = subscriber.subscription
-            target = subscription.target
-            if target not in covered:
-                if subscription.activity is not None:
-                    ids = covered_activities(subscription, catalogue)
-                else:
-                    ids = coverage.get((subscription.kind or "", subscription.network or ""), [])
-                covered[target] = ids if only is None else [i for i in ids if i in only]
-        wanted = {i for ids in covered.values() for i in ids}
+        covered = self._covered(active, catalogue, only)
         lookahead = window.lookahead(lead for s in active for lead in s.subscription.leads)
         low = since if since is not None else now - self.lookback
-        by_activity: dict[ActivityId, list[Occurrence]] = {}
-        if wanted:
-            for occurrence in source.occurrences.between(
-                low, until + lookahead, wanted, include_cancelled=True
-            ):
-                by_activity.setdefault(occurrence.activity, []).append(occurrence)
+        reminded: set[ActivityId] = set()
+        listed: set[ActivityId] = set()
+        for subscriber in active:
+            by_kind = subscriber.subscription.kind is not None
+            (listed if by_kind else reminded).update(covered[subscriber.subscription.target])
+        by_activity = self._sessions(source, reminded, low, until + lookahead)
+        by_kind_activity = self._sessions(
+            source, listed, low - DAY_MARGIN, until + lookahead + DAY_MARGIN
+        )
+        days: dict[str, dict[date, tuple[Occurrence, ...]]] = {}
         messages: list[OutgoingMessage] = []
         rendered: dict[tuple[Occurrence, str, bool], Reply] = {}
+        rendered_digests: dict[tuple[str, date, str, int], Reply] = {}
         planned_count = inserted_count = dropped = 0
 
         async def flush() -> None:
@@ -300,20 +345,66 @@ class ReminderPlanner:
         for number, subscriber in enumerate(active):
             if number % YIELD_EVERY == YIELD_EVERY - 1:
                 await asyncio.sleep(0)  # let the bot answer users during a long pass
-            occurrences = [
-                o for i in covered[subscriber.subscription.target] for o in by_activity.get(i, ())
-            ]
-            for planned in plan_reminders(subscriber.subscription, occurrences, window, zone):
-                if planned.key in kept:
+            subscription = subscriber.subscription
+            target = subscription.target
+            if subscription.kind is not None:
+                if target not in days:
+                    days[target] = sessions_by_day(
+                        (o for i in covered[target] for o in by_kind_activity.get(i, ())), zone
+                    )
+                digests, notices = plan_digests(subscription, days[target], window, zone, kept)
+                messages += [
+                    self._digest_message(d, subscriber, catalogue, rendered_digests)
+                    for d in digests
+                    if missed or d.dropped is None
+                ]
+                planned = [n for n in notices if only is None or n.occurrence.activity in only]
+            else:
+                occurrences = [o for i in covered[target] for o in by_activity.get(i, ())]
+                planned = plan_reminders(subscription, occurrences, window, zone)
+            for reminder in planned:
+                if reminder.key in kept:
                     planned_count += 1
-                    continue
-                messages.append(self._message(planned, subscriber, catalogue, rendered))
+                elif missed or reminder.dropped is None:
+                    messages.append(self._message(reminder, subscriber, catalogue, rendered))
             if len(messages) >= WRITE_EVERY:
                 await flush()
         await flush()
         if dropped:
             log.info("%d reminders came due while no scheduler ran; dropped", dropped)
         return PlanReport(len(active), planned_count, inserted_count - dropped, dropped)
+
+    def _covered(
+        self,
+        active: Iterable[Subscriber],
+        catalogue: Catalogue,
+        only: frozenset[ActivityId] | None,
+    ) -> dict[str, list[ActivityId]]:
+        """The activities each subscription target is about (``only`` narrows an activity's)."""
+        coverage = self._kind_coverage(catalogue)
+        covered: dict[str, list[ActivityId]] = {}
+        for subscriber in active:
+            subscription = subscriber.subscription
+            target = subscription.target
+            if target in covered:
+                continue
+            if subscription.kind is not None:
+                covered[target] = coverage.get((subscription.kind, subscription.network or ""), [])
+            else:
+                ids = covered_activities(subscription, catalogue)
+                covered[target] = ids if only is None else [i for i in ids if i in only]
+        return covered
+
+    @staticmethod
+    def _sessions(
+        source: ScheduleSource, ids: set[ActivityId], low: datetime, high: datetime
+    ) -> dict[ActivityId, list[Occurrence]]:
+        """The activities' occurrences between ``low`` and ``high``, cancelled ones too."""
+        by_activity: dict[ActivityId, list[Occurrence]] = {}
+        if ids:
+            for occurrence in source.occurrences.between(low, high, ids, include_cancelled=True):
+                by_activity.setdefault(occurrence.activity, []).append(occurrence)
+        return by_activity
 
     def _kind_coverage(self, catalogue: Catalogue) -> dict[tuple[str, str], list[ActivityId]]:
         """What each kind subscription covers, computed once per catalogue version."""
@@ -355,6 +446,44 @@ class ReminderPlanner:
             subscription=subscription.id,
             expires_at=planned.occurrence.start,
             dropped=planned.dropped,
+        )
+
+    def _digest_message(
+        self,
+        digest: PlannedDigest,
+        subscriber: Subscriber,
+        catalogue: Catalogue,
+        rendered: dict[tuple[str, date, str, int], Reply],
+    ) -> OutgoingMessage:
+        """The outbox row of one day digest; ``rendered`` keeps this pass's texts.
+
+        A pass lists the same sessions of a day for every subscriber of a kind and network
+        (all of them, or, sent late, those still to start: the same ``now``), so the number
+        of sessions tells two listings apart.
+        """
+        subscription = digest.subscription
+        language = subscriber.language or self.default_language
+        if digest.dropped is not None:
+            reply = Reply("", language)  # never sent: not worth rendering
+        else:
+            speaker = self.translator.speaker(language)
+            key = (subscription.target, digest.day, language, len(digest.sessions))
+            known = rendered.get(key)
+            if known is not None:
+                reply = for_subscription(known, subscription, speaker)
+            else:
+                reply = rendered[key] = digest_reply(catalogue, digest, subscription, speaker)
+        return OutgoingMessage(
+            digest.key,
+            subscription.chat,
+            subscription.user,
+            reply,
+            digest.due_at,
+            category=DIGEST,
+            activity=digest.sessions[0].activity,  # so that a network's report counts it
+            subscription=subscription.id,
+            expires_at=digest.sessions[-1].start,
+            dropped=digest.dropped,
         )
 
     def _notify(self, inserted: Iterable[str]) -> None:
@@ -454,20 +583,18 @@ class ReminderService:
             self._work = None
 
     async def lead(self, stop: asyncio.Event) -> None:
-        """The leader's work: plan (with a full look-back first), drain every channel.
+        """The leader's work: plan (from where the last leader's planning ended), drain.
 
         The periodic planning and pruning are interval jobs of an APScheduler 3
         ``AsyncIOScheduler`` owned by this service (not PTB's JobQueue), started when this
         process becomes leader and shut down when it stops leading.
         """
-        self.planner.planned_until = None
-        report = await self.planner.plan()
+        self.planner.planned_until = await self.leadership.lease.done_until()
+        report = await self._plan()
         log.info("planned %s", report)
         scheduler = AsyncIOScheduler(timezone=UTC)
         options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-        scheduler.add_job(
-            self.planner.plan, "interval", seconds=self.tick.total_seconds(), **options
-        )
+        scheduler.add_job(self._plan, "interval", seconds=self.tick.total_seconds(), **options)
         scheduler.add_job(
             self._prune, "interval", seconds=self.prune_every.total_seconds(), **options
         )
@@ -485,6 +612,13 @@ class ReminderService:
             for task in senders:
                 task.cancel()
             await asyncio.gather(*senders, return_exceptions=True)
+
+    async def _plan(self) -> PlanReport:
+        """Plan the next window and record, on the lease, that it is planned in full."""
+        report = await self.planner.plan()
+        if self.planner.planned_until is not None:
+            await self.leadership.lease.record(self.leadership.holder, self.planner.planned_until)
+        return report
 
     async def _prune(self) -> None:
         await self.planner.outbox.prune(self.planner.clock() - self.retention)

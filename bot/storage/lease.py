@@ -9,6 +9,10 @@ database) lets the lease lapse and a standby takes it over.
 Times come from the caller's clock. Hosts sharing one database must keep their clocks within
 a small fraction of the lease duration of each other (NTP does); the margin is the holder
 renewing at a third of the duration.
+
+A holder also records how far its work got (:meth:`SqlLease.record`): the next holder carries
+on from there instead of guessing (the reminder planner plans from the end of the last window
+planned in full, so a restart neither re-plans hours nor counts what it never had to send).
 """
 
 from __future__ import annotations
@@ -67,6 +71,24 @@ class SqlLease:
                 .execution_options(synchronize_session=False)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def record(self, holder: str, until: datetime) -> bool:
+        """Record how far the holder's work got; ``False`` if it no longer holds the lease."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(SchedulerLease)
+                .where(SchedulerLease.name == self.name, SchedulerLease.holder == holder)
+                .values(done_until=until)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def done_until(self) -> datetime | None:
+        """How far the work of this lease's holders got (``None``: never recorded)."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(SchedulerLease.done_until).where(SchedulerLease.name == self.name)
+            )
 
     async def holder(self, now: datetime) -> str | None:
         """Who holds the lease at ``now`` (``None`` when it is free)."""

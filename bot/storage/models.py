@@ -492,13 +492,18 @@ class OutboxRow(Base):
 
 
 class SchedulerLease(Base):
-    """A named lease: the one process holding it (until ``expires_at``) runs that job."""
+    """A named lease: the one process holding it (until ``expires_at``) runs that job.
+
+    ``done_until``: how far the holders' work got, for the next holder to carry on from (the
+    reminder planner: the end of the last window it planned in full).
+    """
 
     __tablename__ = "scheduler_leases"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    done_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 # --- people around the newcomers: roles, requests, broadcasts, dialogues ---------------------

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Insert, Table, and_, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Insert, Table, and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -429,43 +429,52 @@ class SqlOutbox:
         users: Sequence[str] = (),
         activities: Sequence[str] = (),
         categories: Sequence[str] = (),
+        subscriptions: Sequence[int] = (),
     ) -> int:
         """Delete waiting rows of these users or activities (of these categories), to re-plan.
 
-        Only ``pending`` rows: a row being sent or already sent keeps its key, so planning it
-        again is a no-op.
+        ``subscriptions`` narrows the users' rows to those of these subscriptions (a kind
+        subscription's day digests, which name no activity). Only ``pending`` rows: a row
+        being sent or already sent keeps its key, so planning it again is a no-op.
         """
         if not users and not activities:
             return 0
+        mine: ColumnElement[bool] = OutboxRow.user_id.in_(users)
+        if subscriptions:
+            mine = and_(mine, OutboxRow.subscription_id.in_(subscriptions))
         async with self._sessions.begin() as session:
             statement = delete(OutboxRow).where(
                 OutboxRow.state == State.PENDING.value,
-                or_(OutboxRow.user_id.in_(users), OutboxRow.activity_id.in_(activities)),
+                or_(mine, OutboxRow.activity_id.in_(activities)),
             )
             if categories:
                 statement = statement.where(OutboxRow.category.in_(categories))
             result = await session.execute(statement)
             return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def keys_of(self, activities: Sequence[str], categories: Sequence[str]) -> set[str]:
-        """The idempotency keys of the rows about these activities (of these categories).
+    async def keys_of(
+        self, activities: Sequence[str], categories: Sequence[str], *, users: Sequence[str] = ()
+    ) -> set[str]:
+        """The idempotency keys of the rows about these activities or users (of these categories).
 
         A re-plan asks after withdrawing the pending ones: what is left was sent, is being
         sent or was dropped, and planning it again would be skipped by the insert anyway, so
         the planner need not render and write it (13,144 subscribers of one activity).
+        ``users`` are for rows that name no activity (day digests).
         """
         keys: set[str] = set()
-        if not activities:
+        if not activities and not users:
             return keys
         async with self._sessions() as session:
             connection = await session.connection()  # plain strings: past the ORM's results
-            for start in range(0, len(activities), INSERT_CHUNK):
-                statement = select(OutboxRow.idempotency_key).where(
-                    OutboxRow.activity_id.in_(activities[start : start + INSERT_CHUNK])
-                )
-                if categories:
-                    statement = statement.where(OutboxRow.category.in_(categories))
-                keys.update(await connection.scalars(statement))
+            for column, values in ((OutboxRow.activity_id, activities), (OutboxRow.user_id, users)):
+                for start in range(0, len(values), INSERT_CHUNK):
+                    statement = select(OutboxRow.idempotency_key).where(
+                        column.in_(values[start : start + INSERT_CHUNK])
+                    )
+                    if categories:
+                        statement = statement.where(OutboxRow.category.in_(categories))
+                    keys.update(await connection.scalars(statement))
         return keys
 
     async def tally(self, batch: str) -> dict[str, int]:

@@ -19,8 +19,9 @@ from handlers.core.ports import BroadcastDelivery, Delivery
 #: A reminder sent later than this after it was due is late.
 LATE_AFTER = timedelta(minutes=15)
 
-#: The outbox categories that are reminders (and cancellation notices of reminded sessions).
-REMINDER_CATEGORIES = ("reminder", "cancellation")
+#: The outbox categories that are reminders (and cancellation notices of reminded sessions,
+#: and a kind subscription's day digests, counted by the day's first session's activity).
+REMINDER_CATEGORIES = ("reminder", "cancellation", "digest")
 
 #: Outbox states that mean the message did not reach the person.
 UNDELIVERED = ("failed", "blocked", "dropped")

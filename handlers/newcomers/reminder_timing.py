@@ -308,6 +308,11 @@ class Window:
                 longest = max(longest, lead.before + timedelta(hours=10))  # quiet deferral
         return longest
 
+    def includes(self, moment: datetime) -> bool:
+        """Whether an instant falls in ``(since, until]``."""
+        _, since, until = self.utc
+        return (since is None or moment > since) and moment <= until
+
 
 def plan_reminders(
     subscription: Subscription,
@@ -342,15 +347,10 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _in_window(moment: datetime, window: Window) -> bool:
-    _, since, until = window.utc
-    return (since is None or moment > since) and moment <= until
-
-
 def _cancellation(
     subscription: Subscription, occurrence: Occurrence, due: datetime, window: Window
 ) -> list[PlannedReminder]:
-    if not _in_window(due, window):
+    if not window.includes(due):
         return []
     key = cancellation_key(subscription.user, occurrence)
     dropped = STARTED if _utc(occurrence.start) <= window.utc[0] else None
@@ -370,7 +370,7 @@ def _reminders(
     named = occurrence_key(occurrence)
     planned = []
     for lead, moment in times:
-        if not _in_window(moment, window):
+        if not window.includes(moment):
             continue
         dropped = None
         if started:

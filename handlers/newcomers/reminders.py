@@ -36,6 +36,7 @@ from handlers.core.ports import Clock, DemandEvent, SubscriptionListener, Subscr
 from handlers.core.turn import Turn
 from handlers.newcomers.answers import holiday_notice, invalid_choice_reply
 from handlers.newcomers.calendar import FeedLinks, calendar_action
+from handlers.newcomers.day_digest import PlannedDigest
 from handlers.newcomers.demand import DemandTally
 from handlers.newcomers.reminder_timing import (
     DEFAULT_LEADS,
@@ -45,6 +46,7 @@ from handlers.newcomers.reminder_timing import (
     Subscription,
 )
 from handlers.volunteers.reasons import reason_text
+from handlers.volunteers.typed_input import kind_label
 
 if TYPE_CHECKING:
     from handlers.newcomers.assistant import Answer
@@ -176,6 +178,34 @@ def cancellation_reply(
     return Reply("\n".join(lines), speaker.language, actions)
 
 
+#: Sessions a day digest lists before saying how many more there are: a phone screen's worth.
+DIGEST_LINES = 8
+
+
+def digest_reply(
+    catalogue: Catalogue, digest: PlannedDigest, subscription: Subscription, speaker: Speaker
+) -> Reply:
+    """A kind subscription's message about one day: its sessions, cancelled ones marked."""
+    _ = speaker.gettext
+    title = f"{kind_label(subscription.kind or '', speaker)}, {day_heading(digest.day, speaker)}"
+    lines = [_("Reminder: %(title)s") % {"title": title}]
+    for occurrence in digest.sessions[:DIGEST_LINES]:
+        session = (
+            f"{time_range(occurrence.start, occurrence.end, speaker)} "
+            f"{activity_title(catalogue, occurrence.activity, speaker)}"
+        )
+        if occurrence.cancelled:
+            session = _("Cancelled this time: %(title)s") % {"title": session}
+        lines.append(session)
+    more = len(digest.sessions) - DIGEST_LINES
+    if more > 0:
+        lines.append(
+            speaker.ngettext("…and %(count)d more.", "…and %(count)d more.", more)
+            % {"count": more}
+        )
+    return Reply("\n".join(lines), speaker.language, (_stop(subscription, speaker),))
+
+
 def new_activity_reply(
     catalogue: Catalogue, activity: Activity, subscription: Subscription, speaker: Speaker
 ) -> Reply:
@@ -200,7 +230,7 @@ def subscription_title(subscription: Subscription, catalogue: Catalogue, speaker
             return speaker.gettext("an activity no longer on offer")
         return localised(activity.title, speaker)
     return speaker.gettext("all activities of the kind “%(kind)s”") % {
-        "kind": (subscription.kind or "").replace("_", " ")
+        "kind": kind_label(subscription.kind or "", speaker)
     }
 
 
@@ -270,6 +300,7 @@ class Reminders:
             "when": leads_text(subscription.leads, speaker),
         }
         if subscription.kind is not None:
+            text += "\n" + _("You get one message a day that lists them all.")
             text += "\n" + _("I will also tell you when a new one starts near you.")
         actions = [
             Action(

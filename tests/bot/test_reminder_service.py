@@ -11,7 +11,13 @@ import pytest
 
 from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits
-from bot.scheduling import Leadership, ReminderPlanner, ReminderService, ScheduleSource
+from bot.scheduling import (
+    Leadership,
+    PlanReport,
+    ReminderPlanner,
+    ReminderService,
+    ScheduleSource,
+)
 from bot.storage.database import Database, database_url
 from bot.storage.lease import SqlLease
 from bot.storage.outbox import OutgoingMessage, SqlOutbox
@@ -108,3 +114,32 @@ async def test_one_instance_sends_and_a_standby_takes_over_after_it_dies(
     await second_task
     assert sorted(k for _, _, k, _ in first_sent.delivered) == sorted(early)
     assert sorted(k for _, _, k, _ in second_sent.delivered) == sorted(late)
+
+
+async def test_a_new_leader_plans_from_where_the_last_one_recorded(
+    database: Database, demo: Catalogue
+) -> None:
+    lease = SqlLease(database.sessions, "reminders")
+    mark = now() + timedelta(hours=1)
+    assert await lease.acquire("old", now(), timedelta(seconds=LEASE_SECONDS))
+    assert await lease.record("old", mark)
+    assert await lease.release("old", now())
+    successor, _ = service(database, demo, "new", Leadership)
+    assert await successor.leadership.step()
+    planner: ReminderPlanner = successor.planner
+    starts: list[datetime | None] = []
+    plan = planner.plan
+
+    async def watched() -> PlanReport:
+        starts.append(planner.planned_until)
+        return await plan()
+
+    planner.plan = watched  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    stop.set()  # plan once, then stop leading
+    await successor.lead(stop)
+    assert starts == [mark]
+    recorded = await lease.done_until()
+    assert recorded == successor.planner.planned_until
+    assert recorded is not None
+    assert recorded > mark

@@ -236,12 +236,17 @@ async def test_a_rule_change_leaves_no_reminder_for_a_vanished_occurrence(
     ]
 
 
+#: The end of the last window a previous leader planned in full (Saturday morning).
+LAST_PLANNED = datetime(2027, 3, 27, 10, 0, tzinfo=HELSINKI)
+
+
 async def test_after_downtime_the_latest_due_reminder_is_sent_late_the_rest_counted(
     database: Database,
 ) -> None:
     clock = FixedClock(datetime(2027, 3, 28, 16, 0, tzinfo=HELSINKI))
     world = World(database, clock, catalogue(club()))
     await world.subscribe(ANA, "en", datetime(2027, 3, 20, tzinfo=UTC))
+    world.planner.planned_until = LAST_PLANNED
     report = await world.planner.plan()
     assert report.dropped == 1  # the evening reminder, superseded
     while await world.drainer.drain_once():
@@ -255,11 +260,40 @@ async def test_after_downtime_past_the_start_everything_is_dropped_and_counted(
     clock = FixedClock(datetime(2027, 3, 28, 17, 30, tzinfo=HELSINKI))
     world = World(database, clock, catalogue(club()))
     await world.subscribe(ANA, "en", datetime(2027, 3, 20, tzinfo=UTC))
+    world.planner.planned_until = LAST_PLANNED
     report = await world.planner.plan()
     assert report.dropped == 2
     assert (await world.outbox.counts())["dropped:started"] == 2
     again = await world.planner.replan_activities([CLUB])
     assert again.dropped == 0  # the keys are used up: counted once
+
+
+async def test_a_new_databases_look_back_sends_late_what_helps_and_counts_nothing_missed(
+    database: Database,
+) -> None:
+    """Nothing recorded: no one was planning, so no reminder was missed."""
+    clock = FixedClock(datetime(2027, 3, 28, 16, 0, tzinfo=HELSINKI))
+    world = World(database, clock, catalogue(club()))
+    await world.subscribe(ANA, "en", datetime(2027, 3, 20, tzinfo=UTC))
+    report = await world.planner.plan()
+    assert (report.enqueued, report.dropped) == (1, 0)
+    assert "dropped" not in await world.outbox.counts()
+    while await world.drainer.drain_once():
+        pass
+    assert [when for when, _ in world.delivered(ANA)] == [datetime(2027, 3, 28, 16, 0)]
+    again = await world.planner.replan_activities([CLUB])
+    assert (again.enqueued, again.dropped) == (0, 0)
+
+
+async def test_a_gap_longer_than_the_look_back_counts_only_the_look_back(
+    database: Database,
+) -> None:
+    clock = FixedClock(datetime(2027, 3, 28, 17, 30, tzinfo=HELSINKI))
+    world = World(database, clock, catalogue(club()))
+    await world.subscribe(ANA, "en", datetime(2027, 3, 1, tzinfo=UTC))
+    world.planner.planned_until = datetime(2027, 3, 10, 0, 0, tzinfo=HELSINKI)
+    report = await world.planner.plan()
+    assert report.dropped == 2  # this Sunday's two; the two Sundays before are beyond it
 
 
 async def test_kind_subscribers_hear_of_new_activities_once(
@@ -326,6 +360,7 @@ async def test_a_pass_written_in_small_chunks_writes_and_counts_the_same(
     for number in range(3):
         await world.subscribe(UserId(f"telegram:{number}"), "en", clock.now - timedelta(days=1))
     clock.now = datetime(2027, 3, 28, 16, 0, tzinfo=HELSINKI)  # the evening one missed
+    world.planner.planned_until = LAST_PLANNED
     report = await world.planner.plan()
     assert (report.subscribers, report.considered, report.enqueued, report.dropped) == (3, 6, 3, 3)
     counts = await world.outbox.counts()
@@ -333,3 +368,92 @@ async def test_a_pass_written_in_small_chunks_writes_and_counts_the_same(
     again = await world.planner.replan_activities([CLUB])  # dropped ones kept, not rewritten
     assert (again.considered, again.enqueued, again.dropped) == (6, 3, 0)
     assert await world.outbox.counts() == counts
+
+
+def second_club(hour: int = 12) -> Activity:
+    """Another Sunday language club of the same network (the same hall)."""
+    return Activity(
+        ActivityId("second-club"),
+        OrganisationId("org"),
+        "participation",
+        ("language_club",),
+        (("en", "Conversation circle"),),
+        place=PlaceId("hall"),
+        schedule=(
+            ScheduleRule("FREQ=WEEKLY;BYDAY=SU", datetime(2027, 3, 7, hour, 0), end=time(13, 0)),
+        ),
+    )
+
+
+async def subscribe_to_kind(world: World, user: UserId, created: datetime) -> Subscription:
+    await world.profiles.save(Profile(user, "en", "espoo"))
+    return await world.subscriptions.add(
+        Subscription(user, ChatId(str(user)), created, kind="language_club", network="espoo")
+    )
+
+
+async def test_a_kind_subscriber_gets_one_message_a_day_listing_its_sessions(
+    database: Database, clock: FixedClock
+) -> None:
+    world = World(database, clock, catalogue(club(), second_club()))
+    await subscribe_to_kind(world, ANA, clock.now - timedelta(days=1))
+    await world.subscribe(BO, "en", clock.now - timedelta(days=1))  # the 17:00 club alone
+    await world.run_until(datetime(2027, 4, 5, 0, 0, tzinfo=HELSINKI))
+    digests = world.delivered(ANA)
+    assert [when for when, _ in digests] == [
+        datetime(2027, 3, 27, 18, 0),  # the evening before each Sunday, one message
+        datetime(2027, 4, 3, 18, 0),
+    ]
+    lines = digests[0][1].splitlines()
+    assert lines[0] == "Reminder: Language club, Sunday, 28 March"
+    assert "Conversation circle" in lines[1]
+    assert "Language café" in lines[2]
+    assert len(world.delivered(BO)) == 4  # an activity's subscriber: a reminder per lead
+    assert (await world.outbox.counts()).get("sent") == 6
+
+
+async def test_a_change_before_the_digest_goes_out_is_in_it(
+    database: Database, clock: FixedClock
+) -> None:
+    world = World(database, clock, catalogue(club(), second_club()))
+    await subscribe_to_kind(world, ANA, clock.now - timedelta(days=1))
+    await world.run_until(datetime(2027, 3, 27, 14, 0, tzinfo=HELSINKI))  # planned, not sent
+    world.index.apply_change(OccurrenceChange(CLUB, datetime(2027, 3, 28, 17, 0), cancelled=True))
+    await world.planner.replan_activities([CLUB])
+    await world.run_until(datetime(2027, 3, 29, 0, 0, tzinfo=HELSINKI))
+    [(when, text)] = world.delivered(ANA)
+    assert when == datetime(2027, 3, 27, 18, 0)
+    assert "Cancelled this time: 17:00–19:00 Language café" in text
+
+
+async def test_a_cancellation_after_the_digest_went_out_is_announced_once(
+    database: Database, clock: FixedClock
+) -> None:
+    world = World(database, clock, catalogue(club(), second_club()))
+    await subscribe_to_kind(world, ANA, clock.now - timedelta(days=1))
+    await world.profiles.save(Profile(ANA, "en", "espoo"))
+    await world.subscriptions.add(
+        Subscription(ANA, ChatId(str(ANA)), clock.now - timedelta(days=1), activity=CLUB)
+    )
+    await world.run_until(datetime(2027, 3, 28, 9, 0, tzinfo=HELSINKI))
+    world.index.apply_change(OccurrenceChange(CLUB, datetime(2027, 3, 28, 17, 0), cancelled=True))
+    await world.planner.replan_activities([CLUB])
+    await world.planner.replan_activities([CLUB])  # a second change: nothing new
+    await world.run_until(datetime(2027, 3, 29, 0, 0, tzinfo=HELSINKI))
+    texts = [text for _, text in world.delivered(ANA)]
+    assert [t.split(":")[0] for t in texts] == ["Reminder", "Reminder", "Cancelled this time"]
+    assert "Language club" in texts[0] or "Language club" in texts[1]  # the digest
+    assert world.delivered(ANA)[-1][0] == datetime(2027, 3, 28, 9, 0)
+
+
+async def test_stopping_a_kind_subscription_withdraws_its_digest(
+    database: Database, clock: FixedClock
+) -> None:
+    world = World(database, clock, catalogue(club(), second_club()))
+    stored = await subscribe_to_kind(world, ANA, clock.now - timedelta(days=1))
+    await world.run_until(datetime(2027, 3, 27, 14, 0, tzinfo=HELSINKI))
+    assert stored.id is not None
+    await world.subscriptions.remove(ANA, stored.id)
+    await world.planner.subscriptions_changed(ANA)
+    await world.run_until(datetime(2027, 3, 29, 0, 0, tzinfo=HELSINKI))
+    assert world.delivered(ANA) == []

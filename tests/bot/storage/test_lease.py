@@ -43,3 +43,16 @@ async def test_racing_first_acquirers_get_one_lease(database: Database) -> None:
     lease = SqlLease(database.sessions, "reminders")
     results = await asyncio.gather(*(lease.acquire(f"h{i}", NOW, TERM) for i in range(5)))
     assert results.count(True) == 1
+
+
+async def test_only_the_holder_records_how_far_its_work_got(database: Database) -> None:
+    lease = SqlLease(database.sessions, "reminders")
+    assert await lease.done_until() is None  # no row yet
+    assert await lease.acquire("a", NOW, TERM)
+    assert await lease.done_until() is None  # nothing recorded yet
+    assert await lease.record("a", NOW + timedelta(hours=6))
+    assert not await lease.record("b", NOW + timedelta(hours=9))
+    assert await lease.acquire("b", NOW + timedelta(minutes=5), TERM)  # a lapsed
+    assert await lease.done_until() == NOW + timedelta(hours=6)  # b carries on from there
+    assert not await lease.record("a", NOW + timedelta(hours=7))
+    assert await SqlLease(database.sessions, "other").done_until() is None

@@ -189,3 +189,32 @@ async def test_keys_of_names_what_a_re_plan_need_not_write_again(database: Datab
     await outbox.withdraw_pending(activities=["club"], categories=["reminder"])
     assert await outbox.keys_of(["club"], ["reminder"]) == {"r2"}
     assert await outbox.keys_of([], ["reminder"]) == set()
+
+
+async def test_a_users_digests_are_withdrawn_and_named_by_subscription(
+    database: Database,
+) -> None:
+    """Day digests name no activity: a re-plan finds them by user and subscription."""
+    outbox = SqlOutbox(database.sessions)
+    await outbox.enqueue(
+        [
+            message("d-clubs", category="digest", subscription=1),
+            message("d-sports", category="digest", subscription=2),
+            message("d-sent", category="digest", subscription=1, dropped="started"),
+            message("d-other", "telegram:9", category="digest", subscription=1),
+            message("r1", category="reminder", activity="club", subscription=3),
+        ],
+        NOW,
+    )
+    removed = await outbox.withdraw_pending(
+        users=["telegram:1"], subscriptions=[1], categories=["digest"]
+    )
+    assert removed == 1
+    assert set(await outbox.states(["d-clubs", "d-sports", "d-sent", "d-other", "r1"])) == {
+        "d-sports",
+        "d-sent",
+        "d-other",
+        "r1",
+    }
+    assert await outbox.keys_of([], ["digest"], users=["telegram:1"]) == {"d-sports", "d-sent"}
+    assert await outbox.keys_of(["club"], ["digest"], users=["telegram:9"]) == {"d-other"}

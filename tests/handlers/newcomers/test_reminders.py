@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from catalog.matching import Matcher
-from catalog.model import Catalogue
-from catalog.occurrences import OccurrenceIndex
+from catalog.model import ActivityId, Catalogue
+from catalog.occurrences import Occurrence, OccurrenceIndex
 from catalog.understanding.query import Query
 from handlers.core.conversation import Conversation
 from handlers.core.events import (
@@ -22,10 +22,13 @@ from handlers.core.events import (
     Reply,
     UserId,
 )
+from handlers.core.formatting import activity_title
 from handlers.core.i18n import Translator
 from handlers.core.ports import OutgoingMessage
 from handlers.newcomers.assistant import Assistant
-from handlers.newcomers.reminder_timing import DEFAULT_LEADS, EVENING_BEFORE
+from handlers.newcomers.day_digest import PlannedDigest, digest_key
+from handlers.newcomers.reminder_timing import DEFAULT_LEADS, EVENING_BEFORE, Subscription
+from handlers.newcomers.reminders import DIGEST_LINES, digest_reply
 from tests.fakes import (
     FixedClock,
     InMemoryListener,
@@ -132,7 +135,62 @@ async def test_remind_command_with_a_kind_subscribes_to_the_kind_in_the_users_ne
     [reply] = await conversation.on_command(Command(ANA, ROOM, "remind", "language_club"))
     [stored] = await subscriptions.for_user(ANA)
     assert (stored.kind, stored.network) == ("language_club", "espoo")
+    assert "one message a day" in reply.text
     assert "new one" in reply.text
+    assert "“Language club”" in reply.text  # the kind's name, not its code
+
+
+def digest_of(demo: Catalogue, count: int, cancelled: int) -> PlannedDigest:
+    """A Tuesday's digest of ``count`` sessions, the ``cancelled``-th of them cancelled."""
+    activity = ActivityId(first_activity(demo))
+    sessions = tuple(
+        Occurrence(
+            activity,
+            datetime(2026, 11, 24, 8 + n, 0, tzinfo=HELSINKI),
+            datetime(2026, 11, 24, 9 + n, 0, tzinfo=HELSINKI),
+            datetime(2026, 11, 24, 8 + n, 0),
+            None,
+            cancelled=n == cancelled,
+        )
+        for n in range(count)
+    )
+    made = datetime(2026, 11, 1, tzinfo=HELSINKI)
+    subscription = Subscription(ANA, ROOM, made, kind="language_club", network="espoo", id=3)
+    day = date(2026, 11, 24)
+    key = digest_key(subscription, day)
+    return PlannedDigest(key, subscription, day, sessions, sessions[0].start)
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "more"),
+    [
+        ("en", "Reminder: Language club, Tuesday", "…and 2 more."),
+        ("ru", "Напоминание: Языковое", "…и ещё 2."),
+    ],
+)
+def test_a_day_digest_lists_a_screenful_of_sessions_and_counts_the_rest(
+    demo: Catalogue, language: str, heading: str, more: str
+) -> None:
+    digest = digest_of(demo, DIGEST_LINES + 2, cancelled=1)
+    speaker = Translator().speaker(language)
+    reply = digest_reply(demo, digest, digest.subscription, speaker)
+    lines = reply.text.splitlines()
+    assert lines[0].startswith(heading)
+    assert len(lines) == 1 + DIGEST_LINES + 1
+    assert lines[-1] == more
+    title = activity_title(demo, digest.sessions[0].activity, speaker)
+    assert all(title in line for line in lines[1:-1])
+    cancelled = speaker.gettext("Cancelled this time: %(title)s").partition("%")[0]
+    assert [line.startswith(cancelled) for line in lines[1:4]] == [False, True, False]
+    assert [(a.kind, a.argument) for a in reply.actions] == [(ActionKind.STOP_REMINDERS, "3")]
+    assert reply.language == language
+
+
+def test_a_short_day_digest_has_no_count_line(demo: Catalogue) -> None:
+    digest = digest_of(demo, 2, cancelled=-1)
+    reply = digest_reply(demo, digest, digest.subscription, Translator().speaker("en"))
+    assert len(reply.text.splitlines()) == 3
+    assert "more" not in reply.text
 
 
 async def test_reminders_lists_and_stop_cancels(
