@@ -25,7 +25,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -212,6 +212,24 @@ async def bench_planning(count: int, directory: Path, url: str | None, activitie
     print(
         f"next tick (nothing new)     {time.perf_counter() - started:.2f} s, {again.enqueued} rows"
     )
+    for outage in (timedelta(hours=1), timedelta(hours=12)):
+        # A restart: a new leader carries on from the end of the last window planned in full.
+        later = now + outage
+        successor = ReminderPlanner(
+            SqlSubscriptionStore(database.sessions),
+            outbox,
+            Translator(),
+            lambda: source,
+            lambda at=later: at,
+        )
+        successor.planned_until = planner.planned_until
+        started = time.perf_counter()
+        after = await successor.plan()
+        print(
+            f"restart after {outage.total_seconds() / 3600:>2.0f} h down     "
+            f"{time.perf_counter() - started:.2f} s, {after.enqueued:,} to send, "
+            f"{after.dropped:,} missed"
+        )
     async with database.sessions() as session:
         busiest, followers = (
             await session.execute(

@@ -58,6 +58,7 @@ from handlers.core.ports import Clock
 from handlers.newcomers.calendar import FeedLinks
 from handlers.newcomers.day_digest import (
     DAY_MARGIN,
+    DaySessions,
     PlannedDigest,
     plan_digests,
     sessions_by_day,
@@ -314,7 +315,8 @@ class ReminderPlanner:
         window = Window(now, until, since, self.quiet)
         active = [s for s in subscribers if s.active]
         covered = self._covered(active, catalogue, only)
-        lookahead = window.lookahead(lead for s in active for lead in s.subscription.leads)
+        sets_of_leads = {id(s.subscription.leads): s.subscription.leads for s in active}
+        lookahead = window.lookahead(lead for leads in sets_of_leads.values() for lead in leads)
         low = since if since is not None else now - self.lookback
         reminded: set[ActivityId] = set()
         listed: set[ActivityId] = set()
@@ -325,7 +327,8 @@ class ReminderPlanner:
         by_kind_activity = self._sessions(
             source, listed, low - DAY_MARGIN, until + lookahead + DAY_MARGIN
         )
-        days: dict[str, dict[date, tuple[Occurrence, ...]]] = {}
+        days: dict[str, list[DaySessions]] = {}
+        reminded_sessions: dict[str, list[Occurrence]] = {}
         messages: list[OutgoingMessage] = []
         rendered: dict[tuple[Occurrence, str, bool], Reply] = {}
         rendered_digests: dict[tuple[str, date, str, int], Reply] = {}
@@ -360,7 +363,11 @@ class ReminderPlanner:
                 ]
                 planned = [n for n in notices if only is None or n.occurrence.activity in only]
             else:
-                occurrences = [o for i in covered[target] for o in by_activity.get(i, ())]
+                occurrences = reminded_sessions.get(target)
+                if occurrences is None:
+                    occurrences = reminded_sessions[target] = [
+                        o for i in covered[target] for o in by_activity.get(i, ())
+                    ]
                 planned = plan_reminders(subscription, occurrences, window, zone)
             for reminder in planned:
                 if reminder.key in kept:

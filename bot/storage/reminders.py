@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -51,6 +53,50 @@ def _subscription(row: Any) -> Subscription:
         leads=parse_leads(row.leads),
         id=row.id,
     )
+
+
+#: The columns :func:`_subscriber` takes, in its order.
+_SUBSCRIBER_COLUMNS = (
+    "user_id",
+    "chat_id",
+    "created_at",
+    "activity_id",
+    "kind",
+    "network_id",
+    "leads",
+    "id",
+    "user_language",
+    "active",
+)
+
+
+def _subscriber(
+    user: str,
+    chat: str,
+    created_at: datetime,
+    activity: str | None,
+    kind: str | None,
+    network: str | None,
+    leads: str,
+    number: int,
+    language: str | None,
+    active: bool | None,
+) -> Subscriber:
+    """A subscriber from its row's columns taken by position.
+
+    A planning pass reads a million: by name, a row's columns cost a third of the reading.
+    """
+    subscription = Subscription(
+        UserId(user),
+        ChatId(chat),
+        created_at,
+        ActivityId(activity) if activity is not None else None,
+        kind,
+        network,
+        parse_leads(leads),
+        number,
+    )
+    return Subscriber(subscription, language, active is not False)
 
 
 #: Rows taken from the driver at a time when reading many subscriptions.
@@ -276,11 +322,9 @@ class SqlSubscriptionStore:
         async with self._sessions() as session:
             connection = await session.connection()
             result = await connection.stream(statement)
+            columns = itemgetter(*(list(result.keys()).index(name) for name in _SUBSCRIBER_COLUMNS))
             async for rows in result.partitions(_READ_PARTITION):
-                found += [
-                    Subscriber(_subscription(row), row.user_language, row.active is not False)
-                    for row in rows
-                ]
+                found += [_subscriber(*columns(row)) for row in rows]
         return found
 
     async def remove(self, user: UserId, subscription_id: int) -> Subscription | None:

@@ -22,7 +22,8 @@ The rules beside those of :mod:`handlers.newcomers.reminder_timing`:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -63,25 +64,50 @@ def digest_key(subscription: Subscription, day: date) -> str:
     return f"digest:{subscription.user}:{subscription.target}:{day.isoformat()}"
 
 
-def sessions_by_day(
-    occurrences: Iterable[Occurrence], zone: tzinfo
-) -> dict[date, tuple[Occurrence, ...]]:
-    """Occurrences grouped by their local start date, each day in order of start.
+@dataclass(frozen=True, slots=True)
+class DaySessions:
+    """One local day's sessions of a kind and network, with what every digest asks of them.
 
-    Computed once per kind and network in a planning pass and shared by its subscribers.
+    Made once per kind and network in a planning pass and read by each of its subscribers
+    (100,000 kind subscribers in a national pass): the day's first session that is held, the
+    start of its last, and the starts to find the sessions still to come.
     """
+
+    day: date
+    sessions: tuple[Occurrence, ...]
+    starts: tuple[datetime, ...]
+    first_held: Occurrence | None
+    last_held_start: datetime | None
+
+    def still_to_come(self, now: datetime) -> tuple[Occurrence, ...]:
+        """The sessions starting after ``now``."""
+        return self.sessions[bisect_right(self.starts, now) :]
+
+
+def sessions_by_day(occurrences: Iterable[Occurrence], zone: tzinfo) -> list[DaySessions]:
+    """Occurrences grouped by their local start date, each day in order of start."""
     days: dict[date, list[Occurrence]] = {}
     for occurrence in occurrences:
         days.setdefault(to_local(occurrence.start, zone).date(), []).append(occurrence)
-    return {
-        day: tuple(sorted(found, key=lambda o: (o.start, o.activity)))
-        for day, found in sorted(days.items())
-    }
+    grouped = []
+    for day, found in sorted(days.items()):
+        sessions = tuple(sorted(found, key=lambda o: (o.start, o.activity)))
+        held = [o for o in sessions if not o.cancelled]
+        grouped.append(
+            DaySessions(
+                day,
+                sessions,
+                tuple(o.start for o in sessions),
+                held[0] if held else None,
+                held[-1].start if held else None,
+            )
+        )
+    return grouped
 
 
 def plan_digests(
     subscription: Subscription,
-    days: Mapping[date, Sequence[Occurrence]],
+    days: Iterable[DaySessions],
     window: Window,
     zone: tzinfo,
     out: Collection[str] = (),
@@ -96,36 +122,38 @@ def plan_digests(
     digests: list[PlannedDigest] = []
     notices: list[PlannedReminder] = []
     now = window.utc[0]
-    for day, sessions in days.items():
-        live = [o for o in sessions if not o.cancelled]
-        if not live:
+    for day in days:
+        if day.first_held is None:
+            continue  # every session cancelled: nothing to go to
+        due = _first_time(subscription, day.first_held.start, window, zone)
+        if due is None:
             continue
-        times = [
-            moment
-            for _, moment in reminder_times(
-                live[0].start, subscription.leads, window.quiet, zone
-            )
-            if moment > subscription.created_at
-        ]
-        if not times:
-            continue
-        due = times[0]
-        key = digest_key(subscription, day)
-        if key in out:
-            notices += _late_cancellations(subscription, sessions, due, window)
+        if out and (key := digest_key(subscription, day.day)) in out:
+            notices += _late_cancellations(subscription, day.sessions, due, window)
             continue
         if not window.includes(due):
             continue
-        listed = tuple(sessions)
+        listed = day.sessions
         dropped = None
         if due <= now:
-            upcoming = tuple(o for o in sessions if o.start > now)
-            if any(not o.cancelled for o in upcoming):
-                listed = upcoming
+            assert day.last_held_start is not None
+            if day.last_held_start > now:
+                listed = day.still_to_come(now)
             else:
                 dropped = STARTED
-        digests.append(PlannedDigest(key, subscription, day, listed, due, dropped))
+        key = digest_key(subscription, day.day)
+        digests.append(PlannedDigest(key, subscription, day.day, listed, due, dropped))
     return digests, notices
+
+
+def _first_time(
+    subscription: Subscription, start: datetime, window: Window, zone: tzinfo
+) -> datetime | None:
+    """The subscription's earliest reminder time for a session, after it was made."""
+    for _, moment in reminder_times(start, subscription.leads, window.quiet, zone):
+        if moment > subscription.created_at:
+            return moment
+    return None
 
 
 def _late_cancellations(
