@@ -231,13 +231,9 @@ class ReminderPlanner:
         kept = await self.outbox.keys_of(ids, PLANNED_CATEGORIES)
         followers = self._kind_followers(subscribers, catalogue, frozenset(ids))
         if followers:  # their day digests list the changed sessions: planned again whole
-            users = sorted({str(s.subscription.user) for s in followers})
-            await self.outbox.withdraw_pending(
-                users=users,
-                subscriptions=[s.subscription.id for s in followers if s.subscription.id],
-                categories=(DIGEST,),
-            )
-            kept |= await self.outbox.keys_of([], (DIGEST,), users=users)
+            numbers = sorted({s.subscription.id for s in followers if s.subscription.id})
+            await self.outbox.withdraw_pending(subscriptions=numbers, categories=(DIGEST,))
+            kept |= await self.outbox.keys_of([], (DIGEST,), subscriptions=numbers)
         return await self._plan(subscribers, now, None, until, only=frozenset(ids), kept=kept)
 
     def _kind_followers(

@@ -475,7 +475,7 @@ class OutboxRow(Base):
     user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), index=True)
     category: Mapped[str] = mapped_column(String(CODE_LENGTH))
     activity_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
-    subscription_id: Mapped[int | None] = mapped_column(Integer)
+    subscription_id: Mapped[int | None] = mapped_column(Integer, index=True)
     payload: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Table, and_, delete, func, or_, select, text, update
+from sqlalchemy import Insert, Table, and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.storage.database import SessionSource
 from bot.storage.models import OutboxRow
@@ -233,6 +233,17 @@ def _earlier_reply_unfinished(now: datetime) -> Any:
     )
 
 
+def _lookups(
+    users: Sequence[str], activities: Sequence[str], subscriptions: Sequence[int]
+) -> list[tuple[InstrumentedAttribute[Any], Sequence[Any]]]:
+    """The indexed columns to find rows by, each with the values asked for."""
+    return [
+        (OutboxRow.user_id, users),
+        (OutboxRow.activity_id, activities),
+        (OutboxRow.subscription_id, subscriptions),
+    ]
+
+
 class SqlOutbox:
     """The outbox repository; each method is one short transaction."""
 
@@ -428,46 +439,49 @@ class SqlOutbox:
         *,
         users: Sequence[str] = (),
         activities: Sequence[str] = (),
-        categories: Sequence[str] = (),
         subscriptions: Sequence[int] = (),
+        categories: Sequence[str] = (),
     ) -> int:
-        """Delete waiting rows of these users or activities (of these categories), to re-plan.
+        """Delete waiting rows of these users, activities or subscriptions, to re-plan.
 
-        ``subscriptions`` narrows the users' rows to those of these subscriptions (a kind
-        subscription's day digests, which name no activity). Only ``pending`` rows: a row
-        being sent or already sent keeps its key, so planning it again is a no-op.
+        Only ``pending`` rows (of these categories): a row being sent or already sent keeps
+        its key, so planning it again is a no-op. Long lists go in chunks, in one transaction
+        (a language club's change re-plans the digests of its 25,000 kind subscribers).
         """
-        if not users and not activities:
-            return 0
-        mine: ColumnElement[bool] = OutboxRow.user_id.in_(users)
-        if subscriptions:
-            mine = and_(mine, OutboxRow.subscription_id.in_(subscriptions))
+        removed = 0
         async with self._sessions.begin() as session:
-            statement = delete(OutboxRow).where(
-                OutboxRow.state == State.PENDING.value,
-                or_(mine, OutboxRow.activity_id.in_(activities)),
-            )
-            if categories:
-                statement = statement.where(OutboxRow.category.in_(categories))
-            result = await session.execute(statement)
-            return int(result.rowcount)  # type: ignore[attr-defined]
+            for column, values in _lookups(users, activities, subscriptions):
+                for start in range(0, len(values), INSERT_CHUNK):
+                    statement = delete(OutboxRow).where(
+                        OutboxRow.state == State.PENDING.value,
+                        column.in_(values[start : start + INSERT_CHUNK]),
+                    )
+                    if categories:
+                        statement = statement.where(OutboxRow.category.in_(categories))
+                    result = await session.execute(statement)
+                    removed += int(result.rowcount)  # type: ignore[attr-defined]
+        return removed
 
     async def keys_of(
-        self, activities: Sequence[str], categories: Sequence[str], *, users: Sequence[str] = ()
+        self,
+        activities: Sequence[str],
+        categories: Sequence[str],
+        *,
+        subscriptions: Sequence[int] = (),
     ) -> set[str]:
-        """The idempotency keys of the rows about these activities or users (of these categories).
+        """The idempotency keys of the rows of these activities or subscriptions (categories).
 
         A re-plan asks after withdrawing the pending ones: what is left was sent, is being
         sent or was dropped, and planning it again would be skipped by the insert anyway, so
         the planner need not render and write it (13,144 subscribers of one activity).
-        ``users`` are for rows that name no activity (day digests).
+        ``subscriptions`` find the rows that name no activity of theirs (day digests).
         """
         keys: set[str] = set()
-        if not activities and not users:
+        if not activities and not subscriptions:
             return keys
         async with self._sessions() as session:
             connection = await session.connection()  # plain strings: past the ORM's results
-            for column, values in ((OutboxRow.activity_id, activities), (OutboxRow.user_id, users)):
+            for column, values in _lookups((), activities, subscriptions):
                 for start in range(0, len(values), INSERT_CHUNK):
                     statement = select(OutboxRow.idempotency_key).where(
                         column.in_(values[start : start + INSERT_CHUNK])

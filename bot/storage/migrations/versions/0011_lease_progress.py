@@ -1,4 +1,4 @@
-"""How far a lease holder's work got: the reminder planner's planned horizon.
+"""How far a lease holder's work got (the planner's horizon); outbox rows by subscription.
 
 Revision ID: 0011
 Revises: 0010
@@ -18,13 +18,22 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+INDEX = "ix_outbox_subscription_id"
+
+
 def upgrade() -> None:
-    """Add ``scheduler_leases.done_until`` (empty: no holder has recorded progress yet)."""
+    """Add ``scheduler_leases.done_until`` (empty: nothing recorded yet) and the index.
+
+    A kind subscription's day digests are found by subscription when a session they list
+    changes.
+    """
     with op.batch_alter_table("scheduler_leases") as table:
         table.add_column(sa.Column("done_until", sa.DateTime(timezone=True), nullable=True))
+    op.create_index(INDEX, "outbox", ["subscription_id"])
 
 
 def downgrade() -> None:
-    """Drop the column."""
+    """Drop the index and the column."""
+    op.drop_index(INDEX, table_name="outbox")
     with op.batch_alter_table("scheduler_leases") as table:
         table.drop_column("done_until")
