@@ -38,9 +38,10 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
@@ -53,7 +54,7 @@ from catalog.model import ActivityId, Catalogue
 from catalog.occurrences import Occurrence, OccurrenceIndex
 from catalog.scope import belongs_to, kind_coverage
 from handlers.core.events import Reply, UserId
-from handlers.core.i18n import Translator
+from handlers.core.i18n import Speaker, Translator
 from handlers.core.ports import Clock
 from handlers.newcomers.calendar import FeedLinks
 from handlers.newcomers.day_digest import (
@@ -67,6 +68,7 @@ from handlers.newcomers.reminder_timing import (
     DEFAULT_QUIET_HOURS,
     PlannedReminder,
     QuietHours,
+    Subscription,
     Window,
     covered_activities,
     new_activity_notices,
@@ -81,6 +83,8 @@ from handlers.newcomers.reminders import (
 )
 
 log = logging.getLogger(__name__)
+
+Key = TypeVar("Key", bound=Hashable)
 
 REMINDER = "reminder"
 CANCELLATION = "cancellation"
@@ -183,7 +187,7 @@ class ReminderPlanner:
         source = self.source()
         window = Window(now, until, since, self.quiet)
         lookahead = window.lookahead(lead for code in codes for lead in parse_leads(code))
-        low = since if since is not None else now - self.lookback
+        low = self._earliest_start(now, since, missed=since is not None)
         ids = {
             o.activity
             for o in source.occurrences.between(low, until + lookahead, include_cancelled=True)
@@ -313,7 +317,7 @@ class ReminderPlanner:
         covered = self._covered(active, catalogue, only)
         sets_of_leads = {id(s.subscription.leads): s.subscription.leads for s in active}
         lookahead = window.lookahead(lead for leads in sets_of_leads.values() for lead in leads)
-        low = since if since is not None else now - self.lookback
+        low = self._earliest_start(now, since, missed=missed)
         reminded: set[ActivityId] = set()
         listed: set[ActivityId] = set()
         for subscriber in active:
@@ -377,6 +381,17 @@ class ReminderPlanner:
             log.info("%d reminders came due while no scheduler ran; dropped", dropped)
         return PlanReport(len(active), planned_count, inserted_count - dropped, dropped)
 
+    def _earliest_start(self, now: datetime, since: datetime | None, *, missed: bool) -> datetime:
+        """The earliest start of a session a pass can say something about.
+
+        A reminder comes before its session, so none due after ``since`` is of a session
+        that started before it. Unless the pass records what was missed, a session that has
+        started is of no more use: at a million subscriptions, reading the look-back's
+        sessions and their subscribers was half of a new database's first pass.
+        """
+        low = since if since is not None else now - self.lookback
+        return low if missed else max(low, now)
+
     def _covered(
         self,
         active: Iterable[Subscriber],
@@ -429,15 +444,14 @@ class ReminderPlanner:
             reply = Reply("", language)  # never sent: not worth rendering
         else:
             speaker = self.translator.speaker(language)
-            key = (planned.occurrence, language, planned.is_cancellation)
-            known = rendered.get(key)
-            if known is not None:
-                reply = for_subscription(known, subscription, speaker)
-            else:
-                render = cancellation_reply if planned.is_cancellation else reminder_reply
-                reply = rendered[key] = render(
-                    catalogue, planned.occurrence, subscription, speaker, self.calendar
-                )
+            render = cancellation_reply if planned.is_cancellation else reminder_reply
+            reply = _shared(
+                rendered,
+                (planned.occurrence, language, planned.is_cancellation),
+                subscription,
+                speaker,
+                lambda: render(catalogue, planned.occurrence, subscription, speaker, self.calendar),
+            )
         return OutgoingMessage(
             planned.key,
             subscription.chat,
@@ -470,12 +484,13 @@ class ReminderPlanner:
             reply = Reply("", language)  # never sent: not worth rendering
         else:
             speaker = self.translator.speaker(language)
-            key = (subscription.target, digest.day, language, len(digest.sessions))
-            known = rendered.get(key)
-            if known is not None:
-                reply = for_subscription(known, subscription, speaker)
-            else:
-                reply = rendered[key] = digest_reply(catalogue, digest, subscription, speaker)
+            reply = _shared(
+                rendered,
+                (subscription.target, digest.day, language, len(digest.sessions)),
+                subscription,
+                speaker,
+                lambda: digest_reply(catalogue, digest, subscription, speaker),
+            )
         return OutgoingMessage(
             digest.key,
             subscription.chat,
@@ -492,6 +507,24 @@ class ReminderPlanner:
     def _notify(self, inserted: Iterable[str]) -> None:
         if self.on_enqueued is not None and any(True for _ in inserted):
             self.on_enqueued()
+
+
+def _shared(
+    rendered: dict[Key, Reply],
+    key: Key,
+    subscription: Subscription,
+    speaker: Speaker,
+    render: Callable[[], Reply],
+) -> Reply:
+    """A text rendered once per pass for ``key`` (an occurrence or a day, and a language).
+
+    The first subscriber's rendering is kept; the others get it with their own stop button.
+    """
+    known = rendered.get(key)
+    if known is None:
+        known = rendered[key] = render()
+        return known
+    return for_subscription(known, subscription, speaker)
 
 
 class Leadership:
