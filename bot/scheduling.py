@@ -38,8 +38,16 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Collection,
+    Hashable,
+    Iterable,
+    Sequence,
+)
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -95,6 +103,9 @@ PLANNED_CATEGORIES = (REMINDER, CANCELLATION, DIGEST)
 #: Subscribers planned between two yields to the event loop.
 YIELD_EVERY = 500
 
+#: Activities' sessions and texts a pass keeps between its parts of subscribers.
+MEMO_LIMIT = 20_000
+
 #: A planning pass writes its rows in transactions of about this many and lets them go: a
 #: million subscriptions' first pass plans ~770,000 rows, which held in memory until one big
 #: write took ~800 MiB; written as they come, the memory stays flat and the first chunks can be
@@ -119,6 +130,41 @@ class PlanReport:
     considered: int
     enqueued: int
     dropped: int
+
+    def __add__(self, other: PlanReport) -> PlanReport:
+        """Two parts of one pass, together."""
+        return PlanReport(
+            self.subscribers + other.subscribers,
+            self.considered + other.considered,
+            self.enqueued + other.enqueued,
+            self.dropped + other.dropped,
+        )
+
+
+@dataclass(slots=True)
+class _PassMemo:
+    """What a pass works out once and its parts of subscribers share.
+
+    A kind's days and a text per occurrence or day and language: a million subscribers come
+    in parts (:meth:`~bot.storage.reminders.SqlSubscriptionStore.subscriber_parts`), and
+    rendering them again for each part cost more than the parts saved.
+    """
+
+    days: dict[str, list[DaySessions]] = field(default_factory=dict)
+    sessions: dict[str, list[Occurrence]] = field(default_factory=dict)
+    rendered: dict[tuple[Occurrence, str, bool], Reply] = field(default_factory=dict)
+    digests: dict[tuple[str, date, str, int], Reply] = field(default_factory=dict)
+
+    def bound(self) -> None:
+        """Let go of an activity's sessions and texts past ``MEMO_LIMIT`` of them.
+
+        Parts come by activity, so an activity's subscribers are seldom in two of them: a
+        national pass kept 200,000 texts it would not ask for again. A kind's are kept (its
+        subscribers come in many parts, and they are few per pass).
+        """
+        for kept in (self.sessions, self.rendered):
+            if len(kept) > MEMO_LIMIT:
+                kept.clear()
 
 
 class ReminderPlanner:
@@ -167,23 +213,38 @@ class ReminderPlanner:
         since = self.planned_until
         if since is not None:  # a longer gap: what came due before the look-back is gone
             since = max(since, now - self.lookback)
-        subscribers = await self._subscribers_due(now, since, until)
-        report = await self._plan(subscribers, now, since, until, missed=since is not None)
+        report = PlanReport(0, 0, 0, 0)
+        due = await self._subscribers_due(now, since, until)
+        if due is not None:
+            parts, lookahead = due
+            memo = _PassMemo()
+            async with contextlib.aclosing(parts):
+                async for part in parts:
+                    report += await self._plan(
+                        part,
+                        now,
+                        since,
+                        until,
+                        missed=since is not None,
+                        lookahead=lookahead,
+                        memo=memo,
+                    )
         self.planned_until = until
         return report
 
     async def _subscribers_due(
         self, now: datetime, since: datetime | None, until: datetime
-    ) -> list[Subscriber]:
+    ) -> tuple[AsyncGenerator[list[Subscriber], None], timedelta] | None:
         """The subscribers of activities with a session this window could remind of.
 
         The same sessions :meth:`_plan` reads (from the look-back to ``until`` plus the
         longest lead any subscription has); everyone else would get nothing from this pass.
-        At a million subscriptions, reading them all was most of a pass.
+        At a million subscriptions, reading them all was most of a pass. They come in parts,
+        with how far past ``until`` their sessions are read (``None``: no subscriptions).
         """
         codes = await self.subscriptions.lead_codes()
         if not codes:
-            return []
+            return None
         source = self.source()
         window = Window(now, until, since, self.quiet)
         lookahead = window.lookahead(lead for code in codes for lead in parse_leads(code))
@@ -199,7 +260,8 @@ class ReminderPlanner:
         ]
         kinds = sorted({kind for kind, _ in pairs})
         networks = sorted({network for _, network in pairs})
-        return await self.subscriptions.subscribers_of(sorted(ids), kinds, networks)
+        parts = self.subscriptions.subscriber_parts(sorted(ids), kinds, networks)
+        return parts, lookahead
 
     async def subscriptions_changed(self, user: UserId) -> None:
         """Re-plan one user's reminders from now on (their pending ones are replaced)."""
@@ -297,6 +359,8 @@ class ReminderPlanner:
         kept: Collection[str] = (),
         *,
         missed: bool = False,
+        lookahead: timedelta | None = None,
+        memo: _PassMemo | None = None,
     ) -> PlanReport:
         """Plan ``subscribers``' reminders and day digests in the window, written in chunks.
 
@@ -308,30 +372,39 @@ class ReminderPlanner:
         is recorded as dropped (counted once, in the report); otherwise it is left out (a
         re-plan's or a new database's look-back: nothing was missed). At a million
         subscriptions a new database's look-back found 740,000 such reminders.
+        ``lookahead`` and ``memo`` are shared by the parts of one pass (by default: worked
+        out from ``subscribers`` alone).
         """
         source = self.source()
         catalogue = source.catalogue
         zone = ZoneInfo(catalogue.timezone)
         window = Window(now, until, since, self.quiet)
         active = [s for s in subscribers if s.active]
+        memo = memo if memo is not None else _PassMemo()
+        memo.bound()
+        if lookahead is None:
+            sets_of_leads = {id(s.subscription.leads): s.subscription.leads for s in active}
+            lookahead = window.lookahead(lead for leads in sets_of_leads.values() for lead in leads)
         covered = self._covered(active, catalogue, only)
-        sets_of_leads = {id(s.subscription.leads): s.subscription.leads for s in active}
-        lookahead = window.lookahead(lead for leads in sets_of_leads.values() for lead in leads)
         low = self._earliest_start(now, since, missed=missed)
         reminded: set[ActivityId] = set()
         listed: set[ActivityId] = set()
         for subscriber in active:
-            by_kind = subscriber.subscription.kind is not None
-            (listed if by_kind else reminded).update(covered[subscriber.subscription.target])
+            target = subscriber.subscription.target
+            if subscriber.subscription.kind is not None:
+                if target not in memo.days:
+                    listed.update(covered[target])
+            elif target not in memo.sessions:
+                reminded.update(covered[target])
         by_activity = self._sessions(source, reminded, low, until + lookahead)
         by_kind_activity = self._sessions(
             source, listed, low - DAY_MARGIN, until + lookahead + DAY_MARGIN
         )
-        days: dict[str, list[DaySessions]] = {}
-        reminded_sessions: dict[str, list[Occurrence]] = {}
+        days = memo.days
+        reminded_sessions = memo.sessions
         messages: list[OutgoingMessage] = []
-        rendered: dict[tuple[Occurrence, str, bool], Reply] = {}
-        rendered_digests: dict[tuple[str, date, str, int], Reply] = {}
+        rendered = memo.rendered
+        rendered_digests = memo.digests
         planned_count = inserted_count = dropped = 0
 
         async def flush() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -98,6 +98,9 @@ def _subscriber(
     )
     return Subscriber(subscription, language, active is not False)
 
+
+#: Subscribers a planning pass holds at a time (:meth:`SqlSubscriptionStore.subscriber_parts`).
+_PART = 20_000
 
 #: Rows taken from the driver at a time when reading many subscriptions.
 _READ_PARTITION = 5_000
@@ -274,6 +277,59 @@ class SqlSubscriptionStore:
             )
             found.update((s.subscription.id or 0, s) for s in await self._subscribers(statement))
         return [found[number] for number in sorted(found)]
+
+    async def subscriber_parts(
+        self,
+        activities: Sequence[ActivityId],
+        kinds: Sequence[str] = (),
+        networks: Sequence[str] = (),
+        *,
+        size: int | None = None,
+    ) -> AsyncGenerator[list[Subscriber], None]:
+        """:meth:`subscribers_of` a part of at most ``size`` at a time.
+
+        A planning pass over a million subscriptions held them all (+380 MiB); part by part
+        it holds one. Each lookup is read as a stream (a server-side cursor on PostgreSQL):
+        pages by id with a limit made PostgreSQL walk the whole primary key for each of 200
+        lookups of 500 activities.
+        The caller closes the parts it stops reading (``contextlib.aclosing``).
+        """
+        size = size or _PART
+        ids = sorted(set(activities))
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            chunk = ids[start : start + _LOOKUP_CHUNK]
+            statement = _each_with_its_user().where(SubscriptionRow.activity_id.in_(chunk))
+            async for part in self._subscriber_stream(statement, size):
+                yield part
+        if kinds and networks:
+            statement = _each_with_its_user().where(
+                SubscriptionRow.kind.in_(sorted(set(kinds))),
+                SubscriptionRow.network_id.in_(sorted(set(networks))),
+            )
+            async for part in self._subscriber_stream(statement, size):
+                yield part
+
+    async def _subscriber_stream(
+        self, statement: Select[Any], size: int
+    ) -> AsyncGenerator[list[Subscriber], None]:
+        """A statement's subscribers, ``size`` at a time.
+
+        On PostgreSQL from one open read. SQLite's transactions here take the write lock, so
+        an open read would stop the planner's writes: there the rows are read first.
+        """
+        async with self._sessions() as session:
+            connection = await session.connection()
+            streamed = connection.dialect.name == "postgresql"
+            if streamed:
+                result = await connection.stream(statement)
+                keys = list(result.keys())
+                columns = itemgetter(*(keys.index(name) for name in _SUBSCRIBER_COLUMNS))
+                async for rows in result.partitions(size):
+                    yield [_subscriber(*columns(row)) for row in rows]
+        if not streamed:
+            found = await self._subscribers(statement)
+            for start in range(0, len(found), size):
+                yield found[start : start + size]
 
     async def languages_of_followers(
         self, activities: Sequence[ActivityId], kinds_in_networks: Sequence[tuple[str, str]]

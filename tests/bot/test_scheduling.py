@@ -16,6 +16,7 @@ from bot import scheduling
 from bot.outbox_drainer import OutboxDrainer
 from bot.pacing import ChannelLimits
 from bot.scheduling import Leadership, ReminderPlanner, ScheduleSource
+from bot.storage import reminders as reminders_store
 from bot.storage.database import Database, database_url
 from bot.storage.lease import SqlLease
 from bot.storage.outbox import SqlOutbox
@@ -457,3 +458,26 @@ async def test_stopping_a_kind_subscription_withdraws_its_digest(
     await world.planner.subscriptions_changed(ANA)
     await world.run_until(datetime(2027, 3, 29, 0, 0, tzinfo=HELSINKI))
     assert world.delivered(ANA) == []
+
+
+async def test_a_pass_over_subscribers_in_small_parts_plans_the_same(
+    database: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass holds a part of its subscribers at a time: the rows do not depend on it."""
+    world = World(database, clock, catalogue(club(), second_club()))
+    for number in range(5):
+        await world.subscribe(UserId(f"telegram:{number}"), "en", clock.now - timedelta(days=1))
+    for number in range(5, 8):
+        await subscribe_to_kind(world, UserId(f"telegram:{number}"), clock.now - timedelta(days=1))
+    clock.now = datetime(2027, 3, 27, 12, 0, tzinfo=HELSINKI)
+    whole = await world.planner.plan()
+    rows = await world.outbox.counts()
+    await world.outbox.withdraw_pending(
+        users=[f"telegram:{n}" for n in range(8)], categories=scheduling.PLANNED_CATEGORIES
+    )
+    monkeypatch.setattr(reminders_store, "_PART", 2)
+    world.planner.planned_until = None
+    in_parts = await world.planner.plan()
+    assert in_parts == whole
+    assert (whole.subscribers, whole.enqueued) == (8, 8)  # five evening reminders, three digests
+    assert await world.outbox.counts() == rows

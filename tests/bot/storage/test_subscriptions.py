@@ -67,3 +67,26 @@ async def test_remove_all_and_subscribers_with_their_language(
     assert [s.subscription.user for s in await store.subscribers([BO])] == [BO]
     assert await store.remove_all(ANA) == 1
     assert [s.user for s in await store.all()] == [BO]
+
+
+async def test_subscriber_parts_are_the_subscribers_a_page_at_a_time(
+    store: SqlSubscriptionStore,
+) -> None:
+    for number in range(7):
+        await store.add(club(UserId(f"telegram:{10 + number}")))
+    await store.add(
+        Subscription(ANA, ChatId("telegram:1"), NOW, kind="language_club", network="espoo")
+    )
+    await store.add(Subscription(BO, ChatId("m"), NOW, activity=ActivityId("elsewhere")))
+    whole = await store.subscribers_of([ActivityId("club")], ["language_club"], ["espoo"])
+    parts = [
+        part
+        async for part in store.subscriber_parts(
+            [ActivityId("club")], ["language_club"], ["espoo"], size=3
+        )
+    ]
+    assert [len(part) for part in parts] == [3, 3, 1, 1]  # the club's seven, then the kind's
+    assert sorted(s.subscription.id or 0 for p in parts for s in p) == [
+        s.subscription.id for s in whole
+    ]
+    assert [p async for p in store.subscriber_parts([ActivityId("nothing")])] == []
