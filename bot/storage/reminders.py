@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncGenerator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -43,15 +43,38 @@ def parse_leads(codes: str) -> tuple[Lead, ...]:
 
 def _subscription(row: Any) -> Subscription:
     """A :class:`SubscriptionRow` or a core row with the same columns, as a value."""
+    return _subscription_of(
+        row.user_id,
+        row.chat_id,
+        row.created_at,
+        row.activity_id,
+        row.kind,
+        row.network_id,
+        row.leads,
+        row.id,
+    )
+
+
+def _subscription_of(
+    user: str,
+    chat: str,
+    created_at: datetime,
+    activity: str | None,
+    kind: str | None,
+    network: str | None,
+    leads: str,
+    number: int,
+) -> Subscription:
+    """A subscription from its columns' values."""
     return Subscription(
-        user=UserId(row.user_id),
-        chat=ChatId(row.chat_id),
-        created_at=row.created_at,
-        activity=ActivityId(row.activity_id) if row.activity_id is not None else None,
-        kind=row.kind,
-        network=row.network_id,
-        leads=parse_leads(row.leads),
-        id=row.id,
+        UserId(user),
+        ChatId(chat),
+        created_at,
+        ActivityId(activity) if activity is not None else None,
+        kind,
+        network,
+        parse_leads(leads),
+        number,
     )
 
 
@@ -82,21 +105,18 @@ def _subscriber(
     language: str | None,
     active: bool | None,
 ) -> Subscriber:
-    """A subscriber from its row's columns taken by position.
+    """A subscriber from its row's :data:`_SUBSCRIBER_COLUMNS`, taken by position.
 
     A planning pass reads a million: by name, a row's columns cost a third of the reading.
     """
-    subscription = Subscription(
-        UserId(user),
-        ChatId(chat),
-        created_at,
-        ActivityId(activity) if activity is not None else None,
-        kind,
-        network,
-        parse_leads(leads),
-        number,
-    )
+    subscription = _subscription_of(user, chat, created_at, activity, kind, network, leads, number)
     return Subscriber(subscription, language, active is not False)
+
+
+def _by_position(keys: Iterable[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """What takes :data:`_SUBSCRIBER_COLUMNS` out of a row of a result with these keys."""
+    names = list(keys)
+    return itemgetter(*(names.index(name) for name in _SUBSCRIBER_COLUMNS))
 
 
 #: Subscribers a planning pass holds at a time (:meth:`SqlSubscriptionStore.subscriber_parts`).
@@ -259,23 +279,12 @@ class SqlSubscriptionStore:
         kinds: Sequence[str] = (),
         networks: Sequence[str] = (),
     ) -> list[Subscriber]:
-        """Subscriptions naming one of ``activities``, or one of ``kinds`` in ``networks``.
-
-        Indexed lookups (``activity_id``; ``kind, network_id``), in chunks that stay under
-        the databases' bound-parameter limits, merged in id order.
-        """
-        found: dict[int, Subscriber] = {}
-        ids = sorted(set(activities))
-        for start in range(0, len(ids), _LOOKUP_CHUNK):
-            chunk = ids[start : start + _LOOKUP_CHUNK]
-            statement = _each_with_its_user().where(SubscriptionRow.activity_id.in_(chunk))
-            found.update((s.subscription.id or 0, s) for s in await self._subscribers(statement))
-        if kinds and networks:
-            statement = _each_with_its_user().where(
-                SubscriptionRow.kind.in_(sorted(set(kinds))),
-                SubscriptionRow.network_id.in_(sorted(set(networks))),
-            )
-            found.update((s.subscription.id or 0, s) for s in await self._subscribers(statement))
+        """The :meth:`subscriber_parts`, all at once, in id order."""
+        found = {
+            s.subscription.id or 0: s
+            async for part in self.subscriber_parts(activities, kinds, networks)
+            for s in part
+        }
         return [found[number] for number in sorted(found)]
 
     async def subscriber_parts(
@@ -286,7 +295,10 @@ class SqlSubscriptionStore:
         *,
         size: int | None = None,
     ) -> AsyncGenerator[list[Subscriber], None]:
-        """:meth:`subscribers_of` a part of at most ``size`` at a time.
+        """Subscriptions naming one of ``activities``, or one of ``kinds`` in ``networks``.
+
+        Indexed lookups (``activity_id``; ``kind, network_id``), in chunks that stay under
+        the databases' bound-parameter limits, a part of at most ``size`` at a time.
 
         A planning pass over a million subscriptions held them all (+380 MiB); part by part
         it holds one. Each lookup is read as a stream (a server-side cursor on PostgreSQL):
@@ -322,8 +334,7 @@ class SqlSubscriptionStore:
             streamed = connection.dialect.name == "postgresql"
             if streamed:
                 result = await connection.stream(statement)
-                keys = list(result.keys())
-                columns = itemgetter(*(keys.index(name) for name in _SUBSCRIBER_COLUMNS))
+                columns = _by_position(result.keys())
                 async for rows in result.partitions(size):
                     yield [_subscriber(*columns(row)) for row in rows]
         if not streamed:
@@ -378,7 +389,7 @@ class SqlSubscriptionStore:
         async with self._sessions() as session:
             connection = await session.connection()
             result = await connection.stream(statement)
-            columns = itemgetter(*(list(result.keys()).index(name) for name in _SUBSCRIBER_COLUMNS))
+            columns = _by_position(result.keys())
             async for rows in result.partitions(_READ_PARTITION):
                 found += [_subscriber(*columns(row)) for row in rows]
         return found
