@@ -35,7 +35,7 @@ from handlers.newcomers.reminder_timing import (
     Subscription,
     Window,
     cancellation_key,
-    reminder_times,
+    subscription_times,
 )
 
 #: How much wider than a reminder's a digest's sessions are read, on each side: a day is
@@ -125,9 +125,10 @@ def plan_digests(
     for day in days:
         if day.first_held is None:
             continue  # every session cancelled: nothing to go to
-        due = _first_time(subscription, day.first_held.start, window, zone)
-        if due is None:
+        times = subscription_times(subscription, day.first_held.start, window.quiet, zone)
+        if not times:
             continue
+        due = times[0][1]
         if out and (key := digest_key(subscription, day.day)) in out:
             notices += _late_cancellations(subscription, day.sessions, due, window)
             continue
@@ -144,16 +145,6 @@ def plan_digests(
         key = digest_key(subscription, day.day)
         digests.append(PlannedDigest(key, subscription, day.day, listed, due, dropped))
     return digests, notices
-
-
-def _first_time(
-    subscription: Subscription, start: datetime, window: Window, zone: tzinfo
-) -> datetime | None:
-    """The subscription's earliest reminder time for a session, after it was made."""
-    for _, moment in reminder_times(start, subscription.leads, window.quiet, zone):
-        if moment > subscription.created_at:
-            return moment
-    return None
 
 
 def _late_cancellations(

@@ -317,6 +317,20 @@ class Window:
         return (since is None or moment > since) and moment <= until
 
 
+def subscription_times(
+    subscription: Subscription, start: datetime, quiet: QuietHours, zone: tzinfo
+) -> list[tuple[Lead, datetime]]:
+    """The subscription's reminder times for a session starting at ``start``, earliest first.
+
+    Only those after the subscription was made: it never reminds of what came due before.
+    """
+    return [
+        (lead, moment)
+        for lead, moment in reminder_times(start, subscription.leads, quiet, zone)
+        if moment > subscription.created_at
+    ]
+
+
 def plan_reminders(
     subscription: Subscription,
     occurrences: Iterable[Occurrence],
@@ -330,13 +344,7 @@ def plan_reminders(
     """
     planned: list[PlannedReminder] = []
     for occurrence in occurrences:
-        times = [
-            (lead, moment)
-            for lead, moment in reminder_times(
-                occurrence.start, subscription.leads, window.quiet, zone
-            )
-            if moment > subscription.created_at
-        ]
+        times = subscription_times(subscription, occurrence.start, window.quiet, zone)
         if not times:
             continue
         if occurrence.cancelled:
